@@ -1,0 +1,6 @@
+package io.noetl.lifecycle.api;
+
+/** Calendar windows (UTC) an event partition covers. */
+public enum EventWindow {
+    Quarter, HalfYear, Month, Year
+}

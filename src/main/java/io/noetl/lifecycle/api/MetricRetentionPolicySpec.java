@@ -1,0 +1,88 @@
+package io.noetl.lifecycle.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+
+public class MetricRetentionPolicySpec extends PartitionedTableSpec {
+    @Default("noetl.metric")
+    @Pattern(ApiGroup.QUALIFIED_IDENTIFIER)
+    @JsonPropertyDescription("The RANGE-partitioned parent table, `schema.table` (schema `public` when omitted), as named in the catalog. Default `noetl.metric`.")
+    private String table = "noetl.metric";
+
+    @Default("created_at")
+    @Pattern(ApiGroup.IDENTIFIER)
+    @JsonPropertyDescription("The partition key column; checked against the catalog (it must be the table's only RANGE key, of type timestamptz, timestamp or date). Default `created_at`.")
+    private String partitionKey = "created_at";
+
+    @Default("1d")
+    @Pattern("^(1h|1d|7d|1mo)$")
+    @JsonPropertyDescription("Width of one partition: `1h`, `1d` (default), `7d` (ISO weeks, Monday to Monday) or `1mo` (calendar months). Boundaries fall on the hour, midnight, Monday or the 1st in `timeZone`. Partition names: `<table>_YYYY_MM_DD_HH`, `<table>_YYYY_MM_DD`, `<table>_YYYY_wWW` (ISO week) and `<table>_YYYY_MM`.")
+    private String interval = "1d";
+
+    @Default("7")
+    @Min(0)
+    @Max(1000)
+    @JsonPropertyDescription("How many partitions are kept ready beyond the current one. Default 7.")
+    private int premake = 7;
+
+    @Default("1d")
+    @Pattern(ApiGroup.DURATION)
+    @JsonPropertyDescription("How long rows are kept. A partition expires when its upper bound is at or before now minus retention; only partitions whose bounds lie on this policy's interval grid are ever expired. Units s, m, h, d, w. Default `1d`.")
+    private String retention = "1d";
+
+    @Default("UTC")
+    @Pattern("^[A-Za-z0-9_+\\-/]{1,64}$")
+    @JsonPropertyDescription("IANA time zone in which interval boundaries fall (for example `UTC`, `Europe/Berlin`). Never the database session's zone. Default `UTC`.")
+    private String timeZone = "UTC";
+
+    public String getTable() {
+        return table;
+    }
+
+    public void setTable(String table) {
+        this.table = table;
+    }
+
+    public String getPartitionKey() {
+        return partitionKey;
+    }
+
+    public void setPartitionKey(String partitionKey) {
+        this.partitionKey = partitionKey;
+    }
+
+    public String getInterval() {
+        return interval;
+    }
+
+    public void setInterval(String interval) {
+        this.interval = interval;
+    }
+
+    public int getPremake() {
+        return premake;
+    }
+
+    public void setPremake(int premake) {
+        this.premake = premake;
+    }
+
+    public String getRetention() {
+        return retention;
+    }
+
+    public void setRetention(String retention) {
+        this.retention = retention;
+    }
+
+    public String getTimeZone() {
+        return timeZone;
+    }
+
+    public void setTimeZone(String timeZone) {
+        this.timeZone = timeZone;
+    }
+}

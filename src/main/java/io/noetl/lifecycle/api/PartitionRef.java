@@ -1,0 +1,71 @@
+package io.noetl.lifecycle.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** A partition as the status shows it: its name and the range its bounds cover. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PartitionRef {
+    @JsonPropertyDescription("Partition table name (without schema).")
+    private String name;
+    @JsonPropertyDescription("Lower bound, inclusive, as read from the catalog (RFC 3339 time for time keys, the id for id keys; `MINVALUE` when unbounded).")
+    private String from;
+    @JsonPropertyDescription("Upper bound, exclusive, as read from the catalog (`MAXVALUE` when unbounded).")
+    private String to;
+    @JsonPropertyDescription("Why the partition is listed here, when it is listed as unmanaged.")
+    private String reason;
+
+    public PartitionRef() {
+    }
+
+    public PartitionRef(String name, String from, String to, String reason) {
+        this.name = name;
+        this.from = from;
+        this.to = to;
+        this.reason = reason;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    public String getFrom() {
+        return from;
+    }
+
+    public void setFrom(String from) {
+        this.from = from;
+    }
+
+    public String getTo() {
+        return to;
+    }
+
+    public void setTo(String to) {
+        this.to = to;
+    }
+
+    public String getReason() {
+        return reason;
+    }
+
+    public void setReason(String reason) {
+        this.reason = reason;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PartitionRef p && Objects.equals(name, p.name) && Objects.equals(from, p.from)
+                && Objects.equals(to, p.to) && Objects.equals(reason, p.reason);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, from, to, reason);
+    }
+}

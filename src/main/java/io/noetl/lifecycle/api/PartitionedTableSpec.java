@@ -1,0 +1,58 @@
+package io.noetl.lifecycle.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+
+/** Fields shared by the two kinds that keep partitions of a RANGE-partitioned table. */
+public abstract class PartitionedTableSpec extends LifecycleSpec {
+    @Default("Drop")
+    @JsonPropertyDescription("What happens to an expired partition: `Drop` (default) drops the table; `Detach` detaches it and moves it, rows intact, to `archiveSchema`.")
+    private RetentionAction retentionAction = RetentionAction.Drop;
+
+    @Default("archive")
+    @Pattern(ApiGroup.IDENTIFIER)
+    @JsonPropertyDescription("Schema that receives detached partitions when `retentionAction` is `Detach`; created if absent. Default `archive`.")
+    private String archiveSchema = "archive";
+
+    @Default("Never")
+    @JsonPropertyDescription("`IfMissing` creates the table and the objects NoETL's schema describes when they are absent; `Never` (default) reports `TableMissing` and touches nothing.")
+    private Bootstrap bootstrap = Bootstrap.Never;
+
+    @Default("10m")
+    @Pattern(ApiGroup.DURATION)
+    @JsonPropertyDescription("How often maintenance runs again on its own, on top of reacting to changes and running right after each partition boundary. Units s, m, h, d, w; at least 30s. Default `10m`.")
+    private String maintenanceInterval = "10m";
+
+    public RetentionAction getRetentionAction() {
+        return retentionAction;
+    }
+
+    public void setRetentionAction(RetentionAction retentionAction) {
+        this.retentionAction = retentionAction;
+    }
+
+    public String getArchiveSchema() {
+        return archiveSchema;
+    }
+
+    public void setArchiveSchema(String archiveSchema) {
+        this.archiveSchema = archiveSchema;
+    }
+
+    public Bootstrap getBootstrap() {
+        return bootstrap;
+    }
+
+    public void setBootstrap(Bootstrap bootstrap) {
+        this.bootstrap = bootstrap;
+    }
+
+    public String getMaintenanceInterval() {
+        return maintenanceInterval;
+    }
+
+    public void setMaintenanceInterval(String maintenanceInterval) {
+        this.maintenanceInterval = maintenanceInterval;
+    }
+}
