@@ -1,0 +1,75 @@
+package io.noetl.lifecycle;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The operator's own settings ({@code lifecycle.*} in application.properties or LIFECYCLE_* variables). */
+@ConfigMapping(prefix = "lifecycle")
+public interface OperatorConfig {
+
+    /** The database resources use when they name no Secret. */
+    DefaultDatabase defaultDatabase();
+
+    Pool pool();
+
+    Ddl ddl();
+
+    Maintenance maintenance();
+
+    interface DefaultDatabase {
+        /** A JDBC URL or postgresql:// URI; unset means resources must name a Secret. */
+        Optional<String> url();
+
+        Optional<String> username();
+
+        Optional<String> password();
+    }
+
+    interface Pool {
+        /** Connections per distinct database target. */
+        @WithDefault("4")
+        int maxSize();
+
+        /** How long a reconcile waits for a connection (and for a new one to be made) before giving up. */
+        @WithDefault("10s")
+        Duration acquisitionTimeout();
+
+        /** Idle connections are closed after this long. */
+        @WithDefault("5m")
+        Duration idleTimeout();
+    }
+
+    interface Ddl {
+        /** lock_timeout for each DDL statement: how long it may wait for a lock before it gives way. */
+        @WithDefault("500ms")
+        Duration lockTimeout();
+
+        /** Attempts per action when a lock is not granted in time. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** Base of the jittered backoff between attempts (doubles each time). */
+        @WithDefault("200ms")
+        Duration retryBackoff();
+
+        /** statement_timeout for maintenance statements, a guard against a statement that never ends. */
+        @WithDefault("5m")
+        Duration statementTimeout();
+    }
+
+    interface Maintenance {
+        /** How often the scheduler looks for resources whose maintenance is due. */
+        @WithDefault("15s")
+        String tick();
+
+        /** Delay after an interval boundary before the maintenance that follows it, so clocks may disagree a little. */
+        @WithDefault("5s")
+        Duration afterBoundary();
+
+        /** Retry delay after a failed pass (a lock timeout, an unreachable database). */
+        @WithDefault("30s")
+        Duration retryAfterFailure();
+    }
+}

@@ -1,0 +1,50 @@
+package io.noetl.lifecycle.plan;
+
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
+import io.noetl.lifecycle.api.RetentionAction;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Set;
+
+/** A MetricRetentionPolicy's spec, checked and parsed. */
+public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
+        ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
+        Bootstrap bootstrap, Duration maintenanceInterval) {
+
+    public static final String SEED_PARTITION_KEY = "created_at";
+
+    public static MetricPolicySettings from(MetricRetentionPolicySpec spec) throws InvalidSpecException {
+        String[] table = SpecRules.table("table", spec.getTable());
+        String key = SpecRules.identifier("partitionKey", spec.getPartitionKey());
+        TimeInterval interval;
+        try {
+            interval = TimeInterval.parse(spec.getInterval());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException("interval", e.getMessage());
+        }
+        ZoneId zone = SpecRules.zone("timeZone", spec.getTimeZone());
+        int premake = SpecRules.range("premake", spec.getPremake(), 0, 1000);
+        Duration retention = SpecRules.duration("retention", spec.getRetention());
+        RetentionAction action = spec.getRetentionAction() == null ? RetentionAction.Drop : spec.getRetentionAction();
+        String archive = SpecRules.identifier("archiveSchema", spec.getArchiveSchema());
+        if (action == RetentionAction.Detach && archive.equals(table[0])) {
+            throw new InvalidSpecException("archiveSchema", "must differ from the table's schema " + table[0]);
+        }
+        Bootstrap bootstrap = spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap();
+        if (bootstrap == Bootstrap.IfMissing && !SEED_PARTITION_KEY.equals(key)) {
+            throw new InvalidSpecException("partitionKey", "bootstrap IfMissing creates the seed's table, "
+                    + "partitioned on created_at; set partitionKey to created_at or create the table yourself");
+        }
+        return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
+                archive, bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
+    }
+
+    /** The planner's view of this policy at {@code now}, for a key of type {@code keyType}. */
+    public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
+        TimeGrid grid = new TimeGrid(interval, zone, keyType);
+        return new PartitionPlanner.Policy(grid, table, grid.keyOf(now), grid.keyOf(now.minus(retention)), premake,
+                retentionAction, archiveSchema, Set.of());
+    }
+}

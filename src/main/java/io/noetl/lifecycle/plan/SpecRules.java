@@ -1,0 +1,73 @@
+package io.noetl.lifecycle.plan;
+
+import io.noetl.lifecycle.api.ApiGroup;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+
+/**
+ * The checks the CRD schema makes, made again by the reconciler for clusters (and mock servers) that skip
+ * schema validation, plus the ones a schema cannot express.
+ */
+public final class SpecRules {
+    /** Leaves room for the longest partition suffix within PostgreSQL's 63-byte names. */
+    public static final int MAX_TABLE_NAME = 40;
+    public static final Duration MIN_MAINTENANCE_INTERVAL = Duration.ofSeconds(30);
+
+    private SpecRules() {
+    }
+
+    public static String identifier(String field, String value) throws InvalidSpecException {
+        if (value == null || !value.matches(ApiGroup.IDENTIFIER)) {
+            throw new InvalidSpecException(field, "'" + value
+                    + "' is not a plain identifier (letters, digits, _ and $, not starting with a digit, at most 63)");
+        }
+        return value;
+    }
+
+    /** Returns {schema, table}. */
+    public static String[] table(String field, String value) throws InvalidSpecException {
+        if (value == null || !value.matches(ApiGroup.QUALIFIED_IDENTIFIER)) {
+            throw new InvalidSpecException(field, "'" + value + "' is not a table name such as noetl.metric");
+        }
+        int dot = value.indexOf('.');
+        String[] parts = dot < 0 ? new String[] {"public", value}
+                : new String[] {value.substring(0, dot), value.substring(dot + 1)};
+        if (parts[1].length() > MAX_TABLE_NAME) {
+            throw new InvalidSpecException(field, "the table name is longer than " + MAX_TABLE_NAME
+                    + " characters, which leaves no room for partition suffixes in PostgreSQL's 63-byte names");
+        }
+        return parts;
+    }
+
+    public static Duration duration(String field, String value) throws InvalidSpecException {
+        try {
+            return DurationSpec.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException(field, e.getMessage());
+        }
+    }
+
+    public static ZoneId zone(String field, String value) throws InvalidSpecException {
+        try {
+            return ZoneId.of(value);
+        } catch (DateTimeException | NullPointerException e) {
+            throw new InvalidSpecException(field, "'" + value + "' is not an IANA time zone such as UTC or Europe/Berlin");
+        }
+    }
+
+    public static int range(String field, int value, int min, int max) throws InvalidSpecException {
+        if (value < min || value > max) {
+            throw new InvalidSpecException(field, value + " is outside " + min + ".." + max);
+        }
+        return value;
+    }
+
+    public static Duration maintenanceInterval(String value) throws InvalidSpecException {
+        Duration d = duration("maintenanceInterval", value);
+        if (d.compareTo(MIN_MAINTENANCE_INTERVAL) < 0) {
+            throw new InvalidSpecException("maintenanceInterval", "must be at least 30s");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,198 @@
+package io.noetl.lifecycle.postgres;
+
+import io.noetl.lifecycle.plan.KeyRange;
+import io.noetl.lifecycle.plan.KeyType;
+import io.noetl.lifecycle.plan.ObservedPartition;
+import io.noetl.lifecycle.plan.TableSnapshot;
+import io.noetl.lifecycle.plan.TableSnapshot.State;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads one {@link TableSnapshot} of a partitioned table in one read-only transaction. Bounds come from the
+ * catalog ({@code pg_inherits} and {@code relpartbound}) and are turned into key units by PostgreSQL itself;
+ * a partition's name is never taken to mean a range.
+ */
+public final class CatalogReader {
+
+    private static final String PARENT = """
+            SELECT c.oid, c.relkind, pt.partstrat, pt.partnatts, a.attname, t.typname
+              FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+              LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
+              LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
+              LEFT JOIN pg_type t ON t.oid = a.atttypid
+             WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+            """;
+
+    /** %s is the cast from a bound literal (column lit) to key units, chosen from {@link #unitsOf(KeyType)}. */
+    private static final String PARTITIONS = """
+            WITH p AS (
+              SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound,
+                     pg_total_relation_size(c.oid) AS bytes, c.reltuples::bigint AS est_rows
+                FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = ? AND (c.relname = ? OR ?::text IS NULL)
+            ), m AS (
+              SELECT p.*, regexp_match(bound, '^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$') AS b FROM p
+            ), l AS (
+              SELECT m.*, CASE WHEN b[1] IN ('MINVALUE', 'MAXVALUE') THEN NULL ELSE btrim(b[1], '''') END AS lo,
+                          CASE WHEN b[2] IN ('MINVALUE', 'MAXVALUE') THEN NULL ELSE btrim(b[2], '''') END AS hi
+                FROM m
+            )
+            SELECT relname, bound = 'DEFAULT' AS is_default, bytes, est_rows,
+                   (SELECT %1$s FROM (SELECT lo AS lit) x WHERE lit IS NOT NULL) AS lo_units,
+                   (SELECT %1$s FROM (SELECT hi AS lit) x WHERE lit IS NOT NULL) AS hi_units,
+                   bound
+              FROM l
+            """;
+
+    private static final String NAMES = """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = ? AND left(c.relname, length(?)) = ?
+            """;
+
+    private CatalogReader() {
+    }
+
+    public static TableSnapshot read(Connection c, TableName table) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            s.execute("SET LOCAL statement_timeout = '60s'");
+            TableSnapshot snapshot = readInTransaction(c, table);
+            c.commit();
+            return snapshot;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static TableSnapshot readInTransaction(Connection c, TableName table) throws SQLException {
+        long oid;
+        String keyColumn;
+        String typname;
+        try (PreparedStatement ps = c.prepareStatement(PARENT)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return TableSnapshot.unusable(table.schema(), table.name(), State.MISSING,
+                            "table " + table + " does not exist");
+                }
+                oid = rs.getLong(1);
+                String relkind = rs.getString(2);
+                if (!"p".equals(relkind)) {
+                    return TableSnapshot.unusable(table.schema(), table.name(), State.NOT_PARTITIONED,
+                            table + " is not a partitioned table (relkind " + relkind + ")");
+                }
+                String strategy = rs.getString(3);
+                int keyCount = rs.getInt(4);
+                keyColumn = rs.getString(5);
+                typname = rs.getString(6);
+                if (!"r".equals(strategy) || keyCount != 1 || keyColumn == null) {
+                    return TableSnapshot.unusable(table.schema(), table.name(), State.NOT_PARTITIONED, table
+                            + " is not partitioned by RANGE on a single column (strategy " + strategy
+                            + ", " + keyCount + " key columns)");
+                }
+            }
+        }
+        Optional<KeyType> keyType = KeyType.fromCatalog(typname);
+        if (keyType.isEmpty()) {
+            return TableSnapshot.unusable(table.schema(), table.name(), State.UNSUPPORTED_KEY, table
+                    + " is partitioned on " + keyColumn + " of type " + typname
+                    + "; the operator manages timestamptz, timestamp, date and integer keys");
+        }
+
+        List<ObservedPartition> partitions = new ArrayList<>();
+        ObservedPartition defaultPartition = null;
+        try (PreparedStatement ps = c.prepareStatement(String.format(PARTITIONS, unitsOf(keyType.get())))) {
+            ps.setLong(1, oid);
+            ps.setString(2, null);
+            ps.setString(3, null);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    long bytes = rs.getLong(3);
+                    long rows = rs.getLong(4);
+                    if (rs.getBoolean(2)) {
+                        defaultPartition = new ObservedPartition(name, null, true, bytes, rows);
+                    } else {
+                        partitions.add(new ObservedPartition(name,
+                                new KeyRange(nullableLong(rs, 5), nullableLong(rs, 6)), false, bytes, rows));
+                    }
+                }
+            }
+        }
+
+        long defaultRows = 0;
+        if (defaultPartition != null) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT count(*) FROM " + table.sibling(defaultPartition.name()).sql())) {
+                rs.next();
+                defaultRows = rs.getLong(1);
+            }
+        }
+
+        Set<String> names = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(NAMES)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            ps.setString(3, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return new TableSnapshot(table.schema(), table.name(), State.PARTITIONED, null, keyColumn, keyType.get(),
+                List.copyOf(partitions), Optional.ofNullable(defaultPartition), defaultRows, Set.copyOf(names));
+    }
+
+    /**
+     * The range of one partition of {@code parent} as the catalog holds it now, or empty when {@code partition}
+     * is not a ranged partition of {@code parent}.
+     */
+    public static Optional<KeyRange> rangeOf(Connection c, TableName parent, String partition, KeyType type)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(String.format(PARTITIONS, unitsOf(type))
+                .replace("i.inhparent = ?", "i.inhparent = to_regclass(?)"))) {
+            ps.setString(1, parent.sql());
+            ps.setString(2, partition);
+            ps.setString(3, partition);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getBoolean(2)) {
+                    return Optional.empty();
+                }
+                return Optional.of(new KeyRange(nullableLong(rs, 5), nullableLong(rs, 6)));
+            }
+        }
+    }
+
+    /** SQL turning a bound literal {@code lit} (text) into key units; infinite timestamps count as unbounded. */
+    static String unitsOf(KeyType type) {
+        return switch (type) {
+            case TIMESTAMPTZ -> "CASE WHEN lit ILIKE '%infinity' THEN NULL "
+                    + "ELSE (extract(epoch FROM lit::timestamptz) * 1000000)::bigint END";
+            case TIMESTAMP, DATE -> "CASE WHEN lit ILIKE '%infinity' THEN NULL "
+                    + "ELSE (extract(epoch FROM lit::timestamp) * 1000000)::bigint END";
+            default -> "lit::bigint";
+        };
+    }
+
+    private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+}

@@ -1,0 +1,103 @@
+package io.noetl.lifecycle.postgres;
+
+import io.agroal.api.AgroalDataSource;
+import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
+import io.agroal.api.security.NamePrincipal;
+import io.agroal.api.security.SimplePassword;
+import io.noetl.lifecycle.OperatorConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * One Agroal pool per distinct database target (URL, user, password), shared by every resource that names it
+ * and closed when the last of them moves away or is deleted. A rotated Secret is a new target: the next
+ * reconcile gets a new pool and the old one closes once nobody uses it.
+ */
+@ApplicationScoped
+public class DatabasePools {
+    private static final Logger LOG = Logger.getLogger(DatabasePools.class);
+
+    private final OperatorConfig config;
+    private final Map<DatabaseTarget, AgroalDataSource> pools = new HashMap<>();
+    private final Map<DatabaseTarget, Set<String>> users = new HashMap<>();
+    private final Map<String, DatabaseTarget> targetOf = new HashMap<>();
+
+    public DatabasePools(OperatorConfig config) {
+        this.config = config;
+    }
+
+    /** The pool for {@code target}, recorded as used by {@code owner} (for example {@code kind/ns/name}). */
+    public synchronized AgroalDataSource acquire(String owner, DatabaseTarget target) throws SQLException {
+        DatabaseTarget previous = targetOf.get(owner);
+        if (previous != null && !previous.equals(target)) {
+            release(owner);
+        }
+        AgroalDataSource pool = pools.get(target);
+        if (pool == null) {
+            pool = open(target);
+            pools.put(target, pool);
+        }
+        users.computeIfAbsent(target, t -> new HashSet<>()).add(owner);
+        targetOf.put(owner, target);
+        return pool;
+    }
+
+    /** Forgets {@code owner}; closes its pool if nobody else uses it. */
+    public synchronized void release(String owner) {
+        DatabaseTarget target = targetOf.remove(owner);
+        if (target == null) {
+            return;
+        }
+        Set<String> owners = users.get(target);
+        owners.remove(owner);
+        if (owners.isEmpty()) {
+            users.remove(target);
+            AgroalDataSource pool = pools.remove(target);
+            if (pool != null) {
+                LOG.debugf("closing the pool for %s", target);
+                pool.close();
+            }
+        }
+    }
+
+    public synchronized int openPools() {
+        return pools.size();
+    }
+
+    private AgroalDataSource open(DatabaseTarget target) throws SQLException {
+        OperatorConfig.Pool p = config.pool();
+        AgroalDataSourceConfigurationSupplier cfg = new AgroalDataSourceConfigurationSupplier()
+                .metricsEnabled(false)
+                .connectionPoolConfiguration(pool -> pool
+                        .initialSize(0).minSize(0).maxSize(p.maxSize())
+                        .acquisitionTimeout(p.acquisitionTimeout())
+                        .reapTimeout(p.idleTimeout())
+                        .validationTimeout(java.time.Duration.ofMinutes(1))
+                        .connectionFactoryConfiguration(cf -> cf
+                                .jdbcUrl(target.jdbcUrl())
+                                .principal(target.username() == null ? null : new NamePrincipal(target.username()))
+                                .credential(new SimplePassword(target.password()))
+                                .loginTimeout(p.acquisitionTimeout())
+                                .autoCommit(true)
+                                // bounds are read and written as UTC; the session zone must never shift them
+                                .initialSql("SET TIME ZONE 'UTC'")
+                                .jdbcProperty("ApplicationName", "noetl-lifecycle-operator")
+                                .jdbcProperty("connectTimeout", Long.toString(p.acquisitionTimeout().toSeconds()))
+                                .jdbcProperty("tcpKeepAlive", "true")));
+        return AgroalDataSource.from(cfg);
+    }
+
+    @PreDestroy
+    synchronized void closeAll() {
+        pools.values().forEach(AgroalDataSource::close);
+        pools.clear();
+        users.clear();
+        targetOf.clear();
+    }
+}

@@ -1,0 +1,29 @@
+package io.noetl.lifecycle.reconcile;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.noetl.lifecycle.api.DatabaseRef;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Which resources a Secret change concerns: those in its namespace whose spec.database names it. */
+final class SecretReferences {
+    private SecretReferences() {
+    }
+
+    static <P extends HasMetadata> SecondaryToPrimaryMapper<Secret> mapper(EventSourceContext<P> context,
+            Function<P, DatabaseRef> databaseOf) {
+        return secret -> context.getPrimaryCache()
+                .list(secret.getMetadata().getNamespace(), p -> names(databaseOf.apply(p), secret))
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
+    }
+
+    private static boolean names(DatabaseRef ref, Secret secret) {
+        return ref != null && ref.getSecretRef() != null
+                && secret.getMetadata().getName().equals(ref.getSecretRef().getName());
+    }
+}

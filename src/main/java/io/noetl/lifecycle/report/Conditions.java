@@ -1,0 +1,61 @@
+package io.noetl.lifecycle.report;
+
+import io.noetl.lifecycle.api.Condition;
+import io.noetl.lifecycle.api.LifecycleStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Sets conditions the Kubernetes way: {@code lastTransitionTime} moves only when {@code status} changes, so
+ * a reconcile that finds nothing new writes nothing new.
+ */
+public final class Conditions {
+    public static final String READY = "Ready";
+    public static final String DEGRADED = "Degraded";
+    public static final String TRUE = "True";
+    public static final String FALSE = "False";
+
+    private Conditions() {
+    }
+
+    public static void markReady(LifecycleStatus status, String reason, String message, long generation,
+            Instant now) {
+        set(status, READY, TRUE, reason, message, generation, now);
+    }
+
+    public static void markNotReady(LifecycleStatus status, String reason, String message, long generation,
+            Instant now) {
+        set(status, READY, FALSE, reason, message, generation, now);
+    }
+
+    public static void markDegraded(LifecycleStatus status, String reason, String message, long generation,
+            Instant now) {
+        set(status, DEGRADED, TRUE, reason, message, generation, now);
+    }
+
+    public static void markHealthy(LifecycleStatus status, long generation, Instant now) {
+        set(status, DEGRADED, FALSE, "AsExpected", "nothing needs attention", generation, now);
+    }
+
+    public static void set(LifecycleStatus status, String type, String value, String reason, String message,
+            long generation, Instant now) {
+        List<Condition> conditions = status.getConditions() == null ? new ArrayList<>()
+                : new ArrayList<>(status.getConditions());
+        Condition existing = conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        String transition = existing != null && value.equals(existing.getStatus())
+                && existing.getLastTransitionTime() != null ? existing.getLastTransitionTime()
+                        : now.truncatedTo(ChronoUnit.SECONDS).toString();
+        Condition updated = new Condition(type, value, reason, message, transition, generation);
+        if (existing == null) {
+            conditions.add(updated);
+        } else {
+            conditions.set(conditions.indexOf(existing), updated);
+        }
+        // Ready first, then the rest by type, so the list is stable
+        conditions.sort((a, b) -> READY.equals(a.getType()) ? -1
+                : READY.equals(b.getType()) ? 1 : a.getType().compareTo(b.getType()));
+        status.setConditions(conditions);
+    }
+}

@@ -1,0 +1,108 @@
+package io.noetl.lifecycle.report;
+
+import io.noetl.lifecycle.api.MaintenanceRecord;
+import io.noetl.lifecycle.api.PartitionRef;
+import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.PlannedActionRef;
+import io.noetl.lifecycle.api.RangeRef;
+import io.noetl.lifecycle.plan.Coverage;
+import io.noetl.lifecycle.plan.KeyRange;
+import io.noetl.lifecycle.plan.KeyType;
+import io.noetl.lifecycle.plan.ObservedPartition;
+import io.noetl.lifecycle.plan.Plan;
+import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.plan.PlannedAction.CreatePartition;
+import io.noetl.lifecycle.plan.PlannedAction.DetachPartition;
+import io.noetl.lifecycle.plan.PlannedAction.DropPartition;
+import io.noetl.lifecycle.plan.TableSnapshot;
+import io.noetl.lifecycle.postgres.PartitionExecutor;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** Writes what a snapshot, a plan and a pass show into the shared partition status. Every list is capped. */
+public final class PartitionReport {
+    private static final int NAME_CAP = 16;
+
+    private PartitionReport() {
+    }
+
+    /**
+     * @param unmanagedReason why a partition is not managed, or null when it is
+     */
+    public static void observed(PartitionedTableStatus status, TableSnapshot snapshot, long nowKey,
+            Function<ObservedPartition, String> unmanagedReason) {
+        KeyType type = snapshot.keyType();
+        Coverage coverage = Coverage.of(snapshot.partitions(), nowKey);
+        status.setPartitionCount(snapshot.partitionCount());
+        status.setTotalBytes(snapshot.totalBytes());
+        status.setTotalSize(Sizes.human(snapshot.totalBytes()));
+        status.setOldest(coverage.oldest().map(p -> ref(p, type, null)).orElse(null));
+        status.setNewest(coverage.newest().map(p -> ref(p, type, null)).orElse(null));
+        status.setCoveredUntil(coverage.coveredUntil().map(type::describe).orElse(null));
+        status.setGaps(coverage.gaps().stream().limit(PartitionedTableStatus.LIST_CAP)
+                .map(g -> new RangeRef(type.describe(g.from()), type.describe(g.to()))).toList());
+        status.setGapCount(coverage.gaps().size());
+        status.setDefaultPartitionRows(snapshot.defaultRows());
+        List<PartitionRef> unmanaged = new ArrayList<>();
+        int count = 0;
+        for (ObservedPartition p : snapshot.partitions()) {
+            String reason = unmanagedReason.apply(p);
+            if (reason != null) {
+                count++;
+                if (unmanaged.size() < PartitionedTableStatus.LIST_CAP) {
+                    unmanaged.add(ref(p, type, reason));
+                }
+            }
+        }
+        status.setUnmanaged(unmanaged);
+        status.setUnmanagedCount(count);
+    }
+
+    /** Publishes the plan (for dry-run and suspend), or clears it. */
+    public static void planned(PartitionedTableStatus status, Plan plan, KeyType type) {
+        status.setPlannedActions(plan == null ? List.of() : plan.actions().stream()
+                .limit(PartitionedTableStatus.LIST_CAP)
+                .map(a -> new PlannedActionRef(a.kind(), a.partition(), bound(a.range().from(), type, "MINVALUE"),
+                        bound(a.range().to(), type, "MAXVALUE"), a.reason()))
+                .toList());
+        status.setPlannedActionCount(plan == null ? 0 : plan.actions().size());
+    }
+
+    public static MaintenanceRecord record(Instant started, Instant finished, PartitionExecutor.Result result) {
+        MaintenanceRecord r = new MaintenanceRecord();
+        r.setStartedAt(started.truncatedTo(ChronoUnit.SECONDS).toString());
+        r.setFinishedAt(finished.truncatedTo(ChronoUnit.SECONDS).toString());
+        List<PlannedAction> applied = result == null ? List.of() : result.applied();
+        r.setCreated(names(applied, CreatePartition.class));
+        r.setDropped(names(applied, DropPartition.class));
+        r.setDetached(names(applied, DetachPartition.class));
+        r.setSucceeded(applied.size());
+        if (result != null) {
+            result.failure().ifPresent(f -> r.setError((f.action() == null ? "" : f.action().kind() + " "
+                    + f.action().partition() + ": ") + f.cause().reason() + ": " + f.cause().message()));
+        }
+        return r;
+    }
+
+    private static List<String> names(List<PlannedAction> applied, Class<? extends PlannedAction> kind) {
+        List<String> all = applied.stream().filter(kind::isInstance).map(PlannedAction::partition).toList();
+        if (all.size() <= NAME_CAP) {
+            return all;
+        }
+        List<String> capped = new ArrayList<>(all.subList(0, NAME_CAP - 1));
+        capped.add("... and " + (all.size() - NAME_CAP + 1) + " more");
+        return capped;
+    }
+
+    private static PartitionRef ref(ObservedPartition p, KeyType type, String reason) {
+        KeyRange r = p.range();
+        return new PartitionRef(p.name(), bound(r.from(), type, "MINVALUE"), bound(r.to(), type, "MAXVALUE"), reason);
+    }
+
+    private static String bound(Long key, KeyType type, String unbounded) {
+        return key == null ? unbounded : type.describe(key);
+    }
+}
