@@ -1,0 +1,71 @@
+package io.noetl.lifecycle.support;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.noetl.lifecycle.api.Condition;
+import io.noetl.lifecycle.api.DatabaseRef;
+import io.noetl.lifecycle.api.LifecycleStatus;
+import io.noetl.lifecycle.api.SecretRef;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+
+/** Small helpers for tests that talk to the Kubernetes mock server. */
+public final class KubeFixtures {
+    public static final Duration WAIT = Duration.ofSeconds(30);
+
+    private KubeFixtures() {
+    }
+
+    public static void namespace(KubernetesClient client, String name) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .createOr(n -> n.update());
+    }
+
+    public static void secret(KubernetesClient client, String namespace, String name, String url, String user,
+            String password) {
+        Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withStringData(Map.of("url", url, "username", user, "password", password)).build();
+        client.secrets().inNamespace(namespace).resource(secret).createOr(s -> s.update());
+    }
+
+    public static DatabaseRef databaseRef(String secretName) {
+        return new DatabaseRef(new SecretRef(secretName));
+    }
+
+    public static Optional<Condition> condition(LifecycleStatus status, String type) {
+        return status == null ? Optional.empty() : status.condition(type);
+    }
+
+    /** Waits until the resource's status satisfies {@code check}, and returns the resource. */
+    public static <T extends HasMetadata> T await(KubernetesClient client, Class<T> kind, String namespace, String name,
+            Function<T, LifecycleStatus> status, Predicate<LifecycleStatus> check) {
+        Object[] holder = new Object[1];
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            T r = client.resources(kind).inNamespace(namespace).withName(name).get();
+            holder[0] = r;
+            return r != null && status.apply(r) != null && check.test(status.apply(r));
+        });
+        @SuppressWarnings("unchecked")
+        T result = (T) holder[0];
+        return result;
+    }
+
+    public static Predicate<LifecycleStatus> condition(String type, String value, String reason) {
+        return s -> s.condition(type).map(c -> value.equals(c.getStatus()) && reason.equals(c.getReason()))
+                .orElse(false);
+    }
+
+    /** Deletes every resource of {@code kind} in {@code namespace} and waits until they are gone. */
+    public static void deleteAll(KubernetesClient client, Class<? extends HasMetadata> kind, String namespace) {
+        client.resources(kind).inNamespace(namespace).delete();
+        Awaitility.await().atMost(WAIT).until(() -> client.resources(kind).inNamespace(namespace).list().getItems()
+                .isEmpty());
+    }
+}

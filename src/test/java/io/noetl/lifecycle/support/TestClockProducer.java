@@ -1,0 +1,18 @@
+package io.noetl.lifecycle.support;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/** Replaces the operator's system clock (a {@code @DefaultBean}) in every Quarkus test. */
+@ApplicationScoped
+public class TestClockProducer {
+    public static final MutableClock CLOCK = new MutableClock();
+
+    @Produces
+    @Singleton
+    Clock clock() {
+        return CLOCK;
+    }
+}
