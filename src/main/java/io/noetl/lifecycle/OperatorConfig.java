@@ -57,6 +57,20 @@ public interface OperatorConfig {
         /** statement_timeout for maintenance statements, a guard against a statement that never ends. */
         @WithDefault("5m")
         Duration statementTimeout();
+
+        /**
+         * synchronous_commit for maintenance transactions. Off by default: every action is idempotent and
+         * re-planned from the catalog, so a commit lost in a server crash is simply redone.
+         */
+        @WithDefault("false")
+        boolean synchronousCommit();
+
+        /**
+         * Most actions of one kind (creates, or drops and detaches) per transaction. A retiring batch holds the
+         * parent's ACCESS EXCLUSIVE lock while it runs, so keep it small; 1 gives one transaction per action.
+         */
+        @WithDefault("16")
+        int batchSize();
     }
 
     interface Maintenance {

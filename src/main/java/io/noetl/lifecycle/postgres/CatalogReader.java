@@ -33,13 +33,16 @@ public final class CatalogReader {
              WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
             """;
 
-    /** %s is the cast from a bound literal (column lit) to key units, chosen from {@link #unitsOf(KeyType)}. */
+    /**
+     * Every partition of a parent with its bounds in key units. %1$s is the cast from a bound literal (column
+     * {@code lit}) to key units, from {@link #unitsOf(KeyType)}; %2$s selects the rows of pg_inherits/pg_class.
+     */
     private static final String PARTITIONS = """
             WITH p AS (
               SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound,
                      pg_total_relation_size(c.oid) AS bytes, c.reltuples::bigint AS est_rows
                 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = ? AND (c.relname = ? OR ?::text IS NULL)
+               WHERE %2$s
             ), m AS (
               SELECT p.*, regexp_match(bound, '^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$') AS b FROM p
             ), l AS (
@@ -49,8 +52,7 @@ public final class CatalogReader {
             )
             SELECT relname, bound = 'DEFAULT' AS is_default, bytes, est_rows,
                    (SELECT %1$s FROM (SELECT lo AS lit) x WHERE lit IS NOT NULL) AS lo_units,
-                   (SELECT %1$s FROM (SELECT hi AS lit) x WHERE lit IS NOT NULL) AS hi_units,
-                   bound
+                   (SELECT %1$s FROM (SELECT hi AS lit) x WHERE lit IS NOT NULL) AS hi_units
               FROM l
             """;
 
@@ -117,10 +119,8 @@ public final class CatalogReader {
 
         List<ObservedPartition> partitions = new ArrayList<>();
         ObservedPartition defaultPartition = null;
-        try (PreparedStatement ps = c.prepareStatement(String.format(PARTITIONS, unitsOf(keyType.get())))) {
+        try (PreparedStatement ps = c.prepareStatement(partitionsQuery(keyType.get(), "i.inhparent = ?"))) {
             ps.setLong(1, oid);
-            ps.setString(2, null);
-            ps.setString(3, null);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String name = rs.getString(1);
@@ -161,23 +161,11 @@ public final class CatalogReader {
     }
 
     /**
-     * The range of one partition of {@code parent} as the catalog holds it now, or empty when {@code partition}
-     * is not a ranged partition of {@code parent}.
+     * The query behind the snapshot's partition list: columns relname, is_default, bytes, est_rows, lo_units,
+     * hi_units, for the pg_inherits/pg_class rows {@code where} selects (aliases {@code i} and {@code c}).
      */
-    public static Optional<KeyRange> rangeOf(Connection c, TableName parent, String partition, KeyType type)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(String.format(PARTITIONS, unitsOf(type))
-                .replace("i.inhparent = ?", "i.inhparent = to_regclass(?)"))) {
-            ps.setString(1, parent.sql());
-            ps.setString(2, partition);
-            ps.setString(3, partition);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || rs.getBoolean(2)) {
-                    return Optional.empty();
-                }
-                return Optional.of(new KeyRange(nullableLong(rs, 5), nullableLong(rs, 6)));
-            }
-        }
+    static String partitionsQuery(KeyType type, String where) {
+        return String.format(PARTITIONS, unitsOf(type), where);
     }
 
     /** SQL turning a bound literal {@code lit} (text) into key units; infinite timestamps count as unbounded. */
@@ -192,6 +180,11 @@ public final class CatalogReader {
     }
 
     private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    static Long nullableLong(ResultSet rs, String column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : v;
     }

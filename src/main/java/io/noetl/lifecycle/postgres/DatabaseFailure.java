@@ -23,6 +23,8 @@ public record DatabaseFailure(String reason, String message) {
             reason = "StatementTimeout";
         } else if (state.equals("42501")) {
             reason = "PermissionDenied";
+        } else if (state.equals(PartitionExecutor.PARTITION_CHANGED_STATE)) {
+            reason = "PartitionChanged";
         } else if (state.equals("23514")) {
             reason = "DefaultPartitionConflict";
         } else {

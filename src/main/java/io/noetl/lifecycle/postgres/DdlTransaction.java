@@ -1,7 +1,8 @@
 package io.noetl.lifecycle.postgres;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.List;
 import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -20,15 +21,25 @@ public final class DdlTransaction {
     private DdlTransaction() {
     }
 
+    /**
+     * Runs {@code statements} as one transaction in a single round trip (plus the commit). The statements are
+     * built from quoted identifiers and typed values only.
+     */
+    public static void run(Connection c, LockPolicy policy, List<String> statements) throws SQLException {
+        String batch = String.join(";\n", statements);
+        run(c, policy, conn -> {
+            try (Statement s = conn.createStatement()) {
+                s.execute(batch);
+            }
+        });
+    }
+
     public static void run(Connection c, LockPolicy policy, Work work) throws SQLException {
         for (int attempt = 1;; attempt++) {
             c.setAutoCommit(false);
             try {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', ?, true)")) {
-                    ps.setString(1, policy.lockTimeout().toMillis() + "ms");
-                    ps.setString(2, policy.statementTimeout().toMillis() + "ms");
-                    ps.execute();
+                try (Statement s = c.createStatement()) {
+                    s.execute(prologue(policy));
                 }
                 work.run(c);
                 c.commit();
@@ -44,6 +55,17 @@ public final class DdlTransaction {
                 restoreAutoCommit(c);
             }
         }
+    }
+
+    /**
+     * Settings local to the transaction. Commits are asynchronous: every action is idempotent and re-planned
+     * from the catalog, so losing the last commits in a server crash only means the next pass does them again,
+     * and atomicity is never affected; waiting for a flush per partition would dominate the run time.
+     */
+    static String prologue(LockPolicy policy) {
+        return "SET LOCAL lock_timeout = '" + policy.lockTimeout().toMillis() + "ms';"
+                + "SET LOCAL statement_timeout = '" + policy.statementTimeout().toMillis() + "ms';"
+                + "SET LOCAL synchronous_commit = " + (policy.synchronousCommit() ? "on" : "off");
     }
 
     private static long backoff(LockPolicy policy, int attempt) {

@@ -1,11 +1,17 @@
 package io.noetl.lifecycle.postgres;
 
+import io.noetl.lifecycle.OperatorConfig;
 import java.time.Duration;
 
-/** How DDL waits for locks: a short lock_timeout per attempt and a bounded number of jittered retries. */
-public record LockPolicy(Duration lockTimeout, int maxAttempts, Duration backoff, Duration statementTimeout) {
+/**
+ * How maintenance DDL behaves: a short lock_timeout per attempt, a bounded number of jittered retries, and at most
+ * {@code batchSize} actions of one kind per transaction.
+ */
+public record LockPolicy(Duration lockTimeout, int maxAttempts, Duration backoff, Duration statementTimeout,
+        boolean synchronousCommit, int batchSize) {
 
-    public static LockPolicy defaults() {
-        return new LockPolicy(Duration.ofMillis(500), 5, Duration.ofMillis(200), Duration.ofMinutes(5));
+    public static LockPolicy from(OperatorConfig.Ddl ddl) {
+        return new LockPolicy(ddl.lockTimeout(), ddl.maxAttempts(), ddl.retryBackoff(), ddl.statementTimeout(),
+                ddl.synchronousCommit(), ddl.batchSize());
     }
 }

@@ -6,30 +6,38 @@ import io.noetl.lifecycle.plan.PlannedAction;
 import io.noetl.lifecycle.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.plan.PlannedAction.DetachPartition;
 import io.noetl.lifecycle.plan.PlannedAction.DropPartition;
+import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Applies a plan to PostgreSQL, one action per transaction, in plan order, stopping at the first failure.
- * What succeeded stays; every action is safe to repeat, so the next pass converges.
+ * Applies a plan to PostgreSQL in plan order, stopping at the first failure. Consecutive actions of one kind
+ * share a transaction, at most {@link LockPolicy#batchSize()} of them; creates and retirements never share one,
+ * so a failed drop never undoes the partitions writers need next. What succeeded stays, and every action is
+ * safe to repeat, so the next pass converges. When a batch fails for another reason than a lock, its actions
+ * are retried one by one so the failure names the action that caused it.
  *
- * <p>Creating follows the lock-friendly recipe: a plain table {@code LIKE} the parent, a CHECK matching the
- * bounds (so ATTACH skips its validation scan), then ATTACH, which takes only SHARE UPDATE EXCLUSIVE on the
- * parent, and the CHECK is dropped again. Retiring takes ACCESS EXCLUSIVE on the parent, re-checks the
- * partition's bounds under that lock, then drops or detaches. Every transaction sets {@code lock_timeout},
- * and a lock not granted in time is retried a bounded number of times with jittered backoff.
+ * <p>Creating follows the lock-friendly recipe: a plain table {@code LIKE} the parent, then ATTACH, which takes
+ * only SHARE UPDATE EXCLUSIVE on the parent (where {@code CREATE TABLE ... PARTITION OF} would queue for
+ * ACCESS EXCLUSIVE behind any reader, and every writer behind it). Retiring takes ACCESS EXCLUSIVE on the
+ * parent (the lock DROP and DETACH need anyway), checks under that lock that each partition still has the
+ * bounds the plan saw, then drops or detaches them.
  */
 public final class PartitionExecutor {
     private static final Logger LOG = Logger.getLogger(PartitionExecutor.class);
-    /** Marks the tables the operator created, for people reading the catalog. */
-    public static final String MANAGED_COMMENT = "managed by lifecycle.noetl.io";
-    private static final String BOUNDS_CHECK = "lifecycle_bounds";
+    /** SQLSTATE of the failure raised when a partition is not what the plan saw. */
+    public static final String PARTITION_CHANGED_STATE = "LC001";
 
     public record Failure(PlannedAction action, DatabaseFailure cause) {
     }
@@ -57,80 +65,115 @@ public final class PartitionExecutor {
     public Result apply(List<PlannedAction> actions) {
         List<PlannedAction> applied = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
-            for (PlannedAction action : actions) {
+            for (List<PlannedAction> batch : batches(actions)) {
                 try {
-                    DdlTransaction.run(c, lockPolicy, conn -> execute(conn, action));
-                    applied.add(action);
+                    run(c, batch);
+                    applied.addAll(batch);
                 } catch (SQLException e) {
-                    LOG.debugf("%s %s failed: %s", action.kind(), action.partition(), target.redact(e.getMessage()));
-                    return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))));
-                } catch (StaleSnapshotException e) {
-                    return new Result(applied, Optional.of(new Failure(action,
-                            new DatabaseFailure("PartitionChanged", e.getMessage()))));
+                    if (batch.size() == 1 || DatabaseFailure.isLockTimeout(e)) {
+                        return failed(applied, batch.get(0), e);
+                    }
+                    for (PlannedAction action : batch) {
+                        try {
+                            run(c, List.of(action));
+                            applied.add(action);
+                        } catch (SQLException single) {
+                            return failed(applied, action, single);
+                        }
+                    }
                 }
             }
         } catch (SQLException e) {
             PlannedAction next = actions.size() > applied.size() ? actions.get(applied.size()) : null;
-            return new Result(applied, Optional.of(new Failure(next, DatabaseFailure.of(e, target))));
+            return failed(applied, next, e);
         }
         return new Result(applied, Optional.empty());
     }
 
-    private void execute(Connection c, PlannedAction action) throws SQLException {
+    private Result failed(List<PlannedAction> applied, PlannedAction action, SQLException e) {
+        LOG.debugf("%s %s failed: %s", action == null ? "connection" : action.kind(),
+                action == null ? "" : action.partition(), target.redact(e.getMessage()));
+        return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))));
+    }
+
+    private List<List<PlannedAction>> batches(List<PlannedAction> actions) {
+        List<List<PlannedAction>> batches = new ArrayList<>();
+        List<PlannedAction> current = new ArrayList<>();
+        for (PlannedAction a : actions) {
+            if (!current.isEmpty() && (current.size() >= lockPolicy.batchSize()
+                    || current.get(0).getClass() != a.getClass())) {
+                batches.add(current);
+                current = new ArrayList<>();
+            }
+            current.add(a);
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
+    }
+
+    private void run(Connection c, List<PlannedAction> batch) throws SQLException {
+        List<String> ddl = new ArrayList<>();
+        batch.forEach(a -> ddl.addAll(statements(a)));
+        if (batch.get(0) instanceof CreatePartition) {
+            DdlTransaction.run(c, lockPolicy, ddl);
+            return;
+        }
+        DdlTransaction.run(c, lockPolicy, conn -> {
+            try (Statement s = conn.createStatement()) {
+                s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
+                verifyBounds(conn, batch);
+                s.execute(String.join(";\n", ddl));
+            }
+        });
+    }
+
+    /** The DDL one action runs inside its transaction (retirements also lock the parent and check bounds). */
+    public List<String> statements(PlannedAction action) {
         if (action instanceof CreatePartition create) {
-            create(c, create);
+            TableName child = parent.sibling(create.partition());
+            // the new table is empty, so ATTACH's validation scan of it costs nothing
+            return List.of(
+                    "CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
+                            + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)",
+                    "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM ("
+                            + keyType.sqlLiteral(create.window().from()) + ") TO ("
+                            + keyType.sqlLiteral(create.window().to()) + ")");
         } else if (action instanceof DropPartition drop) {
-            retire(c, drop.partition(), drop.range(), null);
+            return List.of("DROP TABLE " + parent.sibling(drop.partition()).sql());
         } else if (action instanceof DetachPartition detach) {
-            retire(c, detach.partition(), detach.range(), detach.archiveSchema());
-        } else {
-            throw new IllegalArgumentException("no executor for " + action.kind());
+            TableName child = parent.sibling(detach.partition());
+            String archive = SqlIdentifier.quote(detach.archiveSchema());
+            return List.of("ALTER TABLE " + parent.sql() + " DETACH PARTITION " + child.sql(),
+                    "CREATE SCHEMA IF NOT EXISTS " + archive,
+                    "ALTER TABLE " + child.sql() + " SET SCHEMA " + archive);
         }
+        throw new IllegalArgumentException("no executor for " + action.kind());
     }
 
-    private void create(Connection c, CreatePartition action) throws SQLException {
-        TableName child = parent.sibling(action.partition());
-        String lo = keyType.sqlLiteral(action.window().from());
-        String hi = keyType.sqlLiteral(action.window().to());
-        String key = SqlIdentifier.quote(keyColumn);
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
-                    + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)");
-            s.execute("ALTER TABLE " + child.sql() + " ADD CONSTRAINT " + SqlIdentifier.quote(BOUNDS_CHECK)
-                    + " CHECK (" + key + " IS NOT NULL AND " + key + " >= " + lo + " AND " + key + " < " + hi + ")");
-            s.execute("ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM ("
-                    + lo + ") TO (" + hi + ")");
-            s.execute("ALTER TABLE " + child.sql() + " DROP CONSTRAINT " + SqlIdentifier.quote(BOUNDS_CHECK));
-            // COMMENT takes no parameters; the text is a constant of this class
-            s.execute("COMMENT ON TABLE " + child.sql() + " IS '" + MANAGED_COMMENT + "'");
-        }
-    }
-
-    private void retire(Connection c, String partition, KeyRange expected, String archiveSchema) throws SQLException {
-        TableName child = parent.sibling(partition);
-        try (Statement s = c.createStatement()) {
-            // the lock DROP and DETACH take anyway; taken first so the bounds cannot change under the check
-            s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
-        }
-        Optional<KeyRange> actual = CatalogReader.rangeOf(c, parent, partition, keyType);
-        if (actual.isEmpty() || !actual.get().equals(expected)) {
-            throw new StaleSnapshotException(child + " is no longer the partition the plan saw; nothing was retired");
-        }
-        try (Statement s = c.createStatement()) {
-            if (archiveSchema == null) {
-                s.execute("DROP TABLE " + child.sql());
-            } else {
-                s.execute("ALTER TABLE " + parent.sql() + " DETACH PARTITION " + child.sql());
-                s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(archiveSchema));
-                s.execute("ALTER TABLE " + child.sql() + " SET SCHEMA " + SqlIdentifier.quote(archiveSchema));
+    /** Fails with {@value #PARTITION_CHANGED_STATE} unless every partition still has the bounds the plan saw. */
+    private void verifyBounds(Connection c, List<PlannedAction> batch) throws SQLException {
+        Map<String, KeyRange> actual = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(CatalogReader.partitionsQuery(keyType,
+                "i.inhparent = to_regclass(?) AND c.relname = ANY (?)"))) {
+            ps.setString(1, parent.sql());
+            Array names = c.createArrayOf("text", batch.stream().map(PlannedAction::partition).toArray());
+            ps.setArray(2, names);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!rs.getBoolean("is_default")) {
+                        actual.put(rs.getString("relname"), new KeyRange(CatalogReader.nullableLong(rs, "lo_units"),
+                                CatalogReader.nullableLong(rs, "hi_units")));
+                    }
+                }
             }
         }
-    }
-
-    /** The catalog changed between the snapshot and the action. */
-    static final class StaleSnapshotException extends RuntimeException {
-        StaleSnapshotException(String message) {
-            super(message);
+        for (PlannedAction a : batch) {
+            if (!Objects.equals(actual.get(a.partition()), a.range())) {
+                throw new SQLException(parent.sibling(a.partition()) + " is no longer the partition the plan saw; "
+                        + "nothing was retired", PARTITION_CHANGED_STATE);
+            }
         }
     }
 }

@@ -115,7 +115,7 @@ public class MetricRetentionPolicyReconciler
         }
         TableName table = new TableName(settings.schema(), settings.table());
         boolean apply = !policy.getSpec().isSuspend() && !policy.getSpec().isDryRun();
-        MaintenancePass.Outcome outcome = new MaintenancePass(dataSource, target, table, lockPolicy(), clock).run(
+        MaintenancePass.Outcome outcome = new MaintenancePass(dataSource, target, table, LockPolicy.from(config.ddl()), clock).run(
                 settings.bootstrap() == Bootstrap.IfMissing ? c -> SeedSchema.ensureMetricTable(c, table) : null,
                 snapshot -> PartitionPlanner.plan(plannerPolicy(settings, snapshot, now), snapshot),
                 apply);
@@ -187,11 +187,6 @@ public class MetricRetentionPolicyReconciler
         Instant boundary = grid.instantOf(grid.next(grid.windowContaining(grid.keyOf(now))).from())
                 .plus(config.maintenance().afterBoundary());
         return boundary.isBefore(periodic) ? boundary : periodic;
-    }
-
-    private LockPolicy lockPolicy() {
-        OperatorConfig.Ddl ddl = config.ddl();
-        return new LockPolicy(ddl.lockTimeout(), ddl.maxAttempts(), ddl.retryBackoff(), ddl.statementTimeout());
     }
 
     @Override

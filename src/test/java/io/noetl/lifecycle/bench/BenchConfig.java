@@ -1,0 +1,78 @@
+package io.noetl.lifecycle.bench;
+
+import io.noetl.lifecycle.OperatorConfig;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The operator's default settings, for harnesses that run outside Quarkus. */
+final class BenchConfig implements OperatorConfig {
+    static final BenchConfig INSTANCE = new BenchConfig();
+
+    @Override
+    public DefaultDatabase defaultDatabase() {
+        return new DefaultDatabase() {
+            public Optional<String> url() {
+                return Optional.empty();
+            }
+
+            public Optional<String> username() {
+                return Optional.empty();
+            }
+
+            public Optional<String> password() {
+                return Optional.empty();
+            }
+        };
+    }
+
+    @Override
+    public Pool pool() {
+        return new Pool() {
+            public int maxSize() {
+                return 4;
+            }
+
+            public Duration acquisitionTimeout() {
+                return Duration.ofSeconds(10);
+            }
+
+            public Duration idleTimeout() {
+                return Duration.ofMinutes(5);
+            }
+        };
+    }
+
+    @Override
+    public Ddl ddl() {
+        return new Ddl() {
+            public Duration lockTimeout() {
+                return Duration.ofMillis(500);
+            }
+
+            public int maxAttempts() {
+                return 5;
+            }
+
+            public Duration retryBackoff() {
+                return Duration.ofMillis(200);
+            }
+
+            public Duration statementTimeout() {
+                return Duration.ofMinutes(5);
+            }
+
+            public boolean synchronousCommit() {
+                return false;
+            }
+
+            public int batchSize() {
+                return 16;
+            }
+        };
+    }
+
+    @Override
+    public Maintenance maintenance() {
+        throw new UnsupportedOperationException("not used outside the operator");
+    }
+}
