@@ -16,6 +16,7 @@ import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.PartitionExecutor;
 import io.noetl.lifecycle.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -74,11 +75,11 @@ public final class PartitionDdlBenchmark {
     private static long[] runOperator() throws Exception {
         try (TestDatabase db = TestDatabase.create("bench_op")) {
             seed(db);
-            DatabasePools pools = new DatabasePools(BenchConfig.INSTANCE);
+            DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
             DatabaseTarget target = new DatabaseTarget(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
             try {
                 AgroalDataSource ds = pools.acquire("bench", target);
-                LockPolicy locks = LockPolicy.from(BenchConfig.INSTANCE.ddl());
+                LockPolicy locks = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
 
                 long t0 = System.nanoTime();
                 Plan creates = plan(ds, DAY0, CREATES - 1, Duration.ofDays(1));

@@ -1,12 +1,12 @@
-package io.noetl.lifecycle.bench;
+package io.noetl.lifecycle.support;
 
 import io.noetl.lifecycle.OperatorConfig;
 import java.time.Duration;
 import java.util.Optional;
 
-/** The operator's default settings, for harnesses that run outside Quarkus. */
-final class BenchConfig implements OperatorConfig {
-    static final BenchConfig INSTANCE = new BenchConfig();
+/** The operator's default settings, for harnesses and plain JUnit tests that run outside Quarkus. */
+public final class StandaloneConfig implements OperatorConfig {
+    public static final StandaloneConfig INSTANCE = new StandaloneConfig();
 
     @Override
     public DefaultDatabase defaultDatabase() {
