@@ -46,10 +46,6 @@ public class EventPartitionPlanSpec extends PartitionedTableSpec {
     @JsonPropertyDescription("Partition names the operator never touches (for example a partition holding ids of another layout).")
     private List<String> protect = new ArrayList<>();
 
-    @Default("true")
-    @JsonPropertyDescription("When rows in the default partition belong to a window being created, move them into the new partition (checked by row counts, nothing lost). When false the window is skipped and reported as `DefaultPartitionConflict`. Default true.")
-    private boolean moveDefaultRows = true;
-
     public String getTable() {
         return table;
     }
@@ -112,13 +108,5 @@ public class EventPartitionPlanSpec extends PartitionedTableSpec {
 
     public void setProtect(List<String> protect) {
         this.protect = protect;
-    }
-
-    public boolean isMoveDefaultRows() {
-        return moveDefaultRows;
-    }
-
-    public void setMoveDefaultRows(boolean moveDefaultRows) {
-        this.moveDefaultRows = moveDefaultRows;
     }
 }

@@ -13,12 +13,14 @@ public class MaintenanceRecord {
     private String startedAt;
     @JsonPropertyDescription("When the pass finished (RFC 3339).")
     private String finishedAt;
-    @JsonPropertyDescription("Partitions created (at most 16 names listed).")
+    @JsonPropertyDescription("Partitions created, including the default partition and those that took rows from it (at most 16 names listed).")
     private List<String> created = new ArrayList<>();
     @JsonPropertyDescription("Partitions dropped (at most 16 names listed).")
     private List<String> dropped = new ArrayList<>();
     @JsonPropertyDescription("Partitions detached into the archive schema (at most 16 names listed).")
     private List<String> detached = new ArrayList<>();
+    @JsonPropertyDescription("Rows moved out of the default partition into the partitions created for them.")
+    private Long rowsMoved;
     @JsonPropertyDescription("Number of actions that succeeded in the pass.")
     private Integer succeeded;
     @JsonPropertyDescription("The error that stopped the pass, if any (no credentials, no stack trace).")
@@ -64,6 +66,14 @@ public class MaintenanceRecord {
         this.detached = detached;
     }
 
+    public Long getRowsMoved() {
+        return rowsMoved;
+    }
+
+    public void setRowsMoved(Long rowsMoved) {
+        this.rowsMoved = rowsMoved;
+    }
+
     public Integer getSucceeded() {
         return succeeded;
     }
@@ -85,11 +95,12 @@ public class MaintenanceRecord {
         return o instanceof MaintenanceRecord m && Objects.equals(startedAt, m.startedAt)
                 && Objects.equals(finishedAt, m.finishedAt) && Objects.equals(created, m.created)
                 && Objects.equals(dropped, m.dropped) && Objects.equals(detached, m.detached)
-                && Objects.equals(succeeded, m.succeeded) && Objects.equals(error, m.error);
+                && Objects.equals(succeeded, m.succeeded)
+                && Objects.equals(rowsMoved, m.rowsMoved) && Objects.equals(error, m.error);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(startedAt, finishedAt, created, dropped, detached, succeeded, error);
+        return Objects.hash(startedAt, finishedAt, created, dropped, detached, succeeded, rowsMoved, error);
     }
 }

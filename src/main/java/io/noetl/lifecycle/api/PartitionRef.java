@@ -13,6 +13,10 @@ public class PartitionRef {
     private String from;
     @JsonPropertyDescription("Upper bound, exclusive, as read from the catalog (`MAXVALUE` when unbounded).")
     private String to;
+    @JsonPropertyDescription("For id-keyed tables: the time of `from` under the resource's id layout (RFC 3339).")
+    private String fromTime;
+    @JsonPropertyDescription("For id-keyed tables: the time of `to` under the resource's id layout (RFC 3339).")
+    private String toTime;
     @JsonPropertyDescription("Why the partition is listed here, when it is listed as unmanaged.")
     private String reason;
 
@@ -50,6 +54,22 @@ public class PartitionRef {
         this.to = to;
     }
 
+    public String getFromTime() {
+        return fromTime;
+    }
+
+    public void setFromTime(String fromTime) {
+        this.fromTime = fromTime;
+    }
+
+    public String getToTime() {
+        return toTime;
+    }
+
+    public void setToTime(String toTime) {
+        this.toTime = toTime;
+    }
+
     public String getReason() {
         return reason;
     }
@@ -61,11 +81,12 @@ public class PartitionRef {
     @Override
     public boolean equals(Object o) {
         return o instanceof PartitionRef p && Objects.equals(name, p.name) && Objects.equals(from, p.from)
-                && Objects.equals(to, p.to) && Objects.equals(reason, p.reason);
+                && Objects.equals(to, p.to) && Objects.equals(reason, p.reason)
+                && Objects.equals(fromTime, p.fromTime) && Objects.equals(toTime, p.toTime);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, from, to, reason);
+        return Objects.hash(name, from, to, reason, fromTime, toTime);
     }
 }

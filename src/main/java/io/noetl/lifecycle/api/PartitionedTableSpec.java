@@ -6,6 +6,10 @@ import io.fabric8.generator.annotation.Pattern;
 
 /** Fields shared by the two kinds that keep partitions of a RANGE-partitioned table. */
 public abstract class PartitionedTableSpec extends LifecycleSpec {
+    @Default("true")
+    @JsonPropertyDescription("When rows in the default partition belong to a partition being created, move them into it (one transaction, checked by row counts, nothing lost; writers whose rows go to the default partition wait while it runs). When false the partition is not created and the conflict is reported as `DefaultPartitionConflict`. Default true.")
+    private boolean moveDefaultRows = true;
+
     @Default("Drop")
     @JsonPropertyDescription("What happens to an expired partition: `Drop` (default) drops the table; `Detach` detaches it and moves it, rows intact, to `archiveSchema`.")
     private RetentionAction retentionAction = RetentionAction.Drop;
@@ -23,6 +27,14 @@ public abstract class PartitionedTableSpec extends LifecycleSpec {
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("How often maintenance runs again on its own, on top of reacting to changes and running right after each partition boundary. Units s, m, h, d, w; at least 30s. Default `10m`.")
     private String maintenanceInterval = "10m";
+
+    public boolean isMoveDefaultRows() {
+        return moveDefaultRows;
+    }
+
+    public void setMoveDefaultRows(boolean moveDefaultRows) {
+        this.moveDefaultRows = moveDefaultRows;
+    }
 
     public RetentionAction getRetentionAction() {
         return retentionAction;

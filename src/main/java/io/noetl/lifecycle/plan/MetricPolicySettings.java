@@ -11,7 +11,7 @@ import java.util.Set;
 /** A MetricRetentionPolicy's spec, checked and parsed. */
 public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
         ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
-        Bootstrap bootstrap, Duration maintenanceInterval) {
+        boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval) implements TablePolicySettings {
 
     public static final String SEED_PARTITION_KEY = "created_at";
 
@@ -38,13 +38,30 @@ public record MetricPolicySettings(String schema, String table, String partition
                     + "partitioned on created_at; set partitionKey to created_at or create the table yourself");
         }
         return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
-                archive, bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
+                archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
     }
 
-    /** The planner's view of this policy at {@code now}, for a key of type {@code keyType}. */
+    @Override
     public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
         TimeGrid grid = new TimeGrid(interval, zone, keyType);
         return new PartitionPlanner.Policy(grid, table, grid.keyOf(now), grid.keyOf(now.minus(retention)), premake,
-                retentionAction, archiveSchema, Set.of());
+                retentionAction, archiveSchema, Set.of(), moveDefaultRows, null);
+    }
+
+    @Override
+    public String unsupportedKey(KeyType keyType) {
+        if (!keyType.isTime()) {
+            return "a MetricRetentionPolicy needs a time key (timestamptz, timestamp or date), not " + keyType;
+        }
+        if (keyType == KeyType.DATE && interval == TimeInterval.HOUR) {
+            return "a date key cannot be partitioned by the hour; use interval 1d, 7d or 1mo";
+        }
+        return null;
+    }
+
+    @Override
+    public Instant nextBoundary(KeyType keyType, Instant now) {
+        TimeGrid grid = new TimeGrid(interval, zone, keyType);
+        return grid.instantOf(grid.next(grid.windowContaining(grid.keyOf(now))).from());
     }
 }

@@ -1,9 +1,11 @@
 package io.noetl.lifecycle.plan;
 
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.plan.PlannedAction.CreateDefaultPartition;
 import io.noetl.lifecycle.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.plan.PlannedAction.DetachPartition;
 import io.noetl.lifecycle.plan.PlannedAction.DropPartition;
+import io.noetl.lifecycle.plan.PlannedAction.MoveDefaultRows;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -11,14 +13,16 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The pure planner shared by both partition-keeping kinds: {@code (policy, snapshot, now) -> plan}. No I/O, no
- * clock.
+ * The pure planner shared by both partition-keeping kinds: {@code (policy, snapshot) -> plan}. No I/O, no
+ * clock: "now" comes in the policy.
  *
- * <p>Rules, in the words of the docs: a partition is <em>managed</em> when both its bounds lie on the grid
- * (one or several whole cells) and it is not protected; everything else is unmanaged and never touched. The
- * plan creates the current cell, {@code ahead} cells beyond it, and every missing cell between the oldest kept
- * managed partition and now (gaps), soonest-needed first; then retires managed partitions whose upper bound
- * is at or before {@code expireBefore}, oldest first.
+ * <p>The rules: a partition is <em>managed</em> when both its bounds lie on the grid (one or several whole
+ * cells) and it is not protected; everything else is unmanaged and never touched. The plan creates the
+ * current cell, {@code ahead} cells beyond it, and every missing cell between the oldest kept managed
+ * partition and now (gaps), soonest-needed first. A cell partly covered by an existing partition is shrunk to
+ * its free parts. A cell whose range holds rows in the default partition is created by moving those rows
+ * (or, when moving is off, skipped and reported). Then managed partitions whose upper bound is at or before
+ * {@code expireBefore} are retired, oldest first.
  */
 public final class PartitionPlanner {
     /** Bound on the cells one plan looks at, so a grid mistake cannot make a plan of millions of actions. */
@@ -30,9 +34,18 @@ public final class PartitionPlanner {
      * @param expireBefore partitions whose upper bound is at or before this key expire; null keeps everything
      * @param ahead cells kept ready beyond the current one
      * @param protect partition names never touched
+     * @param moveDefaultRows whether rows the default partition holds for a new cell are moved into it
+     * @param defaultPartition the default partition to ensure, or null to leave the default alone
      */
     public record Policy(PartitionGrid grid, String tableName, long now, Long expireBefore, int ahead,
-            RetentionAction retentionAction, String archiveSchema, Set<String> protect) {
+            RetentionAction retentionAction, String archiveSchema, Set<String> protect, boolean moveDefaultRows,
+            String defaultPartition) {
+
+        /** A policy that moves default rows and does not ensure a default partition. */
+        public Policy(PartitionGrid grid, String tableName, long now, Long expireBefore, int ahead,
+                RetentionAction retentionAction, String archiveSchema, Set<String> protect) {
+            this(grid, tableName, now, expireBefore, ahead, retentionAction, archiveSchema, protect, true, null);
+        }
     }
 
     private PartitionPlanner() {
@@ -40,13 +53,11 @@ public final class PartitionPlanner {
 
     public static Plan plan(Policy policy, TableSnapshot snapshot) {
         List<Finding> findings = new ArrayList<>();
-        List<ObservedPartition> managed = new ArrayList<>();
-        for (ObservedPartition p : snapshot.partitions()) {
-            if (classify(policy, p) == null) {
-                managed.add(p);
-            }
-        }
-        List<PlannedAction> actions = new ArrayList<>(creates(policy, snapshot, managed, findings));
+        List<ObservedPartition> managed = snapshot.partitions().stream().filter(p -> classify(policy, p) == null)
+                .toList();
+        Set<String> taken = new HashSet<>(snapshot.relationNames());
+        List<PlannedAction> actions = new ArrayList<>(defaultPartition(policy, snapshot, taken, findings));
+        actions.addAll(creates(policy, snapshot, managed, taken, findings));
         actions.addAll(expiries(policy, managed));
         reportDisplacedNames(policy, snapshot, managed, findings);
         return new Plan(List.copyOf(actions), List.copyOf(findings));
@@ -66,8 +77,31 @@ public final class PartitionPlanner {
         return null;
     }
 
+    private static List<PlannedAction> defaultPartition(Policy policy, TableSnapshot snapshot, Set<String> taken,
+            List<Finding> findings) {
+        String wanted = policy.defaultPartition();
+        if (wanted == null) {
+            return List.of();
+        }
+        if (snapshot.defaultPartition().isPresent()) {
+            String actual = snapshot.defaultPartition().get().name();
+            if (!actual.equals(wanted)) {
+                findings.add(new Finding("DefaultPartitionName", "the default partition is " + actual
+                        + ", not " + wanted + "; it is kept as it is"));
+            }
+            return List.of();
+        }
+        if (taken.contains(wanted)) {
+            findings.add(new Finding("NameCollision", "the default partition cannot be created: a relation named "
+                    + wanted + " already exists and is not the default partition"));
+            return List.of();
+        }
+        taken.add(wanted);
+        return List.of(new CreateDefaultPartition(wanted, "rows outside every partition need a home"));
+    }
+
     private static List<PlannedAction> creates(Policy policy, TableSnapshot snapshot,
-            List<ObservedPartition> managed, List<Finding> findings) {
+            List<ObservedPartition> managed, Set<String> taken, List<Finding> findings) {
         PartitionGrid grid = policy.grid();
         Window current = grid.windowContaining(policy.now());
         Window first = current;
@@ -96,32 +130,87 @@ public final class PartitionPlanner {
         wanted.sort(Comparator.comparingLong((Window w) -> w.from() < current.from() ? 1 : 0)
                 .thenComparingLong(w -> Math.abs(w.from() - current.from())));
 
-        Set<String> taken = new HashSet<>(snapshot.relationNames());
         List<PlannedAction> creates = new ArrayList<>();
         for (Window w : wanted) {
             List<ObservedPartition> overlapping = snapshot.partitions().stream()
                     .filter(p -> p.range().overlaps(w.from(), w.to())).toList();
-            if (overlapping.stream().anyMatch(p -> covers(p.range(), w))) {
+            List<Window> parts = freeParts(w, overlapping);
+            if (parts.isEmpty()) {
                 continue;
             }
             if (!overlapping.isEmpty()) {
-                findings.add(new Finding("PartitionOverlap", "cannot create the partition for ["
-                        + w.from() + ", " + w.to() + "): it would overlap " + overlapping.get(0).name()));
-                continue;
+                findings.add(new Finding("PartitionOverlap", "the partition for " + describe(snapshot, w)
+                        + " overlaps " + overlapping.get(0).name() + "; only the free part is created: "
+                        + parts.stream().map(p -> describe(snapshot, p)).toList()));
             }
-            String canonical = grid.partitionName(policy.tableName(), w);
-            String name = freeName(canonical, taken);
-            if (!name.equals(canonical)) {
-                findings.add(new Finding("NameCollision", "a relation named " + canonical
-                        + " already exists with other bounds or is not a partition; the partition is created as "
-                        + name));
-            }
-            taken.add(name);
             String why = w.equals(current) ? "current interval"
                     : w.from() > current.from() ? "kept ready ahead" : "gap inside retention";
-            creates.add(new CreatePartition(name, w, why));
+            String canonical = grid.partitionName(policy.tableName(), w);
+            for (Window part : parts) {
+                PlannedAction action = createOrMove(policy, snapshot, part, canonical, why, taken, findings);
+                if (action != null) {
+                    creates.add(action);
+                }
+            }
         }
         return creates;
+    }
+
+    private static PlannedAction createOrMove(Policy policy, TableSnapshot snapshot, Window part, String canonical,
+            String why, Set<String> taken, List<Finding> findings) {
+        Long rows = defaultRowsIn(snapshot, part);
+        if (rows != null && rows > 0 && !policy.moveDefaultRows()) {
+            findings.add(new Finding("DefaultPartitionConflict", "the default partition holds " + rows
+                    + " rows for " + describe(snapshot, part) + "; the partition is not created because "
+                    + "spec.moveDefaultRows is false"));
+            return null;
+        }
+        String name = freeName(canonical, taken);
+        if (!name.equals(canonical)) {
+            findings.add(new Finding("NameCollision", "a relation named " + canonical
+                    + " already exists with other bounds or is not a partition; the partition is created as " + name));
+        }
+        taken.add(name);
+        if (rows == null || rows > 0) {
+            return new MoveDefaultRows(name, part, rows, snapshot.defaultPartition().orElseThrow().name(),
+                    why + (rows == null ? "; the default partition may hold "
+                    + "rows for it" : "; " + rows + " rows move from the default partition"));
+        }
+        return new CreatePartition(name, part, why);
+    }
+
+    /** Rows of the default partition in {@code w}: 0 when it cannot hold any, null when not counted yet. */
+    private static Long defaultRowsIn(TableSnapshot snapshot, Window w) {
+        if (snapshot.defaultSpan().isEmpty() || !snapshot.defaultSpan().get().overlaps(w.from(), w.to())) {
+            return 0L;
+        }
+        return snapshot.defaultRowsByRange().get(w.range());
+    }
+
+    /** The parts of {@code w} that no partition covers, in key order. */
+    private static List<Window> freeParts(Window w, List<ObservedPartition> overlapping) {
+        List<KeyRange> taken = overlapping.stream().map(ObservedPartition::range)
+                .sorted(Comparator.comparing(KeyRange::from, Comparator.nullsFirst(Comparator.naturalOrder())))
+                .toList();
+        List<Window> free = new ArrayList<>();
+        long cursor = w.from();
+        for (KeyRange r : taken) {
+            long start = r.from() == null ? Long.MIN_VALUE : r.from();
+            if (start > cursor) {
+                free.add(new Window(cursor, Math.min(start, w.to())));
+            }
+            if (r.to() == null) {
+                return free;
+            }
+            cursor = Math.max(cursor, r.to());
+            if (cursor >= w.to()) {
+                return free;
+            }
+        }
+        if (cursor < w.to()) {
+            free.add(new Window(cursor, w.to()));
+        }
+        return free;
     }
 
     private static List<PlannedAction> expiries(Policy policy, List<ObservedPartition> managed) {
@@ -156,12 +245,13 @@ public final class PartitionPlanner {
         }
     }
 
-    private static boolean isExpired(Policy policy, long upperBound) {
-        return policy.expireBefore() != null && upperBound <= policy.expireBefore();
+    private static String describe(TableSnapshot snapshot, Window w) {
+        KeyType type = snapshot.keyType() == null ? KeyType.BIGINT : snapshot.keyType();
+        return "[" + type.describe(w.from()) + ", " + type.describe(w.to()) + ")";
     }
 
-    private static boolean covers(KeyRange r, Window w) {
-        return (r.from() == null || r.from() <= w.from()) && (r.to() == null || r.to() >= w.to());
+    private static boolean isExpired(Policy policy, long upperBound) {
+        return policy.expireBefore() != null && upperBound <= policy.expireBefore();
     }
 
     private static String freeName(String canonical, Set<String> taken) {

@@ -8,4 +8,10 @@ public record Plan(List<PlannedAction> actions, List<Finding> findings) {
     public boolean isEmpty() {
         return actions.isEmpty();
     }
+
+    /** Ranges whose default-partition rows the plan needs counted before it can be final. */
+    public List<KeyRange> uncountedRanges() {
+        return actions.stream().filter(a -> a instanceof PlannedAction.MoveDefaultRows m && m.rows() == null)
+                .map(PlannedAction::range).toList();
+    }
 }

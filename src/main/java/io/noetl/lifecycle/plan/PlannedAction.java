@@ -22,6 +22,27 @@ public sealed interface PlannedAction {
         }
     }
 
+    /**
+     * Create {@code partition} for {@code window} and move into it the rows the default partition holds for
+     * that range, checked by row counts, in one transaction. {@code rows} is the count observed when planning
+     * (null until counted); the executor counts again under the lock.
+     */
+    record MoveDefaultRows(String partition, Window window, Long rows, String defaultPartition, String reason)
+            implements PlannedAction {
+        @Override
+        public KeyRange range() {
+            return window.range();
+        }
+    }
+
+    /** Create the default partition, which catches rows outside every range. */
+    record CreateDefaultPartition(String partition, String reason) implements PlannedAction {
+        @Override
+        public KeyRange range() {
+            return new KeyRange(null, null);
+        }
+    }
+
     /** Drop an expired partition. */
     record DropPartition(String partition, KeyRange range, String reason) implements PlannedAction {
     }

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -137,11 +138,21 @@ public final class CatalogReader {
         }
 
         long defaultRows = 0;
+        Optional<KeyRange> defaultSpan = Optional.empty();
         if (defaultPartition != null) {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT count(*) FROM " + table.sibling(defaultPartition.name()).sql())) {
+            String key = SqlIdentifier.quote(keyColumn);
+            String units = unitsOf(keyType.get());
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), "
+                    + "(SELECT " + units + " FROM (SELECT min(" + key + ")::text AS lit) x WHERE lit IS NOT NULL), "
+                    + "(SELECT " + units + " FROM (SELECT max(" + key + ")::text AS lit) x WHERE lit IS NOT NULL) "
+                    + "FROM " + table.sibling(defaultPartition.name()).sql())) {
                 rs.next();
                 defaultRows = rs.getLong(1);
+                Long min = nullableLong(rs, 2);
+                Long max = nullableLong(rs, 3);
+                if (min != null && max != null) {
+                    defaultSpan = Optional.of(new KeyRange(min, max + 1));
+                }
             }
         }
 
@@ -157,7 +168,36 @@ public final class CatalogReader {
             }
         }
         return new TableSnapshot(table.schema(), table.name(), State.PARTITIONED, null, keyColumn, keyType.get(),
-                List.copyOf(partitions), Optional.ofNullable(defaultPartition), defaultRows, Set.copyOf(names));
+                List.copyOf(partitions), Optional.ofNullable(defaultPartition), defaultRows, Set.copyOf(names), defaultSpan,
+                Map.of());
+    }
+
+    /**
+     * Counts the default partition's rows in each of {@code ranges}, in one scan.
+     */
+    public static Map<KeyRange, Long> countDefaultRows(Connection c, TableSnapshot snapshot, List<KeyRange> ranges)
+            throws SQLException {
+        if (ranges.isEmpty() || snapshot.defaultPartition().isEmpty()) {
+            return Map.of();
+        }
+        String key = SqlIdentifier.quote(snapshot.keyColumn());
+        KeyType type = snapshot.keyType();
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < ranges.size(); i++) {
+            KeyRange r = ranges.get(i);
+            sql.append(i == 0 ? "" : ", ").append("count(*) FILTER (WHERE ").append(key).append(" >= ")
+                    .append(type.sqlLiteral(r.from())).append(" AND ").append(key).append(" < ")
+                    .append(type.sqlLiteral(r.to())).append(')');
+        }
+        sql.append(" FROM ").append(new TableName(snapshot.schema(), snapshot.defaultPartition().get().name()).sql());
+        Map<KeyRange, Long> counts = new java.util.HashMap<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
+            rs.next();
+            for (int i = 0; i < ranges.size(); i++) {
+                counts.put(ranges.get(i), rs.getLong(i + 1));
+            }
+        }
+        return counts;
     }
 
     /**

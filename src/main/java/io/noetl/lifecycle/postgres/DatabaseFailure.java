@@ -25,6 +25,8 @@ public record DatabaseFailure(String reason, String message) {
             reason = "PermissionDenied";
         } else if (state.equals(PartitionExecutor.PARTITION_CHANGED_STATE)) {
             reason = "PartitionChanged";
+        } else if (state.equals(PartitionExecutor.ROW_COUNT_MISMATCH_STATE)) {
+            reason = "RowCountMismatch";
         } else if (state.equals("23514")) {
             reason = "DefaultPartitionConflict";
         } else {

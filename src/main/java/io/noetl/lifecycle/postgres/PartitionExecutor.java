@@ -3,9 +3,11 @@ package io.noetl.lifecycle.postgres;
 import io.noetl.lifecycle.plan.KeyRange;
 import io.noetl.lifecycle.plan.KeyType;
 import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.plan.PlannedAction.CreateDefaultPartition;
 import io.noetl.lifecycle.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.plan.PlannedAction.DetachPartition;
 import io.noetl.lifecycle.plan.PlannedAction.DropPartition;
+import io.noetl.lifecycle.plan.PlannedAction.MoveDefaultRows;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,11 +40,15 @@ public final class PartitionExecutor {
     private static final Logger LOG = Logger.getLogger(PartitionExecutor.class);
     /** SQLSTATE of the failure raised when a partition is not what the plan saw. */
     public static final String PARTITION_CHANGED_STATE = "LC001";
+    /** SQLSTATE of the failure raised when moved rows do not add up; the move is rolled back. */
+    public static final String ROW_COUNT_MISMATCH_STATE = "LC002";
+    private static final String BOUNDS_CHECK = "lifecycle_bounds";
 
     public record Failure(PlannedAction action, DatabaseFailure cause) {
     }
 
-    public record Result(List<PlannedAction> applied, Optional<Failure> failure) {
+    /** @param rowsMoved rows moved out of the default partition by the applied actions */
+    public record Result(List<PlannedAction> applied, Optional<Failure> failure, long rowsMoved) {
     }
 
     private final DataSource dataSource;
@@ -51,6 +57,7 @@ public final class PartitionExecutor {
     private final KeyType keyType;
     private final LockPolicy lockPolicy;
     private final DatabaseTarget target;
+    private long rowsMoved;
 
     public PartitionExecutor(DataSource dataSource, DatabaseTarget target, TableName parent, String keyColumn,
             KeyType keyType, LockPolicy lockPolicy) {
@@ -64,6 +71,7 @@ public final class PartitionExecutor {
 
     public Result apply(List<PlannedAction> actions) {
         List<PlannedAction> applied = new ArrayList<>();
+        rowsMoved = 0;
         try (Connection c = dataSource.getConnection()) {
             for (List<PlannedAction> batch : batches(actions)) {
                 try {
@@ -87,21 +95,20 @@ public final class PartitionExecutor {
             PlannedAction next = actions.size() > applied.size() ? actions.get(applied.size()) : null;
             return failed(applied, next, e);
         }
-        return new Result(applied, Optional.empty());
+        return new Result(applied, Optional.empty(), rowsMoved);
     }
 
     private Result failed(List<PlannedAction> applied, PlannedAction action, SQLException e) {
         LOG.debugf("%s %s failed: %s", action == null ? "connection" : action.kind(),
                 action == null ? "" : action.partition(), target.redact(e.getMessage()));
-        return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))));
+        return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))), rowsMoved);
     }
 
     private List<List<PlannedAction>> batches(List<PlannedAction> actions) {
         List<List<PlannedAction>> batches = new ArrayList<>();
         List<PlannedAction> current = new ArrayList<>();
         for (PlannedAction a : actions) {
-            if (!current.isEmpty() && (current.size() >= lockPolicy.batchSize()
-                    || current.get(0).getClass() != a.getClass())) {
+            if (!current.isEmpty() && (current.size() >= batchLimit(a) || current.get(0).getClass() != a.getClass())) {
                 batches.add(current);
                 current = new ArrayList<>();
             }
@@ -113,10 +120,19 @@ public final class PartitionExecutor {
         return batches;
     }
 
+    /** Moving rows and creating the default partition each take a transaction of their own. */
+    private int batchLimit(PlannedAction a) {
+        return a instanceof MoveDefaultRows || a instanceof CreateDefaultPartition ? 1 : lockPolicy.batchSize();
+    }
+
     private void run(Connection c, List<PlannedAction> batch) throws SQLException {
+        if (batch.get(0) instanceof MoveDefaultRows move) {
+            DdlTransaction.run(c, lockPolicy, conn -> rowsMoved += move(conn, move));
+            return;
+        }
         List<String> ddl = new ArrayList<>();
         batch.forEach(a -> ddl.addAll(statements(a)));
-        if (batch.get(0) instanceof CreatePartition) {
+        if (batch.get(0) instanceof CreatePartition || batch.get(0) instanceof CreateDefaultPartition) {
             DdlTransaction.run(c, lockPolicy, ddl);
             return;
         }
@@ -140,6 +156,12 @@ public final class PartitionExecutor {
                     "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM ("
                             + keyType.sqlLiteral(create.window().from()) + ") TO ("
                             + keyType.sqlLiteral(create.window().to()) + ")");
+        } else if (action instanceof CreateDefaultPartition create) {
+            TableName child = parent.sibling(create.partition());
+            return List.of(
+                    "CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
+                            + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)",
+                    "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " DEFAULT");
         } else if (action instanceof DropPartition drop) {
             return List.of("DROP TABLE " + parent.sibling(drop.partition()).sql());
         } else if (action instanceof DetachPartition detach) {
@@ -150,6 +172,62 @@ public final class PartitionExecutor {
                     "ALTER TABLE " + child.sql() + " SET SCHEMA " + archive);
         }
         throw new IllegalArgumentException("no executor for " + action.kind());
+    }
+
+    /**
+     * Creates the partition and moves the default partition's rows for its range into it, in the caller's
+     * transaction: the default partition is locked first (writers whose rows route there wait; others do
+     * not), the rows are counted, copied and deleted, and the three counts must agree or everything rolls back.
+     * A CHECK matching the bounds spares ATTACH its scan of the filled table. Returns the rows moved.
+     */
+    private long move(Connection c, MoveDefaultRows move) throws SQLException {
+        TableName child = parent.sibling(move.partition());
+        TableName dflt = parent.sibling(move.defaultPartition());
+        String key = SqlIdentifier.quote(keyColumn);
+        String lo = keyType.sqlLiteral(move.window().from());
+        String hi = keyType.sqlLiteral(move.window().to());
+        String inRange = key + " >= " + lo + " AND " + key + " < " + hi;
+        String check = SqlIdentifier.quote(BOUNDS_CHECK);
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE " + dflt.sql() + " IN ACCESS EXCLUSIVE MODE");
+            s.execute("CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
+                    + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)");
+            String columns = String.join(", ", insertableColumns(c));
+            long expected;
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + dflt.sql() + " WHERE " + inRange)) {
+                rs.next();
+                expected = rs.getLong(1);
+            }
+            long copied = s.executeLargeUpdate("INSERT INTO " + child.sql() + " (" + columns + ") SELECT " + columns
+                    + " FROM " + dflt.sql() + " WHERE " + inRange);
+            long deleted = s.executeLargeUpdate("DELETE FROM " + dflt.sql() + " WHERE " + inRange);
+            if (copied != expected || deleted != expected) {
+                throw new SQLException("moving rows into " + child + " counted " + expected + ", copied " + copied
+                        + " and deleted " + deleted + "; rolled back", ROW_COUNT_MISMATCH_STATE);
+            }
+            s.execute(String.join(";\n",
+                    "ALTER TABLE " + child.sql() + " ADD CONSTRAINT " + check + " CHECK (" + key + " IS NOT NULL AND "
+                            + inRange + ")",
+                    "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM (" + lo
+                            + ") TO (" + hi + ")",
+                    "ALTER TABLE " + child.sql() + " DROP CONSTRAINT " + check));
+            return copied;
+        }
+    }
+
+    /** The parent's columns that take values on INSERT (not dropped, not generated), quoted, in order. */
+    private List<String> insertableColumns(Connection c) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
+                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
+            ps.setString(1, parent.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(SqlIdentifier.quote(rs.getString(1)));
+                }
+            }
+        }
+        return columns;
     }
 
     /** Fails with {@value #PARTITION_CHANGED_STATE} unless every partition still has the bounds the plan saw. */

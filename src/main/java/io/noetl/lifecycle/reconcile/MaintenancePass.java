@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -88,6 +87,14 @@ public final class MaintenancePass {
                 }
             }
             Plan plan = planner.plan(before);
+            if (!plan.uncountedRanges().isEmpty()) {
+                // the plan touches ranges the default partition may hold rows for: count them and plan again
+                try (Connection c = dataSource.getConnection()) {
+                    before = before.withDefaultRowCounts(CatalogReader.countDefaultRows(c, before,
+                            plan.uncountedRanges()));
+                }
+                plan = planner.plan(before);
+            }
             if (!apply || plan.isEmpty()) {
                 return new Outcome(before, plan, before, Optional.empty(), bootstrapped, started, clock.instant());
             }
@@ -105,10 +112,5 @@ public final class MaintenancePass {
         try (Connection c = dataSource.getConnection()) {
             return CatalogReader.read(c, table);
         }
-    }
-
-    /** For callers that need nothing but the planned actions. */
-    public static List<String> names(Plan plan) {
-        return plan.actions().stream().map(a -> a.kind() + " " + a.partition()).toList();
     }
 }

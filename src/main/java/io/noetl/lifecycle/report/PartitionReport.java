@@ -11,9 +11,11 @@ import io.noetl.lifecycle.plan.KeyType;
 import io.noetl.lifecycle.plan.ObservedPartition;
 import io.noetl.lifecycle.plan.Plan;
 import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.plan.PlannedAction.CreateDefaultPartition;
 import io.noetl.lifecycle.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.plan.PlannedAction.DetachPartition;
 import io.noetl.lifecycle.plan.PlannedAction.DropPartition;
+import io.noetl.lifecycle.plan.PlannedAction.MoveDefaultRows;
 import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.postgres.PartitionExecutor;
 import java.time.Instant;
@@ -21,6 +23,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /** Writes what a snapshot, a plan and a pass show into the shared partition status. Every list is capped. */
 public final class PartitionReport {
@@ -33,7 +36,7 @@ public final class PartitionReport {
      * @param unmanagedReason why a partition is not managed, or null when it is
      */
     public static void observed(PartitionedTableStatus status, TableSnapshot snapshot, long nowKey,
-            Function<ObservedPartition, String> unmanagedReason) {
+            Function<ObservedPartition, String> unmanagedReason, LongFunction<String> timeOf) {
         KeyType type = snapshot.keyType();
         Coverage coverage = Coverage.of(snapshot.partitions(), nowKey);
         status.setPartitionCount(snapshot.partitionCount());
@@ -53,7 +56,14 @@ public final class PartitionReport {
             if (reason != null) {
                 count++;
                 if (unmanaged.size() < PartitionedTableStatus.LIST_CAP) {
-                    unmanaged.add(ref(p, type, reason));
+                    PartitionRef ref = ref(p, type, reason);
+                    if (p.range().from() != null) {
+                        ref.setFromTime(timeOf.apply(p.range().from()));
+                    }
+                    if (p.range().to() != null) {
+                        ref.setToTime(timeOf.apply(p.range().to()));
+                    }
+                    unmanaged.add(ref);
                 }
             }
         }
@@ -76,10 +86,12 @@ public final class PartitionReport {
         r.setStartedAt(started.truncatedTo(ChronoUnit.SECONDS).toString());
         r.setFinishedAt(finished.truncatedTo(ChronoUnit.SECONDS).toString());
         List<PlannedAction> applied = result == null ? List.of() : result.applied();
-        r.setCreated(names(applied, CreatePartition.class));
+        r.setCreated(names(applied.stream().filter(a -> a instanceof CreatePartition || a instanceof MoveDefaultRows
+                || a instanceof CreateDefaultPartition).toList(), PlannedAction.class));
         r.setDropped(names(applied, DropPartition.class));
         r.setDetached(names(applied, DetachPartition.class));
         r.setSucceeded(applied.size());
+        r.setRowsMoved(result == null || result.rowsMoved() == 0 ? null : result.rowsMoved());
         if (result != null) {
             result.failure().ifPresent(f -> r.setError((f.action() == null ? "" : f.action().kind() + " "
                     + f.action().partition() + ": ") + f.cause().reason() + ": " + f.cause().message()));

@@ -31,7 +31,7 @@ class PartitionPlannerTest {
         Set<String> names = new java.util.HashSet<>(Set.of(otherRelations));
         partitions.forEach(p -> names.add(p.name()));
         return new TableSnapshot("noetl", "metric", TableSnapshot.State.PARTITIONED, null, "created_at",
-                KeyType.TIMESTAMPTZ, partitions, Optional.empty(), 0, names);
+                KeyType.TIMESTAMPTZ, partitions, Optional.empty(), 0, names, Optional.empty(), java.util.Map.of());
     }
 
     private PartitionPlanner.Policy policy(String now, Duration retention, int premake, RetentionAction action,
@@ -138,10 +138,14 @@ class PartitionPlannerTest {
     }
 
     @Test
-    void doesNotCreateWhatAnExistingPartitionOverlapsAndSaysSo() {
+    void shrinksACellThatAnExistingPartitionOverlapsToItsFreePartsAndSaysSo() {
         List<ObservedPartition> parts = List.of(day("odd_bounds", "2026-11-22T06:00:00Z", "2026-11-23T06:00:00Z"));
         Plan plan = PartitionPlanner.plan(policy("2026-11-21T10:00:00Z", Duration.ofDays(1), 2), snapshot(parts));
-        assertEquals(List.of("metric_2026_11_21"), names(plan, CreatePartition.class));
+        List<CreatePartition> creates = plan.actions().stream().map(CreatePartition.class::cast).toList();
+        assertEquals(List.of("metric_2026_11_21", "metric_2026_11_22", "metric_2026_11_23"),
+                creates.stream().map(CreatePartition::partition).toList());
+        assertEquals(new KeyRange(key("2026-11-22T00:00:00Z"), key("2026-11-22T06:00:00Z")), creates.get(1).range());
+        assertEquals(new KeyRange(key("2026-11-23T06:00:00Z"), key("2026-11-24T00:00:00Z")), creates.get(2).range());
         assertEquals(2, plan.findings().stream().filter(f -> f.reason().equals("PartitionOverlap")).count());
     }
 

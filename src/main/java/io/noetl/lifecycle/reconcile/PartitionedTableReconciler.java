@@ -1,0 +1,212 @@
+package io.noetl.lifecycle.reconcile;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.api.PartitionedTableSpec;
+import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.plan.PartitionPlanner;
+import io.noetl.lifecycle.plan.TablePolicySettings;
+import io.noetl.lifecycle.plan.TableSnapshot;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.report.Conditions;
+import io.noetl.lifecycle.report.DegradedFindings;
+import io.noetl.lifecycle.report.PartitionReport;
+import io.noetl.lifecycle.report.ResourceEvents;
+import io.noetl.lifecycle.report.StatusDiff;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The reconcile both partition-keeping kinds share: parse the spec, resolve the database, run one
+ * {@link MaintenancePass} (observe, plan, apply unless suspended or dry-run, observe again), report, and book
+ * the next pass. A kind supplies its settings parser, its bootstrap and its status extras.
+ */
+public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>, S extends PartitionedTableSpec,
+        T extends PartitionedTableStatus, C extends TablePolicySettings> implements Reconciler<P>, Cleaner<P> {
+
+    private final Class<P> kind;
+    private final TargetResolver targets;
+    private final DatabasePools pools;
+    private final MaintenanceSchedule schedule;
+    private final ResourceEvents events;
+    private final OperatorConfig config;
+    private final Clock clock;
+    private volatile InformerEventSource<Secret, P> secrets;
+
+    protected PartitionedTableReconciler(Class<P> kind, TargetResolver targets, DatabasePools pools,
+            MaintenanceSchedule schedule, ResourceEvents events, OperatorConfig config, Clock clock) {
+        this.kind = kind;
+        this.targets = targets;
+        this.pools = pools;
+        this.schedule = schedule;
+        this.events = events;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    protected abstract C settings(S spec) throws InvalidSpecException;
+
+    /** Creates the missing table when the spec says {@code bootstrap: IfMissing}; null otherwise. */
+    protected abstract MaintenancePass.Bootstrapper bootstrapper(C settings, TableName table);
+
+    protected abstract T newStatus();
+
+    /** Kind-specific status, from the fresh snapshot after the pass. */
+    protected void reportExtras(T status, C settings, TableSnapshot after, PartitionPlanner.Policy policy) {
+    }
+
+    @Override
+    public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
+        secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, kind)
+                .withSecondaryToPrimaryMapper(SecretReferences.mapper(context, p -> p.getSpec().getDatabase()))
+                .withNamespacesInheritedFromController()
+                .build(), context);
+        return List.of(secrets, schedule.eventSourceFor(kind));
+    }
+
+    @Override
+    public UpdateControl<P> reconcile(P resource, Context<P> context) {
+        Instant now = clock.instant();
+        T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
+        String before = StatusDiff.fingerprint(status);
+        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        ResourceID id = ResourceID.fromResource(resource);
+        try {
+            maintain(resource, settings(resource.getSpec()), status, generation, now);
+        } catch (InvalidSpecException e) {
+            Conditions.markNotReady(status, "InvalidSpec", e.getMessage(), generation, now);
+            Conditions.markDegraded(status, "InvalidSpec", e.getMessage(), generation, now);
+            events.warning(resource, "InvalidSpec", e.getMessage());
+            schedule.forget(kind, id);
+            status.setNextMaintenanceAt(null);
+        } catch (ReconcileException e) {
+            Conditions.markNotReady(status, e.reason(), e.getMessage(), generation, now);
+            Conditions.markDegraded(status, e.reason(), e.getMessage(), generation, now);
+            events.warning(resource, e.reason(), e.getMessage());
+            Instant retry = now.plus(config.maintenance().retryAfterFailure());
+            schedule.runAt(kind, id, retry);
+            status.setNextMaintenanceAt(retry.toString());
+        }
+        status.setObservedGeneration(generation);
+        resource.setStatus(status);
+        return StatusDiff.changed(before, status) ? UpdateControl.patchStatus(resource) : UpdateControl.noUpdate();
+    }
+
+    private void maintain(P resource, C settings, T status, long generation, Instant now) throws ReconcileException {
+        S spec = resource.getSpec();
+        DatabaseTarget target = targets.resolve(resource, spec.getDatabase(),
+                name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
+        DataSource dataSource;
+        try {
+            dataSource = pools.acquire(owner(resource), target);
+        } catch (SQLException e) {
+            throw new ReconcileException("DatabaseUnreachable", target.redact(e.getMessage()));
+        }
+        TableName table = new TableName(settings.schema(), settings.table());
+        boolean apply = !spec.isSuspend() && !spec.isDryRun();
+        MaintenancePass.Outcome outcome = new MaintenancePass(dataSource, target, table,
+                LockPolicy.from(config.ddl()), clock).run(bootstrapper(settings, table),
+                        snapshot -> PartitionPlanner.plan(plannerPolicyOf(settings, snapshot, now), snapshot), apply);
+
+        TableSnapshot after = outcome.after();
+        PartitionPlanner.Policy observed = plannerPolicyOf(settings, after, now);
+        PartitionReport.observed(status, after, observed.now(), p -> PartitionPlanner.classify(observed, p),
+                settings::timeOf);
+        PartitionReport.planned(status, apply ? null : outcome.plan(), after.keyType());
+        reportExtras(status, settings, after, observed);
+        if (outcome.bootstrapped()) {
+            events.normal(resource, "Bootstrapped", "created " + table + " and the objects NoETL's schema describes");
+        }
+        if (apply) {
+            status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
+                    outcome.result().orElse(null)));
+        }
+        outcome.result().ifPresent(result -> result.applied()
+                .forEach(a -> events.normal(resource, a.kind(), a.partition() + ": " + a.reason())));
+
+        Instant next = nextMaintenance(settings, after, now);
+        if (outcome.failure().isPresent()) {
+            var failure = outcome.failure().get();
+            String message = (failure.action() == null ? "" : failure.action().kind() + " "
+                    + failure.action().partition() + ": ") + failure.cause().message();
+            Conditions.markNotReady(status, failure.cause().reason(), message, generation, now);
+            Conditions.markDegraded(status, failure.cause().reason(), message, generation, now);
+            events.warning(resource, failure.cause().reason(), message);
+            next = now.plus(config.maintenance().retryAfterFailure());
+        } else {
+            String summary = after.partitionCount() + " partitions, covered until "
+                    + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil());
+            int pending = outcome.plan().actions().size();
+            if (spec.isSuspend()) {
+                Conditions.markReady(status, "Suspended", "suspended: observing only; " + pending
+                        + " actions pending; " + summary, generation, now);
+            } else if (spec.isDryRun()) {
+                Conditions.markReady(status, "DryRun", "dry run: " + pending + " actions planned, none applied; "
+                        + summary, generation, now);
+            } else {
+                Conditions.markReady(status, "Maintained", summary, generation, now);
+            }
+            DegradedFindings.report(status, outcome.plan().findings(), after.defaultRows(), generation, now);
+        }
+        schedule.runAt(kind, ResourceID.fromResource(resource), next);
+        status.setNextMaintenanceAt(next.toString());
+    }
+
+    /** The planner policy for a snapshot, refusing tables the policy cannot manage. */
+    private PartitionPlanner.Policy plannerPolicyOf(C settings, TableSnapshot snapshot, Instant now)
+            throws ReconcileException {
+        if (!settings.partitionKey().equals(snapshot.keyColumn())) {
+            throw new ReconcileException("PartitionKeyMismatch", snapshot.schema() + "." + snapshot.table()
+                    + " is partitioned on " + snapshot.keyColumn() + ", not on spec.partitionKey "
+                    + settings.partitionKey());
+        }
+        String unsupported = settings.unsupportedKey(snapshot.keyType());
+        if (unsupported != null) {
+            throw new ReconcileException("PartitionKeyMismatch", unsupported);
+        }
+        try {
+            return settings.plannerPolicy(snapshot.keyType(), now);
+        } catch (ArithmeticException e) {
+            throw new ReconcileException("InvalidSpec", "the id layout cannot express the needed ranges: "
+                    + e.getMessage());
+        }
+    }
+
+    /** The next periodic run, or just after the next partition boundary if that comes first. */
+    private Instant nextMaintenance(C settings, TableSnapshot snapshot, Instant now) {
+        Instant periodic = now.plus(settings.maintenanceInterval());
+        Instant boundary = settings.nextBoundary(snapshot.keyType(), now).plus(config.maintenance().afterBoundary());
+        return boundary.isBefore(periodic) ? boundary : periodic;
+    }
+
+    @Override
+    public DeleteControl cleanup(P resource, Context<P> context) {
+        // deleting a policy stops maintenance; it never touches the table or its partitions
+        schedule.forget(kind, ResourceID.fromResource(resource));
+        pools.release(owner(resource));
+        return DeleteControl.defaultDelete();
+    }
+
+    private String owner(P resource) {
+        return kind.getSimpleName() + "/" + resource.getMetadata().getNamespace() + "/"
+                + resource.getMetadata().getName();
+    }
+}
