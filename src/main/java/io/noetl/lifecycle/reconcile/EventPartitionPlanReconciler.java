@@ -1,0 +1,80 @@
+package io.noetl.lifecycle.reconcile;
+
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.EventPartitionPlan;
+import io.noetl.lifecycle.api.EventPartitionPlanSpec;
+import io.noetl.lifecycle.api.EventPartitionPlanStatus;
+import io.noetl.lifecycle.api.EventWindowStatus;
+import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.plan.EventPlanSettings;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.plan.ObservedPartition;
+import io.noetl.lifecycle.plan.PartitionPlanner;
+import io.noetl.lifecycle.plan.TableSnapshot;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.report.ResourceEvents;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.Comparator;
+
+/** EventPartitionPlan: id-ranged partitions of a table such as noetl.event, by calendar window. */
+@ControllerConfiguration(name = EventPartitionPlanReconciler.NAME)
+@Singleton
+public class EventPartitionPlanReconciler extends PartitionedTableReconciler<EventPartitionPlan,
+        EventPartitionPlanSpec, EventPartitionPlanStatus, EventPlanSettings> {
+    public static final String NAME = "eventpartitionplan";
+    public static final String SEED_PARTITION_KEY = "execution_id";
+
+    public EventPartitionPlanReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
+            ResourceEvents events, OperatorConfig config, Clock clock) {
+        super(EventPartitionPlan.class, targets, pools, schedule, events, config, clock);
+    }
+
+    @Override
+    protected EventPlanSettings settings(EventPartitionPlanSpec spec) throws InvalidSpecException {
+        EventPlanSettings settings = EventPlanSettings.from(spec);
+        if (settings.bootstrap() == Bootstrap.IfMissing && !SEED_PARTITION_KEY.equals(settings.partitionKey())) {
+            throw new InvalidSpecException("partitionKey", "bootstrap IfMissing creates the seed's table, "
+                    + "partitioned on execution_id; set partitionKey to execution_id or create the table yourself");
+        }
+        return settings;
+    }
+
+    @Override
+    protected MaintenancePass.Bootstrapper bootstrapper(EventPlanSettings settings, TableName table) {
+        return settings.bootstrap() == Bootstrap.IfMissing
+                ? c -> SeedSchema.ensureEventTable(c, table, settings.defaultPartition(), settings.layout())
+                : null;
+    }
+
+    @Override
+    protected EventPartitionPlanStatus newStatus() {
+        return new EventPartitionPlanStatus();
+    }
+
+    /** The managed windows, newest first, with their id and time ranges, estimated rows and bytes. */
+    @Override
+    protected void reportExtras(EventPartitionPlanStatus status, EventPlanSettings settings, TableSnapshot after,
+            PartitionPlanner.Policy policy) {
+        status.setWindows(after.partitions().stream()
+                .filter(p -> PartitionPlanner.classify(policy, p) == null)
+                .sorted(Comparator.comparing((ObservedPartition p) -> p.range().from()).reversed())
+                .limit(PartitionedTableStatus.LIST_CAP)
+                .map(p -> {
+                    EventWindowStatus w = new EventWindowStatus();
+                    w.setName(p.name());
+                    w.setFromId(Long.toString(p.range().from()));
+                    w.setToId(Long.toString(p.range().to()));
+                    w.setFrom(settings.timeOf(p.range().from()));
+                    w.setTo(settings.timeOf(p.range().to()));
+                    w.setRows(p.estimatedRows());
+                    w.setBytes(p.bytes());
+                    return w;
+                })
+                .toList());
+    }
+}
