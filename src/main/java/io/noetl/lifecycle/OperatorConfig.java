@@ -42,9 +42,23 @@ public interface OperatorConfig {
     }
 
     interface Ddl {
-        /** lock_timeout for each DDL statement: how long it may wait for a lock before it gives way. */
-        @WithDefault("500ms")
+        /**
+         * lock_timeout for each DDL statement: how long it may wait for a lock before it gives way. While it
+         * waits, writers needing a conflicting lock queue behind it, so keep it short.
+         */
+        @WithDefault("300ms")
         Duration lockTimeout();
+
+        /**
+         * How long a pass waits, holding and queueing nothing, while a long transaction holds a lock the next
+         * statement needs, before it reports LockTimeout and tries again later.
+         */
+        @WithDefault("2m")
+        Duration lockWait();
+
+        /** Transactions younger than this are not waited for up front (writers' short transactions). */
+        @WithDefault("50ms")
+        Duration gateMinAge();
 
         /** Attempts per action when a lock is not granted in time. */
         @WithDefault("5")

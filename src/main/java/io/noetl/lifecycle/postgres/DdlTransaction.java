@@ -25,17 +25,23 @@ public final class DdlTransaction {
      * Runs {@code statements} as one transaction in a single round trip (plus the commit). The statements are
      * built from quoted identifiers and typed values only.
      */
-    public static void run(Connection c, LockPolicy policy, List<String> statements) throws SQLException {
+    public static void run(Connection c, LockPolicy policy, List<LockGate.Need> needs, List<String> statements)
+            throws SQLException {
         String batch = String.join(";\n", statements);
-        run(c, policy, conn -> {
+        run(c, policy, needs, conn -> {
             try (Statement s = conn.createStatement()) {
                 s.execute(batch);
             }
         });
     }
 
-    public static void run(Connection c, LockPolicy policy, Work work) throws SQLException {
+    /**
+     * @param needs the table locks {@code work} will take: before each attempt the {@link LockGate} waits,
+     *     queueing nothing, while a long transaction holds a conflicting one
+     */
+    public static void run(Connection c, LockPolicy policy, List<LockGate.Need> needs, Work work) throws SQLException {
         for (int attempt = 1;; attempt++) {
+            LockGate.awaitClear(c, needs, policy);
             c.setAutoCommit(false);
             try {
                 try (Statement s = c.createStatement()) {
@@ -46,9 +52,12 @@ public final class DdlTransaction {
                 return;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
-                if (!(e instanceof SQLException sql) || !DatabaseFailure.isLockTimeout(sql)
-                        || attempt >= policy.maxAttempts()) {
+                if (!(e instanceof SQLException sql) || !DatabaseFailure.isLockTimeout(sql)) {
                     throw e;
+                }
+                if (attempt >= policy.maxAttempts()) {
+                    restoreAutoCommit(c);
+                    throw withHolder(c, needs, sql, attempt);
                 }
                 sleep(backoff(policy, attempt));
             } finally {
@@ -66,6 +75,20 @@ public final class DdlTransaction {
         return "SET LOCAL lock_timeout = '" + policy.lockTimeout().toMillis() + "ms';"
                 + "SET LOCAL statement_timeout = '" + policy.statementTimeout().toMillis() + "ms';"
                 + "SET LOCAL synchronous_commit = " + (policy.synchronousCommit() ? "on" : "off");
+    }
+
+    /** The lock-timeout error, naming who held the lock when the catalog can tell. */
+    private static SQLException withHolder(Connection c, List<LockGate.Need> needs, SQLException e, int attempts) {
+        String holder;
+        try {
+            holder = LockGate.blocker(c, needs, java.time.Duration.ZERO).map(LockGate.Holder::describe)
+                    .orElse("the holder has gone since");
+        } catch (SQLException lookup) {
+            holder = "the holder could not be looked up";
+        }
+        SQLException out = new SQLException("no lock after " + attempts + " attempts: " + holder, "55P03");
+        out.initCause(e);
+        return out;
     }
 
     private static long backoff(LockPolicy policy, int attempt) {

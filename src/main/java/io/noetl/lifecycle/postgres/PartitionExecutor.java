@@ -57,11 +57,16 @@ public final class PartitionExecutor {
     private final KeyType keyType;
     private final LockPolicy lockPolicy;
     private final DatabaseTarget target;
+    private final Optional<TableName> defaultPartition;
     private long rowsMoved;
 
+    /**
+     * @param defaultPartition the parent's default partition, if it has one: attaching locks it
+     */
     public PartitionExecutor(DataSource dataSource, DatabaseTarget target, TableName parent, String keyColumn,
-            KeyType keyType, LockPolicy lockPolicy) {
+            KeyType keyType, Optional<String> defaultPartition, LockPolicy lockPolicy) {
         this.dataSource = dataSource;
+        this.defaultPartition = defaultPartition.map(parent::sibling);
         this.target = target;
         this.parent = parent;
         this.keyColumn = keyColumn;
@@ -126,23 +131,42 @@ public final class PartitionExecutor {
     }
 
     private void run(Connection c, List<PlannedAction> batch) throws SQLException {
+        List<LockGate.Need> needs = needs(batch);
         if (batch.get(0) instanceof MoveDefaultRows move) {
-            DdlTransaction.run(c, lockPolicy, conn -> rowsMoved += move(conn, move));
+            DdlTransaction.run(c, lockPolicy, needs, conn -> rowsMoved += move(conn, move));
             return;
         }
         List<String> ddl = new ArrayList<>();
         batch.forEach(a -> ddl.addAll(statements(a)));
         if (batch.get(0) instanceof CreatePartition || batch.get(0) instanceof CreateDefaultPartition) {
-            DdlTransaction.run(c, lockPolicy, ddl);
+            DdlTransaction.run(c, lockPolicy, needs, ddl);
             return;
         }
-        DdlTransaction.run(c, lockPolicy, conn -> {
+        DdlTransaction.run(c, lockPolicy, needs, conn -> {
             try (Statement s = conn.createStatement()) {
                 s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
                 verifyBounds(conn, batch);
                 s.execute(String.join(";\n", ddl));
             }
         });
+    }
+
+    /** The table locks a batch takes, for the {@link LockGate}. */
+    private List<LockGate.Need> needs(List<PlannedAction> batch) {
+        List<LockGate.Need> needs = new ArrayList<>();
+        PlannedAction first = batch.get(0);
+        if (first instanceof DropPartition || first instanceof DetachPartition) {
+            needs.add(new LockGate.Need(parent, LockGate.Mode.ACCESS_EXCLUSIVE));
+            batch.forEach(a -> needs.add(new LockGate.Need(parent.sibling(a.partition()), LockGate.Mode.ACCESS_EXCLUSIVE)));
+            return needs;
+        }
+        needs.add(new LockGate.Need(parent, LockGate.Mode.SHARE_UPDATE_EXCLUSIVE));
+        if (first instanceof MoveDefaultRows move) {
+            needs.add(new LockGate.Need(parent.sibling(move.defaultPartition()), LockGate.Mode.ACCESS_EXCLUSIVE));
+        } else if (!(first instanceof CreateDefaultPartition)) {
+            defaultPartition.ifPresent(d -> needs.add(new LockGate.Need(d, LockGate.Mode.ACCESS_EXCLUSIVE)));
+        }
+        return needs;
     }
 
     /** The DDL one action runs inside its transaction (retirements also lock the parent and check bounds). */

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -73,7 +74,7 @@ public final class MaintenancePass {
             boolean bootstrapped = false;
             if (before.state() == TableSnapshot.State.MISSING && bootstrap != null && apply) {
                 try (Connection c = dataSource.getConnection()) {
-                    DdlTransaction.run(c, lockPolicy, bootstrap::create);
+                    DdlTransaction.run(c, lockPolicy, List.of(), bootstrap::create);
                 }
                 bootstrapped = true;
                 before = observe();
@@ -99,7 +100,7 @@ public final class MaintenancePass {
                 return new Outcome(before, plan, before, Optional.empty(), bootstrapped, started, clock.instant());
             }
             PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
-                    before.keyType(), lockPolicy).apply(plan.actions());
+                    before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy).apply(plan.actions());
             TableSnapshot after = result.applied().isEmpty() ? before : observe();
             return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant());
         } catch (SQLException e) {

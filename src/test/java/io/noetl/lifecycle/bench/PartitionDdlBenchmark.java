@@ -84,7 +84,7 @@ public final class PartitionDdlBenchmark {
                 long t0 = System.nanoTime();
                 Plan creates = plan(ds, DAY0, CREATES - 1, Duration.ofDays(1));
                 PartitionExecutor.Result created = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, locks).apply(creates.actions());
+                        KeyType.TIMESTAMPTZ, java.util.Optional.empty(), locks).apply(creates.actions());
                 long t1 = System.nanoTime();
                 check(created, CREATES);
 
@@ -93,7 +93,7 @@ public final class PartitionDdlBenchmark {
                 List<PlannedAction> drops = retention.actions().stream()
                         .filter(a -> a instanceof PlannedAction.DropPartition).toList();
                 PartitionExecutor.Result dropped = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, locks).apply(drops);
+                        KeyType.TIMESTAMPTZ, java.util.Optional.empty(), locks).apply(drops);
                 long t2 = System.nanoTime();
                 check(dropped, CREATES - 1);
                 return new long[] {(t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000};

@@ -98,7 +98,8 @@ class DefaultRowMoveTest {
         assertEquals(List.of("MoveDefaultRows event_2026_q4", "MoveDefaultRows event_2027_q1",
                 "MoveDefaultRows event_2026_q3"), kinds);
         PartitionExecutor.Result result = new PartitionExecutor(ds, target, EVENT, "execution_id",
-                io.noetl.lifecycle.plan.KeyType.BIGINT, LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
+                io.noetl.lifecycle.plan.KeyType.BIGINT, java.util.Optional.of("event_default"),
+                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
                 .apply(plan.actions());
         Thread.sleep(300);
         stop.set(true);

@@ -36,7 +36,7 @@ class PartitionExecutorTest {
     private static final TableName METRIC = new TableName("noetl", "metric");
     private static final TimeGrid GRID = new TimeGrid(TimeInterval.DAY, ZoneOffset.UTC, KeyType.TIMESTAMPTZ);
     private static final LockPolicy FAST_GIVE_UP = new LockPolicy(Duration.ofMillis(100), 2, Duration.ofMillis(20),
-            Duration.ofSeconds(30), false, 16);
+            Duration.ofSeconds(30), false, 16, Duration.ofSeconds(1), Duration.ofMillis(50));
     private static TestDatabase db;
     private static DatabasePools pools;
     private static DatabaseTarget target;
@@ -82,7 +82,8 @@ class PartitionExecutorTest {
     }
 
     private PartitionExecutor executor(LockPolicy policy) {
-        return new PartitionExecutor(ds, target, METRIC, "created_at", KeyType.TIMESTAMPTZ, policy);
+        return new PartitionExecutor(ds, target, METRIC, "created_at", KeyType.TIMESTAMPTZ, java.util.Optional.empty(),
+                policy);
     }
 
     private PartitionExecutor.Result apply(List<PlannedAction> actions) {
@@ -136,13 +137,16 @@ class PartitionExecutorTest {
             assertTrue(created.failure().isEmpty(), () -> created.failure().toString());
             assertEquals(2, db.partitions("noetl.metric").size());
 
-            // retiring needs ACCESS EXCLUSIVE on the parent: it gives way after its lock timeout and retries
+            // retiring needs ACCESS EXCLUSIVE on the parent: it waits without queueing while the reader's
+            // transaction is open, then gives up naming the holder
             long t0 = System.nanoTime();
             PartitionExecutor.Result dropped = apply(plan("2026-11-24T10:00:00Z", 0, Duration.ofDays(1)).actions()
                     .stream().filter(a -> a instanceof DropPartition).toList());
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals("LockTimeout", dropped.failure().orElseThrow().cause().reason());
-            assertTrue(ms < 5_000, "gave up after " + ms + " ms");
+            assertTrue(dropped.failure().get().cause().message().contains("ACCESS SHARE on noetl.metric"),
+                    dropped.failure().get().cause().message());
+            assertTrue(ms >= 1_000 && ms < 5_000, "gave up after " + ms + " ms");
             assertEquals(2, db.partitions("noetl.metric").size());
             reader.rollback();
         }

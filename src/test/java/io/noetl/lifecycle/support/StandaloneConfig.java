@@ -46,7 +46,15 @@ public final class StandaloneConfig implements OperatorConfig {
     public Ddl ddl() {
         return new Ddl() {
             public Duration lockTimeout() {
-                return Duration.ofMillis(500);
+                return Duration.ofMillis(300);
+            }
+
+            public Duration lockWait() {
+                return Duration.ofMinutes(2);
+            }
+
+            public Duration gateMinAge() {
+                return Duration.ofMillis(50);
             }
 
             public int maxAttempts() {
