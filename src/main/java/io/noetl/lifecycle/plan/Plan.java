@@ -9,6 +9,12 @@ public record Plan(List<PlannedAction> actions, List<Finding> findings) {
         return actions.isEmpty();
     }
 
+    /** This plan without drops and detaches. */
+    public Plan withoutRetirements() {
+        return new Plan(actions.stream().filter(a -> !(a instanceof PlannedAction.DropPartition
+                || a instanceof PlannedAction.DetachPartition)).toList(), findings);
+    }
+
     /** Ranges whose default-partition rows the plan needs counted before it can be final. */
     public List<KeyRange> uncountedRanges() {
         return actions.stream().filter(a -> a instanceof PlannedAction.MoveDefaultRows m && m.rows() == null)

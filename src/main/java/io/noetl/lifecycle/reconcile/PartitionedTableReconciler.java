@@ -31,6 +31,8 @@ import io.noetl.lifecycle.report.StatusDiff;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import io.noetl.lifecycle.plan.Plan;
+import java.util.Comparator;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -90,7 +92,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
         ResourceID id = ResourceID.fromResource(resource);
         try {
-            maintain(resource, settings(resource.getSpec()), status, generation, now);
+            maintain(resource, context, settings(resource.getSpec()), status, generation, now);
         } catch (InvalidSpecException e) {
             Conditions.markNotReady(status, "InvalidSpec", e.getMessage(), generation, now);
             Conditions.markDegraded(status, "InvalidSpec", e.getMessage(), generation, now);
@@ -110,10 +112,12 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         return StatusDiff.changed(before, status) ? UpdateControl.patchStatus(resource) : UpdateControl.noUpdate();
     }
 
-    private void maintain(P resource, C settings, T status, long generation, Instant now) throws ReconcileException {
+    private void maintain(P resource, Context<P> context, C settings, T status, long generation, Instant now)
+            throws ReconcileException {
         S spec = resource.getSpec();
-        DatabaseTarget target = targets.resolve(resource, spec.getDatabase(),
-                name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
+        DatabaseTarget target = resolve(resource);
+        List<P> rivals = rivals(resource, context, settings, target);
+        boolean claimant = rivals.isEmpty() || isOldest(resource, rivals);
         DataSource dataSource;
         try {
             dataSource = pools.acquire(owner(resource), target);
@@ -121,10 +125,14 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             throw new ReconcileException("DatabaseUnreachable", target.redact(e.getMessage()));
         }
         TableName table = new TableName(settings.schema(), settings.table());
-        boolean apply = !spec.isSuspend() && !spec.isDryRun();
+        boolean apply = !spec.isSuspend() && !spec.isDryRun() && claimant;
         MaintenancePass.Outcome outcome = new MaintenancePass(dataSource, target, table,
                 LockPolicy.from(config.ddl()), clock).run(bootstrapper(settings, table),
-                        snapshot -> PartitionPlanner.plan(plannerPolicyOf(settings, snapshot, now), snapshot), apply);
+                        snapshot -> {
+                            Plan plan = PartitionPlanner.plan(plannerPolicyOf(settings, snapshot, now), snapshot);
+                            // while another policy claims the table, nothing is retired: creating is safe
+                            return rivals.isEmpty() ? plan : plan.withoutRetirements();
+                        }, apply);
 
         TableSnapshot after = outcome.after();
         PartitionPlanner.Policy observed = plannerPolicyOf(settings, after, now);
@@ -155,6 +163,21 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             String summary = after.partitionCount() + " partitions, covered until "
                     + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil());
             int pending = outcome.plan().actions().size();
+            if (!rivals.isEmpty()) {
+                String message = "other policies keep the same table in the same database: " + rivals.stream()
+                        .map(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()).toList()
+                        + (claimant ? "; this one, the oldest, only creates partitions and retires none"
+                                : "; the oldest of them acts and this one changes nothing");
+                if (claimant) {
+                    Conditions.markReady(status, "Maintained", summary, generation, now);
+                } else {
+                    Conditions.markNotReady(status, "ConflictingPolicy", message, generation, now);
+                }
+                Conditions.markDegraded(status, "ConflictingPolicy", message, generation, now);
+                schedule.runAt(kind, ResourceID.fromResource(resource), next);
+                status.setNextMaintenanceAt(next.toString());
+                return;
+            }
             if (spec.isSuspend()) {
                 Conditions.markReady(status, "Suspended", "suspended: observing only; " + pending
                         + " actions pending; " + summary, generation, now);
@@ -168,6 +191,39 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         }
         schedule.runAt(kind, ResourceID.fromResource(resource), next);
         status.setNextMaintenanceAt(next.toString());
+    }
+
+    private DatabaseTarget resolve(P resource) throws ReconcileException {
+        return targets.resolve(resource, resource.getSpec().getDatabase(),
+                name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
+    }
+
+    /**
+     * Other resources of this kind that keep the same table in the same database (same host, port and
+     * database, whatever the credentials). Resources whose spec or Secret is unusable claim nothing.
+     */
+    private List<P> rivals(P resource, Context<P> context, C settings, DatabaseTarget target) {
+        String database = target.describe();
+        return context.getPrimaryCache().list(other -> !other.getMetadata().getUid()
+                .equals(resource.getMetadata().getUid()) && other.getMetadata().getDeletionTimestamp() == null)
+                .filter(other -> {
+                    try {
+                        C o = settings(other.getSpec());
+                        return o.schema().equals(settings.schema()) && o.table().equals(settings.table())
+                                && resolve(other).describe().equals(database);
+                    } catch (InvalidSpecException | ReconcileException e) {
+                        return false;
+                    }
+                })
+                .toList();
+    }
+
+    /** The oldest claimant acts: by creation time, then namespace and name. */
+    private boolean isOldest(P resource, List<P> rivals) {
+        Comparator<P> age = Comparator.comparing((P p) -> p.getMetadata().getCreationTimestamp() == null ? ""
+                : p.getMetadata().getCreationTimestamp())
+                .thenComparing(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+        return rivals.stream().allMatch(r -> age.compare(resource, r) < 0);
     }
 
     /** The planner policy for a snapshot, refusing tables the policy cannot manage. */

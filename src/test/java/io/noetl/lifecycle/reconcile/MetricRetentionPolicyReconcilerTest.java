@@ -268,4 +268,39 @@ class MetricRetentionPolicyReconcilerTest {
                 + "VALUES (1, 'cpu', 1, '2026-11-21 11:00+00')");
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_21_1"));
     }
+
+    @Test
+    void twoPoliciesOnOneTableBothReportTheConflictAndNothingIsDropped() {
+        createMetricTableWithDays(10, 21);
+        // suspended until the second exists, so the first cannot drop anything before the conflict starts
+        apply("first", s -> {
+            s.setRetention("2d");
+            s.setSuspend(true);
+        });
+        // the second reaches the same database through another Secret and URL spelling
+        KubeFixtures.secret(client, NS, "same-db", db.url() + "?ApplicationName=other", TestDatabase.USER,
+                TestDatabase.PASSWORD);
+        apply("second", s -> {
+            s.setDatabase(KubeFixtures.databaseRef("same-db"));
+            s.setRetention("1d");
+        });
+        awaitStatus("second", condition("Ready", "False", "ConflictingPolicy"));
+        MetricRetentionPolicy resumed = client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName("first")
+                .get();
+        resumed.getSpec().setSuspend(false);
+        client.resource(resumed).update();
+        MetricRetentionPolicy first = awaitStatus("first", s -> condition("Degraded", "True", "ConflictingPolicy")
+                .test(s) && ((MetricRetentionPolicyStatus) s).getLastMaintenance() != null);
+        MetricRetentionPolicy second = awaitStatus("second", condition("Ready", "False", "ConflictingPolicy"));
+        assertTrue(first.getStatus().condition("Degraded").orElseThrow().getMessage().contains("second"));
+        assertTrue(second.getStatus().condition("Ready").orElseThrow().getMessage().contains("first"));
+        // the oldest keeps partitions coming but neither retires anything
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_10"));
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_28"));
+        assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
+
+        client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName("second").delete();
+        touch("first");
+        awaitStatus("first", s -> !db.partitions("noetl.metric").contains("metric_2026_11_10"));
+    }
 }
