@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.postgres;
 
 import io.agroal.api.AgroalDataSource;
+import io.agroal.api.configuration.AgroalConnectionPoolConfiguration;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
@@ -79,6 +80,9 @@ public class DatabasePools {
                         .acquisitionTimeout(p.acquisitionTimeout())
                         .reapTimeout(p.idleTimeout())
                         .validationTimeout(java.time.Duration.ofMinutes(1))
+                        .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator.defaultValidator())
+                        // a connection the server dropped or terminated is discarded, not handed out again
+                        .exceptionSorter(DatabasePools::isFatal)
                         .connectionFactoryConfiguration(cf -> cf
                                 .jdbcUrl(target.jdbcUrl())
                                 .principal(target.username() == null ? null : new NamePrincipal(target.username()))
@@ -91,6 +95,11 @@ public class DatabasePools {
                                 .jdbcProperty("connectTimeout", Long.toString(p.acquisitionTimeout().toSeconds()))
                                 .jdbcProperty("tcpKeepAlive", "true")));
         return AgroalDataSource.from(cfg);
+    }
+
+    private static boolean isFatal(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P"));
     }
 
     @PreDestroy
