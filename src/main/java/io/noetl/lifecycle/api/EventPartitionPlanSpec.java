@@ -6,9 +6,16 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
+@ValidationRule(value = "self.retentionAction != 'Detach' || !self.table.startsWith(self.archiveSchema + '.')",
+        message = "archiveSchema must differ from the table's schema when retentionAction is Detach")
+@ValidationRule(value = "self.bootstrap != 'IfMissing' || self.partitionKey == 'execution_id'",
+        message = "bootstrap IfMissing creates NoETL's event table, partitioned on execution_id")
+@ValidationRule(value = "!has(self.protect) || !(self.defaultPartition in self.protect)",
+        message = "the default partition is never dropped anyway; do not list it in protect")
 public class EventPartitionPlanSpec extends PartitionedTableSpec {
     @Default("noetl.event")
     @Pattern(ApiGroup.QUALIFIED_IDENTIFIER)

@@ -5,7 +5,12 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 
+@ValidationRule(value = "self.retentionAction != 'Detach' || !self.table.startsWith(self.archiveSchema + '.')",
+        message = "archiveSchema must differ from the table's schema when retentionAction is Detach")
+@ValidationRule(value = "self.bootstrap != 'IfMissing' || self.partitionKey == 'created_at'",
+        message = "bootstrap IfMissing creates NoETL's metric table, partitioned on created_at")
 public class MetricRetentionPolicySpec extends PartitionedTableSpec {
     @Default("noetl.metric")
     @Pattern(ApiGroup.QUALIFIED_IDENTIFIER)

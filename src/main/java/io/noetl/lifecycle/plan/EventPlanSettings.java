@@ -18,6 +18,7 @@ public record EventPlanSettings(String schema, String table, String partitionKey
         Duration maintenanceInterval) implements TablePolicySettings {
 
     public static final int MAX_SHIFT = 40;
+    public static final String SEED_PARTITION_KEY = "execution_id";
 
     public static EventPlanSettings from(EventPartitionPlanSpec spec) throws InvalidSpecException {
         String[] table = SpecRules.table("table", spec.getTable());
@@ -48,9 +49,17 @@ public record EventPlanSettings(String schema, String table, String partitionKey
                 protect.add(SpecRules.identifier("protect", name));
             }
         }
+        if (protect.contains(dflt)) {
+            throw new InvalidSpecException("protect", "the default partition is never dropped anyway; "
+                    + "do not list it in protect");
+        }
+        Bootstrap bootstrap = spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap();
+        if (bootstrap == Bootstrap.IfMissing && !SEED_PARTITION_KEY.equals(key)) {
+            throw new InvalidSpecException("partitionKey", "bootstrap IfMissing creates the seed's table, "
+                    + "partitioned on execution_id; set partitionKey to execution_id or create the table yourself");
+        }
         return new EventPlanSettings(table[0], table[1], key, new SnowflakeLayout(epoch, shift), spec.getWindow(),
-                ahead, retention, action, archive, dflt, Set.copyOf(protect), spec.isMoveDefaultRows(),
-                spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap(),
+                ahead, retention, action, archive, dflt, Set.copyOf(protect), spec.isMoveDefaultRows(), bootstrap,
                 SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
     }
 

@@ -27,7 +27,6 @@ import java.util.Comparator;
 public class EventPartitionPlanReconciler extends PartitionedTableReconciler<EventPartitionPlan,
         EventPartitionPlanSpec, EventPartitionPlanStatus, EventPlanSettings> {
     public static final String NAME = "eventpartitionplan";
-    public static final String SEED_PARTITION_KEY = "execution_id";
 
     public EventPartitionPlanReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
             ResourceEvents events, OperatorConfig config, Clock clock) {
@@ -36,12 +35,7 @@ public class EventPartitionPlanReconciler extends PartitionedTableReconciler<Eve
 
     @Override
     protected EventPlanSettings settings(EventPartitionPlanSpec spec) throws InvalidSpecException {
-        EventPlanSettings settings = EventPlanSettings.from(spec);
-        if (settings.bootstrap() == Bootstrap.IfMissing && !SEED_PARTITION_KEY.equals(settings.partitionKey())) {
-            throw new InvalidSpecException("partitionKey", "bootstrap IfMissing creates the seed's table, "
-                    + "partitioned on execution_id; set partitionKey to execution_id or create the table yourself");
-        }
-        return settings;
+        return EventPlanSettings.from(spec);
     }
 
     @Override

@@ -303,4 +303,19 @@ class MetricRetentionPolicyReconcilerTest {
         touch("first");
         awaitStatus("first", s -> !db.partitions("noetl.metric").contains("metric_2026_11_10"));
     }
+
+    @Test
+    void anInvalidSpecIsReportedNamingTheFieldAndTouchesNothing() {
+        apply("invalid", s -> {
+            s.setBootstrap(Bootstrap.IfMissing);
+            s.setInterval("2d");
+        });
+        MetricRetentionPolicy p = awaitStatus("invalid", condition("Ready", "False", "InvalidSpec"));
+        assertTrue(p.getStatus().condition("Ready").orElseThrow().getMessage().startsWith("spec.interval:"));
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = 'noetl'"));
+
+        p.getSpec().setInterval("1d");
+        client.resource(p).update();
+        awaitStatus("invalid", maintainedWith(8));
+    }
 }
