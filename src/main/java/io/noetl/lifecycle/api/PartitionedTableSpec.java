@@ -28,6 +28,9 @@ public abstract class PartitionedTableSpec extends LifecycleSpec {
     @JsonPropertyDescription("How often maintenance runs again on its own, on top of reacting to changes and running right after each partition boundary. Units s, m, h, d, w; at least 30s. Default `10m`.")
     private String maintenanceInterval = "10m";
 
+    /** The parent table, {@code schema.table}; each kind declares it with its own default. */
+    public abstract String getTable();
+
     public boolean isMoveDefaultRows() {
         return moveDefaultRows;
     }

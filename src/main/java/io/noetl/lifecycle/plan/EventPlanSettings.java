@@ -94,4 +94,9 @@ public record EventPlanSettings(String schema, String table, String partitionKey
             return null;
         }
     }
+
+    @Override
+    public Instant instantOf(KeyType keyType, long key) {
+        return layout.timeOf(key);
+    }
 }

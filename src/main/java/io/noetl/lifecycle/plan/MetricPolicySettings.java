@@ -64,4 +64,9 @@ public record MetricPolicySettings(String schema, String table, String partition
         TimeGrid grid = new TimeGrid(interval, zone, keyType);
         return grid.instantOf(grid.next(grid.windowContaining(grid.keyOf(now))).from());
     }
+
+    @Override
+    public Instant instantOf(KeyType keyType, long key) {
+        return new TimeGrid(interval, zone, keyType).instantOf(key);
+    }
 }

@@ -25,6 +25,9 @@ public interface TablePolicySettings {
     /** When the partition after the one holding {@code now} starts. */
     Instant nextBoundary(KeyType keyType, Instant now);
 
+    /** The instant a key of this policy's table stands for. */
+    Instant instantOf(KeyType keyType, long key);
+
     /** Renders a key for status. */
     default String describe(KeyType keyType, long key) {
         return keyType.describe(key);

@@ -16,6 +16,7 @@ import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -29,8 +30,8 @@ public class EventPartitionPlanReconciler extends PartitionedTableReconciler<Eve
     public static final String NAME = "eventpartitionplan";
 
     public EventPartitionPlanReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
-            ResourceEvents events, OperatorConfig config, Clock clock) {
-        super(EventPartitionPlan.class, targets, pools, schedule, events, config, clock);
+            ResourceEvents events, OperatorMetrics metrics, OperatorConfig config, Clock clock) {
+        super(EventPartitionPlan.class, targets, pools, schedule, events, metrics, config, clock);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -39,9 +40,11 @@ public final class MaintenancePass {
      * @param before the snapshot the plan was made from
      * @param after a fresh snapshot taken after applying (the same as {@code before} when nothing ran)
      * @param result what was applied; empty when the pass only planned
+     * @param took how long the pass ran (measured on the monotonic clock, not the injectable one)
      */
     public record Outcome(TableSnapshot before, Plan plan, TableSnapshot after,
-            Optional<PartitionExecutor.Result> result, boolean bootstrapped, Instant startedAt, Instant finishedAt) {
+            Optional<PartitionExecutor.Result> result, boolean bootstrapped, Instant startedAt, Instant finishedAt,
+            Duration took) {
 
         public Optional<PartitionExecutor.Failure> failure() {
             return result.flatMap(PartitionExecutor.Result::failure);
@@ -69,6 +72,7 @@ public final class MaintenancePass {
      */
     public Outcome run(Bootstrapper bootstrap, Planner planner, boolean apply) throws ReconcileException {
         Instant started = clock.instant();
+        long t0 = System.nanoTime();
         try {
             TableSnapshot before = observe();
             boolean bootstrapped = false;
@@ -97,12 +101,14 @@ public final class MaintenancePass {
                 plan = planner.plan(before);
             }
             if (!apply || plan.isEmpty()) {
-                return new Outcome(before, plan, before, Optional.empty(), bootstrapped, started, clock.instant());
+                return new Outcome(before, plan, before, Optional.empty(), bootstrapped, started, clock.instant(),
+                        Duration.ofNanos(System.nanoTime() - t0));
             }
             PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
                     before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy).apply(plan.actions());
             TableSnapshot after = result.applied().isEmpty() ? before : observe();
-            return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant());
+            return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant(),
+                    Duration.ofNanos(System.nanoTime() - t0));
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, target);
             throw new ReconcileException(failure.reason(), failure.message());

@@ -11,6 +11,7 @@ import io.noetl.lifecycle.plan.MetricPolicySettings;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -23,8 +24,8 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
     public static final String NAME = "metricretentionpolicy";
 
     public MetricRetentionPolicyReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
-            ResourceEvents events, OperatorConfig config, Clock clock) {
-        super(MetricRetentionPolicy.class, targets, pools, schedule, events, config, clock);
+            ResourceEvents events, OperatorMetrics metrics, OperatorConfig config, Clock clock) {
+        super(MetricRetentionPolicy.class, targets, pools, schedule, events, metrics, config, clock);
     }
 
     @Override

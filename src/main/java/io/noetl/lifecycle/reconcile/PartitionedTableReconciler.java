@@ -31,7 +31,11 @@ import io.noetl.lifecycle.report.StatusDiff;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import io.noetl.lifecycle.plan.Coverage;
 import io.noetl.lifecycle.plan.Plan;
+import io.noetl.lifecycle.postgres.PartitionExecutor;
+import io.noetl.lifecycle.report.OperatorMetrics;
+import java.util.Optional;
 import java.util.Comparator;
 import java.util.List;
 import javax.sql.DataSource;
@@ -49,12 +53,15 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     private final DatabasePools pools;
     private final MaintenanceSchedule schedule;
     private final ResourceEvents events;
+    private final OperatorMetrics metrics;
     private final OperatorConfig config;
     private final Clock clock;
     private volatile InformerEventSource<Secret, P> secrets;
 
     protected PartitionedTableReconciler(Class<P> kind, TargetResolver targets, DatabasePools pools,
-            MaintenanceSchedule schedule, ResourceEvents events, OperatorConfig config, Clock clock) {
+            MaintenanceSchedule schedule, ResourceEvents events, OperatorMetrics metrics, OperatorConfig config,
+            Clock clock) {
+        this.metrics = metrics;
         this.kind = kind;
         this.targets = targets;
         this.pools = pools;
@@ -97,12 +104,14 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             Conditions.markNotReady(status, "InvalidSpec", e.getMessage(), generation, now);
             Conditions.markDegraded(status, "InvalidSpec", e.getMessage(), generation, now);
             events.warning(resource, "InvalidSpec", e.getMessage());
+            metrics.failure(resource, String.valueOf(resource.getSpec().getTable()), "InvalidSpec");
             schedule.forget(kind, id);
             status.setNextMaintenanceAt(null);
         } catch (ReconcileException e) {
             Conditions.markNotReady(status, e.reason(), e.getMessage(), generation, now);
             Conditions.markDegraded(status, e.reason(), e.getMessage(), generation, now);
             events.warning(resource, e.reason(), e.getMessage());
+            metrics.failure(resource, String.valueOf(resource.getSpec().getTable()), e.reason());
             Instant retry = now.plus(config.maintenance().retryAfterFailure());
             schedule.runAt(kind, id, retry);
             status.setNextMaintenanceAt(retry.toString());
@@ -150,6 +159,12 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         outcome.result().ifPresent(result -> result.applied()
                 .forEach(a -> events.normal(resource, a.kind(), a.partition() + ": " + a.reason())));
 
+        Optional<Long> coveredUntil = Coverage.of(after.partitions(), observed.now()).coveredUntil();
+        metrics.partitionPass(resource, table.toString(), status,
+                coveredUntil.map(k -> settings.instantOf(after.keyType(), k)).orElse(null), now,
+                outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of()),
+                outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L), outcome.failure().isEmpty(),
+                outcome.took());
         Instant next = nextMaintenance(settings, after, now);
         if (outcome.failure().isPresent()) {
             var failure = outcome.failure().get();
@@ -158,6 +173,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             Conditions.markNotReady(status, failure.cause().reason(), message, generation, now);
             Conditions.markDegraded(status, failure.cause().reason(), message, generation, now);
             events.warning(resource, failure.cause().reason(), message);
+            metrics.failure(resource, table.toString(), failure.cause().reason());
             next = now.plus(config.maintenance().retryAfterFailure());
         } else {
             String summary = after.partitionCount() + " partitions, covered until "
@@ -258,6 +274,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         // deleting a policy stops maintenance; it never touches the table or its partitions
         schedule.forget(kind, ResourceID.fromResource(resource));
         pools.release(owner(resource));
+        metrics.forget(resource);
         return DeleteControl.defaultDelete();
     }
 

@@ -17,7 +17,12 @@ import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.quarkus.test.common.http.TestHTTPResource;
 import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -131,6 +136,37 @@ class MetricRetentionPolicyReconcilerTest {
         assertEquals(1, db.queryLong("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_metrics_labels'"));
         // partitions created by the operator inherit the parent's indexes
         assertTrue(db.queryLong("SELECT count(*) FROM pg_indexes WHERE tablename = 'metric_2026_11_25'") >= 6);
+
+        // the Prometheus endpoint shows the same numbers
+        String series = "{kind=\"MetricRetentionPolicy\",name=\"bootstrap\",namespace=\"mrp-test\",table=\"noetl.metric\"}";
+        String metrics = scrape();
+        assertEquals(8.0, sample(metrics, "lifecycle_partitions" + series));
+        assertEquals(8.0, sample(metrics, "lifecycle_partitions_created_total" + series));
+        assertEquals((double) status.getTotalBytes(), sample(metrics, "lifecycle_partitions_bytes" + series));
+        assertEquals(0.0, sample(metrics, "lifecycle_default_partition_rows" + series));
+        // covered until the 29th: 7 days and 14 hours after now
+        assertEquals(7 * 86400 + 14 * 3600.0, sample(metrics, "lifecycle_coverage_ahead_seconds" + series));
+        assertEquals((double) NOW.getEpochSecond(), sample(metrics, "lifecycle_last_success_timestamp_seconds" + series));
+        assertEquals(1.0, sample(metrics, "lifecycle_maintenance_duration_seconds_count" + series));
+        assertFalse(metrics.contains("password"));
+    }
+
+    @TestHTTPResource("/q/metrics")
+    URL metricsUrl;
+
+    private static double sample(String metrics, String series) {
+        return metrics.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError("no sample " + series));
+    }
+
+    private String scrape() {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(metricsUrl.toURI()).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -159,6 +195,11 @@ class MetricRetentionPolicyReconcilerTest {
         assertEquals(days("11_20", "11_21", "11_22", "11_23"), db.partitions("noetl.metric"));
         assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
         assertEquals(100, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_20"));
+        // each drop is recorded as a Kubernetes Event on the policy
+        org.awaitility.Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> client.v1().events().inNamespace(NS)
+                .list().getItems().stream().anyMatch(e -> "DropPartition".equals(e.getReason())
+                        && "retention".equals(e.getInvolvedObject().getName())
+                        && e.getMessage().startsWith("metric_2026_11_19")));
     }
 
     private static String lastMaintenance(io.noetl.lifecycle.api.LifecycleStatus s) {
