@@ -1,0 +1,76 @@
+package io.noetl.lifecycle.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** deploy/monitoring: alert rules promtool accepts, the same rules in the PrometheusRule, a dashboard on real series. */
+class MonitoringFilesTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Path DIR = Path.of("deploy", "monitoring");
+    /** The series OperatorMetrics exposes, as Prometheus names them. */
+    private static final Set<String> SERIES = Set.of("lifecycle_partitions", "lifecycle_partitions_bytes",
+            "lifecycle_default_partition_rows", "lifecycle_coverage_ahead_seconds", "lifecycle_gaps",
+            "lifecycle_last_success_timestamp_seconds", "lifecycle_heartbeat_age_seconds",
+            "lifecycle_partitions_created_total", "lifecycle_partitions_dropped_total",
+            "lifecycle_partitions_detached_total", "lifecycle_rows_moved_total", "lifecycle_maintenance_failures_total",
+            "lifecycle_maintenance_duration_seconds_bucket");
+
+    @Test
+    void alertRulesPassPromtool() throws Exception {
+        File promtool = new File("/usr/bin/promtool");
+        Assumptions.assumeTrue(promtool.canExecute(),
+                "promtool is absent: install Debian's prometheus package to check the alert rules");
+        Process p = new ProcessBuilder(promtool.getPath(), "check", "rules", DIR.resolve("rules.yaml").toString())
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("SUCCESS: 5 rules found"), out);
+    }
+
+    @Test
+    void thePrometheusRuleCarriesExactlyTheCheckedRules() throws IOException {
+        JsonNode rules = YAML.readTree(DIR.resolve("rules.yaml").toFile());
+        JsonNode resource = YAML.readTree(DIR.resolve("prometheus-rule.yaml").toFile());
+        assertEquals("PrometheusRule", resource.get("kind").asText());
+        assertEquals(rules.get("groups"), resource.get("spec").get("groups"));
+    }
+
+    @Test
+    void alertsAndDashboardUseOnlySeriesTheOperatorExposes() throws IOException {
+        List<String> expressions = new ArrayList<>();
+        YAML.readTree(DIR.resolve("rules.yaml").toFile()).get("groups").forEach(g -> g.get("rules")
+                .forEach(r -> expressions.add(r.get("expr").asText())));
+        JsonNode dashboard = new ObjectMapper().readTree(Files.readString(DIR.resolve("grafana-dashboard.json")));
+        dashboard.get("panels").forEach(panel -> panel.get("targets").forEach(t -> expressions.add(t.get("expr").asText())));
+        assertTrue(expressions.size() >= 15);
+        Pattern series = Pattern.compile("lifecycle_[a-z_]+");
+        for (String expr : expressions) {
+            Matcher m = series.matcher(expr);
+            assertTrue(m.find(), expr);
+            m.reset();
+            while (m.find()) {
+                assertTrue(SERIES.contains(m.group()), "unknown series " + m.group() + " in " + expr);
+            }
+            assertFalse(expr.contains("password"));
+        }
+    }
+}
