@@ -57,18 +57,23 @@ public class RegistryCatalog {
         }
     }
 
-    /** Creates the registry unless it exists (looking again first), and returns its new shape. */
-    public RegistryShape bootstrap(DataSource dataSource, DatabaseTarget target, LockPolicy policy)
-            throws SQLException {
+    /**
+     * Creates the registry unless it exists (looking again first) and remembers its new shape. Returns whether
+     * this call created it.
+     */
+    public boolean bootstrap(DataSource dataSource, DatabaseTarget target, LockPolicy policy) throws SQLException {
         Entry entry = entries.computeIfAbsent(target, t -> new Entry());
         synchronized (entry) {
             try (Connection c = dataSource.getConnection()) {
                 RegistryShape shape = RuntimeRegistry.inspect(c);
+                boolean created = false;
                 if (!shape.exists()) {
                     RuntimeRegistry.bootstrap(c, policy);
                     shape = RuntimeRegistry.inspect(c);
+                    created = true;
                 }
-                return remember(entry, shape);
+                remember(entry, shape);
+                return created;
             }
         }
     }
@@ -82,6 +87,11 @@ public class RegistryCatalog {
 
     public void forget(DatabaseTarget target) {
         entries.remove(target);
+    }
+
+    /** Forgets every shape, so the next look at each database reads it again. */
+    public void forgetAll() {
+        entries.clear();
     }
 
     private RegistryShape fresh(Entry entry) {
