@@ -11,10 +11,10 @@ public class RuntimeComponentStatus extends LifecycleStatus {
     @JsonPropertyDescription("Whether the registry row exists.")
     private Boolean registered;
     @JsonPropertyDescription("The component's last heartbeat as the row holds it (RFC 3339, whole seconds). To keep "
-            + "status writes bounded it is rewritten when the phase changes and otherwise only once the row's heartbeat "
-            + "is at least `heartbeatTimeout` newer than the one shown, so a live component costs about one status "
-            + "write per `heartbeatTimeout` whatever its heartbeat rate. The phase itself is re-evaluated at least "
-            + "every `heartbeatTimeout / 2`.")
+            + "status writes bounded it is rewritten when the phase changes, when the status is written for another "
+            + "reason, and otherwise only once the row's heartbeat is at least `heartbeatTimeout` newer than the one "
+            + "shown: a live component costs about one status write per `heartbeatTimeout` whatever its heartbeat "
+            + "rate. The phase itself is re-evaluated at least every `heartbeatTimeout / 2`.")
     private String lastHeartbeat;
     @JsonPropertyDescription("Age of `lastHeartbeat` at the time this status was written, for example `12s`. It is "
             + "never a reason to write status by itself (it would change on every look); it is refreshed whenever "
