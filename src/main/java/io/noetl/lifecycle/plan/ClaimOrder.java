@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.plan;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 
 /**
@@ -17,7 +18,7 @@ public record ClaimOrder(Instant created, String uid) implements Comparable<Clai
         Instant created = null;
         try {
             created = creationTimestamp == null ? null : Instant.parse(creationTimestamp);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             // an unreadable timestamp sorts last, as if created now
         }
         return new ClaimOrder(created, uid);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Which registry column plays which role. NoETL's seed names them {@code component_type}, {@code base_url} and
@@ -90,8 +91,7 @@ public record RegistryMapping(Map<Role, RegistryShape.Column> columns, boolean s
             RegistryShape.Column c = e.getValue();
             if (!e.getKey().kind.types.contains(c.type())) {
                 throw new RegistryIncompatibleException(table + " column " + c.name() + " is " + c.type()
-                        + "; the operator needs one of " + String.join(", ", new java.util.TreeSet<>(
-                                e.getKey().kind.types)));
+                        + "; the operator needs one of " + String.join(", ", new TreeSet<>(e.getKey().kind.types)));
             }
         }
         String type = chosen.get(Role.TYPE).name();

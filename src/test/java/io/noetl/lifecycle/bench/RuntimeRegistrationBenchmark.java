@@ -57,6 +57,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Benchmark, not a test: N RuntimeComponents registered into a fresh database (bootstrap IfMissing, the seed's
@@ -85,13 +87,13 @@ public final class RuntimeRegistrationBenchmark {
     private static final String NS = "bench";
     private static final int THREADS = 50;
     /** The mock server logs every request; held here so the level set in main sticks. */
-    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+    private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
     public static void main(String[] args) throws Exception {
         int components = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         String mode = args.length > 2 ? args[2] : "both";
-        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+        MOCK_LOG.setLevel(Level.WARNING);
         System.out.printf("components: %d, rounds: %d, cores: %d%n", components, rounds,
                 Runtime.getRuntime().availableProcessors());
         if (!mode.equals("operator")) {

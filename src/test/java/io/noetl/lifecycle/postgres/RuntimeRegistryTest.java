@@ -19,6 +19,7 @@ import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -65,8 +66,8 @@ class RuntimeRegistryTest {
     void readsTheSeedsRegistryAsBootstrapCreatesIt() throws Exception {
         try (Connection c = db.connect()) {
             assertFalse(RuntimeRegistry.inspect(c).exists());
-            RuntimeRegistry.bootstrap(c, new LockPolicy(java.time.Duration.ofMillis(500), 3,
-                    java.time.Duration.ofMillis(10), java.time.Duration.ofMinutes(1), false, 16));
+            RuntimeRegistry.bootstrap(c, new LockPolicy(Duration.ofMillis(500), 3, Duration.ofMillis(10),
+                    Duration.ofMinutes(1), false, 16));
             RegistryShape shape = RuntimeRegistry.inspect(c);
             assertTrue(shape.uniqueKeys().contains(Set.of("component_type", "name")), shape.toString());
             assertTrue(shape.uniqueKeys().contains(Set.of("runtime_id")));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.report.Conditions;
@@ -69,7 +70,7 @@ class RuntimeComponentScaleTest {
                 spec.setLabels(Map.of("pool", "pool-" + (i % 7)));
                 spec.setCapacity(i % 16);
                 spec.setBootstrap(Bootstrap.IfMissing);
-                spec.setDeletionPolicy(io.noetl.lifecycle.api.DeletionPolicy.Retain);
+                spec.setDeletionPolicy(DeletionPolicy.Retain);
                 rc.setSpec(spec);
                 client.resource(rc).create();
             })).toList();
