@@ -179,8 +179,9 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         if (outcome.inserted()) {
             events.normal(rc, "Registered", key + " registered as runtime_id " + outcome.row().runtimeId());
             if (shownId != null && !shownId.equals(Long.toString(outcome.row().runtimeId()))) {
-                events.warning(rc, "RowReplaced", "the row runtime_id " + shownId + " was gone; " + key
-                        + " is registered again as runtime_id " + outcome.row().runtimeId());
+                events.warning(rc, "RowReplaced", "status showed runtime_id " + shownId + "; " + key
+                        + " is now registered as runtime_id " + outcome.row().runtimeId() + " (that row was "
+                        + "removed, or the key or database changed; a row elsewhere is left as it is)");
             }
         } else if (outcome.declaredWritten()) {
             events.normal(rc, "RegistrationUpdated", "declared columns of " + key + " updated");
