@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Optional;
 
 /** The kinds of component NoETL's registry knows. */
 public enum ComponentType {
@@ -20,5 +21,15 @@ public enum ComponentType {
     /** The value stored in the registry row. */
     public String value() {
         return value;
+    }
+
+    /** The type whose registry value is {@code value}, if any. */
+    public static Optional<ComponentType> fromValue(String value) {
+        for (ComponentType t : values()) {
+            if (t.value.equals(value)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -3,56 +3,86 @@ package io.noetl.lifecycle.api;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+@ValidationRule(value = "self.componentType == oldSelf.componentType && (has(self.name) ? self.name : '') == (has(oldSelf.name) ? oldSelf.name : '')",
+        message = "componentType and name are the registry key and cannot change; create another RuntimeComponent instead")
 public class RuntimeComponentSpec extends LifecycleSpec {
-    @Pattern("^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
-    @JsonPropertyDescription("The component's name in the registry; default `metadata.name`. Letters, digits, `.`, `_`, `-`; at most 128 characters.")
+    /** Registry names: letters, digits, '.', '_' and '-', starting and ending with a letter or digit. */
+    public static final String NAME_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$";
+    /** An http or https URL with a host and no whitespace. */
+    public static final String URL_PATTERN = "^https?://[^\\s/?#@]+([/?#][^\\s]*)?$";
+    public static final int URL_MAX_LENGTH = 2048;
+
+    @Pattern(NAME_PATTERN)
+    @Size(max = 128)
+    @JsonPropertyDescription("The component's name in the registry; default `metadata.name`. Letters, digits, `.`, `_`, `-`, "
+            + "starting and ending with a letter or digit; at most 128 characters. With `componentType` it is the registry "
+            + "key, so it cannot change once set (create another RuntimeComponent instead). Two RuntimeComponents "
+            + "declaring the same key in one database: the one created first (then the smaller uid) registers, the "
+            + "other reports `ConflictingComponent` and writes nothing.")
     private String name;
 
     @Required
-    @JsonPropertyDescription("`worker_pool`, `server_api` or `broker`. With `name`, the registry key.")
-    private ComponentType componentType;
+    @SchemaFrom(type = ComponentType.class)
+    @JsonPropertyDescription("`worker_pool`, `server_api` or `broker`, stored in the registry's type column "
+            + "(`component_type`, or `kind` in other NoETL versions). With `name`, the registry key; it cannot change.")
+    private String componentType;
 
-    @Pattern("^https?://[^\\s/?#]+([/?#][^\\s]*)?$")
-    @JsonPropertyDescription("The component's API endpoint, an http or https URL.")
+    @Pattern(URL_PATTERN)
+    @Size(max = URL_MAX_LENGTH)
+    @JsonPropertyDescription("The component's API endpoint, an http or https URL with a host (no user info), stored in "
+            + "`base_url` (or `uri`).")
     private String baseUrl;
 
-    @JsonPropertyDescription("Labels stored in the registry row (JSON object of strings).")
+    @JsonPropertyDescription("Labels stored in the registry row's `labels` as a JSON object of strings.")
     private Map<String, String> labels = new LinkedHashMap<>();
 
     @PreserveUnknownFields
-    @JsonPropertyDescription("What the component can do; free-form JSON stored as is.")
+    @JsonPropertyDescription("What the component can do; free-form JSON stored as is in `capabilities`.")
     private JsonNode capabilities;
 
     @Min(0)
-    @JsonPropertyDescription("Maximum concurrent jobs; 0 or more.")
+    @JsonPropertyDescription("Maximum concurrent jobs, stored in `capacity`; 0 or more.")
     private Integer capacity;
 
     @PreserveUnknownFields
-    @JsonPropertyDescription("Runtime information, free-form JSON (for example `{type: python, version: 3.12}`).")
+    @JsonPropertyDescription("Runtime information, free-form JSON stored in `runtime` (for example `{type: python, version: 3.12}`).")
     private JsonNode runtime;
 
     @Default("60s")
     @Pattern(ApiGroup.DURATION)
-    @JsonPropertyDescription("A heartbeat older than this makes the component `Stale`. Default `60s`.")
+    @JsonPropertyDescription("A heartbeat older than this makes the component `Stale`. Default `60s`. The operator "
+            + "re-reads the row at least every half of this (and as the timeout passes), within the precision of its "
+            + "scheduler tick (`lifecycle.maintenance.tick`).")
     private String heartbeatTimeout = "60s";
 
     @Pattern(ApiGroup.DURATION)
-    @JsonPropertyDescription("Optional: when the heartbeat is older than this, the operator sets the row's status to `offline`.")
+    @JsonPropertyDescription("Optional, at least `heartbeatTimeout`: when the heartbeat is older than this, the operator "
+            + "sets the row's status to `offline` (the only time it writes the component's own status besides "
+            + "`deletionPolicy: MarkOffline`). The next heartbeat that sets another status brings it back.")
     private String markOfflineAfter;
 
     @Default("MarkOffline")
-    @JsonPropertyDescription("What deleting this resource does to the registry row: `MarkOffline` (default) sets its status to offline, `Retain` leaves it, `Delete` removes it and, through the table's ON DELETE CASCADE, every metric that references it.")
+    @JsonPropertyDescription("What deleting this resource does to the registry row: `MarkOffline` (default) sets its "
+            + "status to `offline` and keeps it, `Retain` leaves it as it is, `Delete` removes it and, through the "
+            + "table's `ON DELETE CASCADE`, every metric that references it. A finalizer holds the resource until this "
+            + "is done; if the database cannot be reached it retries with growing backoff. The annotation "
+            + "`lifecycle.noetl.io/skip-cleanup: \"true\"` releases the finalizer at once without touching the row. "
+            + "A suspended or dry-run resource, or one that reports `ConflictingComponent`, leaves the row alone.")
     private DeletionPolicy deletionPolicy = DeletionPolicy.MarkOffline;
 
     @Default("Never")
-    @JsonPropertyDescription("`IfMissing` creates the `noetl.runtime` registry as NoETL's schema describes when it is absent; `Never` (default) reports `TableMissing`.")
+    @JsonPropertyDescription("`IfMissing` creates the `noetl.runtime` registry as NoETL's schema describes (seed naming, "
+            + "unique on `(component_type, name)`) when it is absent; `Never` (default) reports `TableMissing`.")
     private Bootstrap bootstrap = Bootstrap.Never;
 
     public String getName() {
@@ -63,11 +93,12 @@ public class RuntimeComponentSpec extends LifecycleSpec {
         this.name = name;
     }
 
-    public ComponentType getComponentType() {
+    /** The type as written; {@link ComponentType#fromValue(String)} checks it. */
+    public String getComponentType() {
         return componentType;
     }
 
-    public void setComponentType(ComponentType componentType) {
+    public void setComponentType(String componentType) {
         this.componentType = componentType;
     }
 

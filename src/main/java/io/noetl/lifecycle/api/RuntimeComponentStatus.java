@@ -5,15 +5,24 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RuntimeComponentStatus extends LifecycleStatus {
-    @JsonPropertyDescription("The row's `runtime_id`; never changes once assigned.")
+    @JsonPropertyDescription("The row's `runtime_id` (as a string: it is a 64-bit Snowflake-style id); never changes "
+            + "once assigned.")
     private String runtimeId;
     @JsonPropertyDescription("Whether the registry row exists.")
     private Boolean registered;
-    @JsonPropertyDescription("The component's last heartbeat as the row holds it (RFC 3339).")
+    @JsonPropertyDescription("The component's last heartbeat as the row holds it (RFC 3339, whole seconds). To keep "
+            + "status writes bounded it is rewritten when the phase changes, when the status is written for another "
+            + "reason, and otherwise only once the row's heartbeat is at least `heartbeatTimeout` newer than the one "
+            + "shown: a live component costs about one status write per `heartbeatTimeout` whatever its heartbeat "
+            + "rate. The phase itself is re-evaluated at least every `heartbeatTimeout / 2`.")
     private String lastHeartbeat;
-    @JsonPropertyDescription("Age of the last heartbeat when the status was written, for example `12s`.")
+    @JsonPropertyDescription("Age of `lastHeartbeat` at the time this status was written, for example `12s`. It is "
+            + "never a reason to write status by itself (it would change on every look); it is refreshed whenever "
+            + "the status is written for another reason.")
     private String heartbeatAge;
-    @JsonPropertyDescription("`Registered` (no heartbeat yet), `Live`, `Stale` (heartbeat older than heartbeatTimeout) or `Offline` (the row says so).")
+    @JsonPropertyDescription("`Registered` (the row exists, no heartbeat yet), `Live` (heartbeat within "
+            + "`heartbeatTimeout`), `Stale` (heartbeat older than `heartbeatTimeout`) or `Offline` (the row's status "
+            + "is `offline`: set by the component, by `markOfflineAfter` or by a `MarkOffline` deletion).")
     private ComponentPhase phase;
 
     public String getRuntimeId() {

@@ -1,0 +1,310 @@
+package io.noetl.lifecycle.reconcile;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.RuntimeRegistryConfig;
+import io.noetl.lifecycle.api.ApiGroup;
+import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.RuntimeComponent;
+import io.noetl.lifecycle.api.RuntimeComponentStatus;
+import io.noetl.lifecycle.plan.ComponentLiveness;
+import io.noetl.lifecycle.plan.DurationSpec;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.plan.RuntimeComponentSettings;
+import io.noetl.lifecycle.plan.RuntimeIdGenerator;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.RegistryCatalog;
+import io.noetl.lifecycle.report.Conditions;
+import io.noetl.lifecycle.report.ResourceEvents;
+import io.noetl.lifecycle.report.RuntimeComponentReport;
+import io.noetl.lifecycle.report.StatusDiff;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+
+/**
+ * RuntimeComponent: resolve the database, check nobody declared the key first, register the row (or only read
+ * it when suspended or in dry run), report the row's phase, and look again before the phase can change. The
+ * look-again comes from {@link MaintenanceSchedule}. Deletion applies {@code deletionPolicy} behind a finalizer.
+ */
+@ControllerConfiguration(name = RuntimeComponentReconciler.NAME)
+public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>, Cleaner<RuntimeComponent> {
+    public static final String NAME = "runtimecomponent";
+    /** Set to "true" to let a deleted resource go without touching its row. */
+    public static final String SKIP_CLEANUP = ApiGroup.GROUP + "/skip-cleanup";
+    private static final Duration DEFAULT_TICK = Duration.ofSeconds(15);
+
+    private final TargetResolver targets;
+    private final DatabasePools pools;
+    private final MaintenanceSchedule schedule;
+    private final ResourceEvents events;
+    private final OperatorConfig config;
+    private final RuntimeRegistryConfig registryConfig;
+    private final Clock clock;
+    private final ComponentRegistrar registrar;
+    private final Duration tick;
+    /** Per resource uid: the declaration and database this operator last registered, to skip rewriting it. */
+    private final Map<String, String> registered = new ConcurrentHashMap<>();
+    /** Per resource uid: failed cleanup attempts, for the backoff. */
+    private final Map<String, Integer> cleanupAttempts = new ConcurrentHashMap<>();
+    private volatile InformerEventSource<Secret, RuntimeComponent> secrets;
+
+    public RuntimeComponentReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
+            ResourceEvents events, OperatorConfig config, RuntimeRegistryConfig registryConfig,
+            RegistryCatalog catalog, Clock clock) {
+        this.targets = targets;
+        this.pools = pools;
+        this.schedule = schedule;
+        this.events = events;
+        this.config = config;
+        this.registryConfig = registryConfig;
+        this.clock = clock;
+        this.registrar = new ComponentRegistrar(catalog, new RuntimeIdGenerator(registryConfig.idShard()),
+                LockPolicy.from(config.ddl()), clock);
+        this.tick = tick(config.maintenance().tick());
+    }
+
+    @Override
+    public List<EventSource<?, RuntimeComponent>> prepareEventSources(EventSourceContext<RuntimeComponent> context) {
+        context.getPrimaryCache().addIndexer(RegistryClaims.INDEX, RegistryClaims::indexKeys);
+        secrets = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(Secret.class, RuntimeComponent.class)
+                .withSecondaryToPrimaryMapper(SecretReferences.mapper(context, p -> p.getSpec().getDatabase()))
+                .withNamespacesInheritedFromController()
+                .build(), context);
+        return List.of(secrets, schedule.eventSourceFor(RuntimeComponent.class));
+    }
+
+    @Override
+    public UpdateControl<RuntimeComponent> reconcile(RuntimeComponent rc, Context<RuntimeComponent> context) {
+        Instant now = clock.instant();
+        RuntimeComponentStatus status = rc.getStatus() == null ? new RuntimeComponentStatus() : rc.getStatus();
+        String before = StatusDiff.fingerprint(status);
+        long generation = rc.getMetadata().getGeneration() == null ? 0 : rc.getMetadata().getGeneration();
+        ResourceID id = ResourceID.fromResource(rc);
+        ComponentRegistrar.Outcome outcome = null;
+        try {
+            RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(),
+                    rc.getMetadata().getName());
+            outcome = register(rc, context.getPrimaryCache(), settings, status, generation, now);
+            schedule.runAt(RuntimeComponent.class, id, ComponentLiveness.nextLook(outcome.row(), now,
+                    settings.heartbeatTimeout(), settings.markOfflineAfter(),
+                    ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick)));
+        } catch (InvalidSpecException e) {
+            failed(rc, status, "InvalidSpec", e.getMessage(), generation, now);
+            schedule.forget(RuntimeComponent.class, id);
+        } catch (ReconcileException e) {
+            if ("ConflictingComponent".equals(e.reason())) {
+                RuntimeComponentReport.notOwned(status);
+                registered.remove(rc.getMetadata().getUid());
+            }
+            failed(rc, status, e.reason(), e.getMessage(), generation, now);
+            schedule.runAt(RuntimeComponent.class, id, now.plus(config.maintenance().retryAfterFailure()));
+        }
+        status.setObservedGeneration(generation);
+        if (outcome != null && outcome.row() != null && StatusDiff.changed(before, status)) {
+            // written anyway: show the current heartbeat too
+            RuntimeComponentReport.heartbeat(status, outcome.row(), now);
+        }
+        rc.setStatus(status);
+        return StatusDiff.changed(before, status) ? UpdateControl.patchStatus(rc) : UpdateControl.noUpdate();
+    }
+
+    private ComponentRegistrar.Outcome register(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache,
+            RuntimeComponentSettings settings, RuntimeComponentStatus status, long generation, Instant now)
+            throws ReconcileException {
+        String key = settings.declaration().key();
+        DatabaseTarget target = resolve(rc);
+        Optional<RuntimeComponent> holder = RegistryClaims.earlierHolder(rc, key, target.describe(), cache,
+                this::databaseOf);
+        if (holder.isPresent()) {
+            throw new ReconcileException("ConflictingComponent", key + " is already declared for this database by "
+                    + holder.get().getMetadata().getNamespace() + "/" + holder.get().getMetadata().getName()
+                    + ", created first; this resource writes nothing while that one exists");
+        }
+        DataSource dataSource = acquire(rc, target);
+        ComponentRegistrar.Mode mode = rc.getSpec().isSuspend() ? ComponentRegistrar.Mode.SUSPEND
+                : rc.getSpec().isDryRun() ? ComponentRegistrar.Mode.DRY_RUN : ComponentRegistrar.Mode.APPLY;
+        String uid = rc.getMetadata().getUid();
+        String fingerprint = settings.declaration() + "@" + target.describe();
+        String shownId = status.getRuntimeId();
+        ComponentRegistrar.Outcome outcome = registrar.run(dataSource, target, settings, mode,
+                fingerprint.equals(registered.get(uid)), now);
+        if (mode == ComponentRegistrar.Mode.APPLY) {
+            registered.put(uid, fingerprint);
+        }
+
+        RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
+        if (mode == ComponentRegistrar.Mode.SUSPEND) {
+            Conditions.markReady(status, "Suspended", "suspended: observing only; " + outcome.note(), generation,
+                    now);
+        } else if (mode == ComponentRegistrar.Mode.DRY_RUN) {
+            Conditions.markReady(status, "DryRun", "dry run: " + outcome.note(), generation, now);
+        } else {
+            Conditions.markReady(status, "Registered", key + " is registered as runtime_id "
+                    + outcome.row().runtimeId(), generation, now);
+        }
+        if (status.getPhase() == ComponentPhase.Stale) {
+            Conditions.markDegraded(status, "HeartbeatStale", "no heartbeat for more than heartbeatTimeout ("
+                    + DurationSpec.format(settings.heartbeatTimeout()) + ")", generation, now);
+        } else {
+            Conditions.markHealthy(status, generation, now);
+        }
+
+        if (outcome.bootstrapped()) {
+            events.normal(rc, "Bootstrapped", "created the registry noetl.runtime as NoETL's schema describes");
+        }
+        if (outcome.inserted()) {
+            events.normal(rc, "Registered", key + " registered as runtime_id " + outcome.row().runtimeId());
+            if (shownId != null && !shownId.equals(Long.toString(outcome.row().runtimeId()))) {
+                events.warning(rc, "RowReplaced", "status showed runtime_id " + shownId + "; " + key
+                        + " is now registered as runtime_id " + outcome.row().runtimeId() + " (that row was "
+                        + "removed, or the key or database changed; a row elsewhere is left as it is)");
+            }
+        } else if (outcome.declaredWritten()) {
+            events.normal(rc, "RegistrationUpdated", "declared columns of " + key + " updated");
+        }
+        if (outcome.markedOffline()) {
+            events.normal(rc, "MarkedOffline", key + " set offline: no heartbeat for more than markOfflineAfter");
+        }
+        return outcome;
+    }
+
+    private void failed(RuntimeComponent rc, RuntimeComponentStatus status, String reason, String message,
+            long generation, Instant now) {
+        Conditions.markNotReady(status, reason, message, generation, now);
+        Conditions.markDegraded(status, reason, message, generation, now);
+        events.warning(rc, reason, message);
+    }
+
+    @Override
+    public DeleteControl cleanup(RuntimeComponent rc, Context<RuntimeComponent> context) {
+        ResourceID id = ResourceID.fromResource(rc);
+        String uid = rc.getMetadata().getUid();
+        schedule.forget(RuntimeComponent.class, id);
+        registered.remove(uid);
+        if ("true".equalsIgnoreCase(annotation(rc, SKIP_CLEANUP))) {
+            events.normal(rc, "CleanupSkipped", SKIP_CLEANUP + " is set: the registry row was left as it is");
+            return released(rc);
+        }
+        RuntimeComponentSettings settings;
+        try {
+            settings = RuntimeComponentSettings.from(rc.getSpec(), rc.getMetadata().getName());
+        } catch (InvalidSpecException e) {
+            // an invalid spec never registered anything
+            return released(rc);
+        }
+        DeletionPolicy policy = settings.deletionPolicy();
+        if (policy == DeletionPolicy.Retain || rc.getSpec().isSuspend() || rc.getSpec().isDryRun()) {
+            return released(rc);
+        }
+        String key = settings.declaration().key();
+        try {
+            DatabaseTarget target = resolve(rc);
+            if (RegistryClaims.earlierHolder(rc, key, target.describe(), context.getPrimaryCache(),
+                    this::databaseOf).isPresent()) {
+                // the row belongs to the resource that declared it first
+                return released(rc);
+            }
+            boolean changed = registrar.retire(acquire(rc, target), target, settings.declaration(),
+                    policy == DeletionPolicy.Delete);
+            if (changed) {
+                events.normal(rc, policy == DeletionPolicy.Delete ? "RowDeleted" : "MarkedOffline",
+                        policy == DeletionPolicy.Delete ? key + " removed from the registry with its metrics"
+                                : key + " set offline in the registry");
+            }
+        } catch (ReconcileException e) {
+            int attempt = cleanupAttempts.merge(uid, 1, Integer::sum);
+            Duration backoff = cleanupBackoff(attempt);
+            events.warning(rc, "CleanupFailed", "deletionPolicy " + policy + " could not be applied (" + e.reason()
+                    + ": " + e.getMessage() + "); retrying, next in " + DurationSpec.format(backoff)
+                    + ". Annotate " + SKIP_CLEANUP + "=\"true\" to let the resource go without it");
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff.toMillis());
+        }
+        for (RuntimeComponent other : RegistryClaims.others(rc, key, context.getPrimaryCache())) {
+            // the next holder of the key need not wait for its retry
+            schedule.runAt(RuntimeComponent.class, ResourceID.fromResource(other), clock.instant());
+        }
+        return released(rc);
+    }
+
+    private DeleteControl released(RuntimeComponent rc) {
+        cleanupAttempts.remove(rc.getMetadata().getUid());
+        pools.release(owner(rc));
+        return DeleteControl.defaultDelete();
+    }
+
+    /** Doubling from {@code lifecycle.maintenance.retry-after-failure} up to {@code cleanup-max-backoff}. */
+    private Duration cleanupBackoff(int attempt) {
+        Duration base = config.maintenance().retryAfterFailure();
+        Duration max = registryConfig.cleanupMaxBackoff();
+        Duration d = base.multipliedBy(1L << Math.min(attempt - 1, 20));
+        return d.compareTo(max) > 0 ? max : d;
+    }
+
+    private DatabaseTarget resolve(RuntimeComponent rc) throws ReconcileException {
+        return targets.resolve(rc, rc.getSpec().getDatabase(),
+                name -> secrets.get(new ResourceID(name, rc.getMetadata().getNamespace())));
+    }
+
+    private Optional<String> databaseOf(RuntimeComponent other) {
+        try {
+            RuntimeComponentSettings.from(other.getSpec(), other.getMetadata().getName());
+            return Optional.of(resolve(other).describe());
+        } catch (InvalidSpecException | ReconcileException e) {
+            return Optional.empty();
+        }
+    }
+
+    private DataSource acquire(RuntimeComponent rc, DatabaseTarget target) throws ReconcileException {
+        try {
+            return pools.acquire(owner(rc), target);
+        } catch (SQLException e) {
+            throw new ReconcileException("DatabaseUnreachable", target.redact(e.getMessage()));
+        }
+    }
+
+    private static String annotation(RuntimeComponent rc, String name) {
+        Map<String, String> annotations = rc.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(name);
+    }
+
+    private static String owner(RuntimeComponent rc) {
+        return "RuntimeComponent/" + rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName();
+    }
+
+    /** The scheduler tick ({@code 15s} or ISO-8601), which bounds how precisely a look can be timed. */
+    static Duration tick(String text) {
+        try {
+            return DurationSpec.parse(text.strip());
+        } catch (IllegalArgumentException e) {
+            try {
+                return Duration.parse(text.strip());
+            } catch (DateTimeParseException | NullPointerException e2) {
+                return DEFAULT_TICK;
+            }
+        }
+    }
+}
