@@ -3,14 +3,15 @@ package io.noetl.lifecycle.plan;
 import java.time.Instant;
 
 /**
- * NoETL's Snowflake-style id layout (seed 001): {@code ((ms - 2024-01-01T00:00:00Z) << 23) | (shard << 18) | seq}.
+ * The low bits of NoETL's Snowflake-style ids (seed 001), for making ids: {@code ((ms - epoch) << 23) | (shard << 18)
+ * | seq}, with the time part as {@link SnowflakeLayout#NOETL} reads it.
  * The 41 bits above bit 22 hold milliseconds since the epoch, then 5 bits of shard (0..31) and 18 bits of
  * sequence (0..262143) within a millisecond. Ids therefore grow with wall-clock time, which is what lets
  * {@code noetl.event} be partitioned by id ranges.
  */
 public final class SnowflakeId {
-    public static final Instant EPOCH = Instant.parse("2024-01-01T00:00:00Z");
-    public static final int TIMESTAMP_SHIFT = 23;
+    public static final Instant EPOCH = SnowflakeLayout.NOETL.epoch();
+    public static final int TIMESTAMP_SHIFT = SnowflakeLayout.NOETL.shift();
     public static final int SHARD_SHIFT = 18;
     public static final int SHARD_BITS = TIMESTAMP_SHIFT - SHARD_SHIFT;
     public static final int MAX_SHARD = (1 << SHARD_BITS) - 1;
@@ -39,7 +40,7 @@ public final class SnowflakeId {
     }
 
     public static Instant timeOf(long id) {
-        return EPOCH.plusMillis(id >>> TIMESTAMP_SHIFT);
+        return SnowflakeLayout.NOETL.timeOf(id);
     }
 
     public static int shardOf(long id) {

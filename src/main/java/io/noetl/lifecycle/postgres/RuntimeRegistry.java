@@ -97,7 +97,7 @@ public final class RuntimeRegistry {
 
     /** Creates the registry as seed 000 describes, unless it exists; concurrent bootstraps wait for each other. */
     public static void bootstrap(Connection c, LockPolicy policy) throws SQLException {
-        DdlTransaction.run(c, policy, conn -> {
+        DdlTransaction.run(c, policy, List.of(), conn -> {
             try (PreparedStatement lock = conn.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
                 lock.setLong(1, BOOTSTRAP_LOCK);
                 lock.execute();

@@ -13,6 +13,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.RuntimeRegistryConfig;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.DatabaseRef;
@@ -339,15 +340,15 @@ public final class RuntimeRegistrationBenchmark {
 
     private static final OperatorConfig CONFIG = new OperatorConfig() {
         public DefaultDatabase defaultDatabase() {
-            return BenchConfig.INSTANCE.defaultDatabase();
+            return StandaloneConfig.INSTANCE.defaultDatabase();
         }
 
         public Pool pool() {
-            return BenchConfig.INSTANCE.pool();
+            return StandaloneConfig.INSTANCE.pool();
         }
 
         public Ddl ddl() {
-            return BenchConfig.INSTANCE.ddl();
+            return StandaloneConfig.INSTANCE.ddl();
         }
 
         public Maintenance maintenance() {

@@ -67,7 +67,7 @@ class RuntimeRegistryTest {
         try (Connection c = db.connect()) {
             assertFalse(RuntimeRegistry.inspect(c).exists());
             RuntimeRegistry.bootstrap(c, new LockPolicy(Duration.ofMillis(500), 3, Duration.ofMillis(10),
-                    Duration.ofMinutes(1), false, 16));
+                    Duration.ofMinutes(1), false, 16, Duration.ofSeconds(5), Duration.ofMillis(50)));
             RegistryShape shape = RuntimeRegistry.inspect(c);
             assertTrue(shape.uniqueKeys().contains(Set.of("component_type", "name")), shape.toString());
             assertTrue(shape.uniqueKeys().contains(Set.of("runtime_id")));
