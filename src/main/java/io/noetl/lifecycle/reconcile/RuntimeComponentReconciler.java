@@ -30,6 +30,7 @@ import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.RegistryCatalog;
 import io.noetl.lifecycle.report.Conditions;
+import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.RuntimeComponentReport;
 import io.noetl.lifecycle.report.StatusDiff;
@@ -57,9 +58,12 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private static final Duration DEFAULT_TICK = Duration.ofSeconds(15);
 
     private final TargetResolver targets;
+    /** The table label of this kind's series. */
+    private static final String REGISTRY = "noetl.runtime";
     private final DatabasePools pools;
     private final MaintenanceSchedule schedule;
     private final ResourceEvents events;
+    private final OperatorMetrics metrics;
     private final OperatorConfig config;
     private final RuntimeRegistryConfig registryConfig;
     private final Clock clock;
@@ -72,8 +76,9 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private volatile InformerEventSource<Secret, RuntimeComponent> secrets;
 
     public RuntimeComponentReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
-            ResourceEvents events, OperatorConfig config, RuntimeRegistryConfig registryConfig,
-            RegistryCatalog catalog, Clock clock) {
+            ResourceEvents events, OperatorMetrics metrics, OperatorConfig config,
+            RuntimeRegistryConfig registryConfig, RegistryCatalog catalog, Clock clock) {
+        this.metrics = metrics;
         this.targets = targets;
         this.pools = pools;
         this.schedule = schedule;
@@ -157,6 +162,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         }
 
         RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
+        metrics.heartbeatAge(rc, REGISTRY, outcome.row() == null || outcome.row().heartbeat() == null ? null
+                : Duration.between(outcome.row().heartbeat(), now));
         if (mode == ComponentRegistrar.Mode.SUSPEND) {
             Conditions.markReady(status, "Suspended", "suspended: observing only; " + outcome.note(), generation,
                     now);
@@ -197,6 +204,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         Conditions.markNotReady(status, reason, message, generation, now);
         Conditions.markDegraded(status, reason, message, generation, now);
         events.warning(rc, reason, message);
+        metrics.failure(rc, REGISTRY, reason);
     }
 
     @Override
@@ -253,6 +261,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private DeleteControl released(RuntimeComponent rc) {
         cleanupAttempts.remove(rc.getMetadata().getUid());
         pools.release(owner(rc));
+        metrics.forget(rc);
         return DeleteControl.defaultDelete();
     }
 

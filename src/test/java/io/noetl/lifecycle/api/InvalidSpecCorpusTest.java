@@ -14,6 +14,7 @@ import com.networknt.schema.ValidationMessage;
 import io.noetl.lifecycle.plan.EventPlanSettings;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.MetricPolicySettings;
+import io.noetl.lifecycle.plan.RuntimeComponentSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,6 +45,10 @@ class InvalidSpecCorpusTest {
 
     private static void epp(String spec) {
         INVALID.add(new Case("EventPartitionPlan", spec));
+    }
+
+    private static void rtc(String spec) {
+        INVALID.add(new Case("RuntimeComponent", spec));
     }
 
     static {
@@ -116,6 +121,18 @@ class InvalidSpecCorpusTest {
         epp("{retentionAction: Detach, archiveSchema: noetl}");
         epp("{bootstrap: IfMissing, partitionKey: id}");
         epp("{protect: [event_default]}");
+        // runtime components: type enum, name, capacity, URL shape, durations, policy
+        rtc("componentType: database");
+        rtc("name: w1");
+        rtc("{componentType: worker_pool, name: 'w 1'}");
+        rtc("{componentType: worker_pool, name: \"w1';--\"}");
+        rtc("{componentType: worker_pool, name: " + "w".repeat(129) + "}");
+        rtc("{componentType: worker_pool, capacity: -1}");
+        rtc("{componentType: worker_pool, baseUrl: 'ftp://host/x'}");
+        rtc("{componentType: worker_pool, baseUrl: 'not a url'}");
+        rtc("{componentType: worker_pool, heartbeatTimeout: 0s}");
+        rtc("{componentType: worker_pool, markOfflineAfter: -1m}");
+        rtc("{componentType: worker_pool, deletionPolicy: Purge}");
     }
 
     private static final List<Case> VALID = List.of(
@@ -123,7 +140,9 @@ class InvalidSpecCorpusTest {
             new Case("MetricRetentionPolicy", "{interval: 1h, premake: 48, retention: 36h, timeZone: Europe/Berlin, "
                     + "retentionAction: Detach, archiveSchema: archive, table: public.metrics_v2}"),
             new Case("EventPartitionPlan", "{window: HalfYear, ahead: 1, retention: 52w, protect: [event_2026_gke], "
-                    + "idLayout: {epoch: '2020-01-01T00:00:00Z', timestampShift: 22}}"));
+                    + "idLayout: {epoch: '2020-01-01T00:00:00Z', timestampShift: 22}}"),
+            new Case("RuntimeComponent", "{componentType: server_api, baseUrl: 'http://noetl.svc:8082/api', "
+                    + "capacity: 0, labels: {tier: core}, capabilities: {http: true}, heartbeatTimeout: 90s}"));
 
     @Test
     void everyInvalidSpecIsRejectedBeforeAnySqlRuns() throws IOException {
@@ -159,8 +178,10 @@ class InvalidSpecCorpusTest {
     private static void validate(String kind, JsonNode spec) throws InvalidSpecException, IOException {
         if (kind.equals("MetricRetentionPolicy")) {
             MetricPolicySettings.from(JSON.treeToValue(spec, MetricRetentionPolicySpec.class));
-        } else {
+        } else if (kind.equals("EventPartitionPlan")) {
             EventPlanSettings.from(JSON.treeToValue(spec, EventPartitionPlanSpec.class));
+        } else {
+            RuntimeComponentSettings.from(JSON.treeToValue(spec, RuntimeComponentSpec.class), "worker-1");
         }
     }
 

@@ -33,6 +33,7 @@ import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
 import io.noetl.lifecycle.reconcile.RuntimeComponentReconciler;
 import io.noetl.lifecycle.reconcile.TargetResolver;
 import io.noetl.lifecycle.report.Conditions;
+import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.RuntimeComponentReport;
 import io.noetl.lifecycle.report.StatusDiff;
@@ -200,8 +201,9 @@ public final class RuntimeRegistrationBenchmark {
             DatabasePools pools = new DatabasePools(CONFIG);
             MaintenanceSchedule schedule = new MaintenanceSchedule(clock);
             RuntimeComponentReconciler reconciler = new RuntimeComponentReconciler(new TargetResolver(CONFIG), pools,
-                    schedule, new ResourceEvents(client, clock), CONFIG, REGISTRY, new RegistryCatalog(REGISTRY),
-                    clock);
+                    schedule, new ResourceEvents(client, clock),
+                    new OperatorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), CONFIG, REGISTRY,
+                    new RegistryCatalog(REGISTRY), clock);
             Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                     .withUseSSAToPatchPrimaryResource(false).withConcurrentReconciliationThreads(THREADS));
             operator.register(reconciler);
