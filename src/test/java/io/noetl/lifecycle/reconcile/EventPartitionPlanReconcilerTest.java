@@ -125,6 +125,7 @@ class EventPartitionPlanReconcilerTest {
     void aMessyTableIsTidiedWithoutLosingAnythingAndStatusListsIt() {
         createMessyEventTable();
         long total = db.queryLong("SELECT count(*) FROM noetl.event");
+        long expiredQ1 = db.queryLong("SELECT count(*) FROM noetl.events_old_q1");
         long q3InDefault = db.queryLong("SELECT count(*) FROM noetl.event_default WHERE execution_id >= ? AND execution_id < ?",
                 id("2026-07-01T00:00:00Z"), id("2026-10-01T00:00:00Z"));
         assertEquals(500, q3InDefault);
@@ -147,7 +148,9 @@ class EventPartitionPlanReconcilerTest {
         assertEquals(500, db.queryLong("SELECT count(*) FROM noetl.event_2026_q3"));
         assertEquals(20, db.queryLong("SELECT count(*) FROM noetl.event_2026_q4"));
         assertEquals(7, db.queryLong("SELECT count(*) FROM noetl.event_default"));
-        assertEquals(total - 100, db.queryLong("SELECT count(*) FROM noetl.event"));
+        // every row is still there but those of the one quarter that expired
+        assertEquals(100, expiredQ1);
+        assertEquals(total - expiredQ1, db.queryLong("SELECT count(*) FROM noetl.event"));
         // the windows ahead exist; the one whose name was taken got a distinct name
         assertTrue(partitions.contains("event_2027_q1_1"), partitions.toString());
         assertTrue(partitions.contains("event_2027_q2"), partitions.toString());
