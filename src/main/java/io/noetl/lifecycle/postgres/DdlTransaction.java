@@ -96,7 +96,7 @@ public final class DdlTransaction {
         return base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
     }
 
-    private static void sleep(long millis) throws SQLException {
+    static void sleep(long millis) throws SQLException {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

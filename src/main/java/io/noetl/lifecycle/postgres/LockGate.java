@@ -106,12 +106,7 @@ public final class LockGate {
                 throw new SQLException("gave up after waiting " + policy.lockWait().toSeconds()
                         + "s for a lock: " + holder.get().describe(), "55P03");
             }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while waiting for a lock", "57014", e);
-            }
+            DdlTransaction.sleep(pause);
         }
     }
 

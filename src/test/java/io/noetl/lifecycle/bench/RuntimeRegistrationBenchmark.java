@@ -340,35 +340,7 @@ public final class RuntimeRegistrationBenchmark {
         return values.get(values.size() / 2);
     }
 
-    private static final OperatorConfig CONFIG = new OperatorConfig() {
-        public DefaultDatabase defaultDatabase() {
-            return StandaloneConfig.INSTANCE.defaultDatabase();
-        }
-
-        public Pool pool() {
-            return StandaloneConfig.INSTANCE.pool();
-        }
-
-        public Ddl ddl() {
-            return StandaloneConfig.INSTANCE.ddl();
-        }
-
-        public Maintenance maintenance() {
-            return new Maintenance() {
-                public String tick() {
-                    return "15s";
-                }
-
-                public Duration afterBoundary() {
-                    return Duration.ofSeconds(5);
-                }
-
-                public Duration retryAfterFailure() {
-                    return Duration.ofSeconds(30);
-                }
-            };
-        }
-    };
+    private static final OperatorConfig CONFIG = StandaloneConfig.INSTANCE;
 
     private static final RuntimeRegistryConfig REGISTRY = new RuntimeRegistryConfig() {
         public Duration catalogTtl() {

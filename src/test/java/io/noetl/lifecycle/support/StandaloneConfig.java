@@ -81,6 +81,18 @@ public final class StandaloneConfig implements OperatorConfig {
 
     @Override
     public Maintenance maintenance() {
-        throw new UnsupportedOperationException("not used outside the operator");
+        return new Maintenance() {
+            public String tick() {
+                return "15s";
+            }
+
+            public Duration afterBoundary() {
+                return Duration.ofSeconds(5);
+            }
+
+            public Duration retryAfterFailure() {
+                return Duration.ofSeconds(30);
+            }
+        };
     }
 }
