@@ -275,6 +275,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         schedule.forget(kind, ResourceID.fromResource(resource));
         pools.release(owner(resource));
         metrics.forget(resource);
+        events.forget(resource);
         return DeleteControl.defaultDelete();
     }
 

@@ -262,6 +262,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         cleanupAttempts.remove(rc.getMetadata().getUid());
         pools.release(owner(rc));
         metrics.forget(rc);
+        events.forget(rc);
         return DeleteControl.defaultDelete();
     }
 
