@@ -24,7 +24,7 @@ class CommandModeTest {
     public static class WithoutOperator implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.operator-sdk.start-operator", "false", "quarkus.scheduler.enabled", "false");
+            return Map.of("lifecycle.operator.start", "false", "quarkus.scheduler.enabled", "false");
         }
     }
 

@@ -55,7 +55,7 @@ class MetricsMaintenanceEndpointTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("lifecycle.http.enabled", "true",
                     "lifecycle.http.token-secret", "maintenance-token",
-                    "quarkus.operator-sdk.start-operator", "false");
+                    "lifecycle.operator.start", "false");
         }
     }
 
