@@ -223,6 +223,31 @@ class MaintenanceCommandTest {
     }
 
     @Test
+    void planOnAMissingEventTableWithBootstrapSaysApplyWouldCreateItAndCreatesNothing() throws Exception {
+        Path path = dir.resolve("events.yaml");
+        Files.writeString(path, """
+                apiVersion: lifecycle.noetl.io/v1alpha1
+                kind: EventPartitionPlan
+                metadata:
+                  name: noetl-events
+                  namespace: noetl
+                spec:
+                  window: Quarter
+                  bootstrap: IfMissing
+                """);
+
+        int status = run("plan", "-f", path.toString(), "-o", "json", "--database-url", db.url(), "--username",
+                TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+
+        assertEquals(0, status, stderr() + stdout());
+        JsonNode policy = new ObjectMapper().readTree(stdout()).get("policies").get(0);
+        assertEquals("EventPartitionPlan", policy.get("kind").asText());
+        assertEquals("TableMissing", policy.get("reason").asText());
+        assertEquals("Bootstrap", policy.get("actions").get(0).get("action").asText());
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'event'"));
+    }
+
+    @Test
     void planConnectionsRefuseEveryChange() throws Exception {
         var target = new io.noetl.lifecycle.postgres.DatabaseTarget(db.url(), TestDatabase.USER,
                 TestDatabase.PASSWORD);
