@@ -1,0 +1,232 @@
+package io.noetl.lifecycle.http;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.api.MetricRetentionPolicy;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.plan.MetricPolicySettings;
+import io.noetl.lifecycle.plan.Plan;
+import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.plan.TimeGrid;
+import io.noetl.lifecycle.plan.KeyType;
+import io.noetl.lifecycle.plan.Window;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.reconcile.MaintenancePass;
+import io.noetl.lifecycle.reconcile.MetricRetentionPolicyReconciler;
+import io.noetl.lifecycle.reconcile.PolicyPass;
+import io.noetl.lifecycle.reconcile.ReconcileException;
+import io.noetl.lifecycle.reconcile.TargetResolver;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * The seed's two maintenance calls, run over the MetricRetentionPolicies the operator watches through the same
+ * planner and executor as the reconciler. A policy that is invalid, suspended, in dry-run or in conflict with
+ * another policy over the same table is skipped and reported with the reason.
+ */
+@ApplicationScoped
+public class OnDemandMaintenance {
+    private static final Logger LOG = Logger.getLogger(OnDemandMaintenance.class);
+    /** The most partitions one create call makes per policy, as for spec.premake. */
+    static final int MAX_AHEAD = 1000;
+
+    /** What happened to one policy. Lists are null when they do not apply to the call. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PolicyOutcome(String namespace, String name, String table, String outcome, String reason,
+            String message, List<String> dropped, List<String> detached, List<String> created) {
+    }
+
+    /** The answer to one call. */
+    public record Report(String action, List<PolicyOutcome> policies) {
+    }
+
+    private record Candidate(MetricRetentionPolicy policy, MetricPolicySettings settings, DatabaseTarget target) {
+        String key() {
+            return settings.schema() + "." + settings.table() + "@" + target.describe();
+        }
+    }
+
+    private final KubernetesClient client;
+    private final Operator operator;
+    private final TargetResolver targets;
+    private final DatabasePools pools;
+    private final OperatorConfig config;
+    private final Clock clock;
+
+    public OnDemandMaintenance(KubernetesClient client, Operator operator, TargetResolver targets,
+            DatabasePools pools, OperatorConfig config, Clock clock) {
+        this.client = client;
+        this.operator = operator;
+        this.targets = targets;
+        this.pools = pools;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Drops (or detaches) the expired partitions of every policy that may act. */
+    public synchronized Report cleanup() {
+        return run("cleanup", settings -> settings, plan -> new Plan(plan.actions().stream()
+                .filter(a -> a instanceof PlannedAction.DropPartition || a instanceof PlannedAction.DetachPartition)
+                .toList(), plan.findings()));
+    }
+
+    /** Creates the partitions covering the next {@code daysAhead} days for every policy that may act. */
+    public synchronized Report createAhead(int daysAhead) {
+        return run("create", settings -> withPremake(settings, windowsAhead(settings, daysAhead)),
+                Plan::withoutRetirements);
+    }
+
+    private Report run(String action, UnaryOperator<MetricPolicySettings> adjust, UnaryOperator<Plan> narrow) {
+        List<PolicyOutcome> outcomes = new ArrayList<>();
+        List<Candidate> candidates = new ArrayList<>();
+        for (MetricRetentionPolicy policy : watchedPolicies()) {
+            String ns = policy.getMetadata().getNamespace();
+            String name = policy.getMetadata().getName();
+            String table = String.valueOf(policy.getSpec().getTable());
+            MetricPolicySettings settings;
+            try {
+                settings = MetricPolicySettings.from(policy.getSpec());
+            } catch (InvalidSpecException e) {
+                outcomes.add(skipped(ns, name, table, "InvalidSpec", e.getMessage()));
+                continue;
+            }
+            try {
+                DatabaseTarget target = targets.resolve(policy, policy.getSpec().getDatabase(),
+                        secret -> Optional.ofNullable(client.secrets().inNamespace(ns).withName(secret).get()));
+                candidates.add(new Candidate(policy, settings, target));
+            } catch (ReconcileException e) {
+                outcomes.add(new PolicyOutcome(ns, name, table, "Failed", e.reason(), e.getMessage(), null, null,
+                        null));
+            }
+        }
+        // as in the reconciler, every usable policy claims its table, suspended or not
+        Map<String, List<Candidate>> claims = new HashMap<>();
+        candidates.forEach(c -> claims.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(c));
+        for (Candidate c : candidates) {
+            outcomes.add(act(action, c, claims.get(c.key()), adjust, narrow));
+        }
+        outcomes.sort(Comparator.comparing(PolicyOutcome::namespace).thenComparing(PolicyOutcome::name));
+        return new Report(action, outcomes);
+    }
+
+    private PolicyOutcome act(String action, Candidate c, List<Candidate> claimants,
+            UnaryOperator<MetricPolicySettings> adjust, UnaryOperator<Plan> narrow) {
+        MetricRetentionPolicy policy = c.policy();
+        String ns = policy.getMetadata().getNamespace();
+        String name = policy.getMetadata().getName();
+        String table = PolicyPass.tableOf(c.settings()).toString();
+        if (policy.getSpec().isSuspend()) {
+            return skipped(ns, name, table, "Suspended", "spec.suspend is set: the operator changes nothing");
+        }
+        if (policy.getSpec().isDryRun()) {
+            return skipped(ns, name, table, "DryRun", "spec.dryRun is set: the operator changes nothing");
+        }
+        if (claimants.size() > 1) {
+            return skipped(ns, name, table, "ConflictingPolicy", "other policies keep the same table in the same "
+                    + "database: " + claimants.stream().filter(o -> o != c).map(o -> o.policy().getMetadata()
+                            .getNamespace() + "/" + o.policy().getMetadata().getName()).sorted().toList());
+        }
+        MetricPolicySettings settings = adjust.apply(c.settings());
+        if (settings.premake() > MAX_AHEAD) {
+            return skipped(ns, name, table, "TooManyPartitions", "days_ahead needs " + settings.premake() + " "
+                    + settings.interval() + " partitions; at most " + MAX_AHEAD + " are made in one call");
+        }
+        String owner = "OnDemandMaintenance/" + ns + "/" + name;
+        try {
+            DataSource dataSource = pools.acquire(owner, c.target());
+            MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), settings, null, narrow,
+                    LockPolicy.from(config.ddl()), clock, true);
+            List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
+            List<String> dropped = names(applied, PlannedAction.DropPartition.class);
+            List<String> detached = names(applied, PlannedAction.DetachPartition.class);
+            List<String> created = applied.stream().filter(a -> !(a instanceof PlannedAction.DropPartition
+                    || a instanceof PlannedAction.DetachPartition)).map(PlannedAction::partition).toList();
+            boolean cleanup = "cleanup".equals(action);
+            LOG.infof("%s for MetricRetentionPolicy %s/%s: %s", action, ns, name,
+                    cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
+            if (outcome.failure().isPresent()) {
+                var failure = outcome.failure().get();
+                String message = (failure.action() == null ? "" : failure.action().kind() + " "
+                        + failure.action().partition() + ": ") + failure.cause().message();
+                return new PolicyOutcome(ns, name, table, "Failed", failure.cause().reason(), message,
+                        cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
+            }
+            return new PolicyOutcome(ns, name, table, "Applied", null, null, cleanup ? dropped : null,
+                    cleanup ? detached : null, cleanup ? null : created);
+        } catch (SQLException e) {
+            return new PolicyOutcome(ns, name, table, "Failed", "DatabaseUnreachable",
+                    c.target().redact(e.getMessage()), null, null, null);
+        } catch (ReconcileException e) {
+            return new PolicyOutcome(ns, name, table, "Failed", e.reason(), e.getMessage(), null, null, null);
+        } finally {
+            pools.release(owner);
+        }
+    }
+
+    private static PolicyOutcome skipped(String ns, String name, String table, String reason, String message) {
+        return new PolicyOutcome(ns, name, table, "Skipped", reason, message, null, null, null);
+    }
+
+    private static List<String> names(List<PlannedAction> applied, Class<? extends PlannedAction> kind) {
+        return applied.stream().filter(kind::isInstance).map(PlannedAction::partition).toList();
+    }
+
+    /** The policies in the namespaces the MetricRetentionPolicy controller watches. */
+    private List<MetricRetentionPolicy> watchedPolicies() {
+        Set<String> namespaces = operator.getRegisteredController(MetricRetentionPolicyReconciler.NAME)
+                .map(rc -> rc.getConfiguration().getInformerConfig().getNamespaces())
+                .orElse(Set.of());
+        if (InformerConfiguration.allNamespacesWatched(namespaces)) {
+            return client.resources(MetricRetentionPolicy.class).inAnyNamespace().list().getItems();
+        }
+        Map<String, MetricRetentionPolicy> found = new LinkedHashMap<>();
+        for (String ns : namespaces) {
+            String namespace = InformerConfiguration.currentNamespaceWatched(Set.of(ns)) ? client.getNamespace() : ns;
+            client.resources(MetricRetentionPolicy.class).inNamespace(namespace).list().getItems()
+                    .forEach(p -> found.put(namespace + "/" + p.getMetadata().getName(), p));
+        }
+        return List.copyOf(found.values());
+    }
+
+    /** How many partitions after the current one it takes to cover the next {@code days} days. */
+    private int windowsAhead(MetricPolicySettings settings, int days) {
+        Instant now = clock.instant();
+        TimeGrid grid = new TimeGrid(settings.interval(), settings.zone(), KeyType.TIMESTAMPTZ);
+        long until = grid.keyOf(now.plus(Duration.ofDays(days)));
+        Window w = grid.windowContaining(grid.keyOf(now));
+        int count = 0;
+        while (count <= MAX_AHEAD) {
+            w = grid.next(w);
+            if (w.from() > until) {
+                break;
+            }
+            count++;
+        }
+        return count;
+    }
+
+    private static MetricPolicySettings withPremake(MetricPolicySettings s, int premake) {
+        return new MetricPolicySettings(s.schema(), s.table(), s.partitionKey(), s.interval(), s.zone(), premake,
+                s.retention(), s.retentionAction(), s.archiveSchema(), s.moveDefaultRows(), s.bootstrap(),
+                s.maintenanceInterval());
+    }
+}

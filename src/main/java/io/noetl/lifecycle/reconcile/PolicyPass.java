@@ -1,0 +1,83 @@
+package io.noetl.lifecycle.reconcile;
+
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.plan.EventPlanSettings;
+import io.noetl.lifecycle.plan.MetricPolicySettings;
+import io.noetl.lifecycle.plan.PartitionPlanner;
+import io.noetl.lifecycle.plan.Plan;
+import io.noetl.lifecycle.plan.TablePolicySettings;
+import io.noetl.lifecycle.plan.TableSnapshot;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.TableName;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
+
+/**
+ * One maintenance pass for a parsed policy outside the reconcile loop (the HTTP endpoints and the command line):
+ * the same checks the reconciler makes before planning, the same planner, the same {@link MaintenancePass}.
+ */
+public final class PolicyPass {
+
+    private PolicyPass() {
+    }
+
+    /** The table a policy keeps. */
+    public static TableName tableOf(TablePolicySettings settings) {
+        return new TableName(settings.schema(), settings.table());
+    }
+
+    /**
+     * Runs one pass.
+     *
+     * @param bootstrap null to never create a missing table
+     * @param narrow keeps the part of the plan the caller asked for (for example only the drops)
+     * @param apply false to plan only
+     */
+    public static MaintenancePass.Outcome run(DataSource dataSource, DatabaseTarget target,
+            TablePolicySettings settings, MaintenancePass.Bootstrapper bootstrap, UnaryOperator<Plan> narrow,
+            LockPolicy lockPolicy, Clock clock, boolean apply) throws ReconcileException {
+        Instant now = clock.instant();
+        return new MaintenancePass(dataSource, target, tableOf(settings), lockPolicy, clock).run(bootstrap,
+                snapshot -> narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, now), snapshot)),
+                apply);
+    }
+
+    /** The bootstrap a policy's spec asks for, or null for {@code bootstrap: Never}. */
+    public static MaintenancePass.Bootstrapper bootstrapper(TablePolicySettings settings) {
+        if (settings.bootstrap() != Bootstrap.IfMissing) {
+            return null;
+        }
+        TableName table = tableOf(settings);
+        if (settings instanceof EventPlanSettings e) {
+            return c -> SeedSchema.ensureEventTable(c, table, e.defaultPartition(), e.layout());
+        }
+        if (settings instanceof MetricPolicySettings) {
+            return c -> SeedSchema.ensureMetricTable(c, table);
+        }
+        return null;
+    }
+
+    /** The planner policy for a snapshot, refusing tables the policy cannot manage (as the reconciler does). */
+    public static PartitionPlanner.Policy plannerPolicy(TablePolicySettings settings, TableSnapshot snapshot,
+            Instant now) throws ReconcileException {
+        if (!settings.partitionKey().equals(snapshot.keyColumn())) {
+            throw new ReconcileException("PartitionKeyMismatch", snapshot.schema() + "." + snapshot.table()
+                    + " is partitioned on " + snapshot.keyColumn() + ", not on spec.partitionKey "
+                    + settings.partitionKey());
+        }
+        String unsupported = settings.unsupportedKey(snapshot.keyType());
+        if (unsupported != null) {
+            throw new ReconcileException("PartitionKeyMismatch", unsupported);
+        }
+        try {
+            return settings.plannerPolicy(snapshot.keyType(), now);
+        } catch (ArithmeticException e) {
+            throw new ReconcileException("InvalidSpec", "the id layout cannot express the needed ranges: "
+                    + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.noetl.lifecycle.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.noetl.lifecycle.support.TestDatabase;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.junit.main.LaunchResult;
+import io.quarkus.test.junit.main.QuarkusMainLauncher;
+import io.quarkus.test.junit.main.QuarkusMainTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The application's entry point in command mode, in-process: {@code plan} and a refused spec's exit status. */
+@QuarkusMainTest
+@TestProfile(CommandModeTest.WithoutOperator.class)
+class CommandModeTest {
+
+    /** As LifecycleMain arranges for a command: no operator (and so no cluster). */
+    public static class WithoutOperator implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("lifecycle.operator.start", "false", "quarkus.scheduler.enabled", "false");
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private Path policy(String spec) throws Exception {
+        Path file = dir.resolve("policy.yaml");
+        Files.writeString(file, """
+                apiVersion: lifecycle.noetl.io/v1alpha1
+                kind: MetricRetentionPolicy
+                metadata:
+                  name: noetl-metrics
+                spec:
+                  %s
+                """.formatted(spec));
+        return file;
+    }
+
+    @Test
+    void planRunsAsACommandAndReportsTheMissingTable(QuarkusMainLauncher launcher) throws Exception {
+        try (TestDatabase db = TestDatabase.create("cli_main")) {
+            LaunchResult result = launcher.launch("plan", "-f", policy("retention: 1d").toString(), "-o", "json",
+                    "--database-url", db.url(), "--username", TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+
+            assertEquals(1, result.exitCode(), result.getErrorOutput());
+            assertTrue(result.getOutput().contains("\"reason\" : \"TableMissing\""), result.getOutput());
+        }
+    }
+
+    @Test
+    void anInvalidSpecExitsWithStatusTwo(QuarkusMainLauncher launcher) throws Exception {
+        LaunchResult result = launcher.launch("plan", "-f", policy("premake: -1").toString(), "--database-url",
+                "jdbc:postgresql://127.0.0.1:1/none");
+
+        assertEquals(2, result.exitCode());
+        assertTrue(result.getErrorOutput().contains("spec.premake"), result.getErrorOutput());
+    }
+}
