@@ -2,7 +2,6 @@ package io.noetl.lifecycle.reconcile;
 
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
-import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.EventPartitionPlan;
 import io.noetl.lifecycle.api.EventPartitionPlanSpec;
 import io.noetl.lifecycle.api.EventPartitionPlanStatus;
@@ -14,8 +13,6 @@ import io.noetl.lifecycle.plan.ObservedPartition;
 import io.noetl.lifecycle.plan.PartitionPlanner;
 import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.postgres.DatabasePools;
-import io.noetl.lifecycle.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;
@@ -37,13 +34,6 @@ public class EventPartitionPlanReconciler extends PartitionedTableReconciler<Eve
     @Override
     protected EventPlanSettings settings(EventPartitionPlanSpec spec) throws InvalidSpecException {
         return EventPlanSettings.from(spec);
-    }
-
-    @Override
-    protected MaintenancePass.Bootstrapper bootstrapper(EventPlanSettings settings, TableName table) {
-        return settings.bootstrap() == Bootstrap.IfMissing
-                ? c -> SeedSchema.ensureEventTable(c, table, settings.defaultPartition(), settings.layout())
-                : null;
     }
 
     @Override

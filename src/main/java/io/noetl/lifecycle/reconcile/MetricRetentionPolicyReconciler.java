@@ -2,15 +2,12 @@ package io.noetl.lifecycle.reconcile;
 
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
-import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.MetricPolicySettings;
 import io.noetl.lifecycle.postgres.DatabasePools;
-import io.noetl.lifecycle.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;
@@ -31,11 +28,6 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
     @Override
     protected MetricPolicySettings settings(MetricRetentionPolicySpec spec) throws InvalidSpecException {
         return MetricPolicySettings.from(spec);
-    }
-
-    @Override
-    protected MaintenancePass.Bootstrapper bootstrapper(MetricPolicySettings settings, TableName table) {
-        return settings.bootstrap() == Bootstrap.IfMissing ? c -> SeedSchema.ensureMetricTable(c, table) : null;
     }
 
     @Override

@@ -43,7 +43,8 @@ import javax.sql.DataSource;
 /**
  * The reconcile both partition-keeping kinds share: parse the spec, resolve the database, run one
  * {@link MaintenancePass} (observe, plan, apply unless suspended or dry-run, observe again), report, and book
- * the next pass. A kind supplies its settings parser, its bootstrap and its status extras.
+ * the next pass. A kind supplies its settings parser and its status extras; planning checks and bootstrap are
+ * {@link PolicyPass}'s, shared with the HTTP endpoints and the command line.
  */
 public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>, S extends PartitionedTableSpec,
         T extends PartitionedTableStatus, C extends TablePolicySettings> implements Reconciler<P>, Cleaner<P> {
@@ -72,9 +73,6 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     protected abstract C settings(S spec) throws InvalidSpecException;
-
-    /** Creates the missing table when the spec says {@code bootstrap: IfMissing}; null otherwise. */
-    protected abstract MaintenancePass.Bootstrapper bootstrapper(C settings, TableName table);
 
     protected abstract T newStatus();
 
@@ -136,15 +134,15 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         TableName table = new TableName(settings.schema(), settings.table());
         boolean apply = !spec.isSuspend() && !spec.isDryRun() && claimant;
         MaintenancePass.Outcome outcome = new MaintenancePass(dataSource, target, table,
-                LockPolicy.from(config.ddl()), clock).run(bootstrapper(settings, table),
+                LockPolicy.from(config.ddl()), clock).run(PolicyPass.bootstrapper(settings),
                         snapshot -> {
-                            Plan plan = PartitionPlanner.plan(plannerPolicyOf(settings, snapshot, now), snapshot);
+                            Plan plan = PartitionPlanner.plan(PolicyPass.plannerPolicy(settings, snapshot, now), snapshot);
                             // while another policy claims the table, nothing is retired: creating is safe
                             return rivals.isEmpty() ? plan : plan.withoutRetirements();
                         }, apply);
 
         TableSnapshot after = outcome.after();
-        PartitionPlanner.Policy observed = plannerPolicyOf(settings, after, now);
+        PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);
         PartitionReport.observed(status, after, observed.now(), p -> PartitionPlanner.classify(observed, p),
                 settings::timeOf);
         PartitionReport.planned(status, apply ? null : outcome.plan(), after.keyType());
@@ -240,26 +238,6 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                 : p.getMetadata().getCreationTimestamp())
                 .thenComparing(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
         return rivals.stream().allMatch(r -> age.compare(resource, r) < 0);
-    }
-
-    /** The planner policy for a snapshot, refusing tables the policy cannot manage. */
-    private PartitionPlanner.Policy plannerPolicyOf(C settings, TableSnapshot snapshot, Instant now)
-            throws ReconcileException {
-        if (!settings.partitionKey().equals(snapshot.keyColumn())) {
-            throw new ReconcileException("PartitionKeyMismatch", snapshot.schema() + "." + snapshot.table()
-                    + " is partitioned on " + snapshot.keyColumn() + ", not on spec.partitionKey "
-                    + settings.partitionKey());
-        }
-        String unsupported = settings.unsupportedKey(snapshot.keyType());
-        if (unsupported != null) {
-            throw new ReconcileException("PartitionKeyMismatch", unsupported);
-        }
-        try {
-            return settings.plannerPolicy(snapshot.keyType(), now);
-        } catch (ArithmeticException e) {
-            throw new ReconcileException("InvalidSpec", "the id layout cannot express the needed ranges: "
-                    + e.getMessage());
-        }
     }
 
     /** The next periodic run, or just after the next partition boundary if that comes first. */
