@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
@@ -104,13 +103,7 @@ class MetricsMaintenanceEndpointTest {
     }
 
     private void policy(String name, Consumer<MetricRetentionPolicySpec> customize) {
-        MetricRetentionPolicy policy = new MetricRetentionPolicy();
-        policy.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        MetricRetentionPolicySpec spec = new MetricRetentionPolicySpec();
-        spec.setDatabase(KubeFixtures.databaseRef("metrics-db"));
-        customize.accept(spec);
-        policy.setSpec(spec);
-        client.resource(policy).createOr(p -> p.update());
+        KubeFixtures.apply(client, new MetricRetentionPolicy(), NS, name, "metrics-db", customize);
     }
 
     /** Daily partitions of noetl.metric for the given days of 2026-11, 100 rows each. */

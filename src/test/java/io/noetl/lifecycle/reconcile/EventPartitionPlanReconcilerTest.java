@@ -4,7 +4,6 @@ import static io.noetl.lifecycle.support.KubeFixtures.condition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.EventPartitionPlan;
@@ -72,13 +71,7 @@ class EventPartitionPlanReconcilerTest {
     }
 
     private void apply(String name, Consumer<EventPartitionPlanSpec> customize) {
-        EventPartitionPlan plan = new EventPartitionPlan();
-        plan.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        EventPartitionPlanSpec spec = new EventPartitionPlanSpec();
-        spec.setDatabase(KubeFixtures.databaseRef("events-db"));
-        customize.accept(spec);
-        plan.setSpec(spec);
-        client.resource(plan).createOr(p -> p.update());
+        KubeFixtures.apply(client, new EventPartitionPlan(), NS, name, "events-db", customize);
     }
 
     private EventPartitionPlan awaitStatus(String name, Predicate<LifecycleStatus> check) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
@@ -69,13 +68,7 @@ class MetricRetentionPolicyReconcilerTest {
     }
 
     private MetricRetentionPolicy apply(String name, Consumer<MetricRetentionPolicySpec> customize) {
-        MetricRetentionPolicy policy = new MetricRetentionPolicy();
-        policy.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        MetricRetentionPolicySpec spec = new MetricRetentionPolicySpec();
-        spec.setDatabase(KubeFixtures.databaseRef("metrics-db"));
-        customize.accept(spec);
-        policy.setSpec(spec);
-        return client.resource(policy).createOr(p -> p.update());
+        return KubeFixtures.apply(client, new MetricRetentionPolicy(), NS, name, "metrics-db", customize);
     }
 
     private MetricRetentionPolicy awaitStatus(String name, Predicate<io.noetl.lifecycle.api.LifecycleStatus> check) {

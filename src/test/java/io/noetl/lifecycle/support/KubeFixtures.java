@@ -2,16 +2,20 @@ package io.noetl.lifecycle.support;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.Condition;
 import io.noetl.lifecycle.api.DatabaseRef;
+import io.noetl.lifecycle.api.LifecycleSpec;
 import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.SecretRef;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
@@ -33,6 +37,18 @@ public final class KubeFixtures {
         Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
                 .withStringData(Map.of("url", url, "username", user, "password", password)).build();
         client.secrets().inNamespace(namespace).resource(secret).createOr(s -> s.update());
+    }
+
+    /**
+     * Creates or replaces {@code resource} as {@code namespace/name} with its default spec pointed at the Secret
+     * {@code secretName}, after {@code customize} has changed what the test needs.
+     */
+    public static <S extends LifecycleSpec, T extends CustomResource<S, ?>> T apply(KubernetesClient client,
+            T resource, String namespace, String name, String secretName, Consumer<S> customize) {
+        resource.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+        resource.getSpec().setDatabase(databaseRef(secretName));
+        customize.accept(resource.getSpec());
+        return client.resource(resource).createOr(r -> r.update());
     }
 
     public static DatabaseRef databaseRef(String secretName) {
