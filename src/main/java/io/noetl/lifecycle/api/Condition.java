@@ -2,7 +2,6 @@ package io.noetl.lifecycle.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.Objects;
 
 /** A Kubernetes-style condition, the shape `kubectl wait --for=condition=Ready` and Argo CD read. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -79,19 +78,6 @@ public class Condition {
 
     public void setObservedGeneration(Long observedGeneration) {
         this.observedGeneration = observedGeneration;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Condition c && Objects.equals(type, c.type) && Objects.equals(status, c.status)
-                && Objects.equals(reason, c.reason) && Objects.equals(message, c.message)
-                && Objects.equals(lastTransitionTime, c.lastTransitionTime)
-                && Objects.equals(observedGeneration, c.observedGeneration);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(type, status, reason, message, lastTransitionTime, observedGeneration);
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /** What the last maintenance pass did. Name lists are capped; the counts are exact. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -88,19 +87,5 @@ public class MaintenanceRecord {
 
     public void setError(String error) {
         this.error = error;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof MaintenanceRecord m && Objects.equals(startedAt, m.startedAt)
-                && Objects.equals(finishedAt, m.finishedAt) && Objects.equals(created, m.created)
-                && Objects.equals(dropped, m.dropped) && Objects.equals(detached, m.detached)
-                && Objects.equals(succeeded, m.succeeded)
-                && Objects.equals(rowsMoved, m.rowsMoved) && Objects.equals(error, m.error);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(startedAt, finishedAt, created, dropped, detached, succeeded, rowsMoved, error);
     }
 }

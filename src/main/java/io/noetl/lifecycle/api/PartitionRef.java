@@ -2,7 +2,6 @@ package io.noetl.lifecycle.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.Objects;
 
 /** A partition as the status shows it: its name and the range its bounds cover. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -76,17 +75,5 @@ public class PartitionRef {
 
     public void setReason(String reason) {
         this.reason = reason;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof PartitionRef p && Objects.equals(name, p.name) && Objects.equals(from, p.from)
-                && Objects.equals(to, p.to) && Objects.equals(reason, p.reason)
-                && Objects.equals(fromTime, p.fromTime) && Objects.equals(toTime, p.toTime);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(name, from, to, reason, fromTime, toTime);
     }
 }

@@ -2,7 +2,6 @@ package io.noetl.lifecycle.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.Objects;
 
 /** One action of a maintenance plan, as published in status. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -67,17 +66,5 @@ public class PlannedActionRef {
 
     public void setReason(String reason) {
         this.reason = reason;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof PlannedActionRef p && Objects.equals(action, p.action)
-                && Objects.equals(partition, p.partition) && Objects.equals(from, p.from)
-                && Objects.equals(to, p.to) && Objects.equals(reason, p.reason);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(action, partition, from, to, reason);
     }
 }

@@ -1,7 +1,6 @@
 package io.noetl.lifecycle.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.Objects;
 
 /** A range of the partition key with no partition: a gap. */
 public class RangeRef {
@@ -32,15 +31,5 @@ public class RangeRef {
 
     public void setTo(String to) {
         this.to = to;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof RangeRef r && Objects.equals(from, r.from) && Objects.equals(to, r.to);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(from, to);
     }
 }

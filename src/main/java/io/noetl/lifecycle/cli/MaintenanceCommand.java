@@ -175,7 +175,7 @@ public final class MaintenanceCommand {
         Map<String, Checked> first = new HashMap<>();
         List<String> problems = new ArrayList<>();
         for (Checked c : checked) {
-            String key = c.settings().schema() + "." + c.settings().table() + "@" + c.target().describe();
+            String key = PolicyPass.claim(c.settings(), c.target());
             Checked other = first.putIfAbsent(key, c);
             if (other != null) {
                 problems.add(describe(c.resource()) + ": ConflictingPolicy: " + describe(other.resource())

@@ -61,7 +61,7 @@ public class OnDemandMaintenance {
 
     private record Candidate(MetricRetentionPolicy policy, MetricPolicySettings settings, DatabaseTarget target) {
         String key() {
-            return settings.schema() + "." + settings.table() + "@" + target.describe();
+            return PolicyPass.claim(settings, target);
         }
     }
 

@@ -217,14 +217,12 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
      * database, whatever the credentials). Resources whose spec or Secret is unusable claim nothing.
      */
     private List<P> rivals(P resource, Context<P> context, C settings, DatabaseTarget target) {
-        String database = target.describe();
+        String claim = PolicyPass.claim(settings, target);
         return context.getPrimaryCache().list(other -> !other.getMetadata().getUid()
                 .equals(resource.getMetadata().getUid()) && other.getMetadata().getDeletionTimestamp() == null)
                 .filter(other -> {
                     try {
-                        C o = settings(other.getSpec());
-                        return o.schema().equals(settings.schema()) && o.table().equals(settings.table())
-                                && resolve(other).describe().equals(database);
+                        return PolicyPass.claim(settings(other.getSpec()), resolve(other)).equals(claim);
                     } catch (InvalidSpecException | ReconcileException e) {
                         return false;
                     }
