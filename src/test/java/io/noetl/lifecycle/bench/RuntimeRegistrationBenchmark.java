@@ -124,12 +124,14 @@ public final class RuntimeRegistrationBenchmark {
                     double[] r = runOperator(components, indexed, restart);
                     results.add(r);
                     System.out.printf("  %s, round %d: created %.0f ms, converged %.0f ms (%.0f ms after the last "
-                            + "create), %.2f round trips/component%n", scenario, i + 1, r[0], r[1], r[1] - r[0], r[2]);
+                            + "create), %.2f round trips/component, %.2f API requests/component%n", scenario, i + 1,
+                            r[0], r[1], r[1] - r[0], r[2], r[3]);
                 }
                 System.out.printf("%s: median %.0f ms to create, %.0f ms to converge (%.0f ms after the last "
-                        + "create), %.2f round trips per component%n", scenario, median(results, 0),
-                        median(results, 1), median(results.stream().map(r -> new double[] {r[1] - r[0]}).toList(), 0),
-                        median(results, 2));
+                        + "create), %.2f round trips and %.2f API requests per component%n", scenario,
+                        median(results, 0), median(results, 1),
+                        median(results.stream().map(r -> new double[] {r[1] - r[0]}).toList(), 0),
+                        median(results, 2), median(results, 3));
             }
         }
         System.exit(0);
@@ -247,13 +249,16 @@ public final class RuntimeRegistrationBenchmark {
             long before = transactions(db);
             long t0;
             long t1;
+            int requestsBefore;
             if (restart) {
                 createAll(user, n);
+                requestsBefore = server.getRequestCount();
                 t0 = System.nanoTime();
                 operator.start();
                 t1 = t0;
             } else {
                 operator.start();
+                requestsBefore = server.getRequestCount() + n; // the harness's creates are not the operator's
                 t0 = System.nanoTime();
                 createAll(user, n);
                 t1 = System.nanoTime();
@@ -262,12 +267,14 @@ public final class RuntimeRegistrationBenchmark {
                 throw new IllegalStateException("only " + registered.size() + " of " + n + " registered");
             }
             long t2 = System.nanoTime();
+            int requests = server.getRequestCount() - requestsBefore;
             watch.close();
             operator.stop();
             releaseAll(pools, n);
             long after = transactions(db);
             check(db, n);
-            return new double[] {(t1 - t0) / 1e6, (t2 - t0) / 1e6, (after - before) / (double) n};
+            return new double[] {(t1 - t0) / 1e6, (t2 - t0) / 1e6, (after - before) / (double) n,
+                requests / (double) n};
         } finally {
             server.destroy();
         }
