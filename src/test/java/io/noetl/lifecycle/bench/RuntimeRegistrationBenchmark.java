@@ -68,10 +68,13 @@ import java.util.logging.Logger;
  *
  * <ol>
  * <li>{@code operator}: the whole operator path. JOSDK (standalone, the reconciler built by hand instead of by
- * Quarkus, 50 reconciliation threads as JOSDK's default) watches fabric8's Kubernetes mock server in CRUD mode;
- * the harness creates N resources with 8 client threads and waits (through an informer) until every one shows
+ * Quarkus, 50 reconciliation threads as JOSDK's default) watches fabric8's Kubernetes mock server in CRUD mode, its
+ * store indexed by (plural, name) ({@link IndexedCrudDispatcher}; {@code operator-stock} uses the stock store, which
+ * scans everything it holds on every request). Two scenarios: the harness creates N resources with 8 client threads
+ * while the operator runs (the clock starts at the first create), and the operator starts on N existing resources
+ * (the clock starts with the operator). Each ends when an informer has seen every resource with
  * {@code Ready=True, Registered}. Includes the finalizer patch, the upsert, the status patch and the
- * {@code Registered} event per resource.</li>
+ * {@code Registered} event per resource; API requests are counted by the mock server.</li>
  * <li>{@code path}: the registration path alone, as the reconciler runs it: target resolution (Secret from a
  * map, as from the informer cache), the shared pool per target, the registry shape (cached), the upsert and the
  * status computation with its change check, on 50 threads; then a second pass as the periodic look runs it (the
@@ -82,8 +85,8 @@ import java.util.logging.Logger;
  * round trip, and so is the {@code SET TIME ZONE} each new connection starts with.
  *
  * <p>Run: {@code ./mvnw -B -q test-compile exec:java -Dexec.mainClass=io.noetl.lifecycle.bench.RuntimeRegistrationBenchmark
- * -Dexec.classpathScope=test [-Dexec.args="COMPONENTS ROUNDS MODE"]}, MODE one of {@code both} (default),
- * {@code operator}, {@code path}.
+ * -Dexec.classpathScope=test [-Dexec.args="COMPONENTS ROUNDS MODE"]}, MODE one of {@code both} (default:
+ * {@code path} then {@code operator}), {@code operator}, {@code operator-stock}, {@code path}.
  */
 public final class RuntimeRegistrationBenchmark {
     private static final String NS = "bench";
