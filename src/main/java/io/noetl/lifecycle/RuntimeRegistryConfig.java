@@ -27,4 +27,14 @@ public interface RuntimeRegistryConfig {
     /** The longest wait between attempts to clean up a deleted resource's row while the database is unreachable. */
     @WithDefault("10m")
     Duration cleanupMaxBackoff();
+
+    /**
+     * How long a new RuntimeComponent waits, after the operator first sees it, before its first write to the
+     * registry. Two resources declaring the same key are ordered by creationTimestamp, which has whole seconds, and
+     * then by uid, so one created a moment after another in the same second can come first; waiting this long lets
+     * the operator see it before anything is written, so the one that comes second writes nothing. Resources older
+     * than this plus one second, and resources that have registered before, do not wait. 0s turns the wait off.
+     */
+    @WithDefault("2s")
+    Duration claimSettle();
 }

@@ -20,6 +20,7 @@ import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
+import io.noetl.lifecycle.plan.ClaimOrder;
 import io.noetl.lifecycle.plan.ComponentLiveness;
 import io.noetl.lifecycle.plan.DurationSpec;
 import io.noetl.lifecycle.plan.InvalidSpecException;
@@ -73,6 +74,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private final Map<String, String> registered = new ConcurrentHashMap<>();
     /** Per resource uid: failed cleanup attempts, for the backoff. */
     private final Map<String, Integer> cleanupAttempts = new ConcurrentHashMap<>();
+    /** Per resource uid, until it first registers: when this operator first saw it (System.nanoTime). */
+    private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
     private volatile InformerEventSource<Secret, RuntimeComponent> secrets;
 
     public RuntimeComponentReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
@@ -113,7 +116,14 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         try {
             RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(),
                     rc.getMetadata().getName());
-            outcome = register(rc, context.getPrimaryCache(), settings, status, generation, now);
+            DatabaseTarget target = resolve(rc);
+            claim(rc, context.getPrimaryCache(), settings.declaration().key(), target);
+            Duration settling = settling(rc, status);
+            if (!settling.isZero()) {
+                // nothing written or shown yet: a duplicate created a moment later may still come first
+                return UpdateControl.<RuntimeComponent>noUpdate().rescheduleAfter(settling.toMillis());
+            }
+            outcome = register(rc, context.getPrimaryCache(), target, settings, status, generation, now);
             schedule.runAt(RuntimeComponent.class, id, ComponentLiveness.nextLook(outcome.row(), now,
                     settings.heartbeatTimeout(), settings.markOfflineAfter(),
                     ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick)));
@@ -137,11 +147,9 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         return StatusDiff.changed(before, status) ? UpdateControl.patchStatus(rc) : UpdateControl.noUpdate();
     }
 
-    private ComponentRegistrar.Outcome register(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache,
-            RuntimeComponentSettings settings, RuntimeComponentStatus status, long generation, Instant now)
-            throws ReconcileException {
-        String key = settings.declaration().key();
-        DatabaseTarget target = resolve(rc);
+    /** Fails with ConflictingComponent when a resource that comes first declares the same key for the database. */
+    private void claim(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache, String key,
+            DatabaseTarget target) throws ReconcileException {
         Optional<RuntimeComponent> holder = RegistryClaims.earlierHolder(rc, key, target.describe(), cache,
                 this::databaseOf);
         if (holder.isPresent()) {
@@ -149,6 +157,35 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                     + holder.get().getMetadata().getNamespace() + "/" + holder.get().getMetadata().getName()
                     + ", created first; this resource writes nothing while that one exists");
         }
+    }
+
+    /**
+     * How much longer a resource that has never registered waits before its first write
+     * ({@code lifecycle.runtime.claim-settle}, counted from when this operator first saw it), or zero. Claim order
+     * is creationTimestamp in whole seconds, then uid, so a duplicate created up to a second later can come first;
+     * the wait lets the informer deliver it before anything is written. Resources older than the settle plus that
+     * second cannot be overtaken any more and do not wait, nor do dry runs and suspended ones, which write nothing.
+     */
+    private Duration settling(RuntimeComponent rc, RuntimeComponentStatus status) {
+        Duration settle = registryConfig.claimSettle();
+        String uid = rc.getMetadata().getUid();
+        if (settle.isZero() || settle.isNegative() || rc.getSpec().isSuspend() || rc.getSpec().isDryRun()
+                || status.getRuntimeId() != null || registered.containsKey(uid)) {
+            return Duration.ZERO;
+        }
+        ClaimOrder order = ClaimOrder.of(rc.getMetadata().getCreationTimestamp(), uid);
+        if (order.created() != null && !order.created().plus(settle).plusSeconds(1).isAfter(clock.instant())) {
+            return Duration.ZERO;
+        }
+        long seen = firstSeen.computeIfAbsent(uid, u -> System.nanoTime());
+        Duration left = settle.minusNanos(System.nanoTime() - seen);
+        return left.isNegative() || left.isZero() ? Duration.ZERO : left;
+    }
+
+    private ComponentRegistrar.Outcome register(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache,
+            DatabaseTarget target, RuntimeComponentSettings settings, RuntimeComponentStatus status, long generation,
+            Instant now) throws ReconcileException {
+        String key = settings.declaration().key();
         DataSource dataSource = acquire(rc, target);
         ComponentRegistrar.Mode mode = rc.getSpec().isSuspend() ? ComponentRegistrar.Mode.SUSPEND
                 : rc.getSpec().isDryRun() ? ComponentRegistrar.Mode.DRY_RUN : ComponentRegistrar.Mode.APPLY;
@@ -159,6 +196,13 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                 fingerprint.equals(registered.get(uid)), now);
         if (mode == ComponentRegistrar.Mode.APPLY) {
             registered.put(uid, fingerprint);
+            firstSeen.remove(uid);
+        }
+        if (outcome.inserted() || outcome.declaredWritten()) {
+            // another resource declaring this key may have written it before it saw this one: let it see now
+            for (RuntimeComponent other : RegistryClaims.others(rc, key, cache)) {
+                schedule.runAt(RuntimeComponent.class, ResourceID.fromResource(other), now);
+            }
         }
 
         RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
@@ -213,6 +257,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         String uid = rc.getMetadata().getUid();
         schedule.forget(RuntimeComponent.class, id);
         registered.remove(uid);
+        firstSeen.remove(uid);
         if ("true".equalsIgnoreCase(annotation(rc, SKIP_CLEANUP))) {
             events.normal(rc, "CleanupSkipped", SKIP_CLEANUP + " is set: the registry row was left as it is");
             return released(rc);

@@ -394,5 +394,9 @@ public final class RuntimeRegistrationBenchmark {
         public Duration cleanupMaxBackoff() {
             return Duration.ofMinutes(10);
         }
+
+        public Duration claimSettle() {
+            return Duration.ofSeconds(2); // the default: a new resource's first write waits 2 s
+        }
     };
 }

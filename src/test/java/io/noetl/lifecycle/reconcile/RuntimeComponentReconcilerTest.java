@@ -18,6 +18,7 @@ import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
+import io.noetl.lifecycle.plan.ClaimOrder;
 import io.noetl.lifecycle.postgres.RegistryCatalog;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
@@ -25,6 +26,8 @@ import io.noetl.lifecycle.support.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import io.fabric8.kubernetes.client.utils.Utils;
+import java.lang.reflect.Field;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +35,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -338,6 +342,61 @@ class RuntimeComponentReconcilerTest {
         second = awaitStatus("second", registeredIn(ComponentPhase.Registered));
         assertEquals(id, id(second));
         assertEquals(List.of("http://second:8080"), db.queryStrings("SELECT base_url FROM noetl.runtime"));
+    }
+
+    /**
+     * The claim order (creationTimestamp in whole seconds, then uid) can put a resource created a moment later
+     * first: a real API server's uids are random. A new resource waits {@code lifecycle.runtime.claim-settle} after
+     * the operator first sees it before its first write, so the later-created one that precedes it is seen in time
+     * and the earlier-created one writes nothing at all.
+     *
+     * <p>The mock server's uids count up, so a later resource always has the larger uid; to get the order a real
+     * server gives half the time, the earlier resource is created while the mock's uid counter is set far ahead.
+     */
+    @Test
+    void aDuplicateCreatedAMomentLaterThatComesFirstInClaimOrderLeavesTheOtherWritingNothing() throws Exception {
+        createRegistry(Naming.SEED);
+        TestClockProducer.CLOCK.set(Instant.now());
+        AtomicLong uids = mockUidCounter();
+        for (int attempt = 0; attempt < 10; attempt++) {
+            String early = "early-" + attempt;
+            String late = "late-" + attempt;
+            String key = "dup-" + attempt;
+            long next = uids.get();
+            uids.set(0x0fff_ffff_0000L + attempt * 0x1_0000L);
+            RuntimeComponent a = apply(early, s -> {
+                s.setName(key);
+                s.setBaseUrl("http://early:8080");
+            });
+            uids.set(next);
+            Thread.sleep(300); // without the settle, the early one has registered by now
+            RuntimeComponent b = apply(late, s -> {
+                s.setName(key);
+                s.setBaseUrl("http://late:8080");
+            });
+            if (!ClaimOrder.of(b.getMetadata().getCreationTimestamp(), b.getMetadata().getUid())
+                    .precedes(ClaimOrder.of(a.getMetadata().getCreationTimestamp(), a.getMetadata().getUid()))) {
+                continue; // created in different seconds: the plain order; try again
+            }
+            awaitStatus(late, registeredIn(ComponentPhase.Registered));
+            RuntimeComponent loser = awaitStatus(early, condition("Ready", "False", "ConflictingComponent"));
+            assertNull(loser.getStatus().getRuntimeId());
+            assertEquals(List.of("http://late:8080"),
+                    db.queryStrings("SELECT base_url FROM noetl.runtime WHERE name = ?", key));
+            assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream()
+                    .noneMatch(e -> early.equals(e.getInvolvedObject().getName())
+                            && "Registered".equals(e.getReason())),
+                    "the resource that comes second in claim order never registered");
+            return;
+        }
+        throw new AssertionError("in 10 attempts the two resources were never created in the same second");
+    }
+
+    /** The counter behind the mock server's uids (fabric8's {@code Utils.generateId}), in this JVM. */
+    private static AtomicLong mockUidCounter() throws ReflectiveOperationException {
+        Field field = Utils.class.getDeclaredField("leastSigBits");
+        field.setAccessible(true);
+        return (AtomicLong) field.get(null);
     }
 
     @Test
