@@ -392,6 +392,51 @@ class RuntimeComponentReconcilerTest {
         throw new AssertionError("in 10 attempts the two resources were never created in the same second");
     }
 
+    /**
+     * When a duplicate that comes first arrives only after the other has registered (here: after the settle, in
+     * the same second), the holder's first write wakes the other at once; it does not wait for its next periodic
+     * look (minutes away here, and the test clock stands still) to report ConflictingComponent.
+     */
+    @Test
+    void aHolderThatRegistersAfterAnotherWakesItToReportTheConflict() throws Exception {
+        createRegistry(Naming.SEED);
+        TestClockProducer.CLOCK.set(Instant.now());
+        AtomicLong uids = mockUidCounter();
+        for (int attempt = 0; attempt < 10; attempt++) {
+            String early = "first-seen-" + attempt;
+            String late = "comes-first-" + attempt;
+            String key = "woken-" + attempt;
+            while (System.currentTimeMillis() % 1_000 > 100) {
+                Thread.sleep(5); // start early in a second, so both can be created within it
+            }
+            long next = uids.get();
+            uids.set(0x0ffe_ffff_0000L + attempt * 0x1_0000L);
+            RuntimeComponent a = apply(early, s -> {
+                s.setName(key);
+                s.setBaseUrl("http://first-seen:8080");
+                s.setHeartbeatTimeout("10m");
+            });
+            uids.set(next);
+            awaitStatus(early, registeredIn(ComponentPhase.Registered)); // after the 500 ms settle of the tests
+            RuntimeComponent b = apply(late, s -> {
+                s.setName(key);
+                s.setBaseUrl("http://comes-first:8080");
+                s.setHeartbeatTimeout("10m");
+            });
+            if (!ClaimOrder.of(b.getMetadata().getCreationTimestamp(), b.getMetadata().getUid())
+                    .precedes(ClaimOrder.of(a.getMetadata().getCreationTimestamp(), a.getMetadata().getUid()))) {
+                continue; // not within one second: the plain order; try again
+            }
+            awaitStatus(late, registeredIn(ComponentPhase.Registered));
+            RuntimeComponent woken = awaitStatus(early, condition("Ready", "False", "ConflictingComponent"));
+            assertNull(woken.getStatus().getRuntimeId());
+            assertEquals(List.of("http://comes-first:8080"),
+                    db.queryStrings("SELECT base_url FROM noetl.runtime WHERE name = ?", key));
+            return;
+        }
+        throw new AssertionError("in 10 attempts the two resources were never created in the same second");
+    }
+
     /** The counter behind the mock server's uids (fabric8's {@code Utils.generateId}), in this JVM. */
     private static AtomicLong mockUidCounter() throws ReflectiveOperationException {
         Field field = Utils.class.getDeclaredField("leastSigBits");
