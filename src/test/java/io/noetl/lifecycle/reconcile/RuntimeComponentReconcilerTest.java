@@ -402,11 +402,11 @@ class RuntimeComponentReconcilerTest {
         createRegistry(Naming.SEED);
         TestClockProducer.CLOCK.set(Instant.now());
         AtomicLong uids = mockUidCounter();
-        for (int attempt = 0; attempt < 10; attempt++) {
+        for (int attempt = 0; attempt < 20; attempt++) {
             String early = "first-seen-" + attempt;
             String late = "comes-first-" + attempt;
             String key = "woken-" + attempt;
-            while (System.currentTimeMillis() % 1_000 > 100) {
+            while (System.currentTimeMillis() % 1_000 > 50) {
                 Thread.sleep(5); // start early in a second, so both can be created within it
             }
             long next = uids.get();
@@ -417,7 +417,12 @@ class RuntimeComponentReconcilerTest {
                 s.setHeartbeatTimeout("10m");
             });
             uids.set(next);
-            awaitStatus(early, registeredIn(ComponentPhase.Registered)); // after the 500 ms settle of the tests
+            // registered after the tests' 500 ms settle; polled closely, so the second create follows at once
+            Awaitility.await().atMost(KubeFixtures.WAIT).pollInterval(Duration.ofMillis(10)).until(() -> {
+                RuntimeComponent r = get(early);
+                return r != null && r.getStatus() != null && registeredIn(ComponentPhase.Registered)
+                        .test(r.getStatus());
+            });
             RuntimeComponent b = apply(late, s -> {
                 s.setName(key);
                 s.setBaseUrl("http://comes-first:8080");
@@ -434,7 +439,7 @@ class RuntimeComponentReconcilerTest {
                     db.queryStrings("SELECT base_url FROM noetl.runtime WHERE name = ?", key));
             return;
         }
-        throw new AssertionError("in 10 attempts the two resources were never created in the same second");
+        throw new AssertionError("in 20 attempts the two resources were never created in the same second");
     }
 
     /** The counter behind the mock server's uids (fabric8's {@code Utils.generateId}), in this JVM. */
