@@ -362,20 +362,11 @@ class RuntimeComponentReconcilerTest {
             String early = "early-" + attempt;
             String late = "late-" + attempt;
             String key = "dup-" + attempt;
-            long next = uids.get();
-            uids.set(0x0fff_ffff_0000L + attempt * 0x1_0000L);
-            RuntimeComponent a = apply(early, s -> {
-                s.setName(key);
-                s.setBaseUrl("http://early:8080");
-            });
-            uids.set(next);
+            RuntimeComponent a = declareWithUidAhead(uids, 0x0fff_ffff_0000L + attempt * 0x1_0000L, early, key,
+                    "http://early:8080");
             Thread.sleep(300); // without the settle, the early one has registered by now
-            RuntimeComponent b = apply(late, s -> {
-                s.setName(key);
-                s.setBaseUrl("http://late:8080");
-            });
-            if (!ClaimOrder.of(b.getMetadata().getCreationTimestamp(), b.getMetadata().getUid())
-                    .precedes(ClaimOrder.of(a.getMetadata().getCreationTimestamp(), a.getMetadata().getUid()))) {
+            RuntimeComponent b = declare(late, key, "http://late:8080");
+            if (!comesFirst(b, a)) {
                 continue; // created in different seconds: the plain order; try again
             }
             awaitStatus(late, registeredIn(ComponentPhase.Registered));
@@ -409,27 +400,16 @@ class RuntimeComponentReconcilerTest {
             while (System.currentTimeMillis() % 1_000 > 50) {
                 Thread.sleep(5); // start early in a second, so both can be created within it
             }
-            long next = uids.get();
-            uids.set(0x0ffe_ffff_0000L + attempt * 0x1_0000L);
-            RuntimeComponent a = apply(early, s -> {
-                s.setName(key);
-                s.setBaseUrl("http://first-seen:8080");
-                s.setHeartbeatTimeout("10m");
-            });
-            uids.set(next);
+            RuntimeComponent a = declareWithUidAhead(uids, 0x0ffe_ffff_0000L + attempt * 0x1_0000L, early, key,
+                    "http://first-seen:8080");
             // registered after the tests' 500 ms settle; polled closely, so the second create follows at once
             Awaitility.await().atMost(KubeFixtures.WAIT).pollInterval(Duration.ofMillis(10)).until(() -> {
                 RuntimeComponent r = get(early);
                 return r != null && r.getStatus() != null && registeredIn(ComponentPhase.Registered)
                         .test(r.getStatus());
             });
-            RuntimeComponent b = apply(late, s -> {
-                s.setName(key);
-                s.setBaseUrl("http://comes-first:8080");
-                s.setHeartbeatTimeout("10m");
-            });
-            if (!ClaimOrder.of(b.getMetadata().getCreationTimestamp(), b.getMetadata().getUid())
-                    .precedes(ClaimOrder.of(a.getMetadata().getCreationTimestamp(), a.getMetadata().getUid()))) {
+            RuntimeComponent b = declare(late, key, "http://comes-first:8080");
+            if (!comesFirst(b, a)) {
                 continue; // not within one second: the plain order; try again
             }
             awaitStatus(late, registeredIn(ComponentPhase.Registered));
@@ -440,6 +420,31 @@ class RuntimeComponentReconcilerTest {
             return;
         }
         throw new AssertionError("in 20 attempts the two resources were never created in the same second");
+    }
+
+    /** A declaration of {@code key}; its periodic look is minutes away (heartbeatTimeout 10m). */
+    private RuntimeComponent declare(String name, String key, String url) {
+        return apply(name, s -> {
+            s.setName(key);
+            s.setBaseUrl(url);
+            s.setHeartbeatTimeout("10m");
+        });
+    }
+
+    /** {@link #declare}, its uid taken from {@code ahead}: it sorts after every uid the mock gives next. */
+    private RuntimeComponent declareWithUidAhead(AtomicLong uids, long ahead, String name, String key, String url) {
+        long next = uids.get();
+        uids.set(ahead);
+        try {
+            return declare(name, key, url);
+        } finally {
+            uids.set(next);
+        }
+    }
+
+    private static boolean comesFirst(RuntimeComponent x, RuntimeComponent y) {
+        return ClaimOrder.of(x.getMetadata().getCreationTimestamp(), x.getMetadata().getUid())
+                .precedes(ClaimOrder.of(y.getMetadata().getCreationTimestamp(), y.getMetadata().getUid()));
     }
 
     /** The counter behind the mock server's uids (fabric8's {@code Utils.generateId}), in this JVM. */
