@@ -277,9 +277,10 @@ class RuntimeComponentReconcilerTest {
         assertNotNull(row(naming, "other"));
     }
 
-    @Test
-    void anUnreachableDatabaseKeepsTheFinalizerUntilSkipCleanupReleasesIt() throws Exception {
-        createRegistry(Naming.SEED);
+    @ParameterizedTest
+    @EnumSource(Naming.class)
+    void anUnreachableDatabaseKeepsTheFinalizerUntilSkipCleanupReleasesIt(Naming naming) throws Exception {
+        createRegistry(naming);
         apply("stuck", s -> s.setDeletionPolicy(DeletionPolicy.Delete));
         long id = id(awaitStatus("stuck", registeredIn(ComponentPhase.Registered)));
         KubeFixtures.secret(client, NS, "registry-db", "jdbc:postgresql://127.0.0.1:1/" + db.name(),
@@ -303,9 +304,11 @@ class RuntimeComponentReconcilerTest {
                 "skip-cleanup leaves the row alone");
     }
 
-    @Test
-    void aSecondDeclarationOfTheSameKeyConflictsWritesNothingAndTakesOverOnceTheFirstIsGone() throws Exception {
-        createRegistry(Naming.SEED);
+    @ParameterizedTest
+    @EnumSource(Naming.class)
+    void aSecondDeclarationOfTheSameKeyConflictsWritesNothingAndTakesOverOnceTheFirstIsGone(Naming naming)
+            throws Exception {
+        createRegistry(naming);
         apply("first", s -> {
             s.setName("shared");
             s.setBaseUrl("http://first:8080");
@@ -320,7 +323,7 @@ class RuntimeComponentReconcilerTest {
         String message = second.getStatus().condition("Ready").orElseThrow().getMessage();
         assertTrue(message.contains("worker_pool/shared") && message.contains(NS + "/first"), message);
         assertNull(second.getStatus().getRuntimeId());
-        assertEquals(List.of("http://first:8080"), db.queryStrings("SELECT base_url FROM noetl.runtime"));
+        assertEquals(List.of("http://first:8080"), db.queryStrings("SELECT " + naming.url + " FROM noetl.runtime"));
 
         // a duplicate in another database is no conflict
         try (TestDatabase elsewhere = TestDatabase.create("rtc_other")) {
@@ -341,7 +344,7 @@ class RuntimeComponentReconcilerTest {
         TestClockProducer.CLOCK.set(NOW.plusSeconds(3));
         second = awaitStatus("second", registeredIn(ComponentPhase.Registered));
         assertEquals(id, id(second));
-        assertEquals(List.of("http://second:8080"), db.queryStrings("SELECT base_url FROM noetl.runtime"));
+        assertEquals(List.of("http://second:8080"), db.queryStrings("SELECT " + naming.url + " FROM noetl.runtime"));
     }
 
     /**
