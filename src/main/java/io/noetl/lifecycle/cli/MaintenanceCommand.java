@@ -192,7 +192,7 @@ public final class MaintenanceCommand {
                     UnaryOperator.identity(), lockPolicy, clock, false);
             List<ActionRow> rows = new ArrayList<>();
             for (PlannedAction a : outcome.plan().actions()) {
-                Long counted = retires(a) ? countRows(dataSource, c.settings(), a.partition()) : null;
+                Long counted = a.retires() ? countRows(dataSource, c.settings(), a.partition()) : null;
                 rows.add(row(a, c.settings(), outcome.before(), counted));
             }
             return report(c, "Planned", null, null, rows);
@@ -228,9 +228,7 @@ public final class MaintenanceCommand {
             List<ActionRow> rows = applied.stream().map(a -> row(a, c.settings(), outcome.before(), null)).toList();
             if (outcome.failure().isPresent()) {
                 var failure = outcome.failure().get();
-                return report(c, "Failed", failure.cause().reason(), (failure.action() == null ? ""
-                        : failure.action().kind() + " " + failure.action().partition() + ": ")
-                        + failure.cause().message(), rows);
+                return report(c, "Failed", failure.cause().reason(), failure.describe(), rows);
             }
             List<ActionRow> all = new ArrayList<>();
             if (outcome.bootstrapped()) {
@@ -242,10 +240,6 @@ public final class MaintenanceCommand {
         } catch (ReconcileException e) {
             return report(c, "Failed", e.reason(), e.getMessage(), List.of());
         }
-    }
-
-    private static boolean retires(PlannedAction a) {
-        return a instanceof PlannedAction.DropPartition || a instanceof PlannedAction.DetachPartition;
     }
 
     /** The exact row count of a partition about to be retired (the catalog only has an estimate). */
@@ -265,7 +259,7 @@ public final class MaintenanceCommand {
         if (a instanceof PlannedAction.MoveDefaultRows m) {
             rows = m.rows();
         }
-        Long bytes = retires(a) ? before.partitions().stream().filter(p -> p.name().equals(a.partition()))
+        Long bytes = a.retires() ? before.partitions().stream().filter(p -> p.name().equals(a.partition()))
                 .map(ObservedPartition::bytes).findFirst().orElse(null) : null;
         String from;
         String to;

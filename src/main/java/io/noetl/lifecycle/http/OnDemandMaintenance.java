@@ -84,9 +84,7 @@ public class OnDemandMaintenance {
 
     /** Drops (or detaches) the expired partitions of every policy that may act. */
     public synchronized Report cleanup() {
-        return run("cleanup", settings -> settings, plan -> new Plan(plan.actions().stream()
-                .filter(a -> a instanceof PlannedAction.DropPartition || a instanceof PlannedAction.DetachPartition)
-                .toList(), plan.findings()));
+        return run("cleanup", settings -> settings, Plan::onlyRetirements);
     }
 
     /** Creates the partitions covering the next {@code daysAhead} days for every policy that may act. */
@@ -158,16 +156,13 @@ public class OnDemandMaintenance {
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);
-            List<String> created = applied.stream().filter(a -> !(a instanceof PlannedAction.DropPartition
-                    || a instanceof PlannedAction.DetachPartition)).map(PlannedAction::partition).toList();
+            List<String> created = applied.stream().filter(a -> !a.retires()).map(PlannedAction::partition).toList();
             boolean cleanup = "cleanup".equals(action);
             LOG.infof("%s for MetricRetentionPolicy %s/%s: %s", action, ns, name,
                     cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
             if (outcome.failure().isPresent()) {
                 var failure = outcome.failure().get();
-                String message = (failure.action() == null ? "" : failure.action().kind() + " "
-                        + failure.action().partition() + ": ") + failure.cause().message();
-                return new PolicyOutcome(ns, name, table, "Failed", failure.cause().reason(), message,
+                return new PolicyOutcome(ns, name, table, "Failed", failure.cause().reason(), failure.describe(),
                         cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
             }
             return new PolicyOutcome(ns, name, table, "Applied", null, null, cleanup ? dropped : null,

@@ -11,8 +11,12 @@ public record Plan(List<PlannedAction> actions, List<Finding> findings) {
 
     /** This plan without drops and detaches. */
     public Plan withoutRetirements() {
-        return new Plan(actions.stream().filter(a -> !(a instanceof PlannedAction.DropPartition
-                || a instanceof PlannedAction.DetachPartition)).toList(), findings);
+        return new Plan(actions.stream().filter(a -> !a.retires()).toList(), findings);
+    }
+
+    /** Only this plan's drops and detaches. */
+    public Plan onlyRetirements() {
+        return new Plan(actions.stream().filter(PlannedAction::retires).toList(), findings);
     }
 
     /** Ranges whose default-partition rows the plan needs counted before it can be final. */

@@ -14,6 +14,11 @@ public sealed interface PlannedAction {
         return getClass().getSimpleName();
     }
 
+    /** Whether the action takes a partition away (drop or detach) rather than making one. */
+    default boolean retires() {
+        return false;
+    }
+
     /** Create {@code partition} for {@code window} and attach it. */
     record CreatePartition(String partition, Window window, String reason) implements PlannedAction {
         @Override
@@ -45,10 +50,18 @@ public sealed interface PlannedAction {
 
     /** Drop an expired partition. */
     record DropPartition(String partition, KeyRange range, String reason) implements PlannedAction {
+        @Override
+        public boolean retires() {
+            return true;
+        }
     }
 
     /** Detach an expired partition and move it to {@code archiveSchema}. */
     record DetachPartition(String partition, KeyRange range, String archiveSchema, String reason)
             implements PlannedAction {
+        @Override
+        public boolean retires() {
+            return true;
+        }
     }
 }

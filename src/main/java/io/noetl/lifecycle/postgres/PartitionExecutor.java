@@ -45,6 +45,15 @@ public final class PartitionExecutor {
     private static final String BOUNDS_CHECK = "lifecycle_bounds";
 
     public record Failure(PlannedAction action, DatabaseFailure cause) {
+        /** The cause's message, after the action it stopped ({@code DropPartition metric_2026_01_01: ...}). */
+        public String describe() {
+            return actionPrefix() + cause.message();
+        }
+
+        /** {@code "<kind> <partition>: "}, or empty when the failure came before any action. */
+        public String actionPrefix() {
+            return action == null ? "" : action.kind() + " " + action.partition() + ": ";
+        }
     }
 
     /** @param rowsMoved rows moved out of the default partition by the applied actions */
@@ -155,7 +164,7 @@ public final class PartitionExecutor {
     private List<LockGate.Need> needs(List<PlannedAction> batch) {
         List<LockGate.Need> needs = new ArrayList<>();
         PlannedAction first = batch.get(0);
-        if (first instanceof DropPartition || first instanceof DetachPartition) {
+        if (first.retires()) {
             needs.add(new LockGate.Need(parent, LockGate.Mode.ACCESS_EXCLUSIVE));
             batch.forEach(a -> needs.add(new LockGate.Need(parent.sibling(a.partition()), LockGate.Mode.ACCESS_EXCLUSIVE)));
             return needs;

@@ -166,8 +166,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         Instant next = nextMaintenance(settings, after, now);
         if (outcome.failure().isPresent()) {
             var failure = outcome.failure().get();
-            String message = (failure.action() == null ? "" : failure.action().kind() + " "
-                    + failure.action().partition() + ": ") + failure.cause().message();
+            String message = failure.describe();
             Conditions.markNotReady(status, failure.cause().reason(), message, generation, now);
             Conditions.markDegraded(status, failure.cause().reason(), message, generation, now);
             events.warning(resource, failure.cause().reason(), message);

@@ -11,11 +11,8 @@ import io.noetl.lifecycle.plan.KeyType;
 import io.noetl.lifecycle.plan.ObservedPartition;
 import io.noetl.lifecycle.plan.Plan;
 import io.noetl.lifecycle.plan.PlannedAction;
-import io.noetl.lifecycle.plan.PlannedAction.CreateDefaultPartition;
-import io.noetl.lifecycle.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.plan.PlannedAction.DetachPartition;
 import io.noetl.lifecycle.plan.PlannedAction.DropPartition;
-import io.noetl.lifecycle.plan.PlannedAction.MoveDefaultRows;
 import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.postgres.PartitionExecutor;
 import java.time.Instant;
@@ -86,15 +83,14 @@ public final class PartitionReport {
         r.setStartedAt(started.truncatedTo(ChronoUnit.SECONDS).toString());
         r.setFinishedAt(finished.truncatedTo(ChronoUnit.SECONDS).toString());
         List<PlannedAction> applied = result == null ? List.of() : result.applied();
-        r.setCreated(names(applied.stream().filter(a -> a instanceof CreatePartition || a instanceof MoveDefaultRows
-                || a instanceof CreateDefaultPartition).toList(), PlannedAction.class));
+        r.setCreated(names(applied.stream().filter(a -> !a.retires()).toList(), PlannedAction.class));
         r.setDropped(names(applied, DropPartition.class));
         r.setDetached(names(applied, DetachPartition.class));
         r.setSucceeded(applied.size());
         r.setRowsMoved(result == null || result.rowsMoved() == 0 ? null : result.rowsMoved());
         if (result != null) {
-            result.failure().ifPresent(f -> r.setError((f.action() == null ? "" : f.action().kind() + " "
-                    + f.action().partition() + ": ") + f.cause().reason() + ": " + f.cause().message()));
+            result.failure().ifPresent(f -> r.setError(f.actionPrefix() + f.cause().reason() + ": "
+                    + f.cause().message()));
         }
         return r;
     }
