@@ -13,6 +13,7 @@ import io.noetl.lifecycle.plan.PlannedAction;
 import io.noetl.lifecycle.plan.TimeGrid;
 import io.noetl.lifecycle.plan.KeyType;
 import io.noetl.lifecycle.plan.Window;
+import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -168,7 +169,7 @@ public class OnDemandMaintenance {
             return new PolicyOutcome(ns, name, table, "Applied", null, null, cleanup ? dropped : null,
                     cleanup ? detached : null, cleanup ? null : created);
         } catch (SQLException e) {
-            return new PolicyOutcome(ns, name, table, "Failed", "DatabaseUnreachable",
+            return new PolicyOutcome(ns, name, table, "Failed", DatabaseFailure.UNREACHABLE,
                     c.target().redact(e.getMessage()), null, null, null);
         } catch (ReconcileException e) {
             return new PolicyOutcome(ns, name, table, "Failed", e.reason(), e.getMessage(), null, null, null);

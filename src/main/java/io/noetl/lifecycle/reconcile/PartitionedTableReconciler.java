@@ -2,7 +2,6 @@ package io.noetl.lifecycle.reconcile;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -28,7 +27,6 @@ import io.noetl.lifecycle.report.DegradedFindings;
 import io.noetl.lifecycle.report.PartitionReport;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.StatusDiff;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import io.noetl.lifecycle.plan.Coverage;
@@ -38,6 +36,7 @@ import io.noetl.lifecycle.report.OperatorMetrics;
 import java.util.Optional;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
@@ -82,10 +81,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
-        secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, kind)
-                .withSecondaryToPrimaryMapper(SecretReferences.mapper(context, p -> p.getSpec().getDatabase()))
-                .withNamespacesInheritedFromController()
-                .build(), context);
+        secrets = SecretReferences.informer(context, kind, p -> p.getSpec().getDatabase());
         return List.of(secrets, schedule.eventSourceFor(kind));
     }
 
@@ -99,17 +95,13 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         try {
             maintain(resource, context, settings(resource.getSpec()), status, generation, now);
         } catch (InvalidSpecException e) {
-            Conditions.markNotReady(status, "InvalidSpec", e.getMessage(), generation, now);
-            Conditions.markDegraded(status, "InvalidSpec", e.getMessage(), generation, now);
-            events.warning(resource, "InvalidSpec", e.getMessage());
-            metrics.failure(resource, String.valueOf(resource.getSpec().getTable()), "InvalidSpec");
+            failed(resource, status, "InvalidSpec", e.getMessage(), String.valueOf(resource.getSpec().getTable()),
+                    generation, now);
             schedule.forget(kind, id);
             status.setNextMaintenanceAt(null);
         } catch (ReconcileException e) {
-            Conditions.markNotReady(status, e.reason(), e.getMessage(), generation, now);
-            Conditions.markDegraded(status, e.reason(), e.getMessage(), generation, now);
-            events.warning(resource, e.reason(), e.getMessage());
-            metrics.failure(resource, String.valueOf(resource.getSpec().getTable()), e.reason());
+            failed(resource, status, e.reason(), e.getMessage(), String.valueOf(resource.getSpec().getTable()),
+                    generation, now);
             Instant retry = now.plus(config.maintenance().retryAfterFailure());
             schedule.runAt(kind, id, retry);
             status.setNextMaintenanceAt(retry.toString());
@@ -125,26 +117,18 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         DatabaseTarget target = resolve(resource);
         List<P> rivals = rivals(resource, context, settings, target);
         boolean claimant = rivals.isEmpty() || isOldest(resource, rivals);
-        DataSource dataSource;
-        try {
-            dataSource = pools.acquire(owner(resource), target);
-        } catch (SQLException e) {
-            throw new ReconcileException("DatabaseUnreachable", target.redact(e.getMessage()));
-        }
-        TableName table = new TableName(settings.schema(), settings.table());
+        DataSource dataSource = ResourcePools.acquire(pools, resource, target);
+        TableName table = PolicyPass.tableOf(settings);
         boolean apply = !spec.isSuspend() && !spec.isDryRun() && claimant;
-        MaintenancePass.Outcome outcome = new MaintenancePass(dataSource, target, table,
-                LockPolicy.from(config.ddl()), clock).run(PolicyPass.bootstrapper(settings),
-                        snapshot -> {
-                            Plan plan = PartitionPlanner.plan(PolicyPass.plannerPolicy(settings, snapshot, now), snapshot);
-                            // while another policy claims the table, nothing is retired: creating is safe
-                            return rivals.isEmpty() ? plan : plan.withoutRetirements();
-                        }, apply);
+        // while another policy claims the table, nothing is retired: creating is safe
+        UnaryOperator<Plan> narrow = rivals.isEmpty() ? UnaryOperator.identity() : Plan::withoutRetirements;
+        MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, target, settings,
+                PolicyPass.bootstrapper(settings), narrow, LockPolicy.from(config.ddl()), clock, now, apply);
 
         TableSnapshot after = outcome.after();
         PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);
-        PartitionReport.observed(status, after, observed.now(), p -> PartitionPlanner.classify(observed, p),
-                settings::timeOf);
+        Coverage coverage = PartitionReport.observed(status, after, observed.now(),
+                p -> PartitionPlanner.classify(observed, p), settings::timeOf);
         PartitionReport.planned(status, apply ? null : outcome.plan(), after.keyType());
         reportExtras(status, settings, after, observed);
         if (outcome.bootstrapped()) {
@@ -157,7 +141,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         outcome.result().ifPresent(result -> result.applied()
                 .forEach(a -> events.normal(resource, a.kind(), a.partition() + ": " + a.reason())));
 
-        Optional<Long> coveredUntil = Coverage.of(after.partitions(), observed.now()).coveredUntil();
+        Optional<Long> coveredUntil = coverage.coveredUntil();
         metrics.partitionPass(resource, table.toString(), status,
                 coveredUntil.map(k -> settings.instantOf(after.keyType(), k)).orElse(null), now,
                 outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of()),
@@ -166,11 +150,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         Instant next = nextMaintenance(settings, after, now);
         if (outcome.failure().isPresent()) {
             var failure = outcome.failure().get();
-            String message = failure.describe();
-            Conditions.markNotReady(status, failure.cause().reason(), message, generation, now);
-            Conditions.markDegraded(status, failure.cause().reason(), message, generation, now);
-            events.warning(resource, failure.cause().reason(), message);
-            metrics.failure(resource, table.toString(), failure.cause().reason());
+            failed(resource, status, failure.cause().reason(), failure.describe(), table.toString(), generation, now);
             next = now.plus(config.maintenance().retryAfterFailure());
         } else {
             String summary = after.partitionCount() + " partitions, covered until "
@@ -187,23 +167,30 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                     Conditions.markNotReady(status, "ConflictingPolicy", message, generation, now);
                 }
                 Conditions.markDegraded(status, "ConflictingPolicy", message, generation, now);
-                schedule.runAt(kind, ResourceID.fromResource(resource), next);
-                status.setNextMaintenanceAt(next.toString());
-                return;
-            }
-            if (spec.isSuspend()) {
-                Conditions.markReady(status, "Suspended", "suspended: observing only; " + pending
-                        + " actions pending; " + summary, generation, now);
-            } else if (spec.isDryRun()) {
-                Conditions.markReady(status, "DryRun", "dry run: " + pending + " actions planned, none applied; "
-                        + summary, generation, now);
             } else {
-                Conditions.markReady(status, "Maintained", summary, generation, now);
+                if (spec.isSuspend()) {
+                    Conditions.markReady(status, "Suspended", "suspended: observing only; " + pending
+                            + " actions pending; " + summary, generation, now);
+                } else if (spec.isDryRun()) {
+                    Conditions.markReady(status, "DryRun", "dry run: " + pending + " actions planned, none "
+                            + "applied; " + summary, generation, now);
+                } else {
+                    Conditions.markReady(status, "Maintained", summary, generation, now);
+                }
+                DegradedFindings.report(status, outcome.plan().findings(), after.defaultRows(), generation, now);
             }
-            DegradedFindings.report(status, outcome.plan().findings(), after.defaultRows(), generation, now);
         }
         schedule.runAt(kind, ResourceID.fromResource(resource), next);
         status.setNextMaintenanceAt(next.toString());
+    }
+
+    /** Reports a failure on the resource: not ready and degraded for {@code reason}, a warning, the metric. */
+    private void failed(P resource, T status, String reason, String message, String table, long generation,
+            Instant now) {
+        Conditions.markNotReady(status, reason, message, generation, now);
+        Conditions.markDegraded(status, reason, message, generation, now);
+        events.warning(resource, reason, message);
+        metrics.failure(resource, table, reason);
     }
 
     private DatabaseTarget resolve(P resource) throws ReconcileException {
@@ -248,14 +235,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     public DeleteControl cleanup(P resource, Context<P> context) {
         // deleting a policy stops maintenance; it never touches the table or its partitions
         schedule.forget(kind, ResourceID.fromResource(resource));
-        pools.release(owner(resource));
+        ResourcePools.release(pools, resource);
         metrics.forget(resource);
         events.forget(resource);
         return DeleteControl.defaultDelete();
     }
 
-    private String owner(P resource) {
-        return kind.getSimpleName() + "/" + resource.getMetadata().getNamespace() + "/"
-                + resource.getMetadata().getName();
-    }
 }

@@ -40,7 +40,14 @@ public final class PolicyPass {
     public static MaintenancePass.Outcome run(DataSource dataSource, DatabaseTarget target,
             TablePolicySettings settings, MaintenancePass.Bootstrapper bootstrap, UnaryOperator<Plan> narrow,
             LockPolicy lockPolicy, Clock clock, boolean apply) throws ReconcileException {
-        Instant now = clock.instant();
+        return run(dataSource, target, settings, bootstrap, narrow, lockPolicy, clock, clock.instant(), apply);
+    }
+
+    /** {@link #run(DataSource, DatabaseTarget, TablePolicySettings, MaintenancePass.Bootstrapper, UnaryOperator,
+     * LockPolicy, Clock, boolean)}, planned as of {@code now}. */
+    public static MaintenancePass.Outcome run(DataSource dataSource, DatabaseTarget target,
+            TablePolicySettings settings, MaintenancePass.Bootstrapper bootstrap, UnaryOperator<Plan> narrow,
+            LockPolicy lockPolicy, Clock clock, Instant now, boolean apply) throws ReconcileException {
         return new MaintenancePass(dataSource, target, tableOf(settings), lockPolicy, clock).run(bootstrap,
                 snapshot -> narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, now), snapshot)),
                 apply);

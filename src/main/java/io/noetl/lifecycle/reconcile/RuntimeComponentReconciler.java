@@ -1,7 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -35,7 +34,6 @@ import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.RuntimeComponentReport;
 import io.noetl.lifecycle.report.StatusDiff;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,11 +95,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     @Override
     public List<EventSource<?, RuntimeComponent>> prepareEventSources(EventSourceContext<RuntimeComponent> context) {
         context.getPrimaryCache().addIndexer(RegistryClaims.INDEX, RegistryClaims::indexKeys);
-        secrets = new InformerEventSource<>(InformerEventSourceConfiguration
-                .from(Secret.class, RuntimeComponent.class)
-                .withSecondaryToPrimaryMapper(SecretReferences.mapper(context, p -> p.getSpec().getDatabase()))
-                .withNamespacesInheritedFromController()
-                .build(), context);
+        secrets = SecretReferences.informer(context, RuntimeComponent.class, p -> p.getSpec().getDatabase());
         return List.of(secrets, schedule.eventSourceFor(RuntimeComponent.class));
     }
 
@@ -117,7 +111,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(),
                     rc.getMetadata().getName());
             DatabaseTarget target = resolve(rc);
-            claim(rc, context.getPrimaryCache(), settings.declaration().key(), target);
+            claim(rc, context.getPrimaryCache(), settings.declaration().key(), target, status);
             Duration settling = settling(rc, status);
             if (!settling.isZero()) {
                 // nothing written or shown yet: a duplicate created a moment later may still come first
@@ -131,28 +125,30 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             failed(rc, status, "InvalidSpec", e.getMessage(), generation, now);
             schedule.forget(RuntimeComponent.class, id);
         } catch (ReconcileException e) {
-            if ("ConflictingComponent".equals(e.reason())) {
-                RuntimeComponentReport.notOwned(status);
-                registered.remove(rc.getMetadata().getUid());
-            }
             failed(rc, status, e.reason(), e.getMessage(), generation, now);
             schedule.runAt(RuntimeComponent.class, id, now.plus(config.maintenance().retryAfterFailure()));
         }
         status.setObservedGeneration(generation);
-        if (outcome != null && outcome.row() != null && StatusDiff.changed(before, status)) {
+        boolean changed = StatusDiff.changed(before, status);
+        if (changed && outcome != null && outcome.row() != null) {
             // written anyway: show the current heartbeat too
             RuntimeComponentReport.heartbeat(status, outcome.row(), now);
         }
         rc.setStatus(status);
-        return StatusDiff.changed(before, status) ? UpdateControl.patchStatus(rc) : UpdateControl.noUpdate();
+        return changed ? UpdateControl.patchStatus(rc) : UpdateControl.noUpdate();
     }
 
-    /** Fails with ConflictingComponent when a resource that comes first declares the same key for the database. */
+    /**
+     * Fails with ConflictingComponent when a resource that comes first declares the same key for the database;
+     * the status then shows no row of its own.
+     */
     private void claim(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache, String key,
-            DatabaseTarget target) throws ReconcileException {
+            DatabaseTarget target, RuntimeComponentStatus status) throws ReconcileException {
         Optional<RuntimeComponent> holder = RegistryClaims.earlierHolder(rc, key, target.describe(), cache,
                 this::databaseOf);
         if (holder.isPresent()) {
+            RuntimeComponentReport.notOwned(status);
+            registered.remove(rc.getMetadata().getUid());
             throw new ReconcileException("ConflictingComponent", key + " is already declared for this database by "
                     + holder.get().getMetadata().getNamespace() + "/" + holder.get().getMetadata().getName()
                     + ", created first; this resource writes nothing while that one exists");
@@ -186,7 +182,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             DatabaseTarget target, RuntimeComponentSettings settings, RuntimeComponentStatus status, long generation,
             Instant now) throws ReconcileException {
         String key = settings.declaration().key();
-        DataSource dataSource = acquire(rc, target);
+        DataSource dataSource = ResourcePools.acquire(pools, rc, target);
         ComponentRegistrar.Mode mode = rc.getSpec().isSuspend() ? ComponentRegistrar.Mode.SUSPEND
                 : rc.getSpec().isDryRun() ? ComponentRegistrar.Mode.DRY_RUN : ComponentRegistrar.Mode.APPLY;
         String uid = rc.getMetadata().getUid();
@@ -281,7 +277,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                 // the row belongs to the resource that declared it first
                 return released(rc);
             }
-            boolean changed = registrar.retire(acquire(rc, target), target, settings.declaration(),
+            boolean changed = registrar.retire(ResourcePools.acquire(pools, rc, target), target, settings.declaration(),
                     policy == DeletionPolicy.Delete);
             if (changed) {
                 events.normal(rc, policy == DeletionPolicy.Delete ? "RowDeleted" : "MarkedOffline",
@@ -305,7 +301,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
 
     private DeleteControl released(RuntimeComponent rc) {
         cleanupAttempts.remove(rc.getMetadata().getUid());
-        pools.release(owner(rc));
+        ResourcePools.release(pools, rc);
         metrics.forget(rc);
         events.forget(rc);
         return DeleteControl.defaultDelete();
@@ -333,22 +329,11 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         }
     }
 
-    private DataSource acquire(RuntimeComponent rc, DatabaseTarget target) throws ReconcileException {
-        try {
-            return pools.acquire(owner(rc), target);
-        } catch (SQLException e) {
-            throw new ReconcileException("DatabaseUnreachable", target.redact(e.getMessage()));
-        }
-    }
-
     private static String annotation(RuntimeComponent rc, String name) {
         Map<String, String> annotations = rc.getMetadata().getAnnotations();
         return annotations == null ? null : annotations.get(name);
     }
 
-    private static String owner(RuntimeComponent rc) {
-        return "RuntimeComponent/" + rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName();
-    }
 
     /** The scheduler tick ({@code 15s} or ISO-8601), which bounds how precisely a look can be timed. */
     static Duration tick(String text) {

@@ -2,9 +2,11 @@ package io.noetl.lifecycle.reconcile;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.noetl.lifecycle.api.DatabaseRef;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -12,6 +14,15 @@ import java.util.stream.Collectors;
 /** Which resources a Secret change concerns: those in its namespace whose spec.database names it. */
 final class SecretReferences {
     private SecretReferences() {
+    }
+
+    /** The Secrets of the controller's namespaces, each change waking the resources that name it. */
+    static <P extends HasMetadata> InformerEventSource<Secret, P> informer(EventSourceContext<P> context,
+            Class<P> kind, Function<P, DatabaseRef> databaseOf) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, kind)
+                .withSecondaryToPrimaryMapper(mapper(context, databaseOf))
+                .withNamespacesInheritedFromController()
+                .build(), context);
     }
 
     static <P extends HasMetadata> SecondaryToPrimaryMapper<Secret> mapper(EventSourceContext<P> context,

@@ -31,8 +31,9 @@ public final class PartitionReport {
 
     /**
      * @param unmanagedReason why a partition is not managed, or null when it is
+     * @return the snapshot's coverage as of {@code nowKey}, as the status shows it
      */
-    public static void observed(PartitionedTableStatus status, TableSnapshot snapshot, long nowKey,
+    public static Coverage observed(PartitionedTableStatus status, TableSnapshot snapshot, long nowKey,
             Function<ObservedPartition, String> unmanagedReason, LongFunction<String> timeOf) {
         KeyType type = snapshot.keyType();
         Coverage coverage = Coverage.of(snapshot.partitions(), nowKey);
@@ -66,6 +67,7 @@ public final class PartitionReport {
         }
         status.setUnmanaged(unmanaged);
         status.setUnmanagedCount(count);
+        return coverage;
     }
 
     /** Publishes the plan (for dry-run and suspend), or clears it. */
