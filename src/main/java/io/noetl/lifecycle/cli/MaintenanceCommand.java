@@ -199,9 +199,7 @@ public final class MaintenanceCommand {
         } catch (ReconcileException e) {
             if ("TableMissing".equals(e.reason()) && c.settings().bootstrap() == Bootstrap.IfMissing) {
                 return report(c, "Planned", "TableMissing", "the table is missing; apply creates it "
-                        + "(bootstrap IfMissing) and then plans its partitions", List.of(new ActionRow("Bootstrap",
-                                PolicyPass.tableOf(c.settings()).toString(), null, null, null, null,
-                                "spec.bootstrap is IfMissing")));
+                        + "(bootstrap IfMissing) and then plans its partitions", List.of(bootstrapRow(c.settings())));
             }
             return report(c, "Failed", e.reason(), e.getMessage(), List.of());
         } catch (SQLException e) {
@@ -232,8 +230,7 @@ public final class MaintenanceCommand {
             }
             List<ActionRow> all = new ArrayList<>();
             if (outcome.bootstrapped()) {
-                all.add(new ActionRow("Bootstrap", PolicyPass.tableOf(c.settings()).toString(), null, null, null,
-                        null, "spec.bootstrap is IfMissing"));
+                all.add(bootstrapRow(c.settings()));
             }
             all.addAll(rows);
             return report(c, "Applied", null, null, all);
@@ -268,8 +265,8 @@ public final class MaintenanceCommand {
             to = null;
         } else {
             KeyRange range = a.range();
-            from = range.from() == null ? "MINVALUE" : settings.describe(keyType, range.from());
-            to = range.to() == null ? "MAXVALUE" : settings.describe(keyType, range.to());
+            from = range.from() == null ? "MINVALUE" : keyType.describe(range.from());
+            to = range.to() == null ? "MAXVALUE" : keyType.describe(range.to());
         }
         return new ActionRow(a.kind(), a.partition(), from, to, rows, bytes, a.reason());
     }
@@ -280,6 +277,12 @@ public final class MaintenanceCommand {
         return new PolicyReport(r.getKind(), r.getMetadata().getNamespace(), r.getMetadata().getName(),
                 PolicyPass.tableOf(c.settings()).toString(), c.target().describe(), outcome, reason, message,
                 actions);
+    }
+
+    /** The row for creating the table (bootstrap IfMissing), which comes before the partitions' rows. */
+    private static ActionRow bootstrapRow(TablePolicySettings settings) {
+        return new ActionRow("Bootstrap", PolicyPass.tableOf(settings).toString(), null, null, null, null,
+                "spec.bootstrap is IfMissing");
     }
 
     private static PartitionedTableSpec spec(HasMetadata resource) {

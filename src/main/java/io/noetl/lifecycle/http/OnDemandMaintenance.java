@@ -70,7 +70,7 @@ public class OnDemandMaintenance {
     private final Operator operator;
     private final TargetResolver targets;
     private final DatabasePools pools;
-    private final OperatorConfig config;
+    private final LockPolicy lockPolicy;
     private final Clock clock;
 
     public OnDemandMaintenance(KubernetesClient client, Operator operator, TargetResolver targets,
@@ -79,7 +79,7 @@ public class OnDemandMaintenance {
         this.operator = operator;
         this.targets = targets;
         this.pools = pools;
-        this.config = config;
+        this.lockPolicy = LockPolicy.from(config.ddl());
         this.clock = clock;
     }
 
@@ -153,7 +153,7 @@ public class OnDemandMaintenance {
         try {
             DataSource dataSource = pools.acquire(owner, c.target());
             MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), settings, null, narrow,
-                    LockPolicy.from(config.ddl()), clock, true);
+                    lockPolicy, clock, true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);

@@ -37,11 +37,8 @@ public record EventPlanSettings(String schema, String table, String partitionKey
         }
         int ahead = SpecRules.range("ahead", spec.getAhead(), 0, 100);
         Duration retention = spec.getRetention() == null ? null : SpecRules.duration("retention", spec.getRetention());
-        RetentionAction action = spec.getRetentionAction() == null ? RetentionAction.Drop : spec.getRetentionAction();
-        String archive = SpecRules.identifier("archiveSchema", spec.getArchiveSchema());
-        if (action == RetentionAction.Detach && archive.equals(table[0])) {
-            throw new InvalidSpecException("archiveSchema", "must differ from the table's schema " + table[0]);
-        }
+        RetentionAction action = SpecRules.retentionAction(spec);
+        String archive = SpecRules.archiveSchema(spec, action, table[0]);
         String dflt = SpecRules.identifier("defaultPartition", spec.getDefaultPartition());
         Set<String> protect = new LinkedHashSet<>();
         if (spec.getProtect() != null) {
@@ -53,11 +50,7 @@ public record EventPlanSettings(String schema, String table, String partitionKey
             throw new InvalidSpecException("protect", "the default partition is never dropped anyway; "
                     + "do not list it in protect");
         }
-        Bootstrap bootstrap = spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap();
-        if (bootstrap == Bootstrap.IfMissing && !SEED_PARTITION_KEY.equals(key)) {
-            throw new InvalidSpecException("partitionKey", "bootstrap IfMissing creates the seed's table, "
-                    + "partitioned on execution_id; set partitionKey to execution_id or create the table yourself");
-        }
+        Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);
         return new EventPlanSettings(table[0], table[1], key, new SnowflakeLayout(epoch, shift), spec.getWindow(),
                 ahead, retention, action, archive, dflt, Set.copyOf(protect), spec.isMoveDefaultRows(), bootstrap,
                 SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));

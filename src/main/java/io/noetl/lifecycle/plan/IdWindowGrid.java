@@ -17,10 +17,6 @@ public final class IdWindowGrid implements PartitionGrid {
         this.layout = layout;
     }
 
-    public SnowflakeLayout layout() {
-        return layout;
-    }
-
     @Override
     public Window windowContaining(long id) {
         LocalDate start = start(layout.timeOf(id).atZone(ZoneOffset.UTC).toLocalDate());

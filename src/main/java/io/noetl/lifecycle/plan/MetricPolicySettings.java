@@ -27,23 +27,16 @@ public record MetricPolicySettings(String schema, String table, String partition
         ZoneId zone = SpecRules.zone("timeZone", spec.getTimeZone());
         int premake = SpecRules.range("premake", spec.getPremake(), 0, 1000);
         Duration retention = SpecRules.duration("retention", spec.getRetention());
-        RetentionAction action = spec.getRetentionAction() == null ? RetentionAction.Drop : spec.getRetentionAction();
-        String archive = SpecRules.identifier("archiveSchema", spec.getArchiveSchema());
-        if (action == RetentionAction.Detach && archive.equals(table[0])) {
-            throw new InvalidSpecException("archiveSchema", "must differ from the table's schema " + table[0]);
-        }
-        Bootstrap bootstrap = spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap();
-        if (bootstrap == Bootstrap.IfMissing && !SEED_PARTITION_KEY.equals(key)) {
-            throw new InvalidSpecException("partitionKey", "bootstrap IfMissing creates the seed's table, "
-                    + "partitioned on created_at; set partitionKey to created_at or create the table yourself");
-        }
+        RetentionAction action = SpecRules.retentionAction(spec);
+        String archive = SpecRules.archiveSchema(spec, action, table[0]);
+        Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);
         return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
                 archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
     }
 
     @Override
     public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
-        TimeGrid grid = new TimeGrid(interval, zone, keyType);
+        TimeGrid grid = grid(keyType);
         return new PartitionPlanner.Policy(grid, table, grid.keyOf(now), grid.keyOf(now.minus(retention)), premake,
                 retentionAction, archiveSchema, Set.of(), moveDefaultRows, null);
     }
@@ -61,12 +54,16 @@ public record MetricPolicySettings(String schema, String table, String partition
 
     @Override
     public Instant nextBoundary(KeyType keyType, Instant now) {
-        TimeGrid grid = new TimeGrid(interval, zone, keyType);
+        TimeGrid grid = grid(keyType);
         return grid.instantOf(grid.next(grid.windowContaining(grid.keyOf(now))).from());
     }
 
     @Override
     public Instant instantOf(KeyType keyType, long key) {
-        return new TimeGrid(interval, zone, keyType).instantOf(key);
+        return grid(keyType).instantOf(key);
+    }
+
+    private TimeGrid grid(KeyType keyType) {
+        return new TimeGrid(interval, zone, keyType);
     }
 }

@@ -41,14 +41,6 @@ public record RegistryMapping(Map<Role, RegistryShape.Column> columns, boolean s
             this.kind = kind;
             this.names = List.of(names);
         }
-
-        public List<String> names() {
-            return names;
-        }
-
-        public boolean required() {
-            return required;
-        }
     }
 
     /** The declared columns: the operator's, rewritten on every change of the spec. */

@@ -31,8 +31,4 @@ public final class RuntimeIdGenerator {
         }
         return SnowflakeId.compose(lastMillis, shard, sequence);
     }
-
-    public int shard() {
-        return shard;
-    }
 }

@@ -1,6 +1,9 @@
 package io.noetl.lifecycle.plan;
 
 import io.noetl.lifecycle.api.ApiGroup;
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.PartitionedTableSpec;
+import io.noetl.lifecycle.api.RetentionAction;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -69,5 +72,35 @@ public final class SpecRules {
             throw new InvalidSpecException("maintenanceInterval", "must be at least 30s");
         }
         return d;
+    }
+
+    /** {@code spec.retentionAction}, Drop when unset. */
+    public static RetentionAction retentionAction(PartitionedTableSpec spec) {
+        return spec.getRetentionAction() == null ? RetentionAction.Drop : spec.getRetentionAction();
+    }
+
+    /** {@code spec.archiveSchema}; a Detach must not move partitions into the table's own schema. */
+    public static String archiveSchema(PartitionedTableSpec spec, RetentionAction action, String tableSchema)
+            throws InvalidSpecException {
+        String archive = identifier("archiveSchema", spec.getArchiveSchema());
+        if (action == RetentionAction.Detach && archive.equals(tableSchema)) {
+            throw new InvalidSpecException("archiveSchema", "must differ from the table's schema " + tableSchema);
+        }
+        return archive;
+    }
+
+    /**
+     * {@code spec.bootstrap}, Never when unset. IfMissing creates the seed's table, which is partitioned on
+     * {@code seedKey}, so it needs that partition key.
+     */
+    public static Bootstrap bootstrap(PartitionedTableSpec spec, String partitionKey, String seedKey)
+            throws InvalidSpecException {
+        Bootstrap bootstrap = spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap();
+        if (bootstrap == Bootstrap.IfMissing && !seedKey.equals(partitionKey)) {
+            throw new InvalidSpecException("partitionKey", "bootstrap IfMissing creates the seed's table, "
+                    + "partitioned on " + seedKey + "; set partitionKey to " + seedKey
+                    + " or create the table yourself");
+        }
+        return bootstrap;
     }
 }

@@ -28,11 +28,6 @@ public interface TablePolicySettings {
     /** The instant a key of this policy's table stands for. */
     Instant instantOf(KeyType keyType, long key);
 
-    /** Renders a key for status. */
-    default String describe(KeyType keyType, long key) {
-        return keyType.describe(key);
-    }
-
     /** For id keys: the time a key stands for (RFC 3339), or null when keys are times themselves. */
     default String timeOf(long key) {
         return null;

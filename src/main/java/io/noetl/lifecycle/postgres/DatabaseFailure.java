@@ -10,6 +10,8 @@ public record DatabaseFailure(String reason, String message) {
 
     public static final String UNREACHABLE = "DatabaseUnreachable";
     public static final String LOCK_TIMEOUT = "LockTimeout";
+    /** PostgreSQL's lock_not_available, which the lock gate and the retries also raise when they give up. */
+    public static final String LOCK_NOT_AVAILABLE_STATE = "55P03";
 
     public static DatabaseFailure of(SQLException e, DatabaseTarget target) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
@@ -17,7 +19,7 @@ public record DatabaseFailure(String reason, String message) {
         if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")
                 || (state.isEmpty() && isConnectionProblem(e))) {
             reason = UNREACHABLE;
-        } else if (state.equals("55P03")) {
+        } else if (state.equals(LOCK_NOT_AVAILABLE_STATE)) {
             reason = LOCK_TIMEOUT;
         } else if (state.equals("57014")) {
             reason = "StatementTimeout";
@@ -36,7 +38,7 @@ public record DatabaseFailure(String reason, String message) {
     }
 
     public static boolean isLockTimeout(SQLException e) {
-        return "55P03".equals(e.getSQLState());
+        return LOCK_NOT_AVAILABLE_STATE.equals(e.getSQLState());
     }
 
     private static boolean isConnectionProblem(SQLException e) {

@@ -86,7 +86,8 @@ public final class DdlTransaction {
         } catch (SQLException lookup) {
             holder = "the holder could not be looked up";
         }
-        SQLException out = new SQLException("no lock after " + attempts + " attempts: " + holder, "55P03");
+        SQLException out = new SQLException("no lock after " + attempts + " attempts: " + holder,
+                DatabaseFailure.LOCK_NOT_AVAILABLE_STATE);
         out.initCause(e);
         return out;
     }

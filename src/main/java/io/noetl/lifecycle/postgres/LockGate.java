@@ -22,23 +22,17 @@ public final class LockGate {
     /** The two table locks maintenance takes, with the granted modes that block them. */
     public enum Mode {
         /** DROP, DETACH, and ATTACH's hold on the default partition. */
-        ACCESS_EXCLUSIVE("ACCESS EXCLUSIVE", List.of("AccessShareLock", "RowShareLock", "RowExclusiveLock",
+        ACCESS_EXCLUSIVE(List.of("AccessShareLock", "RowShareLock", "RowExclusiveLock",
                 "ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock",
                 "AccessExclusiveLock")),
         /** ATTACH PARTITION on the parent. */
-        SHARE_UPDATE_EXCLUSIVE("SHARE UPDATE EXCLUSIVE", List.of("ShareUpdateExclusiveLock", "ShareLock",
+        SHARE_UPDATE_EXCLUSIVE(List.of("ShareUpdateExclusiveLock", "ShareLock",
                 "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"));
 
-        private final String sql;
         private final List<String> blockedBy;
 
-        Mode(String sql, List<String> blockedBy) {
-            this.sql = sql;
+        Mode(List<String> blockedBy) {
             this.blockedBy = blockedBy;
-        }
-
-        public String sql() {
-            return sql;
         }
     }
 
@@ -104,7 +98,8 @@ public final class LockGate {
             }
             if (System.nanoTime() >= deadline) {
                 throw new SQLException("gave up after waiting " + policy.lockWait().toSeconds()
-                        + "s for a lock: " + holder.get().describe(), "55P03");
+                        + "s for a lock: " + holder.get().describe(),
+                        DatabaseFailure.LOCK_NOT_AVAILABLE_STATE);
             }
             DdlTransaction.sleep(pause);
         }

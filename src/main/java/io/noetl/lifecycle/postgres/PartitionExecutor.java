@@ -183,17 +183,11 @@ public final class PartitionExecutor {
         if (action instanceof CreatePartition create) {
             TableName child = parent.sibling(create.partition());
             // the new table is empty, so ATTACH's validation scan of it costs nothing
-            return List.of(
-                    "CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
-                            + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)",
-                    "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM ("
-                            + keyType.sqlLiteral(create.window().from()) + ") TO ("
-                            + keyType.sqlLiteral(create.window().to()) + ")");
+            return List.of(createLike(child), attach(child, keyType.sqlLiteral(create.window().from()),
+                    keyType.sqlLiteral(create.window().to())));
         } else if (action instanceof CreateDefaultPartition create) {
             TableName child = parent.sibling(create.partition());
-            return List.of(
-                    "CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
-                            + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)",
+            return List.of(createLike(child),
                     "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " DEFAULT");
         } else if (action instanceof DropPartition drop) {
             return List.of("DROP TABLE " + parent.sibling(drop.partition()).sql());
@@ -223,8 +217,7 @@ public final class PartitionExecutor {
         String check = SqlIdentifier.quote(BOUNDS_CHECK);
         try (Statement s = c.createStatement()) {
             s.execute("LOCK TABLE " + dflt.sql() + " IN ACCESS EXCLUSIVE MODE");
-            s.execute("CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
-                    + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)");
+            s.execute(createLike(child));
             String columns = String.join(", ", insertableColumns(c));
             long expected;
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + dflt.sql() + " WHERE " + inRange)) {
@@ -241,11 +234,22 @@ public final class PartitionExecutor {
             s.execute(String.join(";\n",
                     "ALTER TABLE " + child.sql() + " ADD CONSTRAINT " + check + " CHECK (" + key + " IS NOT NULL AND "
                             + inRange + ")",
-                    "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM (" + lo
-                            + ") TO (" + hi + ")",
+                    attach(child, lo, hi),
                     "ALTER TABLE " + child.sql() + " DROP CONSTRAINT " + check));
             return copied;
         }
+    }
+
+    /** A new, unattached table shaped like the parent. */
+    private String createLike(TableName child) {
+        return "CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
+                + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)";
+    }
+
+    /** Attaching {@code child} for keys from {@code lo} (inclusive) to {@code hi} (exclusive), as SQL literals. */
+    private String attach(TableName child, String lo, String hi) {
+        return "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM (" + lo
+                + ") TO (" + hi + ")";
     }
 
     /** The parent's columns that take values on INSERT (not dropped, not generated), quoted, in order. */

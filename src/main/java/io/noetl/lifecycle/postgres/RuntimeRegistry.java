@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
@@ -151,11 +152,7 @@ public final class RuntimeRegistry {
     public static Optional<Observation> observe(Connection c, RegistryMapping m, RuntimeDeclaration d)
             throws SQLException {
         List<RegistryShape.Column> declared = m.declared();
-        String differs = declared.isEmpty() ? "false"
-                : "ROW(" + declared.stream().map(col -> comparable("r." + SqlIdentifier.quote(col.name()), col))
-                        .collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ROW("
-                        + declared.stream().map(col -> comparable(bind(col), col)).collect(Collectors.joining(", "))
-                        + ")";
+        String differs = declared.isEmpty() ? "false" : declaredDiffer(declared, RuntimeRegistry::bind);
         String sql = "SELECT " + returning(m, "r") + ", " + differs + " FROM " + TABLE.sql() + " r WHERE "
                 + keyMatch(m, "r");
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -245,13 +242,8 @@ public final class RuntimeRegistry {
                 sets.add(SqlIdentifier.quote(col.name()) + " = EXCLUDED." + SqlIdentifier.quote(col.name()));
             }
             m.column(Role.UPDATED_AT).ifPresent(col -> sets.add(SqlIdentifier.quote(col.name()) + " = now()"));
-            conflict += "DO UPDATE SET " + String.join(", ", sets) + " WHERE ROW("
-                    + declared.stream().map(col -> comparable("r." + SqlIdentifier.quote(col.name()), col))
-                            .collect(Collectors.joining(", "))
-                    + ") IS DISTINCT FROM ROW("
-                    + declared.stream().map(col -> comparable("EXCLUDED." + SqlIdentifier.quote(col.name()), col))
-                            .collect(Collectors.joining(", "))
-                    + ")";
+            conflict += "DO UPDATE SET " + String.join(", ", sets) + " WHERE "
+                    + declaredDiffer(declared, col -> "EXCLUDED." + SqlIdentifier.quote(col.name()));
         }
         return "WITH up AS (INSERT INTO " + TABLE.sql() + " AS r ("
                 + columns.stream().map(SqlIdentifier::quote).collect(Collectors.joining(", ")) + ") VALUES ("
@@ -260,6 +252,18 @@ public final class RuntimeRegistry {
                 + "SELECT runtime_id, heartbeat, status, inserted, true AS written FROM up UNION ALL SELECT "
                 + returning(m, "r") + ", false, false FROM " + TABLE.sql() + " r WHERE " + keyMatch(m, "r")
                 + " AND NOT EXISTS (SELECT 1 FROM up)";
+    }
+
+    /**
+     * Whether the row's declared columns differ from {@code other} (the new values), compared as the registry
+     * stores them. The one test both the read-only look and the upsert use to decide whether to write.
+     */
+    private static String declaredDiffer(List<RegistryShape.Column> declared,
+            Function<RegistryShape.Column, String> other) {
+        return "ROW(" + declared.stream().map(col -> comparable("r." + SqlIdentifier.quote(col.name()), col))
+                .collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ROW("
+                + declared.stream().map(col -> comparable(other.apply(col), col)).collect(Collectors.joining(", "))
+                + ")";
     }
 
     private static String returning(RegistryMapping m, String alias) {

@@ -110,10 +110,9 @@ public final class SeedSchema {
      * never in the session's time zone; timestamptz arguments are absolute anyway.
      */
     static void ensureEventHelpers(Statement s, TableName table, SnowflakeLayout layout) throws SQLException {
-        String schema = SqlIdentifier.quote(table.schema());
-        String idFor = schema + "." + SqlIdentifier.quote("partition_id_for_ts");
-        String ensure = schema + "." + SqlIdentifier.quote("ensure_event_partition");
-        String drop = schema + "." + SqlIdentifier.quote("drop_event_partition");
+        String idFor = table.sibling("partition_id_for_ts").sql();
+        String ensure = table.sibling("ensure_event_partition").sql();
+        String drop = table.sibling("drop_event_partition").sql();
         String schemaText = SqlLiteral.of(table.schema());
         String tableText = SqlLiteral.of(table.name());
         s.execute("CREATE OR REPLACE FUNCTION " + idFor + "(ts timestamptz) RETURNS bigint "

@@ -46,24 +46,17 @@ public class MaintenanceSchedule {
         due.remove(new Key(kind.getName(), id));
     }
 
+    /** Wakes every resource whose maintenance is due now. */
     @Scheduled(every = "${lifecycle.maintenance.tick:15s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        triggerDue();
-    }
-
-    /** Wakes every resource whose maintenance is due now; returns how many. */
-    public int triggerDue() {
         Instant now = clock.instant();
-        int woken = 0;
         for (Map.Entry<Key, Instant> e : due.entrySet()) {
             if (!e.getValue().isAfter(now)) {
                 DueMaintenanceEventSource<?> source = sources.get(e.getKey().kind());
                 if (source != null && due.remove(e.getKey(), e.getValue())) {
                     source.trigger(e.getKey().id());
-                    woken++;
                 }
             }
         }
-        return woken;
     }
 }

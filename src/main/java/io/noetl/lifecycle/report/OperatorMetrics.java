@@ -3,7 +3,6 @@ package io.noetl.lifecycle.report;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -12,7 +11,6 @@ import io.noetl.lifecycle.plan.PlannedAction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +27,6 @@ public class OperatorMetrics {
     /** The latest values of one resource's gauges. */
     static final class Resource {
         final Tags tags;
-        final List<Meter> meters = new ArrayList<>();
         final java.util.Set<String> gauges = ConcurrentHashMap.newKeySet();
         volatile double partitions = Double.NaN;
         volatile double bytes = Double.NaN;
@@ -104,7 +101,6 @@ public class OperatorMetrics {
     public void forget(HasMetadata resource) {
         Resource r = resources.remove(key(resource));
         if (r != null) {
-            r.meters.forEach(registry::remove);
             registry.getMeters().stream().filter(m -> m.getId().getTags().containsAll(r.tags.stream().toList()))
                     .toList().forEach(registry::remove);
         }
@@ -118,7 +114,7 @@ public class OperatorMetrics {
 
     private void gauge(Resource r, String name, String description, java.util.function.ToDoubleFunction<Resource> value) {
         if (r.gauges.add(name)) {
-            r.meters.add(Gauge.builder(name, r, value).description(description).tags(r.tags).register(registry));
+            Gauge.builder(name, r, value).description(description).tags(r.tags).register(registry);
         }
     }
 
