@@ -76,7 +76,7 @@ public final class PartitionDdlBenchmark {
         try (TestDatabase db = TestDatabase.create("bench_op")) {
             seed(db);
             DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
-            DatabaseTarget target = new DatabaseTarget(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+            DatabaseTarget target = db.target();
             try {
                 AgroalDataSource ds = pools.acquire("bench", target);
                 LockPolicy locks = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());

@@ -146,8 +146,8 @@ public final class RuntimeRegistrationBenchmark {
             Map<String, Secret> secrets = Map.of("registry-db", secret(db));
             TargetResolver resolver = new TargetResolver(CONFIG);
             DatabasePools pools = new DatabasePools(CONFIG);
-            ComponentRegistrar registrar = new ComponentRegistrar(new RegistryCatalog(Duration.ofSeconds(60)),
-                    new RuntimeIdGenerator(31), LockPolicy.from(CONFIG.ddl()), Clock.systemUTC());
+            ComponentRegistrar registrar = new ComponentRegistrar(new RegistryCatalog(REGISTRY),
+                    new RuntimeIdGenerator(REGISTRY.idShard()), LockPolicy.from(CONFIG.ddl()), Clock.systemUTC());
             List<RuntimeComponent> resources = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 RuntimeComponent rc = resource(i);

@@ -71,7 +71,7 @@ public final class WriterStallBenchmark {
             db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) "
                     + "VALUES (1, 'w', 'worker_pool', 'ready')");
             DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
-            DatabaseTarget target = new DatabaseTarget(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+            DatabaseTarget target = db.target();
             AgroalDataSource ds = pools.acquire("bench", target);
             LockPolicy policy = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
             // the past 10 days, today and tomorrow exist; with 1 day of retention 9 of them have expired

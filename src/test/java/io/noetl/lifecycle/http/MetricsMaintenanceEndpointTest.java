@@ -81,8 +81,7 @@ class MetricsMaintenanceEndpointTest {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
         createMetricTableWithDays(18, 19, 20, 21);
-        KubeFixtures.namespace(client, NS);
-        KubeFixtures.secret(client, NS, "metrics-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        KubeFixtures.databaseSecret(client, NS, "metrics-db", db);
         // the token Secret lives where the operator runs: its client's namespace
         KubeFixtures.namespace(client, client.getNamespace());
         client.secrets().inNamespace(client.getNamespace()).resource(new SecretBuilder().withNewMetadata()

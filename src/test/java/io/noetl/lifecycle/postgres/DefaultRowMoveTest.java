@@ -9,7 +9,6 @@ import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.plan.IdWindowGrid;
 import io.noetl.lifecycle.plan.PartitionPlanner;
 import io.noetl.lifecycle.plan.Plan;
-import io.noetl.lifecycle.plan.PlannedAction;
 import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.support.StandaloneConfig;
@@ -53,7 +52,7 @@ class DefaultRowMoveTest {
     @Test
     void concurrentWritersLoseNoInsertWhileDefaultRowsMove() throws Exception {
         DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
-        DatabaseTarget target = new DatabaseTarget(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        DatabaseTarget target = db.target();
         AgroalDataSource ds = pools.acquire("test", target);
         try (Connection c = ds.getConnection()) {
             SeedSchema.ensureEventTable(c, EVENT, "event_default", NOETL);

@@ -51,7 +51,7 @@ class InterruptedMaintenanceTest {
     @Test
     void killingTheConnectionMidPlanLeavesOnlyCompletePartitionsAndLosesNoRow() throws Exception {
         DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
-        DatabaseTarget target = new DatabaseTarget(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        DatabaseTarget target = db.target();
         AgroalDataSource ds = pools.acquire("fault", target);
         try (Connection c = ds.getConnection()) {
             SeedSchema.ensureMetricTable(c, METRIC);

@@ -45,7 +45,7 @@ class PartitionExecutorTest {
     @BeforeAll
     static void createDatabase() {
         db = TestDatabase.create("executor_it");
-        target = new DatabaseTarget(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        target = db.target();
     }
 
     @AfterAll

@@ -57,8 +57,7 @@ class EventPartitionPlanReconcilerTest {
     void setUp() {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE");
-        KubeFixtures.namespace(client, NS);
-        KubeFixtures.secret(client, NS, "events-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        KubeFixtures.databaseSecret(client, NS, "events-db", db);
     }
 
     @AfterEach

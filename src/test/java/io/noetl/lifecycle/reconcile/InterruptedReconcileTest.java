@@ -51,8 +51,7 @@ class InterruptedReconcileTest {
     @Test
     void killedConnectionsMidPlanLeaveOnlyCompletePartitionsAndTheNextReconcileFinishes() throws Exception {
         TestClockProducer.CLOCK.set(Instant.parse("2026-11-21T10:00:00Z"));
-        KubeFixtures.namespace(client, NS);
-        KubeFixtures.secret(client, NS, "db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        KubeFixtures.databaseSecret(client, NS, "db", db);
         db.execute("CREATE SCHEMA noetl",
                 "CREATE TABLE noetl.runtime (runtime_id bigint PRIMARY KEY)",
                 "INSERT INTO noetl.runtime VALUES (1)",

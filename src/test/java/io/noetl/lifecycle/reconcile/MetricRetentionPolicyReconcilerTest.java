@@ -22,7 +22,6 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -58,8 +57,7 @@ class MetricRetentionPolicyReconcilerTest {
     void setUp() {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE");
-        KubeFixtures.namespace(client, NS);
-        KubeFixtures.secret(client, NS, "metrics-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        KubeFixtures.databaseSecret(client, NS, "metrics-db", db);
     }
 
     @AfterEach

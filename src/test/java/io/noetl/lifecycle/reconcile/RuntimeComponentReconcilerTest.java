@@ -106,8 +106,7 @@ class RuntimeComponentReconcilerTest {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
         catalog.forgetAll();
-        KubeFixtures.namespace(client, NS);
-        KubeFixtures.secret(client, NS, "registry-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        KubeFixtures.databaseSecret(client, NS, "registry-db", db);
     }
 
     @AfterEach

@@ -54,8 +54,7 @@ class RuntimeComponentScaleTest {
     @Test
     void aThousandComponentsCreatedAtOnceAllRegister() throws Exception {
         TestClockProducer.CLOCK.set(Instant.parse("2026-11-21T10:00:00Z"));
-        KubeFixtures.namespace(client, NS);
-        KubeFixtures.secret(client, NS, "registry-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        KubeFixtures.databaseSecret(client, NS, "registry-db", db);
         long started = System.nanoTime();
         ExecutorService creators = Executors.newFixedThreadPool(8);
         try {

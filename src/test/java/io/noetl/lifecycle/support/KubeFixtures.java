@@ -7,14 +7,12 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.noetl.lifecycle.api.Condition;
 import io.noetl.lifecycle.api.DatabaseRef;
 import io.noetl.lifecycle.api.LifecycleSpec;
 import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.SecretRef;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -39,6 +37,12 @@ public final class KubeFixtures {
         client.secrets().inNamespace(namespace).resource(secret).createOr(s -> s.update());
     }
 
+    /** The namespace, and in it the Secret {@code name} that points at {@code db}. */
+    public static void databaseSecret(KubernetesClient client, String namespace, String name, TestDatabase db) {
+        namespace(client, namespace);
+        secret(client, namespace, name, db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+    }
+
     /**
      * Creates or replaces {@code resource} as {@code namespace/name} with its default spec pointed at the Secret
      * {@code secretName}, after {@code customize} has changed what the test needs.
@@ -53,10 +57,6 @@ public final class KubeFixtures {
 
     public static DatabaseRef databaseRef(String secretName) {
         return new DatabaseRef(new SecretRef(secretName));
-    }
-
-    public static Optional<Condition> condition(LifecycleStatus status, String type) {
-        return status == null ? Optional.empty() : status.condition(type);
     }
 
     /** Waits until the resource's status satisfies {@code check}, and returns the resource. */

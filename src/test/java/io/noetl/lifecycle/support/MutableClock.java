@@ -18,10 +18,6 @@ public final class MutableClock extends Clock {
         now = now.plus(d);
     }
 
-    public void reset() {
-        now = Instant.now();
-    }
-
     @Override
     public Instant instant() {
         return now;

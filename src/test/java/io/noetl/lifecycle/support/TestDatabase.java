@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.support;
 
+import io.noetl.lifecycle.postgres.DatabaseTarget;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -54,6 +55,11 @@ public final class TestDatabase implements AutoCloseable {
 
     public String url() {
         return url(name);
+    }
+
+    /** This database as the operator's pools and executors take it. */
+    public DatabaseTarget target() {
+        return new DatabaseTarget(url(), USER, PASSWORD);
     }
 
     public Connection connect() throws SQLException {
