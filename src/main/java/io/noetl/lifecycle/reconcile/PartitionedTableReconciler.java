@@ -95,13 +95,11 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         try {
             maintain(resource, context, settings(resource.getSpec()), status, generation, now);
         } catch (InvalidSpecException e) {
-            failed(resource, status, "InvalidSpec", e.getMessage(), String.valueOf(resource.getSpec().getTable()),
-                    generation, now);
+            failed(resource, status, "InvalidSpec", e.getMessage(), generation, now);
             schedule.forget(kind, id);
             status.setNextMaintenanceAt(null);
         } catch (ReconcileException e) {
-            failed(resource, status, e.reason(), e.getMessage(), String.valueOf(resource.getSpec().getTable()),
-                    generation, now);
+            failed(resource, status, e.reason(), e.getMessage(), generation, now);
             Instant retry = now.plus(config.maintenance().retryAfterFailure());
             schedule.runAt(kind, id, retry);
             status.setNextMaintenanceAt(retry.toString());
@@ -142,7 +140,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                 .forEach(a -> events.normal(resource, a.kind(), a.partition() + ": " + a.reason())));
 
         Optional<Long> coveredUntil = coverage.coveredUntil();
-        metrics.partitionPass(resource, table.toString(), status,
+        metrics.partitionPass(resource, tableLabel(resource), status,
                 coveredUntil.map(k -> settings.instantOf(after.keyType(), k)).orElse(null), now,
                 outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of()),
                 outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L), outcome.failure().isEmpty(),
@@ -150,7 +148,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         Instant next = nextMaintenance(settings, after, now);
         if (outcome.failure().isPresent()) {
             var failure = outcome.failure().get();
-            failed(resource, status, failure.cause().reason(), failure.describe(), table.toString(), generation, now);
+            failed(resource, status, failure.cause().reason(), failure.describe(), generation, now);
             next = now.plus(config.maintenance().retryAfterFailure());
         } else {
             String summary = after.partitionCount() + " partitions, covered until "
@@ -185,12 +183,16 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     /** Reports a failure on the resource: not ready and degraded for {@code reason}, a warning, the metric. */
-    private void failed(P resource, T status, String reason, String message, String table, long generation,
-            Instant now) {
+    private void failed(P resource, T status, String reason, String message, long generation, Instant now) {
         Conditions.markNotReady(status, reason, message, generation, now);
         Conditions.markDegraded(status, reason, message, generation, now);
         events.warning(resource, reason, message);
-        metrics.failure(resource, table, reason);
+        metrics.failure(resource, tableLabel(resource), reason);
+    }
+
+    /** The table label of the resource's series: spec.table as written, the same whether the pass worked or not. */
+    private String tableLabel(P resource) {
+        return String.valueOf(resource.getSpec().getTable());
     }
 
     private DatabaseTarget resolve(P resource) throws ReconcileException {

@@ -26,6 +26,7 @@ public class OperatorMetrics {
 
     /** The latest values of one resource's gauges. */
     static final class Resource {
+        final String table;
         final Tags tags;
         final java.util.Set<String> gauges = ConcurrentHashMap.newKeySet();
         volatile double partitions = Double.NaN;
@@ -36,7 +37,8 @@ public class OperatorMetrics {
         volatile double lastSuccess = Double.NaN;
         volatile double heartbeatAge = Double.NaN;
 
-        Resource(Tags tags) {
+        Resource(String table, Tags tags) {
+            this.table = table;
             this.tags = tags;
         }
     }
@@ -106,8 +108,13 @@ public class OperatorMetrics {
         }
     }
 
+    /** The resource's series; when its table changed, the old table's series go and new ones start. */
     private Resource resource(HasMetadata resource, String table) {
-        return resources.computeIfAbsent(key(resource), k -> new Resource(Tags.of("kind", resource.getKind(),
+        Resource known = resources.get(key(resource));
+        if (known != null && !known.table.equals(table)) {
+            forget(resource);
+        }
+        return resources.computeIfAbsent(key(resource), k -> new Resource(table, Tags.of("kind", resource.getKind(),
                 "namespace", resource.getMetadata().getNamespace(), "name", resource.getMetadata().getName(),
                 "table", table)));
     }
