@@ -48,6 +48,8 @@ import javax.sql.DataSource;
 public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>, S extends PartitionedTableSpec,
         T extends PartitionedTableStatus, C extends TablePolicySettings> implements Reconciler<P>, Cleaner<P> {
 
+    /** Primary-cache index: the table each resource keeps (schema.table). */
+    private static final String TABLE_INDEX = "table";
     private final Class<P> kind;
     private final TargetResolver targets;
     private final DatabasePools pools;
@@ -81,6 +83,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
+        context.getPrimaryCache().addIndexer(TABLE_INDEX, this::tableKeys);
         secrets = SecretReferences.informer(context, kind, p -> p.getSpec().getDatabase());
         return List.of(secrets, schedule.eventSourceFor(kind));
     }
@@ -206,8 +209,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
      */
     private List<P> rivals(P resource, Context<P> context, C settings, DatabaseTarget target) {
         String claim = PolicyPass.claim(settings, target);
-        return context.getPrimaryCache().list(other -> !other.getMetadata().getUid()
-                .equals(resource.getMetadata().getUid()) && other.getMetadata().getDeletionTimestamp() == null)
+        return context.getPrimaryCache().byIndex(TABLE_INDEX, PolicyPass.tableOf(settings).toString()).stream()
+                .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid())
+                        && other.getMetadata().getDeletionTimestamp() == null)
                 .filter(other -> {
                     try {
                         return PolicyPass.claim(settings(other.getSpec()), resolve(other)).equals(claim);
@@ -216,6 +220,15 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                     }
                 })
                 .toList();
+    }
+
+    /** The table a resource's valid spec keeps, for finding rivals without parsing every other resource. */
+    private List<String> tableKeys(P resource) {
+        try {
+            return List.of(PolicyPass.tableOf(settings(resource.getSpec())).toString());
+        } catch (InvalidSpecException | RuntimeException e) {
+            return List.of(); // an unusable spec claims nothing
+        }
     }
 
     /** The oldest claimant acts: by creation time, then namespace and name. */
