@@ -34,26 +34,31 @@ public final class CatalogReader {
              WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
             """;
 
+    /** Matches a range partition's bound expression: groups 1 and 2 are its FROM and TO literals. */
+    static final String RANGE_BOUND_PATTERN = "'^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$'";
+
     /**
-     * Every partition of a parent with its bounds in key units. %1$s is the cast from a bound literal (column
-     * {@code lit}) to key units, from {@link #unitsOf(KeyType)}; %2$s selects the rows of pg_inherits/pg_class.
+     * Every partition of a parent with its bounds in key units. %1$s and %2$s turn the lower and upper bound
+     * literals (columns {@code lo}, {@code hi}) into key units ({@link #unitsOf(KeyType, String)}); %3$s selects
+     * the rows of pg_inherits/pg_class; %4$s is {@link #RANGE_BOUND_PATTERN}; %5$s and %6$s the literals
+     * ({@link #boundLiteral}).
      */
     private static final String PARTITIONS = """
             WITH p AS (
               SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound,
                      pg_total_relation_size(c.oid) AS bytes, c.reltuples::bigint AS est_rows
                 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE %2$s
+               WHERE %3$s
             ), m AS (
-              SELECT p.*, regexp_match(bound, '^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$') AS b FROM p
+              SELECT p.*, regexp_match(bound, %4$s) AS b FROM p
             ), l AS (
-              SELECT m.*, CASE WHEN b[1] IN ('MINVALUE', 'MAXVALUE') THEN NULL ELSE btrim(b[1], '''') END AS lo,
-                          CASE WHEN b[2] IN ('MINVALUE', 'MAXVALUE') THEN NULL ELSE btrim(b[2], '''') END AS hi
+              SELECT m.*, %5$s AS lo,
+                          %6$s AS hi
                 FROM m
             )
             SELECT relname, bound = 'DEFAULT' AS is_default, bytes, est_rows,
-                   (SELECT %1$s FROM (SELECT lo AS lit) x WHERE lit IS NOT NULL) AS lo_units,
-                   (SELECT %1$s FROM (SELECT hi AS lit) x WHERE lit IS NOT NULL) AS hi_units
+                   %1$s AS lo_units,
+                   %2$s AS hi_units
               FROM l
             """;
 
@@ -141,10 +146,9 @@ public final class CatalogReader {
         Optional<KeyRange> defaultSpan = Optional.empty();
         if (defaultPartition != null) {
             String key = SqlIdentifier.quote(keyColumn);
-            String units = unitsOf(keyType.get());
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), "
-                    + "(SELECT " + units + " FROM (SELECT min(" + key + ")::text AS lit) x WHERE lit IS NOT NULL), "
-                    + "(SELECT " + units + " FROM (SELECT max(" + key + ")::text AS lit) x WHERE lit IS NOT NULL) "
+                    + unitsOf(keyType.get(), "min(" + key + ")::text") + ", "
+                    + unitsOf(keyType.get(), "max(" + key + ")::text") + " "
                     + "FROM " + table.sibling(defaultPartition.name()).sql())) {
                 rs.next();
                 defaultRows = rs.getLong(1);
@@ -205,11 +209,26 @@ public final class CatalogReader {
      * hi_units, for the pg_inherits/pg_class rows {@code where} selects (aliases {@code i} and {@code c}).
      */
     static String partitionsQuery(KeyType type, String where) {
-        return String.format(PARTITIONS, unitsOf(type), where);
+        return String.format(PARTITIONS, unitsOf(type, "lo"), unitsOf(type, "hi"), where, RANGE_BOUND_PATTERN,
+                boundLiteral("b", 1), boundLiteral("b", 2));
+    }
+
+    /**
+     * The text of group {@code group} of the {@link #RANGE_BOUND_PATTERN} match {@code match} as a literal's
+     * value (quotes trimmed), null for MINVALUE and MAXVALUE.
+     */
+    static String boundLiteral(String match, int group) {
+        String literal = match + "[" + group + "]";
+        return "CASE WHEN " + literal + " IN ('MINVALUE', 'MAXVALUE') THEN NULL ELSE btrim(" + literal + ", '''') END";
+    }
+
+    /** {@code text} (a bound literal or a key cast to text) in key units, null when it is null or infinite. */
+    static String unitsOf(KeyType type, String text) {
+        return "(SELECT " + unitsOf(type) + " FROM (SELECT " + text + " AS lit) x WHERE lit IS NOT NULL)";
     }
 
     /** SQL turning a bound literal {@code lit} (text) into key units; infinite timestamps count as unbounded. */
-    static String unitsOf(KeyType type) {
+    private static String unitsOf(KeyType type) {
         return switch (type) {
             case TIMESTAMPTZ -> "CASE WHEN lit ILIKE '%infinity' THEN NULL "
                     + "ELSE (extract(epoch FROM lit::timestamptz) * 1000000)::bigint END";

@@ -158,12 +158,10 @@ public final class SeedSchema {
                 + "pg_total_relation_size(c.oid) AS total_bytes, greatest(c.reltuples, 0)::bigint AS estimated_rows "
                 + "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                 + "WHERE i.inhparent = " + SqlLiteral.of(table.sql()) + "::regclass), "
-                + "b AS (SELECT p.*, regexp_match(bound, '^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$') AS m FROM p), "
+                + "b AS (SELECT p.*, regexp_match(bound, " + CatalogReader.RANGE_BOUND_PATTERN + ") AS m FROM p), "
                 + "r AS (SELECT b.*, "
-                + "CASE WHEN m[1] IN ('MINVALUE', 'MAXVALUE') THEN NULL ELSE btrim(m[1], '''')::" + boundType
-                + " END AS range_start, "
-                + "CASE WHEN m[2] IN ('MINVALUE', 'MAXVALUE') THEN NULL ELSE btrim(m[2], '''')::" + boundType
-                + " END AS range_end FROM b) "
+                + "(" + CatalogReader.boundLiteral("m", 1) + ")::" + boundType + " AS range_start, "
+                + "(" + CatalogReader.boundLiteral("m", 2) + ")::" + boundType + " AS range_end FROM b) "
                 + "SELECT partition_name, range_start, range_end" + decoded + ", "
                 + "bound = 'DEFAULT' AS is_default, bound, total_bytes, "
                 + "pg_size_pretty(total_bytes) AS total_size, estimated_rows FROM r ORDER BY range_start NULLS FIRST");
