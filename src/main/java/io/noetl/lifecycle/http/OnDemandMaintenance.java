@@ -161,13 +161,11 @@ public class OnDemandMaintenance {
             boolean cleanup = "cleanup".equals(action);
             LOG.infof("%s for MetricRetentionPolicy %s/%s: %s", action, ns, name,
                     cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
-            if (outcome.failure().isPresent()) {
-                var failure = outcome.failure().get();
-                return new PolicyOutcome(ns, name, table, "Failed", failure.cause().reason(), failure.describe(),
-                        cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
-            }
-            return new PolicyOutcome(ns, name, table, "Applied", null, null, cleanup ? dropped : null,
-                    cleanup ? detached : null, cleanup ? null : created);
+            // a cleanup answers with what it dropped and detached, a create with what it created
+            var failure = outcome.failure();
+            return new PolicyOutcome(ns, name, table, failure.isPresent() ? "Failed" : "Applied",
+                    failure.map(f -> f.cause().reason()).orElse(null), failure.map(f -> f.describe()).orElse(null),
+                    cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
         } catch (SQLException e) {
             return new PolicyOutcome(ns, name, table, "Failed", DatabaseFailure.UNREACHABLE,
                     c.target().redact(e.getMessage()), null, null, null);
