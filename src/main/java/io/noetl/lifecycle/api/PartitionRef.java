@@ -16,7 +16,7 @@ public class PartitionRef {
     private String fromTime;
     @JsonPropertyDescription("For id-keyed tables: the time of `to` under the resource's id layout (RFC 3339).")
     private String toTime;
-    @JsonPropertyDescription("Why the partition is listed here, when it is listed as unmanaged.")
+    @JsonPropertyDescription("Why the partition is unmanaged, when it is listed under `unmanaged`: `protected` (named in `spec.protect`), `unbounded` (a bound is MINVALUE or MAXVALUE) or `offGrid` (a bound is not on the policy's grid).")
     private String reason;
 
     public PartitionRef() {

@@ -24,7 +24,7 @@ public abstract class PartitionedTableStatus extends LifecycleStatus {
     private PartitionRef oldest;
     @JsonPropertyDescription("The partition with the highest upper bound.")
     private PartitionRef newest;
-    @JsonPropertyDescription("End of the contiguous run of partitions that covers now: rows up to this point land in a partition of their own, not in the default partition.")
+    @JsonPropertyDescription("End of the contiguous run of partitions that covers now: rows up to this point land in a partition of their own, not in the default partition. A time for time keys; for id keys the id followed by the time it stands for, as in `660995466854400000 (2026-07-01T00:00:00Z)`.")
     private String coveredUntil;
     @JsonPropertyDescription("Ranges between the oldest and the newest partition that no partition covers (at most 20 listed).")
     private List<RangeRef> gaps = new ArrayList<>();
@@ -32,7 +32,7 @@ public abstract class PartitionedTableStatus extends LifecycleStatus {
     private Integer gapCount;
     @JsonPropertyDescription("Rows in the default partition (0 when there is none). Rows there fell outside every partition's range.")
     private Long defaultPartitionRows;
-    @JsonPropertyDescription("Partitions the operator does not manage because their bounds are not on its grid or are unbounded; they are never dropped (at most 20 listed).")
+    @JsonPropertyDescription("Partitions the operator does not manage because they are protected, unbounded or not on its grid (see `reason`); they are never touched (at most 20 listed).")
     private List<PartitionRef> unmanaged = new ArrayList<>();
     @JsonPropertyDescription("Exact number of unmanaged partitions.")
     private Integer unmanagedCount;

@@ -23,6 +23,15 @@ public final class IdWindowGrid implements PartitionGrid {
         return new Window(layout.boundaryId(instant(start)), layout.boundaryId(instant(advance(start))));
     }
 
+    @Override
+    public String timeOf(long id) {
+        try {
+            return layout.timeOf(id).toString();
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
     /** The window holding {@code time}. */
     public Window windowAt(Instant time) {
         return windowContaining(layout.boundaryId(time));

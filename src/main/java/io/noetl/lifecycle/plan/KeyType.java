@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.LongFunction;
 
 /**
  * The partition key types the operator manages, and how key units map to them. Time keys are held as epoch
@@ -60,6 +61,17 @@ public enum KeyType {
             case DATE -> wallClock(key).toLocalDate().toString();
             default -> Long.toString(key);
         };
+    }
+
+    /**
+     * A key for people: {@link #describe(long)}, and for an id key the time it stands for next to it, as in
+     * {@code 660995466854400000 (2026-07-01T00:00:00Z)}. Time keys are shown as they are.
+     *
+     * @param timeOf the time of an id (RFC 3339), or null when the layout cannot say; null for no time at all
+     */
+    public String describe(long key, LongFunction<String> timeOf) {
+        String at = time || timeOf == null ? null : timeOf.apply(key);
+        return at == null ? describe(key) : describe(key) + " (" + at + ")";
     }
 
     private static LocalDateTime wallClock(long micros) {

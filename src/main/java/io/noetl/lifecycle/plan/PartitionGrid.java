@@ -26,4 +26,9 @@ public interface PartitionGrid {
 
     /** The canonical partition name of a cell, for a parent table named {@code tableName}. */
     String partitionName(String tableName, Window w);
+
+    /** For an id grid: the time a key stands for (RFC 3339), or null; null for grids of time keys. */
+    default String timeOf(long key) {
+        return null;
+    }
 }

@@ -63,16 +63,26 @@ public final class PartitionPlanner {
         return new Plan(List.copyOf(actions), List.copyOf(findings));
     }
 
-    /** Why a partition is unmanaged, or null when the planner manages it. */
+    /** Unmanaged reason: the partition is named in {@code spec.protect} (whatever its bounds). */
+    public static final String PROTECTED = "protected";
+    /** Unmanaged reason: a bound is MINVALUE or MAXVALUE. */
+    public static final String UNBOUNDED = "unbounded";
+    /** Unmanaged reason: a bound does not lie on this policy's grid (another layout, odd bounds). */
+    public static final String OFF_GRID = "offGrid";
+
+    /**
+     * Why a partition is unmanaged ({@link #PROTECTED}, {@link #UNBOUNDED} or {@link #OFF_GRID}, in that order of
+     * precedence), or null when the planner manages it.
+     */
     public static String classify(Policy policy, ObservedPartition p) {
         if (policy.protect().contains(p.name())) {
-            return "protected by spec.protect";
+            return PROTECTED;
         }
         if (!p.range().isBounded()) {
-            return "unbounded (MINVALUE or MAXVALUE)";
+            return UNBOUNDED;
         }
         if (!policy.grid().isBoundary(p.range().from()) || !policy.grid().isBoundary(p.range().to())) {
-            return "bounds are not on this policy's grid";
+            return OFF_GRID;
         }
         return null;
     }
@@ -139,9 +149,9 @@ public final class PartitionPlanner {
                 continue;
             }
             if (!overlapping.isEmpty()) {
-                findings.add(new Finding("PartitionOverlap", "the partition for " + describe(snapshot, w)
+                findings.add(new Finding("PartitionOverlap", "the partition for " + describe(policy, snapshot, w)
                         + " overlaps " + overlapping.get(0).name() + "; only the free part is created: "
-                        + parts.stream().map(p -> describe(snapshot, p)).toList()));
+                        + parts.stream().map(p -> describe(policy, snapshot, p)).toList()));
             }
             String why = w.equals(current) ? "current interval"
                     : w.from() > current.from() ? "kept ready ahead" : "gap inside retention";
@@ -161,7 +171,7 @@ public final class PartitionPlanner {
         Long rows = defaultRowsIn(snapshot, part);
         if (rows != null && rows > 0 && !policy.moveDefaultRows()) {
             findings.add(new Finding("DefaultPartitionConflict", "the default partition holds " + rows
-                    + " rows for " + describe(snapshot, part) + "; the partition is not created because "
+                    + " rows for " + describe(policy, snapshot, part) + "; the partition is not created because "
                     + "spec.moveDefaultRows is false"));
             return null;
         }
@@ -245,9 +255,11 @@ public final class PartitionPlanner {
         }
     }
 
-    private static String describe(TableSnapshot snapshot, Window w) {
+    /** A range for messages; ids with the time they stand for next to them. */
+    private static String describe(Policy policy, TableSnapshot snapshot, Window w) {
         KeyType type = snapshot.keyType() == null ? KeyType.BIGINT : snapshot.keyType();
-        return "[" + type.describe(w.from()) + ", " + type.describe(w.to()) + ")";
+        return "[" + type.describe(w.from(), policy.grid()::timeOf) + ", "
+                + type.describe(w.to(), policy.grid()::timeOf) + ")";
     }
 
     private static boolean isExpired(Policy policy, long upperBound) {

@@ -31,6 +31,7 @@ public final class PartitionReport {
 
     /**
      * @param unmanagedReason why a partition is not managed, or null when it is
+     * @param timeOf for id keys, the time an id stands for (RFC 3339); null for time keys
      * @return the snapshot's coverage as of {@code nowKey}, as the status shows it
      */
     public static Coverage observed(PartitionedTableStatus status, TableSnapshot snapshot, long nowKey,
@@ -42,7 +43,8 @@ public final class PartitionReport {
         status.setTotalSize(Sizes.human(snapshot.totalBytes()));
         status.setOldest(coverage.oldest().map(p -> ref(p, type, null)).orElse(null));
         status.setNewest(coverage.newest().map(p -> ref(p, type, null)).orElse(null));
-        status.setCoveredUntil(coverage.coveredUntil().map(type::describe).orElse(null));
+        // an id alone says nothing to a reader: the time it stands for goes next to it
+        status.setCoveredUntil(coverage.coveredUntil().map(k -> type.describe(k, timeOf)).orElse(null));
         status.setGaps(coverage.gaps().stream().limit(PartitionedTableStatus.LIST_CAP)
                 .map(g -> new RangeRef(type.describe(g.from()), type.describe(g.to()))).toList());
         status.setGapCount(coverage.gaps().size());

@@ -89,6 +89,9 @@ class EventPlanPlannerTest {
         assertTrue(plan.actions().stream().noneMatch(a -> a.partition().equals("event_2026_q3")));
         assertTrue(plan.actions().stream().anyMatch(a -> a instanceof CreatePartition && a.partition().equals("event_2026_q4")));
         assertEquals("DefaultPartitionConflict", plan.findings().get(0).reason());
+        // the message gives each id's time next to it
+        assertTrue(plan.findings().get(0).message().contains("rows for [" + q3.from() + " (2026-07-01T00:00:00Z), "
+                + q3.to() + " (2026-10-01T00:00:00Z))"), plan.findings().get(0).message());
         // no retention: nothing is ever dropped
         assertTrue(plan.actions().stream().noneMatch(a -> a instanceof DropPartition));
     }
@@ -106,7 +109,14 @@ class EventPlanPlannerTest {
     void unmanagedPartitionsAreClassifiedWithTheirReason() {
         PartitionPlanner.Policy p = policy(Duration.ofDays(30), true, Set.of("event_2025_q4"));
         assertNull(PartitionPlanner.classify(p, MESSY.get(0)));
-        assertEquals("bounds are not on this policy's grid", PartitionPlanner.classify(p, MESSY.get(2)));
-        assertEquals("protected by spec.protect", PartitionPlanner.classify(p, MESSY.get(3)));
+        assertEquals("offGrid", PartitionPlanner.classify(p, MESSY.get(2)));
+        assertEquals("protected", PartitionPlanner.classify(p, MESSY.get(3)));
+        // protect wins over the bounds: a protected partition off the grid or unbounded is listed as protected
+        PartitionPlanner.Policy all = policy(Duration.ofDays(30), true, Set.of("event_2026_gke", "event_2025_q4",
+                "event_pre"));
+        assertEquals("protected", PartitionPlanner.classify(all, MESSY.get(2)));
+        ObservedPartition unbounded = ObservedPartition.ranged("event_pre", null, id("2026-01-01T00:00:00Z"));
+        assertEquals("protected", PartitionPlanner.classify(all, unbounded));
+        assertEquals("unbounded", PartitionPlanner.classify(p, unbounded));
     }
 }

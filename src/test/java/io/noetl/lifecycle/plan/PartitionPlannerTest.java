@@ -147,6 +147,9 @@ class PartitionPlannerTest {
         assertEquals(new KeyRange(key("2026-11-22T00:00:00Z"), key("2026-11-22T06:00:00Z")), creates.get(1).range());
         assertEquals(new KeyRange(key("2026-11-23T06:00:00Z"), key("2026-11-24T00:00:00Z")), creates.get(2).range());
         assertEquals(2, plan.findings().stream().filter(f -> f.reason().equals("PartitionOverlap")).count());
+        // time keys are times already: nothing is added next to them
+        assertTrue(plan.findings().get(0).message().startsWith("the partition for [2026-11-22T00:00:00Z, "
+                + "2026-11-23T00:00:00Z) overlaps odd_bounds"), plan.findings().get(0).message());
     }
 
     @Test

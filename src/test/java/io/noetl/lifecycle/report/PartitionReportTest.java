@@ -3,11 +3,19 @@ package io.noetl.lifecycle.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.api.EventPartitionPlanStatus;
+import io.noetl.lifecycle.api.EventWindow;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.PartitionRef;
+import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.plan.IdWindowGrid;
+import io.noetl.lifecycle.plan.KeyRange;
 import io.noetl.lifecycle.plan.KeyType;
 import io.noetl.lifecycle.plan.ObservedPartition;
+import io.noetl.lifecycle.plan.PartitionPlanner;
 import io.noetl.lifecycle.plan.Plan;
 import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.plan.Window;
 import java.time.Instant;
@@ -35,7 +43,7 @@ class PartitionReportTest {
                 "created_at", KeyType.TIMESTAMPTZ, partitions, Optional.empty(), 0, Set.of(), Optional.empty(),
                 Map.of());
         MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
-        PartitionReport.observed(status, snapshot, 0, p -> "bounds are not on this policy's grid", k -> null);
+        PartitionReport.observed(status, snapshot, 0, p -> PartitionPlanner.OFF_GRID, k -> null);
         PartitionReport.planned(status, new Plan(actions, List.of()), KeyType.TIMESTAMPTZ);
         status.setLastMaintenance(PartitionReport.record(Instant.EPOCH, Instant.EPOCH,
                 new io.noetl.lifecycle.postgres.PartitionExecutor.Result(actions, Optional.empty(), 0)));
@@ -49,5 +57,55 @@ class PartitionReportTest {
         assertEquals("... and 19985 more", status.getLastMaintenance().getCreated().get(15));
         int bytes = StatusDiff.fingerprint(status).length();
         assertTrue(bytes < 16_000, "status is " + bytes + " bytes");
+    }
+
+    @Test
+    void anIdKeyedTableShowsTheTimeNextToCoveredUntilAndAProtectedPartitionAsProtected() {
+        SnowflakeLayout layout = SnowflakeLayout.NOETL;
+        IdWindowGrid quarters = new IdWindowGrid(EventWindow.Quarter, layout);
+        Instant now = Instant.parse("2026-05-10T00:00:00Z");
+        long q2 = layout.boundaryId(Instant.parse("2026-04-01T00:00:00Z"));
+        long q3 = layout.boundaryId(Instant.parse("2026-07-01T00:00:00Z"));
+        List<ObservedPartition> partitions = List.of(
+                new ObservedPartition("event_2026_q2", new KeyRange(q2, q3), false, 8192, 1),
+                // on the grid, but named in spec.protect
+                new ObservedPartition("event_2026_q1", new KeyRange(layout.boundaryId(
+                        Instant.parse("2026-01-01T00:00:00Z")), q2), false, 8192, 1),
+                new ObservedPartition("event_2026_gke", new KeyRange(569_000_000_000_000_000L,
+                        600_000_000_000_000_000L), false, 8192, 1),
+                new ObservedPartition("event_pre", new KeyRange(null, 1L), false, 8192, 1));
+        TableSnapshot snapshot = new TableSnapshot("noetl", "event", TableSnapshot.State.PARTITIONED, null,
+                "execution_id", KeyType.BIGINT, partitions, Optional.empty(), 0, Set.of(), Optional.empty(),
+                Map.of());
+        PartitionPlanner.Policy policy = new PartitionPlanner.Policy(quarters, "event", layout.boundaryId(now), null,
+                2, RetentionAction.Drop, "archive", Set.of("event_2026_q1"));
+        EventPartitionPlanStatus status = new EventPartitionPlanStatus();
+        PartitionReport.observed(status, snapshot, policy.now(), p -> PartitionPlanner.classify(policy, p),
+                k -> layout.timeOf(k).toString());
+
+        assertEquals(q3 + " (2026-07-01T00:00:00Z)", status.getCoveredUntil());
+        assertEquals(Map.of("event_2026_q1", "protected", "event_2026_gke", "offGrid", "event_pre", "unbounded"),
+                status.getUnmanaged().stream().collect(java.util.stream.Collectors.toMap(PartitionRef::getName,
+                        PartitionRef::getReason)));
+        assertEquals(3, status.getUnmanagedCount());
+        // the bounds stay ids; the times are beside them
+        PartitionRef q1 = status.getUnmanaged().stream().filter(r -> r.getName().equals("event_2026_q1"))
+                .findFirst().orElseThrow();
+        assertEquals(Long.toString(q2), q1.getTo());
+        assertEquals("2026-04-01T00:00:00Z", q1.getToTime());
+    }
+
+    @Test
+    void aTimeKeyedTableShowsCoveredUntilAsTheTimeAlone() {
+        long hour = 3_600_000_000L;
+        long from = Instant.parse("2026-11-21T00:00:00Z").getEpochSecond() * 1_000_000L;
+        TableSnapshot snapshot = new TableSnapshot("noetl", "metric", TableSnapshot.State.PARTITIONED, null,
+                "created_at", KeyType.TIMESTAMPTZ, List.of(new ObservedPartition("metric_2026_11_21",
+                        new KeyRange(from, from + 24 * hour), false, 8192, 1)), Optional.empty(), 0, Set.of(),
+                Optional.empty(), Map.of());
+        MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
+        // a MetricRetentionPolicy has no id layout: its settings give no time of a key
+        PartitionReport.observed(status, snapshot, from + hour, p -> null, k -> null);
+        assertEquals("2026-11-22T00:00:00Z", status.getCoveredUntil());
     }
 }
