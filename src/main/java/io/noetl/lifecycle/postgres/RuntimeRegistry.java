@@ -112,7 +112,9 @@ public final class RuntimeRegistry {
     /**
      * Inserts the row, or updates its declared columns when they differ, and reads it back: one round trip. The
      * heartbeat and status of an existing row are never written; a new row gets an id from
-     * {@code noetl.snowflake_id()} when the database has it, else from {@code ids}, and starts offline.
+     * {@code noetl.snowflake_id()} when the database has it, else from {@code ids}, and starts offline, with no
+     * heartbeat (or, where the column defaults to {@code now()}, one the row reports as none until the component
+     * writes its own: {@link RegistryRow#read}).
      */
     public static Registration register(Connection c, RegistryMapping m, RuntimeDeclaration d, LongSupplier ids)
             throws SQLException {
@@ -131,7 +133,7 @@ public final class RuntimeRegistry {
                 ps.setString(i, d.name());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        return new Registration(row(rs), rs.getBoolean(4), rs.getBoolean(5));
+                        return new Registration(row(rs), rs.getBoolean(5), rs.getBoolean(6));
                     }
                 }
                 // another session inserted the key after this statement's snapshot; the next try sees it
@@ -160,7 +162,7 @@ public final class RuntimeRegistry {
             ps.setString(i++, d.type().value());
             ps.setString(i, d.name());
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Observation(row(rs), rs.getBoolean(4))) : Optional.empty();
+                return rs.next() ? Optional.of(new Observation(row(rs), rs.getBoolean(5))) : Optional.empty();
             }
         }
     }
@@ -249,7 +251,8 @@ public final class RuntimeRegistry {
                 + columns.stream().map(SqlIdentifier::quote).collect(Collectors.joining(", ")) + ") VALUES ("
                 + String.join(", ", values) + ") " + conflict + " RETURNING " + returning(m, "r")
                 + ", r.xmax = 0 AS inserted) "
-                + "SELECT runtime_id, heartbeat, status, inserted, true AS written FROM up UNION ALL SELECT "
+                + "SELECT runtime_id, heartbeat, status, created_at, inserted, true AS written FROM up "
+                + "UNION ALL SELECT "
                 + returning(m, "r") + ", false, false FROM " + TABLE.sql() + " r WHERE " + keyMatch(m, "r")
                 + " AND NOT EXISTS (SELECT 1 FROM up)";
     }
@@ -266,10 +269,14 @@ public final class RuntimeRegistry {
                 + ")";
     }
 
+    /** id, heartbeat, status and created_at (NULL without that column): what {@link #row} reads. */
     private static String returning(RegistryMapping m, String alias) {
+        String createdAt = m.column(Role.CREATED_AT).map(c -> alias + "." + SqlIdentifier.quote(c.name()))
+                .orElse("NULL");
         return alias + "." + SqlIdentifier.quote(m.name(Role.ID)) + "::bigint AS runtime_id, " + alias + "."
                 + SqlIdentifier.quote(m.name(Role.HEARTBEAT)) + "::timestamptz AS heartbeat, " + alias + "."
-                + SqlIdentifier.quote(m.name(Role.STATUS)) + "::text AS status";
+                + SqlIdentifier.quote(m.name(Role.STATUS)) + "::text AS status, " + createdAt
+                + "::timestamptz AS created_at";
     }
 
     private static String keyMatch(RegistryMapping m, String alias) {
@@ -314,8 +321,13 @@ public final class RuntimeRegistry {
         return i;
     }
 
+    /** The row without the heartbeat the insert's default gave it (see {@link RegistryRow#read}). */
     private static RegistryRow row(ResultSet rs) throws SQLException {
-        OffsetDateTime heartbeat = rs.getObject(2, OffsetDateTime.class);
-        return new RegistryRow(rs.getLong(1), heartbeat == null ? null : heartbeat.toInstant(), rs.getString(3));
+        return RegistryRow.read(rs.getLong(1), instant(rs.getObject(2, OffsetDateTime.class)), rs.getString(3),
+                instant(rs.getObject(4, OffsetDateTime.class)));
+    }
+
+    private static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
     }
 }

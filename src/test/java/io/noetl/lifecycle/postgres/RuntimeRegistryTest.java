@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.ComponentType;
+import io.noetl.lifecycle.plan.ComponentLiveness;
 import io.noetl.lifecycle.plan.RegistryIncompatibleException;
 import io.noetl.lifecycle.plan.RegistryMapping;
 import io.noetl.lifecycle.plan.RegistryMapping.Role;
+import io.noetl.lifecycle.plan.RegistryRow;
 import io.noetl.lifecycle.plan.RegistryShape;
 import io.noetl.lifecycle.plan.RuntimeDeclaration;
 import io.noetl.lifecycle.plan.RuntimeIdGenerator;
@@ -37,6 +40,13 @@ class RuntimeRegistryTest {
             + "name text NOT NULL, kind varchar(32) NOT NULL, uri text, status text NOT NULL, labels json, "
             + "capabilities jsonb, capacity numeric, runtime jsonb, heartbeat timestamp, "
             + "UNIQUE (kind, name))";
+
+    /** NoETL's current registry (schema_ddl.sql): kind and uri, and a heartbeat that is NOT NULL DEFAULT now(). */
+    static final String CURRENT_NOETL_REGISTRY = "CREATE TABLE noetl.runtime (runtime_id BIGINT PRIMARY KEY, "
+            + "name TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('worker_pool','server_api','broker')), "
+            + "uri TEXT, status TEXT NOT NULL, labels JSONB, capabilities JSONB, capacity INTEGER, runtime JSONB, "
+            + "heartbeat TIMESTAMPTZ NOT NULL DEFAULT now(), created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+            + "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())";
 
     @BeforeAll
     static void createDatabase() {
@@ -137,6 +147,63 @@ class RuntimeRegistryTest {
     }
 
     @Test
+    void aHeartbeatColumnDefaultingToNowIsNoHeartbeatUntilTheComponentWrites() throws Exception {
+        db.execute("CREATE SCHEMA noetl", CURRENT_NOETL_REGISTRY,
+                "CREATE UNIQUE INDEX idx_runtime_kind_name ON noetl.runtime (kind, name)");
+        Duration timeout = Duration.ofSeconds(60);
+        try (Connection c = db.connect()) {
+            RegistryMapping m = mapping(c);
+            assertEquals("heartbeat", m.name(Role.HEARTBEAT));
+            RuntimeDeclaration d = worker("http://w1:8080", null, 4);
+            RuntimeRegistry.Registration r = RuntimeRegistry.register(c, m, d, () -> ids.next(1000));
+            assertTrue(r.inserted());
+            // the column holds the insert's now(); that is not the component's heartbeat
+            assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE heartbeat IS NOT NULL "
+                    + "AND heartbeat = created_at AND status = 'offline'"));
+            assertNull(r.row().heartbeat());
+            assertEquals(ComponentPhase.Registered, ComponentLiveness.phase(r.row(), Instant.now(), timeout));
+            // so is every later look, a rewrite of the declared columns included
+            assertNull(RuntimeRegistry.observe(c, m, d).orElseThrow().row().heartbeat());
+            RuntimeRegistry.Registration rewritten = RuntimeRegistry.register(c, m,
+                    worker("http://w1:9090", null, 4), () -> ids.next(2000));
+            assertTrue(rewritten.declaredWritten());
+            assertNull(rewritten.row().heartbeat());
+            assertEquals(ComponentPhase.Registered, ComponentLiveness.phase(rewritten.row(), Instant.now(), timeout));
+
+            // the component's first heartbeat, two seconds after the insert
+            db.execute("UPDATE noetl.runtime SET heartbeat = created_at + interval '2 seconds', status = 'ready'");
+            Instant beat = micros("SELECT heartbeat FROM noetl.runtime");
+            RegistryRow live = RuntimeRegistry.observe(c, m, d).orElseThrow().row();
+            assertEquals(beat, live.heartbeat());
+            assertEquals(ComponentPhase.Live, ComponentLiveness.phase(live, beat.plusSeconds(5), timeout));
+            // a component that then says offline is Offline, with its heartbeat
+            db.execute("UPDATE noetl.runtime SET status = 'offline'");
+            RegistryRow gone = RuntimeRegistry.observe(c, m, d).orElseThrow().row();
+            assertEquals(live.heartbeat(), gone.heartbeat());
+            assertEquals(ComponentPhase.Offline, ComponentLiveness.phase(gone, beat.plusSeconds(5), timeout));
+        }
+    }
+
+    @Test
+    void aRowTheComponentInsertedItselfKeepsItsHeartbeat() throws Exception {
+        db.execute("CREATE SCHEMA noetl", CURRENT_NOETL_REGISTRY,
+                "CREATE UNIQUE INDEX idx_runtime_kind_name ON noetl.runtime (kind, name)",
+                // as NoETL's server registers a worker: its own insert, status ready, every default now()
+                "INSERT INTO noetl.runtime (runtime_id, name, kind, status) VALUES (7, 'cpu-01', 'worker_pool', "
+                        + "'ready')");
+        try (Connection c = db.connect()) {
+            RegistryMapping m = mapping(c);
+            RuntimeRegistry.Registration r = RuntimeRegistry.register(c, m, worker(null, null, null),
+                    () -> ids.next(1));
+            assertFalse(r.inserted());
+            assertEquals(7, r.row().runtimeId());
+            assertEquals(micros("SELECT heartbeat FROM noetl.runtime"), r.row().heartbeat());
+            assertEquals(ComponentPhase.Live, ComponentLiveness.phase(r.row(), r.row().heartbeat(),
+                    Duration.ofSeconds(60)));
+        }
+    }
+
+    @Test
     void usesNoetlSnowflakeIdWhenTheDatabaseHasIt() throws Exception {
         seedRegistry();
         db.execute("CREATE FUNCTION noetl.snowflake_id() RETURNS bigint LANGUAGE sql AS "
@@ -223,6 +290,12 @@ class RuntimeRegistryTest {
                     () -> RegistryMapping.choose("noetl.runtime", shape));
             assertTrue(e.getMessage().contains("no column status"), e.getMessage());
         }
+    }
+
+    /** The instant a query's one timestamptz value holds, to the microsecond. */
+    private static Instant micros(String query) {
+        long us = db.queryLong("SELECT floor(extract(epoch FROM t) * 1000000)::bigint FROM (" + query + ") q(t)");
+        return Instant.EPOCH.plus(us, java.time.temporal.ChronoUnit.MICROS);
     }
 
     private static void seedRegistry() throws SQLException {
