@@ -128,6 +128,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             failed(rc, status, e.reason(), e.getMessage(), generation, now);
             schedule.runAt(RuntimeComponent.class, id, now.plus(config.maintenance().retryAfterFailure()));
         }
+        metrics.component(rc, status.getPhase());
         status.setObservedGeneration(generation);
         boolean changed = StatusDiff.changed(before, status);
         if (changed && outcome != null && outcome.row() != null) {
@@ -202,8 +203,6 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         }
 
         RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
-        metrics.heartbeatAge(rc, REGISTRY, outcome.row() == null || outcome.row().heartbeat() == null ? null
-                : Duration.between(outcome.row().heartbeat(), now));
         if (mode == ComponentRegistrar.Mode.SUSPEND) {
             Conditions.markReady(status, "Suspended", "suspended: observing only; " + outcome.note(), generation,
                     now);

@@ -6,23 +6,51 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.ComponentType;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.plan.PlannedAction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The operator's Prometheus series, per resource (labels namespace, name, kind, table; never credentials).
- * Gauges read a per-resource holder the reconcilers update; they are removed when the resource goes.
+ * The operator's Prometheus series; never a credential. The partition-keeping kinds, which are few, have series per
+ * resource (labels kind, namespace, name, table): gauges read a per-resource holder the reconcilers update and
+ * are removed when the resource goes. RuntimeComponents, which can be thousands, have none of their own: they
+ * are counted by namespace, component type and phase, and their failures by namespace and reason, so the number
+ * of series does not grow with the number of components.
  */
 @ApplicationScoped
 public class OperatorMetrics {
+    static final String COMPONENTS = "lifecycle.runtime.components";
+    static final String COMPONENT_FAILURES = "lifecycle.runtime.component.failures";
+    /** The type label of a component whose spec names no known type. */
+    static final String UNKNOWN_TYPE = "unknown";
+    /** The phase label of a component whose status shows no phase (not registered, or not its row). */
+    static final String NO_PHASE = "None";
+    private static final List<String> PHASES = phases();
+
     private final MeterRegistry registry;
     private final Map<String, Resource> resources = new ConcurrentHashMap<>();
+    /** Guarded by itself: per RuntimeComponent, where it is counted. */
+    private final Map<String, Counted> components = new HashMap<>();
+    /** Guarded by {@link #components}: per namespace and type, the count of each phase. */
+    private final Map<Group, Map<String, AtomicLong>> groups = new HashMap<>();
+
+    /** Where one RuntimeComponent is counted. */
+    private record Counted(Group group, String phase) {
+    }
+
+    /** The namespace and component type the component gauges are labelled with. */
+    private record Group(String namespace, String type) {
+    }
 
     /** The latest values of one resource's gauges. */
     static final class Resource {
@@ -35,7 +63,6 @@ public class OperatorMetrics {
         volatile double coverageSeconds = Double.NaN;
         volatile double gaps = Double.NaN;
         volatile double lastSuccess = Double.NaN;
-        volatile double heartbeatAge = Double.NaN;
 
         Resource(String table, Tags tags) {
             this.table = table;
@@ -86,26 +113,101 @@ public class OperatorMetrics {
                 .publishPercentileHistogram().tags(r.tags).register(registry).record(took);
     }
 
-    /** A pass that failed (or could not start), by reason. */
+    /**
+     * A pass that failed (or could not start), by reason. For a RuntimeComponent {@code table} is not used: the
+     * failure counts towards its namespace's {@code lifecycle_runtime_component_failures_total}.
+     */
     public void failure(HasMetadata resource, String table, String reason) {
+        if (resource instanceof RuntimeComponent) {
+            Counter.builder(COMPONENT_FAILURES).description("RuntimeComponent reconciles that failed, by reason")
+                    .tags("namespace", namespace(resource), "reason", reason).register(registry).increment();
+            return;
+        }
         Counter.builder("lifecycle.maintenance.failures").description("Maintenance passes that failed, by reason")
                 .tags(resource(resource, table).tags.and("reason", reason)).register(registry).increment();
     }
 
-    /** A RuntimeComponent's heartbeat age, NaN before its first heartbeat. */
-    public void heartbeatAge(HasMetadata resource, String table, Duration age) {
-        Resource r = resource(resource, table);
-        gauge(r, "lifecycle.heartbeat.age.seconds", "Age of a runtime component's last heartbeat", x -> x.heartbeatAge);
-        r.heartbeatAge = age == null ? Double.NaN : age.toMillis() / 1000.0;
+    /**
+     * A RuntimeComponent as its status now shows it: counted once, under its namespace, its
+     * {@code spec.componentType} and {@code phase} (null: {@value #NO_PHASE}), and no longer where it was before.
+     */
+    public void component(RuntimeComponent rc, ComponentPhase phase) {
+        String type = rc.getSpec() == null ? UNKNOWN_TYPE
+                : ComponentType.fromValue(rc.getSpec().getComponentType()).map(ComponentType::value)
+                        .orElse(UNKNOWN_TYPE);
+        Counted now = new Counted(new Group(namespace(rc), type), phase == null ? NO_PHASE : phase.name());
+        synchronized (components) {
+            Counted before = components.put(key(rc), now);
+            if (now.equals(before)) {
+                return;
+            }
+            count(now, 1);
+            if (before != null) {
+                count(before, -1);
+            }
+        }
     }
 
-    /** Removes every series of a deleted resource. */
+    /** Removes every series of a deleted resource; a RuntimeComponent is no longer counted. */
     public void forget(HasMetadata resource) {
+        if (resource instanceof RuntimeComponent) {
+            synchronized (components) {
+                Counted before = components.remove(key(resource));
+                if (before != null) {
+                    count(before, -1);
+                }
+            }
+            return;
+        }
         Resource r = resources.remove(key(resource));
         if (r != null) {
             registry.getMeters().stream().filter(m -> m.getId().getTags().containsAll(r.tags.stream().toList()))
                     .toList().forEach(registry::remove);
         }
+    }
+
+    /**
+     * Moves one component into or out of a phase count (holding {@link #components}). A namespace and type gets a
+     * gauge for every phase when its first component comes, so a phase nobody is in reads 0 rather than nothing,
+     * and loses them with its last component; when a namespace has no component left, its failure counters go too.
+     */
+    private void count(Counted c, int delta) {
+        Map<String, AtomicLong> phases = groups.get(c.group());
+        if (phases == null) {
+            phases = new HashMap<>();
+            for (String phase : PHASES) {
+                AtomicLong n = new AtomicLong();
+                phases.put(phase, n);
+                Gauge.builder(COMPONENTS, n, AtomicLong::get)
+                        .description("RuntimeComponents by namespace, component type and the phase their status shows")
+                        .tags("namespace", c.group().namespace(), "type", c.group().type(), "phase", phase)
+                        .strongReference(true).register(registry);
+            }
+            groups.put(c.group(), phases);
+        }
+        phases.get(c.phase()).addAndGet(delta);
+        if (phases.values().stream().allMatch(n -> n.get() == 0)) {
+            groups.remove(c.group());
+            registry.find(COMPONENTS).tags("namespace", c.group().namespace(), "type", c.group().type()).meters()
+                    .forEach(registry::remove);
+            if (groups.keySet().stream().noneMatch(g -> g.namespace().equals(c.group().namespace()))) {
+                registry.find(COMPONENT_FAILURES).tags("namespace", c.group().namespace()).meters()
+                        .forEach(registry::remove);
+            }
+        }
+    }
+
+    private static List<String> phases() {
+        List<String> all = new java.util.ArrayList<>();
+        for (ComponentPhase p : ComponentPhase.values()) {
+            all.add(p.name());
+        }
+        all.add(NO_PHASE);
+        return List.copyOf(all);
+    }
+
+    private static String namespace(HasMetadata resource) {
+        return String.valueOf(resource.getMetadata().getNamespace());
     }
 
     /** The resource's series; when its table changed, the old table's series go and new ones start. */

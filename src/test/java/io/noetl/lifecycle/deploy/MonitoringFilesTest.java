@@ -28,10 +28,12 @@ class MonitoringFilesTest {
     /** The series OperatorMetrics exposes, as Prometheus names them. */
     private static final Set<String> SERIES = Set.of("lifecycle_partitions", "lifecycle_partitions_bytes",
             "lifecycle_default_partition_rows", "lifecycle_coverage_ahead_seconds", "lifecycle_gaps",
-            "lifecycle_last_success_timestamp_seconds", "lifecycle_heartbeat_age_seconds",
-            "lifecycle_partitions_created_total", "lifecycle_partitions_dropped_total",
-            "lifecycle_partitions_detached_total", "lifecycle_rows_moved_total", "lifecycle_maintenance_failures_total",
-            "lifecycle_maintenance_duration_seconds_bucket");
+            "lifecycle_last_success_timestamp_seconds", "lifecycle_partitions_created_total",
+            "lifecycle_partitions_dropped_total", "lifecycle_partitions_detached_total", "lifecycle_rows_moved_total",
+            "lifecycle_maintenance_failures_total", "lifecycle_maintenance_duration_seconds_bucket",
+            "lifecycle_runtime_components", "lifecycle_runtime_component_failures_total");
+    /** Labels of the RuntimeComponent series: aggregates, never one component's name. */
+    private static final Set<String> COMPONENT_LABELS = Set.of("namespace", "type", "phase", "reason");
 
     @Test
     void alertRulesPassPromtool() throws Exception {
@@ -43,7 +45,7 @@ class MonitoringFilesTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("SUCCESS: 5 rules found"), out);
+        assertTrue(out.contains("SUCCESS: 6 rules found"), out);
     }
 
     @Test
@@ -71,6 +73,35 @@ class MonitoringFilesTest {
                 assertTrue(SERIES.contains(m.group()), "unknown series " + m.group() + " in " + expr);
             }
             assertFalse(expr.contains("password"));
+        }
+    }
+
+    @Test
+    void runtimeComponentAlertsAndPanelsUseOnlyAggregateLabels() throws IOException {
+        List<String> texts = new ArrayList<>();
+        YAML.readTree(DIR.resolve("rules.yaml").toFile()).get("groups").forEach(g -> g.get("rules").forEach(r -> {
+            if (r.get("expr").asText().contains("lifecycle_runtime_")) {
+                texts.add(r.get("expr").asText());
+                r.get("annotations").forEach(a -> texts.add(a.asText()));
+            }
+        }));
+        JsonNode dashboard = new ObjectMapper().readTree(Files.readString(DIR.resolve("grafana-dashboard.json")));
+        dashboard.get("panels").forEach(panel -> panel.get("targets").forEach(t -> {
+            if (t.get("expr").asText().contains("lifecycle_runtime_")) {
+                texts.add(t.get("expr").asText());
+                texts.add(t.get("legendFormat").asText());
+            }
+        }));
+        assertTrue(texts.size() >= 6, texts.toString());
+        Pattern label = Pattern.compile("\\$labels\\.([a-z_]+)|\\{\\{([a-z_]+)\\}\\}|by \\(([a-z_, ]+)\\)");
+        for (String text : texts) {
+            Matcher m = label.matcher(text);
+            while (m.find()) {
+                String found = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+                for (String l : found.split(",\\s*")) {
+                    assertTrue(COMPONENT_LABELS.contains(l.strip()), "label " + l + " in " + text);
+                }
+            }
         }
     }
 }
