@@ -21,14 +21,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class EventPartitionPlan extends CustomResource<EventPartitionPlanSpec, EventPartitionPlanStatus>
         implements Namespaced {
-
-    @Override
-    protected EventPartitionPlanSpec initSpec() {
-        return new EventPartitionPlanSpec();
-    }
-
-    @Override
-    protected EventPartitionPlanStatus initStatus() {
-        return new EventPartitionPlanStatus();
+    /**
+     * The spec as written, or all defaults when the resource has none (the API server defaults the fields of a spec,
+     * not a missing spec). Not a bean property: it is never serialised, so no write of the operator carries it.
+     */
+    public EventPartitionPlanSpec specOrDefaults() {
+        return getSpec() != null ? getSpec() : new EventPartitionPlanSpec();
     }
 }

@@ -20,14 +20,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class MetricRetentionPolicy extends CustomResource<MetricRetentionPolicySpec, MetricRetentionPolicyStatus>
         implements Namespaced {
-
-    @Override
-    protected MetricRetentionPolicySpec initSpec() {
-        return new MetricRetentionPolicySpec();
-    }
-
-    @Override
-    protected MetricRetentionPolicyStatus initStatus() {
-        return new MetricRetentionPolicyStatus();
+    /**
+     * The spec as written, or all defaults when the resource has none (the API server defaults the fields of a spec,
+     * not a missing spec). Not a bean property: it is never serialised, so no write of the operator carries it.
+     */
+    public MetricRetentionPolicySpec specOrDefaults() {
+        return getSpec() != null ? getSpec() : new MetricRetentionPolicySpec();
     }
 }

@@ -18,14 +18,4 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Last Heartbeat", jsonPath = ".status.lastHeartbeat", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class RuntimeComponent extends CustomResource<RuntimeComponentSpec, RuntimeComponentStatus> implements Namespaced {
-
-    @Override
-    protected RuntimeComponentSpec initSpec() {
-        return new RuntimeComponentSpec();
-    }
-
-    @Override
-    protected RuntimeComponentStatus initStatus() {
-        return new RuntimeComponentStatus();
-    }
 }

@@ -24,6 +24,10 @@ public class RuntimeComponentStatus extends LifecycleStatus {
             + "`heartbeatTimeout`), `Stale` (heartbeat older than `heartbeatTimeout`) or `Offline` (the row's status "
             + "is `offline`: set by the component, by `markOfflineAfter` or by a `MarkOffline` deletion).")
     private ComponentPhase phase;
+    @JsonPropertyDescription("The registry key (`componentType/name`) this resource registered its row under. The key "
+            + "cannot change: a spec that names another key is reported as `InvalidSpec` and nothing is written until "
+            + "it is restored (on Kubernetes 1.25+ the API server refuses such a change first).")
+    private String registryKey;
 
     public String getRuntimeId() {
         return runtimeId;
@@ -63,5 +67,13 @@ public class RuntimeComponentStatus extends LifecycleStatus {
 
     public void setPhase(ComponentPhase phase) {
         this.phase = phase;
+    }
+
+    public String getRegistryKey() {
+        return registryKey;
+    }
+
+    public void setRegistryKey(String registryKey) {
+        this.registryKey = registryKey;
     }
 }

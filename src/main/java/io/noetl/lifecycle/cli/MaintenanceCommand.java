@@ -143,8 +143,8 @@ public final class MaintenanceCommand {
             throws InvalidInputException {
         TablePolicySettings settings;
         try {
-            settings = resource instanceof MetricRetentionPolicy m ? MetricPolicySettings.from(m.getSpec())
-                    : EventPlanSettings.from(((EventPartitionPlan) resource).getSpec());
+            settings = resource instanceof MetricRetentionPolicy m ? MetricPolicySettings.from(m.specOrDefaults())
+                    : EventPlanSettings.from(((EventPartitionPlan) resource).specOrDefaults());
         } catch (InvalidSpecException e) {
             throw new InvalidInputException("InvalidSpec: " + e.getMessage());
         } catch (NullPointerException e) {
@@ -286,8 +286,8 @@ public final class MaintenanceCommand {
     }
 
     private static PartitionedTableSpec spec(HasMetadata resource) {
-        return resource instanceof MetricRetentionPolicy m ? m.getSpec()
-                : ((EventPartitionPlan) resource).getSpec();
+        return resource instanceof MetricRetentionPolicy m ? m.specOrDefaults()
+                : ((EventPartitionPlan) resource).specOrDefaults();
     }
 
     private static String describe(HasMetadata resource) {

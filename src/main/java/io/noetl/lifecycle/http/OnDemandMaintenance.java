@@ -100,16 +100,16 @@ public class OnDemandMaintenance {
         for (MetricRetentionPolicy policy : watchedPolicies()) {
             String ns = policy.getMetadata().getNamespace();
             String name = policy.getMetadata().getName();
-            String table = String.valueOf(policy.getSpec().getTable());
+            String table = String.valueOf(policy.specOrDefaults().getTable());
             MetricPolicySettings settings;
             try {
-                settings = MetricPolicySettings.from(policy.getSpec());
+                settings = MetricPolicySettings.from(policy.specOrDefaults());
             } catch (InvalidSpecException e) {
                 outcomes.add(skipped(ns, name, table, "InvalidSpec", e.getMessage()));
                 continue;
             }
             try {
-                DatabaseTarget target = targets.resolve(policy, policy.getSpec().getDatabase(),
+                DatabaseTarget target = targets.resolve(policy, policy.specOrDefaults().getDatabase(),
                         secret -> Optional.ofNullable(client.secrets().inNamespace(ns).withName(secret).get()));
                 candidates.add(new Candidate(policy, settings, target));
             } catch (ReconcileException e) {
@@ -133,10 +133,10 @@ public class OnDemandMaintenance {
         String ns = policy.getMetadata().getNamespace();
         String name = policy.getMetadata().getName();
         String table = PolicyPass.tableOf(c.settings()).toString();
-        if (policy.getSpec().isSuspend()) {
+        if (policy.specOrDefaults().isSuspend()) {
             return skipped(ns, name, table, "Suspended", "spec.suspend is set: the operator changes nothing");
         }
-        if (policy.getSpec().isDryRun()) {
+        if (policy.specOrDefaults().isDryRun()) {
             return skipped(ns, name, table, "DryRun", "spec.dryRun is set: the operator changes nothing");
         }
         if (claimants.size() > 1) {

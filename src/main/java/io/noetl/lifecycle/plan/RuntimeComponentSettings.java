@@ -66,6 +66,19 @@ public record RuntimeComponentSettings(RuntimeDeclaration declaration, Duration 
                 spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap());
     }
 
+    /**
+     * The code twin of the CRD's CEL rule that componentType and name never change (servers older than 1.25 have no
+     * CEL): once a row is registered under {@code registeredKey}, a spec naming another key is invalid.
+     */
+    public void keepsRegistryKey(String registeredKey) throws InvalidSpecException {
+        String key = declaration.key();
+        if (registeredKey != null && !registeredKey.equals(key)) {
+            throw new InvalidSpecException("componentType", "componentType and name are the registry key and cannot "
+                    + "change: this resource registered " + registeredKey + ", the spec now names " + key
+                    + "; restore them, or create another RuntimeComponent instead");
+        }
+    }
+
     private static ComponentType componentType(String value) throws InvalidSpecException {
         if (value == null) {
             throw new InvalidSpecException("componentType", "is required: one of " + typeNames());

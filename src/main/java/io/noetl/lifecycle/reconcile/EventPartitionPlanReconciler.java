@@ -37,6 +37,11 @@ public class EventPartitionPlanReconciler extends PartitionedTableReconciler<Eve
     }
 
     @Override
+    protected EventPartitionPlanSpec spec(EventPartitionPlan resource) {
+        return resource.specOrDefaults();
+    }
+
+    @Override
     protected EventPartitionPlanStatus newStatus() {
         return new EventPartitionPlanStatus();
     }

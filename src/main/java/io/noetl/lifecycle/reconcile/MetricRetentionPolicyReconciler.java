@@ -31,6 +31,11 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
     }
 
     @Override
+    protected MetricRetentionPolicySpec spec(MetricRetentionPolicy resource) {
+        return resource.specOrDefaults();
+    }
+
+    @Override
     protected MetricRetentionPolicyStatus newStatus() {
         return new MetricRetentionPolicyStatus();
     }

@@ -77,6 +77,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
     protected abstract T newStatus();
 
+    /** The resource's spec as written, or the defaults when it has none. */
+    protected abstract S spec(P resource);
+
     /** Kind-specific status, from the fresh snapshot after the pass. */
     protected void reportExtras(T status, C settings, TableSnapshot after, PartitionPlanner.Policy policy) {
     }
@@ -84,7 +87,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         context.getPrimaryCache().addIndexer(TABLE_INDEX, this::tableKeys);
-        secrets = SecretReferences.informer(context, kind, p -> p.getSpec().getDatabase());
+        secrets = SecretReferences.informer(context, kind, p -> spec(p).getDatabase());
         return List.of(secrets, schedule.eventSourceFor(kind));
     }
 
@@ -96,7 +99,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
         ResourceID id = ResourceID.fromResource(resource);
         try {
-            maintain(resource, context, settings(resource.getSpec()), status, generation, now);
+            maintain(resource, context, settings(spec(resource)), status, generation, now);
         } catch (InvalidSpecException e) {
             failed(resource, status, "InvalidSpec", e.getMessage(), generation, now);
             schedule.forget(kind, id);
@@ -109,12 +112,12 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         }
         status.setObservedGeneration(generation);
         resource.setStatus(status);
-        return StatusDiff.changed(before, status) ? UpdateControl.patchStatus(resource) : UpdateControl.noUpdate();
+        return StatusDiff.changed(before, status) ? StatusPatch.of(resource, status) : UpdateControl.noUpdate();
     }
 
     private void maintain(P resource, Context<P> context, C settings, T status, long generation, Instant now)
             throws ReconcileException {
-        S spec = resource.getSpec();
+        S spec = spec(resource);
         DatabaseTarget target = resolve(resource);
         List<P> rivals = rivals(resource, context, settings, target);
         boolean claimant = rivals.isEmpty() || isOldest(resource, rivals);
@@ -195,11 +198,11 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
     /** The table label of the resource's series: spec.table as written, the same whether the pass worked or not. */
     private String tableLabel(P resource) {
-        return String.valueOf(resource.getSpec().getTable());
+        return String.valueOf(spec(resource).getTable());
     }
 
     private DatabaseTarget resolve(P resource) throws ReconcileException {
-        return targets.resolve(resource, resource.getSpec().getDatabase(),
+        return targets.resolve(resource, spec(resource).getDatabase(),
                 name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
     }
 
@@ -214,7 +217,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                         && other.getMetadata().getDeletionTimestamp() == null)
                 .filter(other -> {
                     try {
-                        return PolicyPass.claim(settings(other.getSpec()), resolve(other)).equals(claim);
+                        return PolicyPass.claim(settings(spec(other)), resolve(other)).equals(claim);
                     } catch (InvalidSpecException | ReconcileException e) {
                         return false;
                     }
@@ -225,7 +228,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     /** The table a resource's valid spec keeps, for finding rivals without parsing every other resource. */
     private List<String> tableKeys(P resource) {
         try {
-            return List.of(PolicyPass.tableOf(settings(resource.getSpec())).toString());
+            return List.of(PolicyPass.tableOf(settings(spec(resource))).toString());
         } catch (InvalidSpecException | RuntimeException e) {
             return List.of(); // an unusable spec claims nothing
         }

@@ -95,7 +95,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     @Override
     public List<EventSource<?, RuntimeComponent>> prepareEventSources(EventSourceContext<RuntimeComponent> context) {
         context.getPrimaryCache().addIndexer(RegistryClaims.INDEX, RegistryClaims::indexKeys);
-        secrets = SecretReferences.informer(context, RuntimeComponent.class, p -> p.getSpec().getDatabase());
+        secrets = SecretReferences.informer(context, RuntimeComponent.class,
+                p -> p.getSpec() == null ? null : p.getSpec().getDatabase());
         return List.of(secrets, schedule.eventSourceFor(RuntimeComponent.class));
     }
 
@@ -110,6 +111,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         try {
             RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(),
                     rc.getMetadata().getName());
+            settings.keepsRegistryKey(status.getRegistryKey());
             DatabaseTarget target = resolve(rc);
             claim(rc, context.getPrimaryCache(), settings.declaration().key(), target, status);
             Duration settling = settling(rc, status);
@@ -136,7 +138,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             RuntimeComponentReport.heartbeat(status, outcome.row(), now);
         }
         rc.setStatus(status);
-        return changed ? UpdateControl.patchStatus(rc) : UpdateControl.noUpdate();
+        return changed ? StatusPatch.of(rc, status) : UpdateControl.noUpdate();
     }
 
     /**
@@ -194,6 +196,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         if (mode == ComponentRegistrar.Mode.APPLY) {
             registered.put(uid, fingerprint);
             firstSeen.remove(uid);
+            status.setRegistryKey(key);
         }
         if (outcome.inserted() || outcome.declaredWritten()) {
             // another resource declaring this key may have written it before it saw this one: let it see now
@@ -269,6 +272,13 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             return released(rc);
         }
         String key = settings.declaration().key();
+        String registeredKey = rc.getStatus() == null ? null : rc.getStatus().getRegistryKey();
+        if (registeredKey != null && !registeredKey.equals(key)) {
+            // the spec names another key than the row's (possible only without CEL): touch neither row
+            events.warning(rc, "CleanupSkipped", "the spec names " + key + " but the row was registered as "
+                    + registeredKey + "; both rows are left as they are");
+            return released(rc);
+        }
         try {
             DatabaseTarget target = resolve(rc);
             if (RegistryClaims.earlierHolder(rc, key, target.describe(), context.getPrimaryCache(),

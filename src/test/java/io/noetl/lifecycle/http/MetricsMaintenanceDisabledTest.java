@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** Without lifecycle.http.enabled (the default) the endpoints do not exist, whatever the caller sends. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithApiServer("endpoint-off")
 class MetricsMaintenanceDisabledTest {
 
     @TestHTTPResource("/")

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.support.KubeFixtures;
@@ -18,7 +17,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -35,12 +35,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The seed's maintenance endpoints, enabled, against the Kubernetes mock server and a real PostgreSQL. */
+/** The seed's maintenance endpoints, enabled, against a real kube-apiserver and a real PostgreSQL. */
 @QuarkusTest
 @TestProfile(MetricsMaintenanceEndpointTest.Enabled.class)
-@WithKubernetesTestServer(crud = true)
+@WithApiServer("endpoint")
 class MetricsMaintenanceEndpointTest {
-    private static final String NS = "endpoint-test";
     private static final String TOKEN = "s3cret-token-for-tests";
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
     private static TestDatabase db;
@@ -58,8 +57,7 @@ class MetricsMaintenanceEndpointTest {
         }
     }
 
-    @Inject
-    KubernetesClient client;
+    ApiServerContext kube;
 
     @TestHTTPResource("/")
     URL base;
@@ -81,10 +79,9 @@ class MetricsMaintenanceEndpointTest {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
         createMetricTableWithDays(18, 19, 20, 21);
-        KubeFixtures.databaseSecret(client, NS, "metrics-db", db);
-        // the token Secret lives where the operator runs: its client's namespace
-        KubeFixtures.namespace(client, client.getNamespace());
-        client.secrets().inNamespace(client.getNamespace()).resource(new SecretBuilder().withNewMetadata()
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "metrics-db", db);
+        // the token Secret lives where the operator runs: the namespace of its kubeconfig
+        kube.admin().secrets().inNamespace(kube.namespace()).resource(new SecretBuilder().withNewMetadata()
                 .withName("maintenance-token").endMetadata().withStringData(Map.of("token", TOKEN)).build())
                 .createOr(s -> s.update());
         policy("metrics", s -> {
@@ -93,16 +90,16 @@ class MetricsMaintenanceEndpointTest {
             s.setTable("noetl.other_metric");
             s.setSuspend(true);
         });
-        policy("broken", s -> s.setInterval("2d"));
+        policy("broken", s -> s.setTimeZone("Mars/Olympus_Mons"));
     }
 
     @AfterEach
     void tearDown() {
-        KubeFixtures.deleteAll(client, MetricRetentionPolicy.class, NS);
+        KubeFixtures.deleteAll(kube.admin(), MetricRetentionPolicy.class, kube.namespace());
     }
 
     private void policy(String name, Consumer<MetricRetentionPolicySpec> customize) {
-        KubeFixtures.apply(client, new MetricRetentionPolicy(), NS, name, "metrics-db", customize);
+        KubeFixtures.apply(kube.admin(), new MetricRetentionPolicy(), new MetricRetentionPolicySpec(), kube.namespace(), name, "metrics-db", customize);
     }
 
     /** Daily partitions of noetl.metric for the given days of 2026-11, 100 rows each. */
@@ -131,7 +128,7 @@ class MetricsMaintenanceEndpointTest {
 
     private JsonNode policyIn(JsonNode report, String name) {
         for (JsonNode p : report.get("policies")) {
-            if (NS.equals(p.get("namespace").asText()) && name.equals(p.get("name").asText())) {
+            if (kube.namespace().equals(p.get("namespace").asText()) && name.equals(p.get("name").asText())) {
                 return p;
             }
         }
@@ -187,7 +184,7 @@ class MetricsMaintenanceEndpointTest {
         assertEquals("Suspended", paused.get("reason").asText());
         JsonNode broken = policyIn(report, "broken");
         assertEquals("InvalidSpec", broken.get("reason").asText());
-        assertTrue(broken.get("message").asText().contains("spec.interval"), broken.toString());
+        assertTrue(broken.get("message").asText().contains("spec.timeZone"), broken.toString());
 
         // a second call finds nothing more to drop
         JsonNode again = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
@@ -225,7 +222,7 @@ class MetricsMaintenanceEndpointTest {
     @Test
     void theOperatorLoopIsOffInThisProfile() {
         // guards the test design: a policy with a status would mean the reconciler raced the endpoints
-        var status = client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName("metrics").get()
+        var status = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("metrics").get()
                 .getStatus();
         assertTrue(status == null || status.getObservedGeneration() == null, "the reconciler wrote a status");
     }

@@ -4,7 +4,6 @@ import static io.noetl.lifecycle.support.KubeFixtures.condition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.EventPartitionPlan;
 import io.noetl.lifecycle.api.EventPartitionPlanSpec;
@@ -16,7 +15,8 @@ import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -31,17 +31,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The EventPartitionPlan reconciler on a messy, pre-built noetl.event, against the mock server and PostgreSQL. */
+/** The EventPartitionPlan reconciler on a messy, pre-built noetl.event, against a real kube-apiserver and PostgreSQL. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithApiServer("epp")
 class EventPartitionPlanReconcilerTest {
-    private static final String NS = "epp-test";
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
     private static final SnowflakeLayout NOETL = SnowflakeLayout.NOETL;
     private static TestDatabase db;
 
-    @Inject
-    KubernetesClient client;
+    ApiServerContext kube;
 
     @BeforeAll
     static void createDatabase() {
@@ -57,12 +55,12 @@ class EventPartitionPlanReconcilerTest {
     void setUp() {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE");
-        KubeFixtures.databaseSecret(client, NS, "events-db", db);
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "events-db", db);
     }
 
     @AfterEach
     void tearDown() {
-        KubeFixtures.deleteAll(client, EventPartitionPlan.class, NS);
+        KubeFixtures.deleteAll(kube.admin(), EventPartitionPlan.class, kube.namespace());
     }
 
     private static long id(String iso) {
@@ -70,11 +68,11 @@ class EventPartitionPlanReconcilerTest {
     }
 
     private void apply(String name, Consumer<EventPartitionPlanSpec> customize) {
-        KubeFixtures.apply(client, new EventPartitionPlan(), NS, name, "events-db", customize);
+        KubeFixtures.apply(kube.admin(), new EventPartitionPlan(), new EventPartitionPlanSpec(), kube.namespace(), name, "events-db", customize);
     }
 
     private EventPartitionPlan awaitStatus(String name, Predicate<LifecycleStatus> check) {
-        return KubeFixtures.await(client, EventPartitionPlan.class, NS, name, EventPartitionPlan::getStatus, check);
+        return KubeFixtures.await(kube.admin(), EventPartitionPlan.class, kube.namespace(), name, EventPartitionPlan::getStatus, check);
     }
 
     /** Inserts {@code n} events with ids spread over [from, to). */
@@ -171,9 +169,9 @@ class EventPartitionPlanReconcilerTest {
     }
 
     private void touch(String name) {
-        EventPartitionPlan p = client.resources(EventPartitionPlan.class).inNamespace(NS).withName(name).get();
+        EventPartitionPlan p = kube.admin().resources(EventPartitionPlan.class).inNamespace(kube.namespace()).withName(name).get();
         p.getSpec().setMaintenanceInterval(p.getSpec().getMaintenanceInterval().equals("10m") ? "11m" : "10m");
-        client.resource(p).update();
+        kube.admin().resource(p).update();
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
@@ -13,7 +12,8 @@ import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,13 +30,11 @@ import org.junit.jupiter.api.Test;
  * in the end a reconcile reaches Ready=True.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithApiServer("fault")
 class InterruptedReconcileTest {
-    private static final String NS = "fault-test";
     private static TestDatabase db;
 
-    @Inject
-    KubernetesClient client;
+    ApiServerContext kube;
 
     @BeforeAll
     static void createDatabase() {
@@ -51,7 +49,7 @@ class InterruptedReconcileTest {
     @Test
     void killedConnectionsMidPlanLeaveOnlyCompletePartitionsAndTheNextReconcileFinishes() throws Exception {
         TestClockProducer.CLOCK.set(Instant.parse("2026-11-21T10:00:00Z"));
-        KubeFixtures.databaseSecret(client, NS, "db", db);
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "db", db);
         db.execute("CREATE SCHEMA noetl",
                 "CREATE TABLE noetl.runtime (runtime_id bigint PRIMARY KEY)",
                 "INSERT INTO noetl.runtime VALUES (1)",
@@ -68,14 +66,14 @@ class InterruptedReconcileTest {
         long rows = db.queryLong("SELECT count(*) FROM noetl.metric");
 
         MetricRetentionPolicy policy = new MetricRetentionPolicy();
-        policy.setMetadata(new ObjectMetaBuilder().withName("big").withNamespace(NS).build());
+        policy.setMetadata(new ObjectMetaBuilder().withName("big").withNamespace(kube.namespace()).build());
         MetricRetentionPolicySpec spec = new MetricRetentionPolicySpec();
         spec.setDatabase(KubeFixtures.databaseRef("db"));
         spec.setRetention("120d");
         spec.setPremake(300);
         spec.setBootstrap(Bootstrap.Never);
         policy.setSpec(spec);
-        client.resource(policy).create();
+        kube.admin().resource(policy).create();
 
         Random random = new Random(7);
         int hits = 0;
@@ -98,16 +96,16 @@ class InterruptedReconcileTest {
         assertTrue(hits >= 10, "only " + hits + " connections were killed");
 
         TestClockProducer.CLOCK.advance(Duration.ofSeconds(3));
-        KubeFixtures.await(client, MetricRetentionPolicy.class, NS, "big", MetricRetentionPolicy::getStatus,
+        KubeFixtures.await(kube.admin(), MetricRetentionPolicy.class, kube.namespace(), "big", MetricRetentionPolicy::getStatus,
                 condition("Ready", "True", "Maintained"));
         assertWhole(rows);
         assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_default"));
         assertEquals(rows, db.queryLong("SELECT count(*) FROM noetl.metric"));
-        KubeFixtures.deleteAll(client, MetricRetentionPolicy.class, NS);
+        KubeFixtures.deleteAll(kube.admin(), MetricRetentionPolicy.class, kube.namespace());
     }
 
     private boolean isReady() {
-        MetricRetentionPolicy p = client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName("big").get();
+        MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("big").get();
         return p != null && p.getStatus() != null && condition("Ready", "True", "Maintained").test(p.getStatus());
     }
 

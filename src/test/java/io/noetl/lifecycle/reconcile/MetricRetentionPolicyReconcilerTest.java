@@ -4,9 +4,10 @@ import static io.noetl.lifecycle.support.KubeFixtures.condition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
@@ -15,7 +16,8 @@ import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
 import io.quarkus.test.common.http.TestHTTPResource;
 import jakarta.inject.Inject;
 import java.net.URL;
@@ -32,16 +34,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The MetricRetentionPolicy reconciler against the Kubernetes mock server and a real PostgreSQL. */
+/** The MetricRetentionPolicy reconciler against a real kube-apiserver and a real PostgreSQL. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithApiServer("mrp")
 class MetricRetentionPolicyReconcilerTest {
-    private static final String NS = "mrp-test";
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
     private static TestDatabase db;
 
-    @Inject
-    KubernetesClient client;
+    ApiServerContext kube;
 
     @BeforeAll
     static void createDatabase() {
@@ -57,20 +57,20 @@ class MetricRetentionPolicyReconcilerTest {
     void setUp() {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE");
-        KubeFixtures.databaseSecret(client, NS, "metrics-db", db);
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "metrics-db", db);
     }
 
     @AfterEach
     void tearDown() {
-        KubeFixtures.deleteAll(client, MetricRetentionPolicy.class, NS);
+        KubeFixtures.deleteAll(kube.admin(), MetricRetentionPolicy.class, kube.namespace());
     }
 
     private MetricRetentionPolicy apply(String name, Consumer<MetricRetentionPolicySpec> customize) {
-        return KubeFixtures.apply(client, new MetricRetentionPolicy(), NS, name, "metrics-db", customize);
+        return KubeFixtures.apply(kube.admin(), new MetricRetentionPolicy(), new MetricRetentionPolicySpec(), kube.namespace(), name, "metrics-db", customize);
     }
 
     private MetricRetentionPolicy awaitStatus(String name, Predicate<io.noetl.lifecycle.api.LifecycleStatus> check) {
-        return KubeFixtures.await(client, MetricRetentionPolicy.class, NS, name, MetricRetentionPolicy::getStatus,
+        return KubeFixtures.await(kube.admin(), MetricRetentionPolicy.class, kube.namespace(), name, MetricRetentionPolicy::getStatus,
                 check);
     }
 
@@ -129,7 +129,8 @@ class MetricRetentionPolicyReconcilerTest {
         assertTrue(db.queryLong("SELECT count(*) FROM pg_indexes WHERE tablename = 'metric_2026_11_25'") >= 6);
 
         // the Prometheus endpoint shows the same numbers
-        String series = "{kind=\"MetricRetentionPolicy\",name=\"bootstrap\",namespace=\"mrp-test\",table=\"noetl.metric\"}";
+        String series = "{kind=\"MetricRetentionPolicy\",name=\"bootstrap\",namespace=\"" + kube.namespace()
+                + "\",table=\"noetl.metric\"}";
         String metrics = scrape();
         assertEquals(8.0, sample(metrics, "lifecycle_partitions" + series));
         assertEquals(8.0, sample(metrics, "lifecycle_partitions_created_total" + series));
@@ -187,7 +188,7 @@ class MetricRetentionPolicyReconcilerTest {
         assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
         assertEquals(100, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_20"));
         // each drop is recorded as a Kubernetes Event on the policy
-        org.awaitility.Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> client.v1().events().inNamespace(NS)
+        org.awaitility.Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> kube.admin().v1().events().inNamespace(kube.namespace())
                 .list().getItems().stream().anyMatch(e -> "DropPartition".equals(e.getReason())
                         && "retention".equals(e.getInvolvedObject().getName())
                         && e.getMessage().startsWith("metric_2026_11_19")));
@@ -200,9 +201,9 @@ class MetricRetentionPolicyReconcilerTest {
 
     /** A spec change the policy does not care about, to make the operator reconcile now. */
     private void touch(String name) {
-        MetricRetentionPolicy p = client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName(name).get();
+        MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName(name).get();
         p.getSpec().setMaintenanceInterval(p.getSpec().getMaintenanceInterval().equals("10m") ? "11m" : "10m");
-        client.resource(p).update();
+        kube.admin().resource(p).update();
     }
 
     @Test
@@ -215,9 +216,9 @@ class MetricRetentionPolicyReconcilerTest {
         awaitStatus("premake", maintainedWith(4));
         assertEquals(days("11_19", "11_20", "11_21", "11_22"), db.partitions("noetl.metric"));
 
-        MetricRetentionPolicy p = client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName("premake").get();
+        MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("premake").get();
         p.getSpec().setPremake(3);
-        client.resource(p).update();
+        kube.admin().resource(p).update();
         awaitStatus("premake", maintainedWith(6));
         assertEquals(days("11_19", "11_20", "11_21", "11_22", "11_23", "11_24"), db.partitions("noetl.metric"));
         assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
@@ -241,7 +242,7 @@ class MetricRetentionPolicyReconcilerTest {
 
         p.getSpec().setDryRun(false);
         p.getSpec().setSuspend(true);
-        client.resource(p).update();
+        kube.admin().resource(p).update();
         p = awaitStatus("dry", condition("Ready", "True", "Suspended"));
         assertEquals(3, (int) p.getStatus().getPlannedActionCount());
         assertEquals(days("11_10", "11_21"), db.partitions("noetl.metric"));
@@ -252,14 +253,14 @@ class MetricRetentionPolicyReconcilerTest {
     void anUnreachableDatabaseIsReportedWithoutCredentialsAndRecoversOnceTheSecretIsFixed() {
         createMetricTableWithDays(21);
         // trust authentication here accepts any password, so the credentials are wrong by user name
-        KubeFixtures.secret(client, NS, "bad-db", db.url(), "no_such_role", "s3cret-Passw0rd");
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "bad-db", db.url(), "no_such_role", "s3cret-Passw0rd");
         apply("unreachable", s -> s.setDatabase(KubeFixtures.databaseRef("bad-db")));
         MetricRetentionPolicy p = awaitStatus("unreachable", condition("Ready", "False", "DatabaseUnreachable"));
         String message = p.getStatus().condition("Ready").orElseThrow().getMessage();
         assertFalse(message.contains("s3cret-Passw0rd"), message);
         assertTrue(message.contains("no_such_role"), message);
 
-        KubeFixtures.secret(client, NS, "bad-db", "jdbc:postgresql://127.0.0.1:1/" + db.name(), TestDatabase.USER,
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "bad-db", "jdbc:postgresql://127.0.0.1:1/" + db.name(), TestDatabase.USER,
                 "s3cret-Passw0rd");
         p = awaitStatus("unreachable", s -> s.condition("Ready").map(c -> c.getMessage().contains("refused")
                 || c.getMessage().contains("127.0.0.1:1")).orElse(false));
@@ -267,7 +268,7 @@ class MetricRetentionPolicyReconcilerTest {
         assertEquals("DatabaseUnreachable", p.getStatus().condition("Ready").orElseThrow().getReason());
         assertFalse(message.contains("s3cret-Passw0rd"), message);
 
-        KubeFixtures.secret(client, NS, "bad-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "bad-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
         awaitStatus("unreachable", maintainedWith(8));
     }
 
@@ -310,17 +311,17 @@ class MetricRetentionPolicyReconcilerTest {
             s.setSuspend(true);
         });
         // the second reaches the same database through another Secret and URL spelling
-        KubeFixtures.secret(client, NS, "same-db", db.url() + "?ApplicationName=other", TestDatabase.USER,
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "same-db", db.url() + "?ApplicationName=other", TestDatabase.USER,
                 TestDatabase.PASSWORD);
         apply("second", s -> {
             s.setDatabase(KubeFixtures.databaseRef("same-db"));
             s.setRetention("1d");
         });
         awaitStatus("second", condition("Ready", "False", "ConflictingPolicy"));
-        MetricRetentionPolicy resumed = client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName("first")
+        MetricRetentionPolicy resumed = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("first")
                 .get();
         resumed.getSpec().setSuspend(false);
-        client.resource(resumed).update();
+        kube.admin().resource(resumed).update();
         MetricRetentionPolicy first = awaitStatus("first", s -> condition("Degraded", "True", "ConflictingPolicy")
                 .test(s) && ((MetricRetentionPolicyStatus) s).getLastMaintenance() != null);
         MetricRetentionPolicy second = awaitStatus("second", condition("Ready", "False", "ConflictingPolicy"));
@@ -331,23 +332,34 @@ class MetricRetentionPolicyReconcilerTest {
         assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_28"));
         assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
 
-        client.resources(MetricRetentionPolicy.class).inNamespace(NS).withName("second").delete();
+        kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("second").delete();
         touch("first");
         awaitStatus("first", s -> !db.partitions("noetl.metric").contains("metric_2026_11_10"));
     }
 
     @Test
     void anInvalidSpecIsReportedNamingTheFieldAndTouchesNothing() {
+        // what the CRD's schema can say, the API server refuses at apply time
+        KubernetesClientException refused = assertThrows(KubernetesClientException.class,
+                () -> apply("refused", s -> s.setInterval("2d")));
+        assertEquals(422, refused.getCode());
+        assertTrue(refused.getMessage().contains("spec.interval"), refused.getMessage());
+
+        // what only the operator can judge (a zone name of the right shape that does not exist) is InvalidSpec
         apply("invalid", s -> {
             s.setBootstrap(Bootstrap.IfMissing);
-            s.setInterval("2d");
+            s.setTimeZone("Mars/Olympus_Mons");
         });
         MetricRetentionPolicy p = awaitStatus("invalid", condition("Ready", "False", "InvalidSpec"));
-        assertTrue(p.getStatus().condition("Ready").orElseThrow().getMessage().startsWith("spec.interval:"));
+        assertTrue(p.getStatus().condition("Ready").orElseThrow().getMessage().startsWith("spec.timeZone:"),
+                p.getStatus().condition("Ready").orElseThrow().getMessage());
         assertEquals(0, db.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = 'noetl'"));
+        // the operator reported it and left the spec as written (no reset to the default zone)
+        assertEquals("Mars/Olympus_Mons", kube.admin().resources(MetricRetentionPolicy.class)
+                .inNamespace(kube.namespace()).withName("invalid").get().getSpec().getTimeZone());
 
-        p.getSpec().setInterval("1d");
-        client.resource(p).update();
+        p.getSpec().setTimeZone("UTC");
+        kube.admin().resource(p).update();
         awaitStatus("invalid", maintainedWith(8));
     }
 }

@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.DeletionPolicy;
@@ -24,18 +25,17 @@ import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
 import jakarta.inject.Inject;
-import io.fabric8.kubernetes.client.utils.Utils;
-import java.lang.reflect.Field;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -50,17 +50,15 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The RuntimeComponent reconciler against the Kubernetes mock server and a real PostgreSQL. */
+/** The RuntimeComponent reconciler against a real kube-apiserver and a real PostgreSQL. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithApiServer("rtc")
 class RuntimeComponentReconcilerTest {
-    private static final String NS = "rtc-test";
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static TestDatabase db;
 
-    @Inject
-    KubernetesClient client;
+    ApiServerContext kube;
     @Inject
     RegistryCatalog catalog;
     @Inject
@@ -106,12 +104,12 @@ class RuntimeComponentReconcilerTest {
         TestClockProducer.CLOCK.set(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
         catalog.forgetAll();
-        KubeFixtures.databaseSecret(client, NS, "registry-db", db);
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "registry-db", db);
     }
 
     @AfterEach
     void tearDown() {
-        KubeFixtures.deleteAll(client, RuntimeComponent.class, NS);
+        KubeFixtures.deleteAll(kube.admin(), RuntimeComponent.class, kube.namespace());
     }
 
     private void createRegistry(Naming naming) {
@@ -124,21 +122,21 @@ class RuntimeComponentReconcilerTest {
 
     private RuntimeComponent apply(String name, Consumer<RuntimeComponentSpec> customize) {
         RuntimeComponent rc = new RuntimeComponent();
-        rc.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        rc.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(kube.namespace()).build());
         RuntimeComponentSpec spec = new RuntimeComponentSpec();
         spec.setDatabase(KubeFixtures.databaseRef("registry-db"));
         spec.setComponentType("worker_pool");
         customize.accept(spec);
         rc.setSpec(spec);
-        return client.resource(rc).createOr(r -> r.update());
+        return kube.admin().resource(rc).createOr(r -> r.update());
     }
 
     private RuntimeComponent get(String name) {
-        return client.resources(RuntimeComponent.class).inNamespace(NS).withName(name).get();
+        return kube.admin().resources(RuntimeComponent.class).inNamespace(kube.namespace()).withName(name).get();
     }
 
     private RuntimeComponent awaitStatus(String name, Predicate<LifecycleStatus> check) {
-        return KubeFixtures.await(client, RuntimeComponent.class, NS, name, RuntimeComponent::getStatus, check);
+        return KubeFixtures.await(kube.admin(), RuntimeComponent.class, kube.namespace(), name, RuntimeComponent::getStatus, check);
     }
 
     private static Predicate<LifecycleStatus> phase(ComponentPhase phase) {
@@ -221,7 +219,7 @@ class RuntimeComponentReconcilerTest {
         rc.getSpec().setBaseUrl("https://worker-1.example:8443/api");
         rc.getSpec().setLabels(Map.of("pool", "gpu"));
         rc.getSpec().setCapacity(8);
-        client.resource(rc).update();
+        kube.admin().resource(rc).update();
         Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> "https://worker-1.example:8443/api".equals(
                 row(naming, "worker-1").get(2)));
         row = row(naming, "worker-1");
@@ -252,7 +250,7 @@ class RuntimeComponentReconcilerTest {
         db.execute("INSERT INTO noetl.metric SELECT " + id + ", 'jobs' FROM generate_series(1, 3)",
                 "INSERT INTO noetl.metric VALUES (" + otherId + ", 'jobs')");
 
-        client.resource(get("leaving")).delete();
+        kube.admin().resource(get("leaving")).delete();
         Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> get("leaving") == null);
 
         List<Object> row = row(naming, "leaving");
@@ -282,13 +280,13 @@ class RuntimeComponentReconcilerTest {
         createRegistry(naming);
         apply("stuck", s -> s.setDeletionPolicy(DeletionPolicy.Delete));
         long id = id(awaitStatus("stuck", registeredIn(ComponentPhase.Registered)));
-        KubeFixtures.secret(client, NS, "registry-db", "jdbc:postgresql://127.0.0.1:1/" + db.name(),
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "registry-db", "jdbc:postgresql://127.0.0.1:1/" + db.name(),
                 TestDatabase.USER, "s3cret-Passw0rd");
         RuntimeComponent rc = awaitStatus("stuck", condition("Ready", "False", "DatabaseUnreachable"));
         String message = rc.getStatus().condition("Ready").orElseThrow().getMessage();
         assertFalse(message.contains("s3cret-Passw0rd"), message);
 
-        client.resource(get("stuck")).delete();
+        kube.admin().resource(get("stuck")).delete();
         // several attempts with backoff; the finalizer holds the resource all the while
         Thread.sleep(3_000);
         rc = get("stuck");
@@ -297,7 +295,7 @@ class RuntimeComponentReconcilerTest {
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE runtime_id = ?", id));
 
         rc.getMetadata().setAnnotations(Map.of(RuntimeComponentReconciler.SKIP_CLEANUP, "true"));
-        client.resource(rc).update();
+        kube.admin().resource(rc).update();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get("stuck") == null);
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE runtime_id = ?", id),
                 "skip-cleanup leaves the row alone");
@@ -320,13 +318,13 @@ class RuntimeComponentReconcilerTest {
         });
         RuntimeComponent second = awaitStatus("second", condition("Ready", "False", "ConflictingComponent"));
         String message = second.getStatus().condition("Ready").orElseThrow().getMessage();
-        assertTrue(message.contains("worker_pool/shared") && message.contains(NS + "/first"), message);
+        assertTrue(message.contains("worker_pool/shared") && message.contains(kube.namespace() + "/first"), message);
         assertNull(second.getStatus().getRuntimeId());
         assertEquals(List.of("http://first:8080"), db.queryStrings("SELECT " + naming.url + " FROM noetl.runtime"));
 
         // a duplicate in another database is no conflict
         try (TestDatabase elsewhere = TestDatabase.create("rtc_other")) {
-            KubeFixtures.secret(client, NS, "elsewhere-db", elsewhere.url(), TestDatabase.USER,
+            KubeFixtures.secret(kube.admin(), kube.namespace(), "elsewhere-db", elsewhere.url(), TestDatabase.USER,
                     TestDatabase.PASSWORD);
             apply("third", s -> {
                 s.setName("shared");
@@ -334,12 +332,12 @@ class RuntimeComponentReconcilerTest {
                 s.setDatabase(KubeFixtures.databaseRef("elsewhere-db"));
             });
             awaitStatus("third", registeredIn(ComponentPhase.Registered));
-            client.resource(get("third")).delete();
+            kube.admin().resource(get("third")).delete();
             Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> get("third") == null);
         }
 
         // the first goes (marking the row offline); the second registers the same row
-        client.resource(get("first")).delete();
+        kube.admin().resource(get("first")).delete();
         TestClockProducer.CLOCK.set(NOW.plusSeconds(3));
         second = awaitStatus("second", registeredIn(ComponentPhase.Registered));
         assertEquals(id, id(second));
@@ -352,37 +350,36 @@ class RuntimeComponentReconcilerTest {
      * the operator first sees it before its first write, so the later-created one that precedes it is seen in time
      * and the earlier-created one writes nothing at all.
      *
-     * <p>The mock server's uids count up, so a later resource always has the larger uid; to get the order a real
-     * server gives half the time, the earlier resource is created while the mock's uid counter is set far ahead.
+     * <p>The API server's uids are random, so when both are created in the same second the later one comes first
+     * half the time: the test tries pairs until that happens.
      */
     @Test
     void aDuplicateCreatedAMomentLaterThatComesFirstInClaimOrderLeavesTheOtherWritingNothing() throws Exception {
         createRegistry(Naming.SEED);
         TestClockProducer.CLOCK.set(Instant.now());
-        AtomicLong uids = mockUidCounter();
-        for (int attempt = 0; attempt < 10; attempt++) {
+        for (int attempt = 0; attempt < 40; attempt++) {
             String early = "early-" + attempt;
             String late = "late-" + attempt;
             String key = "dup-" + attempt;
-            RuntimeComponent a = declareWithUidAhead(uids, 0x0fff_ffff_0000L + attempt * 0x1_0000L, early, key,
-                    "http://early:8080");
+            startEarlyInASecond();
+            RuntimeComponent a = declare(early, key, "http://early:8080");
             Thread.sleep(300); // without the settle, the early one has registered by now
             RuntimeComponent b = declare(late, key, "http://late:8080");
             if (!comesFirst(b, a)) {
-                continue; // created in different seconds: the plain order; try again
+                continue; // created in different seconds, or the uids in the plain order: try again
             }
             awaitStatus(late, registeredIn(ComponentPhase.Registered));
             RuntimeComponent loser = awaitStatus(early, condition("Ready", "False", "ConflictingComponent"));
             assertNull(loser.getStatus().getRuntimeId());
             assertEquals(List.of("http://late:8080"),
                     db.queryStrings("SELECT base_url FROM noetl.runtime WHERE name = ?", key));
-            assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream()
+            assertTrue(kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
                     .noneMatch(e -> early.equals(e.getInvolvedObject().getName())
                             && "Registered".equals(e.getReason())),
                     "the resource that comes second in claim order never registered");
             return;
         }
-        throw new AssertionError("in 10 attempts the two resources were never created in the same second");
+        throw new AssertionError("in 40 attempts the later resource never came first in claim order");
     }
 
     /**
@@ -394,16 +391,12 @@ class RuntimeComponentReconcilerTest {
     void aHolderThatRegistersAfterAnotherWakesItToReportTheConflict() throws Exception {
         createRegistry(Naming.SEED);
         TestClockProducer.CLOCK.set(Instant.now());
-        AtomicLong uids = mockUidCounter();
-        for (int attempt = 0; attempt < 20; attempt++) {
+        for (int attempt = 0; attempt < 40; attempt++) {
             String early = "first-seen-" + attempt;
             String late = "comes-first-" + attempt;
             String key = "woken-" + attempt;
-            while (System.currentTimeMillis() % 1_000 > 50) {
-                Thread.sleep(5); // start early in a second, so both can be created within it
-            }
-            RuntimeComponent a = declareWithUidAhead(uids, 0x0ffe_ffff_0000L + attempt * 0x1_0000L, early, key,
-                    "http://first-seen:8080");
+            startEarlyInASecond();
+            RuntimeComponent a = declare(early, key, "http://first-seen:8080");
             // registered after the tests' 500 ms settle; polled closely, so the second create follows at once
             Awaitility.await().atMost(KubeFixtures.WAIT).pollInterval(Duration.ofMillis(10)).until(() -> {
                 RuntimeComponent r = get(early);
@@ -412,7 +405,7 @@ class RuntimeComponentReconcilerTest {
             });
             RuntimeComponent b = declare(late, key, "http://comes-first:8080");
             if (!comesFirst(b, a)) {
-                continue; // not within one second: the plain order; try again
+                continue; // not within one second, or the uids in the plain order: try again
             }
             awaitStatus(late, registeredIn(ComponentPhase.Registered));
             RuntimeComponent woken = awaitStatus(early, condition("Ready", "False", "ConflictingComponent"));
@@ -421,7 +414,7 @@ class RuntimeComponentReconcilerTest {
                     db.queryStrings("SELECT base_url FROM noetl.runtime WHERE name = ?", key));
             return;
         }
-        throw new AssertionError("in 20 attempts the two resources were never created in the same second");
+        throw new AssertionError("in 40 attempts the later resource never came first in claim order");
     }
 
     /** A declaration of {@code key}; its periodic look is minutes away (heartbeatTimeout 10m). */
@@ -433,14 +426,10 @@ class RuntimeComponentReconcilerTest {
         });
     }
 
-    /** {@link #declare}, its uid taken from {@code ahead}: it sorts after every uid the mock gives next. */
-    private RuntimeComponent declareWithUidAhead(AtomicLong uids, long ahead, String name, String key, String url) {
-        long next = uids.get();
-        uids.set(ahead);
-        try {
-            return declare(name, key, url);
-        } finally {
-            uids.set(next);
+    /** Waits for the start of a wall-clock second, so that two creates can fall within it. */
+    private static void startEarlyInASecond() throws InterruptedException {
+        while (System.currentTimeMillis() % 1_000 > 50) {
+            Thread.sleep(5);
         }
     }
 
@@ -449,18 +438,15 @@ class RuntimeComponentReconcilerTest {
                 .precedes(ClaimOrder.of(y.getMetadata().getCreationTimestamp(), y.getMetadata().getUid()));
     }
 
-    /** The counter behind the mock server's uids (fabric8's {@code Utils.generateId}), in this JVM. */
-    private static AtomicLong mockUidCounter() throws ReflectiveOperationException {
-        Field field = Utils.class.getDeclaredField("leastSigBits");
-        field.setAccessible(true);
-        return (AtomicLong) field.get(null);
-    }
-
     @Test
     void markOfflineAfterSetsTheRowOfflineOnceTheHeartbeatIsThatOld() {
         createRegistry(Naming.SEED);
         apply("sleepy", s -> s.setMarkOfflineAfter("5m"));
         long id = id(awaitStatus("sleepy", registeredIn(ComponentPhase.Registered)));
+        // the row was inserted at the database's now(), weeks after the test clock: put it before the heartbeat, as
+        // it is when both clocks agree (a heartbeat counts once it is later than created_at, or the row is online)
+        db.query("UPDATE noetl.runtime SET created_at = ? WHERE runtime_id = ? RETURNING 1",
+                OffsetDateTime.ofInstant(NOW.minusSeconds(60), ZoneOffset.UTC), id);
         heartbeat(Naming.SEED, id, NOW, "ready");
         TestClockProducer.CLOCK.set(NOW.plusSeconds(30));
         awaitStatus("sleepy", phase(ComponentPhase.Live));
@@ -483,7 +469,7 @@ class RuntimeComponentReconcilerTest {
         heartbeat(Naming.SEED, id, NOW.plusSeconds(20), "ready");
         TestClockProducer.CLOCK.set(NOW.plusSeconds(30));
         String version = awaitStatus("steady", phase(ComponentPhase.Live)).getMetadata().getResourceVersion();
-        ResourceID rid = new ResourceID("steady", NS);
+        ResourceID rid = new ResourceID("steady", kube.namespace());
 
         // a newer heartbeat less than heartbeatTimeout after the one shown: looked at, not written
         heartbeat(Naming.SEED, id, NOW.plusSeconds(50), "busy");
@@ -539,16 +525,27 @@ class RuntimeComponentReconcilerTest {
     }
 
     @Test
-    void anInvalidSpecIsReportedAndNothingIsWritten() {
+    void anInvalidSpecIsRefusedOrReportedAndNothingIsWritten() {
         createRegistry(Naming.SEED);
-        apply("bad-type", s -> s.setComponentType("worker"));
-        apply("bad-name", s -> s.setName("has space"));
-        apply("bad-capacity", s -> s.setCapacity(-1));
-        apply("bad-url", s -> s.setBaseUrl("ftp://files"));
-        for (String name : List.of("bad-type", "bad-name", "bad-capacity", "bad-url")) {
-            RuntimeComponent rc = awaitStatus(name, condition("Ready", "False", "InvalidSpec"));
-            assertTrue(rc.getStatus().condition("Ready").orElseThrow().getMessage().startsWith("spec."), name);
-        }
+        // what the CRD's schema says, the API server refuses at apply time, naming the field
+        Map<String, Consumer<RuntimeComponentSpec>> refused = Map.of(
+                "componentType", s -> s.setComponentType("worker"),
+                "name", s -> s.setName("has space"),
+                "capacity", s -> s.setCapacity(-1),
+                "baseUrl", s -> s.setBaseUrl("ftp://files"));
+        refused.forEach((field, change) -> {
+            KubernetesClientException e = assertThrows(KubernetesClientException.class,
+                    () -> apply("bad-" + field.toLowerCase(Locale.ROOT), change));
+            assertEquals(422, e.getCode(), field);
+            assertTrue(e.getMessage().contains("spec." + field), e.getMessage());
+        });
+        // what only the operator can judge is reported as InvalidSpec, and nothing is written
+        apply("bad-offline", s -> {
+            s.setHeartbeatTimeout("60s");
+            s.setMarkOfflineAfter("30s");
+        });
+        RuntimeComponent rc = awaitStatus("bad-offline", condition("Ready", "False", "InvalidSpec"));
+        assertTrue(rc.getStatus().condition("Ready").orElseThrow().getMessage().startsWith("spec.markOfflineAfter:"));
         assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.runtime"));
     }
 
@@ -562,12 +559,12 @@ class RuntimeComponentReconcilerTest {
         assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.runtime"));
 
         rc.getSpec().setDryRun(false);
-        client.resource(rc).update();
+        kube.admin().resource(rc).update();
         long id = id(awaitStatus("dry", registeredIn(ComponentPhase.Registered)));
         rc = get("dry");
         rc.getSpec().setSuspend(true);
         rc.getSpec().setBaseUrl("http://changed:1");
-        client.resource(rc).update();
+        kube.admin().resource(rc).update();
         rc = awaitStatus("dry", condition("Ready", "True", "Suspended"));
         assertTrue(rc.getStatus().condition("Ready").orElseThrow().getMessage().contains("would update"));
         assertEquals(Long.toString(id), rc.getStatus().getRuntimeId());

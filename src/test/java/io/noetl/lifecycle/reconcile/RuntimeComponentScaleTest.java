@@ -3,7 +3,6 @@ package io.noetl.lifecycle.reconcile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.RuntimeComponent;
@@ -13,7 +12,8 @@ import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,14 +32,12 @@ import org.junit.jupiter.api.Test;
 
 /** Many RuntimeComponents created at once all converge: rows present, status written. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithApiServer("rtc-scale")
 class RuntimeComponentScaleTest {
-    private static final String NS = "rtc-scale";
     private static final int COMPONENTS = 1_000;
     private static TestDatabase db;
 
-    @Inject
-    KubernetesClient client;
+    ApiServerContext kube;
 
     @BeforeAll
     static void createDatabase() {
@@ -54,13 +52,13 @@ class RuntimeComponentScaleTest {
     @Test
     void aThousandComponentsCreatedAtOnceAllRegister() throws Exception {
         TestClockProducer.CLOCK.set(Instant.parse("2026-11-21T10:00:00Z"));
-        KubeFixtures.databaseSecret(client, NS, "registry-db", db);
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "registry-db", db);
         long started = System.nanoTime();
         ExecutorService creators = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> created = IntStream.range(0, COMPONENTS).<Future<?>>mapToObj(i -> creators.submit(() -> {
                 RuntimeComponent rc = new RuntimeComponent();
-                rc.setMetadata(new ObjectMetaBuilder().withName(String.format("worker-%04d", i)).withNamespace(NS)
+                rc.setMetadata(new ObjectMetaBuilder().withName(String.format("worker-%04d", i)).withNamespace(kube.namespace())
                         .build());
                 RuntimeComponentSpec spec = new RuntimeComponentSpec();
                 spec.setDatabase(KubeFixtures.databaseRef("registry-db"));
@@ -71,7 +69,7 @@ class RuntimeComponentScaleTest {
                 spec.setBootstrap(Bootstrap.IfMissing);
                 spec.setDeletionPolicy(DeletionPolicy.Retain);
                 rc.setSpec(spec);
-                client.resource(rc).create();
+                kube.admin().resource(rc).create();
             })).toList();
             for (Future<?> f : created) {
                 f.get();
@@ -81,8 +79,8 @@ class RuntimeComponentScaleTest {
         }
         long createdAt = System.nanoTime();
 
-        Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> client
-                .resources(RuntimeComponent.class).inNamespace(NS).list().getItems().stream()
+        Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> kube.admin()
+                .resources(RuntimeComponent.class).inNamespace(kube.namespace()).list().getItems().stream()
                 .filter(rc -> rc.getStatus() != null && rc.getStatus().condition(Conditions.READY)
                         .map(c -> "Registered".equals(c.getReason())).orElse(false))
                 .count() == COMPONENTS);
@@ -91,7 +89,7 @@ class RuntimeComponentScaleTest {
                 COMPONENTS, (createdAt - started) / 1_000_000, (converged - started) / 1_000_000);
 
         assertEquals(COMPONENTS, db.queryLong("SELECT count(*) FROM noetl.runtime"));
-        Set<String> statusIds = client.resources(RuntimeComponent.class).inNamespace(NS).list().getItems().stream()
+        Set<String> statusIds = kube.admin().resources(RuntimeComponent.class).inNamespace(kube.namespace()).list().getItems().stream()
                 .map(rc -> rc.getStatus().getRuntimeId()).collect(Collectors.toSet());
         Set<String> rowIds = db.queryStrings("SELECT runtime_id FROM noetl.runtime").stream()
                 .collect(Collectors.toSet());
@@ -99,6 +97,6 @@ class RuntimeComponentScaleTest {
         assertEquals(COMPONENTS / 10, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE component_type = "
                 + "'server_api'"));
 
-        KubeFixtures.deleteAll(client, RuntimeComponent.class, NS);
+        KubeFixtures.deleteAll(kube.admin(), RuntimeComponent.class, kube.namespace());
     }
 }

@@ -18,7 +18,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 
-/** Small helpers for tests that talk to the Kubernetes mock server. */
+/** Small helpers for tests that talk to a Kubernetes API server. */
 public final class KubeFixtures {
     public static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -44,14 +44,16 @@ public final class KubeFixtures {
     }
 
     /**
-     * Creates or replaces {@code resource} as {@code namespace/name} with its default spec pointed at the Secret
-     * {@code secretName}, after {@code customize} has changed what the test needs.
+     * Creates or replaces {@code resource} as {@code namespace/name} with {@code spec} (a new spec object: every field
+     * at the classes' defaults, all of them written) pointed at the Secret {@code secretName}, after
+     * {@code customize} has changed what the test needs.
      */
     public static <S extends LifecycleSpec, T extends CustomResource<S, ?>> T apply(KubernetesClient client,
-            T resource, String namespace, String name, String secretName, Consumer<S> customize) {
+            T resource, S spec, String namespace, String name, String secretName, Consumer<S> customize) {
         resource.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-        resource.getSpec().setDatabase(databaseRef(secretName));
-        customize.accept(resource.getSpec());
+        spec.setDatabase(databaseRef(secretName));
+        customize.accept(spec);
+        resource.setSpec(spec);
         return client.resource(resource).createOr(r -> r.update());
     }
 
