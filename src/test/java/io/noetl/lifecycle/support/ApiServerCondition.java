@@ -1,7 +1,6 @@
 package io.noetl.lifecycle.support;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -17,7 +16,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * is shared by the whole test JVM, so the last class to finish has checked every request the suite made.
  */
 public final class ApiServerCondition implements ExecutionCondition, AfterAllCallback {
-    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
+    /** Set once the skip has been announced in this JVM (a system property: Quarkus loads this class more than once). */
+    private static final String ANNOUNCED = "noetl.test.apiserver.skip-announced";
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
@@ -26,8 +26,11 @@ public final class ApiServerCondition implements ExecutionCondition, AfterAllCal
             return ConditionEvaluationResult.enabled(a.why());
         }
         String message = "SKIPPED: tests that need a real Kubernetes API server do not run: " + a.why();
-        if (ANNOUNCED.compareAndSet(false, true)) {
-            System.err.println("[api-server] " + message);
+        synchronized (System.getProperties()) {
+            if (System.getProperty(ANNOUNCED) == null) {
+                System.setProperty(ANNOUNCED, "true");
+                System.err.println("[api-server] " + message);
+            }
         }
         return ConditionEvaluationResult.disabled(message);
     }
