@@ -112,16 +112,26 @@ public class OperatorLease {
         if (namespace == null) {
             return;
         }
-        try {
-            Lease lease = client.resources(Lease.class).inNamespace(namespace).withName(settings.leaseName()).get();
-            if (lease == null || lease.getSpec() == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+        // a renewal still in flight may change the Lease under us (409): read it again and retry
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            try {
+                Lease lease = client.resources(Lease.class).inNamespace(namespace).withName(settings.leaseName())
+                        .get();
+                if (lease == null || lease.getSpec() == null
+                        || !identity.equals(lease.getSpec().getHolderIdentity())) {
+                    return;
+                }
+                client.resource(new LeaseBuilder(lease).editSpec().withHolderIdentity(null).endSpec().build())
+                        .patch();
+                LOG.infof("%s released the Lease %s", identity, settings.leaseName());
                 return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    LOG.warnf("could not release the Lease %s (a standby takes over when it expires): %s",
+                            settings.leaseName(), e.getMessage());
+                    return;
+                }
             }
-            client.resource(new LeaseBuilder(lease).editSpec().withHolderIdentity(null).endSpec().build()).patch();
-            LOG.infof("%s released the Lease %s", identity, settings.leaseName());
-        } catch (KubernetesClientException e) {
-            LOG.warnf("could not release the Lease %s (a standby takes over when it expires): %s",
-                    settings.leaseName(), e.getMessage());
         }
     }
 
