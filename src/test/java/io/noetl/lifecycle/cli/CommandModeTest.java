@@ -4,29 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.support.TestDatabase;
-import io.quarkus.test.junit.QuarkusTestProfile;
+import io.noetl.lifecycle.support.WithoutOperatorProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The application's entry point in command mode, in-process: {@code plan} and a refused spec's exit status. */
 @QuarkusMainTest
-@TestProfile(CommandModeTest.WithoutOperator.class)
+@TestProfile(WithoutOperatorProfile.class)
 class CommandModeTest {
-
-    /** As LifecycleMain arranges for a command: no operator (and so no cluster). */
-    public static class WithoutOperator implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("lifecycle.operator.start", "false", "quarkus.scheduler.enabled", "false");
-        }
-    }
 
     @TempDir
     Path dir;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.noetl.lifecycle.support.ApiServer;
 import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.DeclaredResources;
 import io.noetl.lifecycle.support.KubeFixtures;
@@ -15,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -60,8 +62,9 @@ class SpecOwnershipTest {
             touchSecret(round);
             int rounds = round;
             Awaitility.await().atMost(KubeFixtures.WAIT).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                List<ApiServer.AuditedRequest> requests = kube.server().requestsOf(kube.operator().user());
                 for (GenericKubernetesResource r : baseline.values()) {
-                    long writes = statusWrites(r);
+                    long writes = statusWrites(requests, r);
                     boolean changesEachPass = !"RuntimeComponent".equals(r.getKind())
                             && !r.getMetadata().getName().contains("bad");
                     long expected = changesEachPass ? rounds : 1;
@@ -73,9 +76,9 @@ class SpecOwnershipTest {
         DeclaredResources.assertUntouched(kube.admin(), baseline);
     }
 
-    /** The operator's status writes of {@code r} so far, as the API server's audit log counted them. */
-    private long statusWrites(GenericKubernetesResource r) {
-        return kube.server().requestsOf(kube.operator().user()).stream()
+    /** The operator's status writes of {@code r} among {@code requests} (the API server's audit log, read once). */
+    private static long statusWrites(List<ApiServer.AuditedRequest> requests, GenericKubernetesResource r) {
+        return requests.stream()
                 .filter(q -> "status".equals(q.subresource()) && r.getMetadata().getName().equals(q.name())
                         && q.code() == 200 && ("patch".equals(q.verb()) || "update".equals(q.verb())))
                 .count();

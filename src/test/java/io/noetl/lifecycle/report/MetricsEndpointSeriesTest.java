@@ -15,7 +15,7 @@ import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
+import io.noetl.lifecycle.support.WithoutOperatorProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.net.URL;
@@ -23,7 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -34,15 +33,8 @@ import org.junit.jupiter.api.Test;
  * The operator itself is not started, so no cluster is needed; what it would record is fed to the same beans.
  */
 @QuarkusTest
-@TestProfile(MetricsEndpointSeriesTest.WithoutOperator.class)
+@TestProfile(WithoutOperatorProfile.class)
 class MetricsEndpointSeriesTest {
-
-    public static class WithoutOperator implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("lifecycle.operator.start", "false", "quarkus.scheduler.enabled", "false");
-        }
-    }
 
     @Inject
     ConfigurationService configuration;
