@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.EventPartitionPlan;
@@ -20,7 +21,10 @@ import java.time.Clock;
 import java.util.Comparator;
 
 /** EventPartitionPlan: id-ranged partitions of a table such as noetl.event, by calendar window. */
-@ControllerConfiguration(name = EventPartitionPlanReconciler.NAME)
+// the cache holds objects without managedFields, and fills itself by pages of 500 (one 10,000-object list
+// response would be buffered whole at start-up)
+@ControllerConfiguration(name = EventPartitionPlanReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
+        informerListLimit = ResourcePages.LIST_LIMIT))
 @Singleton
 public class EventPartitionPlanReconciler extends PartitionedTableReconciler<EventPartitionPlan,
         EventPartitionPlanSpec, EventPartitionPlanStatus, EventPlanSettings> {

@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
@@ -14,7 +15,10 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 
 /** MetricRetentionPolicy: time-ranged partitions of a table such as noetl.metric. */
-@ControllerConfiguration(name = MetricRetentionPolicyReconciler.NAME)
+// the cache holds objects without managedFields, and fills itself by pages of 500 (one 10,000-object list
+// response would be buffered whole at start-up)
+@ControllerConfiguration(name = MetricRetentionPolicyReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
+        informerListLimit = ResourcePages.LIST_LIMIT))
 @Singleton
 public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<MetricRetentionPolicy,
         MetricRetentionPolicySpec, MetricRetentionPolicyStatus, MetricPolicySettings> {

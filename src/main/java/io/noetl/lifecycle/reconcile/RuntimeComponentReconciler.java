@@ -3,6 +3,7 @@ package io.noetl.lifecycle.reconcile;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -49,7 +50,10 @@ import javax.sql.DataSource;
  * it when suspended or in dry run), report the row's phase, and look again before the phase can change. The
  * look-again comes from {@link MaintenanceSchedule}. Deletion applies {@code deletionPolicy} behind a finalizer.
  */
-@ControllerConfiguration(name = RuntimeComponentReconciler.NAME)
+// the cache holds objects without managedFields, and fills itself by pages of 500 (one 10,000-object list
+// response would be buffered whole at start-up)
+@ControllerConfiguration(name = RuntimeComponentReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
+        informerListLimit = ResourcePages.LIST_LIMIT))
 public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>, Cleaner<RuntimeComponent> {
     public static final String NAME = "runtimecomponent";
     /** Set to "true" to let a deleted resource go without touching its row. */

@@ -22,6 +22,8 @@ final class SecretReferences {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, kind)
                 .withSecondaryToPrimaryMapper(mapper(context, databaseOf))
                 .withNamespacesInheritedFromController()
+                .withItemStore(new PrunedItemStore<>())
+                .withInformerListLimit(ResourcePages.LIST_LIMIT)
                 .build(), context);
     }
 
