@@ -230,11 +230,14 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             events.normal(rc, "Bootstrapped", "created the registry noetl.runtime as NoETL's schema describes");
         }
         if (outcome.inserted()) {
-            events.normal(rc, "Registered", key + " registered as runtime_id " + outcome.row().runtimeId());
+            // one Event per registration: after an emptied registry every resource registers again at once, and
+            // each extra Event is one more write the API server must take before the statuses are current
             if (shownId != null && !shownId.equals(Long.toString(outcome.row().runtimeId()))) {
                 events.warning(rc, "RowReplaced", "status showed runtime_id " + shownId + "; " + key
                         + " is now registered as runtime_id " + outcome.row().runtimeId() + " (that row was "
                         + "removed, or the key or database changed; a row elsewhere is left as it is)");
+            } else {
+                events.normal(rc, "Registered", key + " registered as runtime_id " + outcome.row().runtimeId());
             }
         } else if (outcome.declaredWritten()) {
             events.normal(rc, "RegistrationUpdated", "declared columns of " + key + " updated");

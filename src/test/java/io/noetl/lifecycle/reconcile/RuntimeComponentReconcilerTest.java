@@ -233,6 +233,31 @@ class RuntimeComponentReconcilerTest {
         assertEquals(Long.toString(id), rc.getStatus().getRuntimeId());
     }
 
+    @Test
+    void aRowRemovedFromTheRegistryIsRegisteredAgainWithOneWarningInPlaceOfRegistered() {
+        createRegistry(Naming.SEED);
+        apply("worker-2", s -> { });
+        long first = id(awaitStatus("worker-2", registeredIn(ComponentPhase.Registered)));
+        db.execute("DELETE FROM noetl.runtime WHERE runtime_id = " + first);
+
+        // the next look (within heartbeatTimeout / 2) finds no row and registers the declaration again
+        TestClockProducer.CLOCK.set(NOW.plusSeconds(40));
+        RuntimeComponent rc = awaitStatus("worker-2", registeredIn(ComponentPhase.Registered)
+                .and(s -> !Long.toString(first).equals(((RuntimeComponentStatus) s).getRuntimeId())));
+        assertEquals(List.of(id(rc)), db.query("SELECT runtime_id FROM noetl.runtime WHERE name = 'worker-2'")
+                .stream().map(r -> ((Number) r.get(0)).longValue()).toList());
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> reasons("worker-2").contains("RowReplaced"));
+        // one Event per registration: the first says Registered, the second RowReplaced (with both ids)
+        assertEquals(List.of("Registered", "RowReplaced"), reasons("worker-2").stream()
+                .filter(r -> r.equals("Registered") || r.equals("RowReplaced")).sorted().toList());
+    }
+
+    private List<String> reasons(String name) {
+        return kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()))
+                .map(io.fabric8.kubernetes.api.model.Event::getReason).toList();
+    }
+
     static Stream<Arguments> policies() {
         return Stream.of(Naming.values())
                 .flatMap(n -> Stream.of(DeletionPolicy.values()).map(p -> Arguments.of(n, p)));
