@@ -65,11 +65,20 @@ public final class KubeFixtures {
     public static <T extends HasMetadata> T await(KubernetesClient client, Class<T> kind, String namespace, String name,
             Function<T, LifecycleStatus> status, Predicate<LifecycleStatus> check) {
         Object[] holder = new Object[1];
-        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            T r = client.resources(kind).inNamespace(namespace).withName(name).get();
-            holder[0] = r;
-            return r != null && status.apply(r) != null && check.test(status.apply(r));
-        });
+        try {
+            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                T r = client.resources(kind).inNamespace(namespace).withName(name).get();
+                holder[0] = r;
+                return r != null && status.apply(r) != null && check.test(status.apply(r));
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // say what was there instead: a timeout alone tells nothing of why
+            @SuppressWarnings("unchecked")
+            T last = (T) holder[0];
+            throw new AssertionError(kind.getSimpleName() + " " + namespace + "/" + name + " did not reach the status "
+                    + "awaited within " + WAIT + "; last seen: " + (last == null ? "absent"
+                            : io.fabric8.kubernetes.client.utils.Serialization.asYaml(last)), e);
+        }
         @SuppressWarnings("unchecked")
         T result = (T) holder[0];
         return result;
