@@ -1,296 +1,172 @@
 package io.noetl.lifecycle.bench;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.javaoperatorsdk.operator.Operator;
-import io.noetl.lifecycle.OperatorConfig;
-import io.noetl.lifecycle.support.StandaloneConfig;
-import io.noetl.lifecycle.RuntimeRegistryConfig;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.noetl.lifecycle.api.Bootstrap;
-import io.noetl.lifecycle.api.DatabaseRef;
 import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
-import io.noetl.lifecycle.api.RuntimeComponentStatus;
-import io.noetl.lifecycle.api.SecretRef;
-import io.noetl.lifecycle.plan.RuntimeComponentSettings;
-import io.noetl.lifecycle.plan.RuntimeIdGenerator;
-import io.noetl.lifecycle.postgres.DatabasePools;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
-import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.postgres.RegistryCatalog;
-import io.noetl.lifecycle.reconcile.ComponentRegistrar;
-import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
-import io.noetl.lifecycle.reconcile.RuntimeComponentReconciler;
-import io.noetl.lifecycle.reconcile.TargetResolver;
-import io.noetl.lifecycle.report.Conditions;
-import io.noetl.lifecycle.report.OperatorMetrics;
-import io.noetl.lifecycle.report.ResourceEvents;
-import io.noetl.lifecycle.report.RuntimeComponentReport;
-import io.noetl.lifecycle.report.StatusDiff;
+import io.noetl.lifecycle.support.ApiServer;
+import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestDatabase;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.time.Clock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
 
 /**
- * Benchmark, not a test: N RuntimeComponents registered into a fresh database (bootstrap IfMissing, the seed's
- * registry), measured two ways.
+ * Benchmark, not a test: N RuntimeComponents on a real kube-apiserver (etcd-backed, RBAC on; the tests' server from
+ * {@link ApiServer}), registered by the operator as it ships: the packaged jar ({@code target/quarkus-app/}) run as
+ * its own JVM, with the JVM options and the memory limit of {@code deploy/deployment.yaml}, and a kubeconfig holding
+ * a token of the operator's ServiceAccount, bound only to {@code deploy/role.yaml}.
  *
+ * <p>The memory limit is a real one where this machine lets the harness make a memory cgroup (cgroup v1 or v2, as
+ * root): the operator runs inside it with {@code limits.memory} as its limit, the JVM sizes itself from it as in a
+ * container, and the kernel would kill it at the limit as the kubelet's cgroup would. Where no cgroup can be made,
+ * {@code -XX:MaxRAM} stands in for the JVM's sizing (and nothing enforces the limit); the harness says so.
+ *
+ * <p>Per round, in a fresh namespace and database:
  * <ol>
- * <li>{@code operator}: the whole operator path. JOSDK (standalone, the reconciler built by hand instead of by
- * Quarkus, 50 reconciliation threads as JOSDK's default) watches fabric8's Kubernetes mock server in CRUD mode, its
- * store indexed by (plural, name) ({@link IndexedCrudDispatcher}; {@code operator-stock} uses the stock store, which
- * scans everything it holds on every request). Two scenarios: the harness creates N resources with 8 client threads
- * while the operator runs (the clock starts at the first create), and the operator starts on N existing resources
- * (the clock starts with the operator). Each ends when an informer has seen every resource with
- * {@code Ready=True, Registered}. Includes the finalizer patch, the upsert, the status patch and the
- * {@code Registered} event per resource; API requests are counted by the mock server.</li>
- * <li>{@code path}: the registration path alone, as the reconciler runs it: target resolution (Secret from a
- * map, as from the informer cache), the shared pool per target, the registry shape (cached), the upsert and the
- * status computation with its change check, on 50 threads; then a second pass as the periodic look runs it (the
- * declaration known current: one read, no write).</li>
+ * <li><b>create</b>: the operator leads; the harness creates N resources with 8 client threads (about 3.5 minutes on
+ * 2 cores: the server's own pace) and measures the seconds from the last create until an informer of the harness
+ * has seen every one {@code Ready=True, Registered};</li>
+ * <li><b>restart</b> (repeated): SIGTERM, the registry emptied ({@code TRUNCATE}), a new operator process started on
+ * the N existing resources; seconds from the process start until every one shows {@code Ready=True, Registered}
+ * with a new runtime_id.</li>
  * </ol>
- * Database round trips are counted by PostgreSQL ({@code pg_stat_database} transactions of the benchmark
- * database, read after the pools are closed): every statement the operator sends outside a transaction is one
- * round trip, and so is the {@code SET TIME ZONE} each new connection starts with.
+ * Throughout, {@code /q/metrics} is scraped every 15 s (failures and series counted), the process's RSS is sampled
+ * every 250 ms, and its peak ({@code VmHWM}) read at the end of each phase. API requests are the operator's, as the
+ * API server's audit log records them.
  *
- * <p>Run: {@code ./mvnw -B -q test-compile exec:java -Dexec.mainClass=io.noetl.lifecycle.bench.RuntimeRegistrationBenchmark
- * -Dexec.classpathScope=test [-Dexec.args="COMPONENTS ROUNDS MODE"]}, MODE one of {@code both} (default:
- * {@code path} then {@code operator}), {@code operator}, {@code operator-stock}, {@code path}.
+ * <p>Run: {@code ./mvnw -B package -DskipTests} first (the jar), then
+ * {@code java -cp target/classes:target/test-classes:$(cat cp.txt) io.noetl.lifecycle.bench.RuntimeRegistrationBenchmark
+ * [COMPONENTS [ROUNDS [RESTARTS]]]} (docs/benchmarks.md has the whole command).
  */
 public final class RuntimeRegistrationBenchmark {
-    private static final String NS = "bench";
-    private static final int THREADS = 50;
-    /** The mock server logs every request; held here so the level set in main sticks. */
-    private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+    private static final Duration SCRAPE_EVERY = Duration.ofSeconds(15);
+    private static final Duration WAIT = Duration.ofMinutes(15);
+    private static final String LEASE = "noetl-lifecycle-operator";
 
     public static void main(String[] args) throws Exception {
-        int components = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        String mode = args.length > 2 ? args[2] : "both";
-        MOCK_LOG.setLevel(Level.WARNING);
-        System.out.printf("components: %d, rounds: %d, cores: %d%n", components, rounds,
-                Runtime.getRuntime().availableProcessors());
-        if (!mode.equals("operator")) {
-            runPath(Math.min(components, 500)); // warm-up
-            List<double[]> results = new ArrayList<>();
-            for (int i = 0; i < rounds; i++) {
-                double[] r = runPath(components);
-                results.add(r);
-                System.out.printf("  path round %d: register %.0f ms (%.2f round trips/component), "
-                        + "look again %.0f ms (%.2f round trips/component)%n", i + 1, r[0], r[1], r[2], r[3]);
-            }
-            System.out.printf("path, registration of %d:       median %.0f ms, %.2f round trips per component%n",
-                    components, median(results, 0), median(results, 1));
-            System.out.printf("path, periodic look at %d:      median %.0f ms, %.2f round trips per component%n",
-                    components, median(results, 2), median(results, 3));
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        int restarts = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        ApiServer.Availability availability = ApiServer.availability();
+        if (!availability.available()) {
+            System.err.println("no API server: " + availability.why());
+            System.exit(2);
         }
-        if (!mode.equals("path")) {
-            boolean indexed = !mode.equals("operator-stock");
-            System.out.println(indexed ? "mock server: CRUD store indexed by (plural, name)"
-                    : "mock server: fabric8's stock CRUD store (a scan per request)");
-            for (boolean restart : new boolean[] {false, true}) {
-                String scenario = restart ? "operator started on " + components + " existing"
-                        : components + " created while the operator runs";
-                List<double[]> results = new ArrayList<>();
-                for (int i = 0; i < rounds; i++) {
-                    double[] r = runOperator(components, indexed, restart);
-                    results.add(r);
-                    System.out.printf("  %s, round %d: created %.0f ms, converged %.0f ms (%.0f ms after the last "
-                            + "create), %.2f round trips/component, %.2f API requests/component%n", scenario, i + 1,
-                            r[0], r[1], r[1] - r[0], r[2], r[3]);
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            System.err.println(jar + " is missing: ./mvnw -B package -DskipTests first");
+            System.exit(2);
+        }
+        Container container = deployedContainer();
+        // the Deployment's literal environment (JAVA_TOOL_OPTIONS, MALLOC_ARENA_MAX, ...), as the kubelet sets it
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        container.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+        long limit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
+        MemoryLimit memory = MemoryLimit.probe();
+        ApiServer server = ApiServer.get();
+        server.installCrds();
+        System.out.printf("components: %d, rounds: %d, restarts per round: %d, cores: %d, kube-apiserver 1.%d%n", n,
+                rounds, restarts, Runtime.getRuntime().availableProcessors(), server.minorVersion());
+        System.out.printf("operator: %s, environment %s, memory limit %d MiB: %s%n", jar, env, limit >> 20,
+                memory.describe());
+
+        List<Phase> creates = new ArrayList<>();
+        List<Phase> restartPhases = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            String ns = server.freshNamespace("bench");
+            ApiServer.OperatorIdentity identity = server.operatorIdentity(ns);
+            try (TestDatabase db = TestDatabase.create("bench_rtc");
+                    Statuses statuses = new Statuses(server.admin(), ns)) {
+                KubeFixtures.secret(server.admin(), ns, "registry-db", db.url(), TestDatabase.USER,
+                        TestDatabase.PASSWORD);
+                OperatorProcess op = OperatorProcess.start(jar, identity, env, limit, memory,
+                        "bench-" + round + "-0");
+                op.awaitLeader(server.admin(), ns);
+                long before = server.requestsOf(identity.user()).size();
+                Map<String, Double> cpu = Cpu.now(op.pid());
+                Instant first = Instant.now();
+                createAll(server.admin(), ns, n);
+                Instant last = Instant.now();
+                Instant done = statuses.await(n, (name, s) -> s.registered());
+                Phase create = op.phase("create", Duration.between(first, last), Duration.between(last, done),
+                        server.requestsOf(identity.user()).size() - before, n, db, cpu);
+                creates.add(create);
+                System.out.println("  round " + round + ", " + create);
+
+                for (int restart = 1; restart <= restarts; restart++) {
+                    op.stop();
+                    Map<String, String> shown = statuses.runtimeIds();
+                    db.execute("TRUNCATE noetl.runtime CASCADE");
+                    before = server.requestsOf(identity.user()).size();
+                    cpu = Cpu.now(-1);
+                    Instant start = Instant.now();
+                    op = OperatorProcess.start(jar, identity, env, limit, memory,
+                            "bench-" + round + "-" + restart);
+                    done = statuses.await(n, (name, s) -> s.registered() && s.runtimeId() != null
+                            && !s.runtimeId().equals(shown.get(name)));
+                    Phase phase = op.phase("restart", Duration.ZERO, Duration.between(start, done),
+                            server.requestsOf(identity.user()).size() - before, n, db, cpu);
+                    restartPhases.add(phase);
+                    System.out.println("  round " + round + ", " + phase);
                 }
-                System.out.printf("%s: median %.0f ms to create, %.0f ms to converge (%.0f ms after the last "
-                        + "create), %.2f round trips and %.2f API requests per component%n", scenario,
-                        median(results, 0), median(results, 1),
-                        median(results.stream().map(r -> new double[] {r[1] - r[0]}).toList(), 0),
-                        median(results, 2), median(results, 3));
+                op.stop();
             }
         }
+        System.out.println("summary (medians):");
+        System.out.println("  " + Phase.summary("create, from the last create until all Ready", creates));
+        System.out.println("  " + Phase.summary("restart on " + n + " existing, emptied registry", restartPhases));
+        long forbidden = server.forbidden().size();
+        System.out.println("  requests forbidden by deploy/role.yaml: " + forbidden);
         System.exit(0);
     }
 
-    /** Returns {register ms, round trips per component, look ms, round trips per component}. */
-    private static double[] runPath(int n) throws Exception {
-        try (TestDatabase db = TestDatabase.create("bench_rtc")) {
-            Map<String, Secret> secrets = Map.of("registry-db", secret(db));
-            TargetResolver resolver = new TargetResolver(CONFIG);
-            DatabasePools pools = new DatabasePools(CONFIG);
-            ComponentRegistrar registrar = new ComponentRegistrar(new RegistryCatalog(REGISTRY),
-                    new RuntimeIdGenerator(REGISTRY.idShard()), LockPolicy.from(CONFIG.ddl()), Clock.systemUTC());
-            List<RuntimeComponent> resources = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                RuntimeComponent rc = resource(i);
-                rc.getMetadata().setUid(UUID.randomUUID().toString());
-                rc.getMetadata().setGeneration(1L);
-                resources.add(rc);
-            }
-            ExecutorService threads = Executors.newFixedThreadPool(THREADS);
-            try {
-                long before = transactions(db);
-                long t0 = System.nanoTime();
-                runAll(threads, resources, rc -> register(rc, resolver, pools, registrar, secrets, false));
-                long t1 = System.nanoTime();
-                releaseAll(pools, n);
-                long afterRegister = transactions(db);
-                check(db, n);
-
-                long t2 = System.nanoTime();
-                runAll(threads, resources, rc -> register(rc, resolver, pools, registrar, secrets, true));
-                long t3 = System.nanoTime();
-                releaseAll(pools, n);
-                long afterLook = transactions(db);
-                return new double[] {(t1 - t0) / 1e6, (afterRegister - before) / (double) n, (t3 - t2) / 1e6,
-                    (afterLook - afterRegister) / (double) n};
-            } finally {
-                threads.shutdown();
-            }
-        }
-    }
-
-    /** What the reconciler does for one resource, without Kubernetes: resolve, pool, register, status. */
-    private static void register(RuntimeComponent rc, TargetResolver resolver, DatabasePools pools,
-            ComponentRegistrar registrar, Map<String, Secret> secrets, boolean knownCurrent) throws Exception {
-        Instant now = Instant.now();
-        RuntimeComponentStatus status = rc.getStatus() == null ? new RuntimeComponentStatus() : rc.getStatus();
-        String before = StatusDiff.fingerprint(status);
-        RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(), rc.getMetadata().getName());
-        DatabaseTarget target = resolver.resolve(rc, rc.getSpec().getDatabase(),
-                name -> Optional.ofNullable(secrets.get(name)));
-        ComponentRegistrar.Outcome outcome = registrar.run(pools.acquire(owner(rc), target), target, settings, ComponentRegistrar.Mode.APPLY, knownCurrent,
-                now);
-        RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
-        Conditions.markReady(status, "Registered", settings.declaration().key() + " is registered as runtime_id "
-                + outcome.row().runtimeId(), 1, now);
-        Conditions.markHealthy(status, 1, now);
-        status.setObservedGeneration(1L);
-        if (StatusDiff.changed(before, status)) {
-            rc.setStatus(status);
-        }
-    }
-
-    /**
-     * Returns {create ms, converge ms, round trips per component}. {@code restart}: the N resources exist before the
-     * operator starts (a GitOps sync, or the operator redeployed), and both times count from the operator's start;
-     * otherwise the operator is running and the clock starts at the first create.
-     */
-    private static double[] runOperator(int n, boolean indexed, boolean restart) throws Exception {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                indexed ? new IndexedCrudDispatcher() : new KubernetesCrudDispatcher(), false);
-        server.init();
-        // The operator has its own client, as in a cluster; the harness (the user, kubectl or Argo CD) another.
-        try (TestDatabase db = TestDatabase.create("bench_rtc_op");
-                KubernetesClient user = server.createClient();
-                KubernetesClient client = server.createClient()) {
-            user.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                    .create();
-            user.secrets().inNamespace(NS).resource(secret(db)).create();
-            Clock clock = Clock.systemUTC();
-            DatabasePools pools = new DatabasePools(CONFIG);
-            MaintenanceSchedule schedule = new MaintenanceSchedule(clock);
-            RuntimeComponentReconciler reconciler = new RuntimeComponentReconciler(new TargetResolver(CONFIG), pools,
-                    schedule, new ResourceEvents(client, clock),
-                    new OperatorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), CONFIG, REGISTRY,
-                    new RegistryCatalog(REGISTRY), clock);
-            Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
-                    .withUseSSAToPatchPrimaryResource(false).withConcurrentReconciliationThreads(THREADS));
-            operator.register(reconciler);
-
-            Set<String> registered = ConcurrentHashMap.newKeySet();
-            CountDownLatch all = new CountDownLatch(1);
-            SharedIndexInformer<RuntimeComponent> watch = user.resources(RuntimeComponent.class).inNamespace(NS)
-                    .inform(new ResourceEventHandler<>() {
-                        public void onAdd(RuntimeComponent rc) {
-                            seen(rc);
-                        }
-
-                        public void onUpdate(RuntimeComponent old, RuntimeComponent rc) {
-                            seen(rc);
-                        }
-
-                        public void onDelete(RuntimeComponent rc, boolean unknown) {
-                        }
-
-                        private void seen(RuntimeComponent rc) {
-                            if (rc.getStatus() != null && rc.getStatus().condition(Conditions.READY)
-                                    .map(c -> "Registered".equals(c.getReason())).orElse(false)
-                                    && registered.add(rc.getMetadata().getName()) && registered.size() == n) {
-                                all.countDown();
-                            }
-                        }
-                    });
-            long before = transactions(db);
-            long t0;
-            long t1;
-            int requestsBefore;
-            if (restart) {
-                createAll(user, n);
-                requestsBefore = server.getRequestCount();
-                t0 = System.nanoTime();
-                operator.start();
-                t1 = t0;
-            } else {
-                operator.start();
-                requestsBefore = server.getRequestCount() + n; // the harness's creates are not the operator's
-                t0 = System.nanoTime();
-                createAll(user, n);
-                t1 = System.nanoTime();
-            }
-            if (!all.await(15, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("only " + registered.size() + " of " + n + " registered");
-            }
-            long t2 = System.nanoTime();
-            int requests = server.getRequestCount() - requestsBefore;
-            watch.close();
-            operator.stop();
-            releaseAll(pools, n);
-            long after = transactions(db);
-            check(db, n);
-            return new double[] {(t1 - t0) / 1e6, (t2 - t0) / 1e6, (after - before) / (double) n,
-                requests / (double) n};
-        } finally {
-            server.destroy();
+    private static Container deployedContainer() throws IOException {
+        try (InputStream in = Files.newInputStream(Path.of("deploy", "deployment.yaml"))) {
+            Deployment d = Serialization.unmarshal(in, Deployment.class);
+            return d.getSpec().getTemplate().getSpec().getContainers().get(0);
         }
     }
 
     /** Creates the N resources with 8 client threads and returns when the server has accepted every one. */
-    private static void createAll(KubernetesClient user, int n) throws Exception {
+    private static void createAll(KubernetesClient client, String ns, int n) throws Exception {
         ExecutorService creators = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> created = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                RuntimeComponent rc = resource(i);
-                created.add(creators.submit(() -> user.resource(rc).create()));
+                RuntimeComponent rc = resource(ns, i);
+                created.add(creators.submit(() -> client.resource(rc).create()));
             }
             for (Future<?> f : created) {
                 f.get();
@@ -300,42 +176,11 @@ public final class RuntimeRegistrationBenchmark {
         }
     }
 
-    /** Releases every resource's hold on its pool, which closes it (its backends then report their counters). */
-    private static void releaseAll(DatabasePools pools, int n) {
-        for (int i = 0; i < n; i++) {
-            pools.release(owner(resource(i)));
-        }
-    }
-
-    private static String owner(RuntimeComponent rc) {
-        return "RuntimeComponent/" + NS + "/" + rc.getMetadata().getName();
-    }
-
-    @FunctionalInterface
-    private interface Task {
-        void run(RuntimeComponent rc) throws Exception;
-    }
-
-    private static void runAll(ExecutorService threads, List<RuntimeComponent> resources, Task task)
-            throws Exception {
-        List<Future<?>> futures = new ArrayList<>();
-        for (RuntimeComponent rc : resources) {
-            futures.add(threads.submit(() -> {
-                task.run(rc);
-                return null;
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get();
-        }
-    }
-
-    private static RuntimeComponent resource(int i) {
+    private static RuntimeComponent resource(String ns, int i) {
         RuntimeComponent rc = new RuntimeComponent();
-        rc.setMetadata(new ObjectMetaBuilder().withName(String.format("worker-%05d", i)).withNamespace(NS)
-                .withCreationTimestamp(Instant.now().toString()).build());
+        rc.setMetadata(new ObjectMetaBuilder().withName(String.format("worker-%05d", i)).withNamespace(ns).build());
         RuntimeComponentSpec spec = new RuntimeComponentSpec();
-        spec.setDatabase(new DatabaseRef(new SecretRef("registry-db")));
+        spec.setDatabase(KubeFixtures.databaseRef("registry-db"));
         spec.setComponentType(i % 10 == 0 ? "server_api" : "worker_pool");
         spec.setBaseUrl("http://worker-" + i + ".noetl.svc:8080");
         spec.setLabels(Map.of("pool", "pool-" + (i % 7), "zone", "z" + (i % 3)));
@@ -346,57 +191,355 @@ public final class RuntimeRegistrationBenchmark {
         return rc;
     }
 
-    private static Secret secret(TestDatabase db) {
-        return new SecretBuilder().withNewMetadata().withName("registry-db").withNamespace(NS).endMetadata()
-                .withStringData(Map.of("url", db.url(), "username", TestDatabase.USER, "password",
-                        TestDatabase.PASSWORD)).build();
+    /** What one phase measured. */
+    record Phase(String name, Duration creating, Duration converged, double requestsPerComponent, long peakRssKiB,
+            long cgroupPeakKiB, int scrapes, int scrapeFailures, int seriesIdle, int seriesMax, long rows,
+            long conflictsExhausted, Map<String, Double> cpuSeconds) {
+        @Override
+        public String toString() {
+            return String.format("%s: %s%.1f s to converge, peak RSS %d MiB (cgroup peak %s), %.2f API requests per "
+                    + "component, /q/metrics %d scrapes, %d failed, series %d idle -> %d max, %d rows, %d exhausted "
+                    + "retries, CPU seconds %s", name, creating.isZero() ? "" : String.format("created in %.1f s, ",
+                            creating.toMillis() / 1e3), converged.toMillis() / 1e3, peakRssKiB >> 10,
+                    cgroupPeakKiB < 0 ? "n/a" : (cgroupPeakKiB >> 10) + " MiB", requestsPerComponent, scrapes,
+                    scrapeFailures, seriesIdle, seriesMax, rows, conflictsExhausted, cpuSeconds);
+        }
+
+        static String summary(String what, List<Phase> phases) {
+            if (phases.isEmpty()) {
+                return what + ": not run";
+            }
+            return String.format("%s: %.1f s (runs %s), peak RSS %d MiB (runs %s), %.2f API requests per component, "
+                    + "%d scrape failures in %d scrapes, series at most %d", what,
+                    median(phases.stream().map(p -> p.converged().toMillis() / 1e3).toList()),
+                    phases.stream().map(p -> String.format("%.1f", p.converged().toMillis() / 1e3)).toList(),
+                    (long) median(phases.stream().map(p -> (double) (p.peakRssKiB() >> 10)).toList()),
+                    phases.stream().map(p -> p.peakRssKiB() >> 10).toList(),
+                    median(phases.stream().map(Phase::requestsPerComponent).toList()),
+                    phases.stream().mapToInt(Phase::scrapeFailures).sum(),
+                    phases.stream().mapToInt(Phase::scrapes).sum(),
+                    phases.stream().mapToInt(Phase::seriesMax).max().orElse(0));
+        }
     }
 
-    /** Committed and rolled-back transactions of the database so far, as PostgreSQL counts them. */
-    private static long transactions(TestDatabase db) throws Exception {
-        Thread.sleep(1_200); // backends report their counters at most once a second, and on exit
-        try (Connection c = DriverManager.getConnection(TestDatabase.url("postgres"), TestDatabase.USER,
-                TestDatabase.PASSWORD);
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = ?")) {
-            ps.setString(1, db.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int m = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;
+    }
+
+    /** The harness's view of every resource's status, from its own informer (as a user's `kubectl get -w`). */
+    static final class Statuses implements AutoCloseable {
+        record Seen(boolean registered, String runtimeId) {
+        }
+
+        private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+        private final SharedIndexInformer<RuntimeComponent> informer;
+
+        Statuses(KubernetesClient client, String ns) {
+            informer = client.resources(RuntimeComponent.class).inNamespace(ns).inform(new ResourceEventHandler<>() {
+                public void onAdd(RuntimeComponent rc) {
+                    record(rc);
+                }
+
+                public void onUpdate(RuntimeComponent old, RuntimeComponent rc) {
+                    record(rc);
+                }
+
+                public void onDelete(RuntimeComponent rc, boolean unknown) {
+                    seen.remove(rc.getMetadata().getName());
+                }
+            });
+        }
+
+        private void record(RuntimeComponent rc) {
+            boolean registered = rc.getStatus() != null && rc.getStatus().condition("Ready")
+                    .map(c -> "True".equals(c.getStatus()) && "Registered".equals(c.getReason())).orElse(false);
+            seen.put(rc.getMetadata().getName(), new Seen(registered,
+                    rc.getStatus() == null ? null : rc.getStatus().getRuntimeId()));
+        }
+
+        /** Waits until {@code n} resources pass {@code check}; returns when the last one was seen to. */
+        Instant await(int n, BiPredicate<String, Seen> check) throws InterruptedException {
+            Instant deadline = Instant.now().plus(WAIT);
+            while (Instant.now().isBefore(deadline)) {
+                long passing = seen.entrySet().stream().filter(e -> check.test(e.getKey(), e.getValue())).count();
+                if (passing >= n) {
+                    return Instant.now();
+                }
+                Thread.sleep(100);
+            }
+            throw new IllegalStateException("not all of " + n + " converged within " + WAIT);
+        }
+
+        Map<String, String> runtimeIds() {
+            Map<String, String> ids = new ConcurrentHashMap<>();
+            seen.forEach((name, s) -> {
+                if (s.runtimeId() != null) {
+                    ids.put(name, s.runtimeId());
+                }
+            });
+            return ids;
+        }
+
+        @Override
+        public void close() {
+            informer.close();
+        }
+    }
+
+    /**
+     * CPU seconds (user + system, from /proc) of the operator process and of everything else that shares these cores
+     * in the run: the API server, etcd, PostgreSQL, and the harness itself (its creates and its informer).
+     */
+    static final class Cpu {
+        private static final List<String> OTHERS = List.of("kube-apiserver", "etcd", "postgres");
+
+        static Map<String, Double> now(long operatorPid) {
+            Map<String, Double> cpu = new java.util.TreeMap<>();
+            try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                for (Path dir : dirs) {
+                    try {
+                        String stat = Files.readString(dir.resolve("stat"));
+                        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        long pid = Long.parseLong(dir.getFileName().toString());
+                        String who = pid == operatorPid ? "operator" : pid == ProcessHandle.current().pid() ? "harness"
+                                : OTHERS.contains(comm) ? comm : null;
+                        if (who != null) {
+                            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            cpu.merge(who, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+                        }
+                    } catch (IOException | RuntimeException gone) {
+                        // exited while read
+                    }
+                }
+            } catch (IOException e) {
+                // no /proc: no figures
+            }
+            return cpu;
+        }
+
+        static Map<String, Double> since(Map<String, Double> before, long operatorPid) {
+            Map<String, Double> after = now(operatorPid);
+            Map<String, Double> used = new java.util.TreeMap<>();
+            after.forEach((k, v) -> used.put(k, Math.round((v - before.getOrDefault(k, 0.0)) * 10) / 10.0));
+            return used;
+        }
+    }
+
+    /** Where the operator's memory limit comes from on this machine. */
+    record MemoryLimit(Optional<Path> cgroupRoot, boolean v2) {
+        static MemoryLimit probe() {
+            Path v2 = Path.of("/sys/fs/cgroup/cgroup.controllers");
+            Path v1 = Path.of("/sys/fs/cgroup/memory");
+            try {
+                if (Files.exists(v2) && Files.readString(v2).contains("memory")) {
+                    Path test = Files.createDirectories(Path.of("/sys/fs/cgroup/noetl-bench-probe"));
+                    Files.delete(test);
+                    return new MemoryLimit(Optional.of(Path.of("/sys/fs/cgroup")), true);
+                }
+                if (Files.exists(v1.resolve("memory.limit_in_bytes"))) {
+                    Path test = Files.createDirectories(v1.resolve("noetl-bench-probe"));
+                    Files.delete(test);
+                    return new MemoryLimit(Optional.of(v1), false);
+                }
+            } catch (IOException e) {
+                // no rights to make one: fall back below
+            }
+            System.out.println("!!! no memory cgroup can be made here (needs root and a writable cgroup hierarchy): "
+                    + "-XX:MaxRAM stands in for the container's limit, and nothing enforces it");
+            return new MemoryLimit(Optional.empty(), false);
+        }
+
+        String describe() {
+            return cgroupRoot.map(r -> "enforced by a memory cgroup (" + (v2 ? "v2" : "v1") + ") under " + r)
+                    .orElse("-XX:MaxRAM only, not enforced");
+        }
+
+        /** A fresh cgroup limited to {@code bytes}, or empty. */
+        Optional<Path> create(String name, long bytes) throws IOException {
+            if (cgroupRoot.isEmpty()) {
+                return Optional.empty();
+            }
+            Path group = cgroupRoot.get().resolve("noetl-" + name);
+            if (Files.exists(group)) {
+                Files.delete(group);
+            }
+            Files.createDirectories(group);
+            Files.writeString(group.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"), Long.toString(bytes));
+            if (v2 && Files.exists(group.resolve("memory.swap.max"))) {
+                Files.writeString(group.resolve("memory.swap.max"), "0");
+            }
+            return Optional.of(group);
+        }
+
+        long peakKiB(Optional<Path> group) {
+            if (group.isEmpty()) {
+                return -1;
+            }
+            Path f = group.get().resolve(v2 ? "memory.peak" : "memory.max_usage_in_bytes");
+            try {
+                return Files.exists(f) ? Long.parseLong(Files.readString(f).trim()) >> 10 : -1;
+            } catch (IOException e) {
+                return -1;
             }
         }
     }
 
-    private static void check(TestDatabase db, int n) {
-        long rows = db.queryLong("SELECT count(*) FROM noetl.runtime");
-        if (rows != n) {
-            throw new IllegalStateException("expected " + n + " rows, found " + rows);
+    /** One operator JVM, its scraper and its RSS sampler. */
+    static final class OperatorProcess {
+        private final String identity;
+        private final Process process;
+        private final Path log;
+        private final int port;
+        private final MemoryLimit memory;
+        private final Optional<Path> cgroup;
+        private final ScheduledExecutorService probes = Executors.newScheduledThreadPool(2);
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        private final AtomicInteger scrapes = new AtomicInteger();
+        private final AtomicInteger scrapeFailures = new AtomicInteger();
+        private final AtomicInteger seriesIdle = new AtomicInteger(-1);
+        private final AtomicInteger seriesMax = new AtomicInteger();
+        private final AtomicLong rssMaxKiB = new AtomicLong();
+        private volatile boolean started;
+
+        private OperatorProcess(String identity, Process process, Path log, int port, MemoryLimit memory,
+                Optional<Path> cgroup) {
+            this.identity = identity;
+            this.process = process;
+            this.log = log;
+            this.port = port;
+            this.memory = memory;
+            this.cgroup = cgroup;
+        }
+
+        static OperatorProcess start(Path jar, ApiServer.OperatorIdentity identity, Map<String, String> env, long limit,
+                MemoryLimit memory, String name) throws IOException {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Optional<Path> cgroup = memory.create(name, limit);
+            List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString()));
+            if (cgroup.isEmpty()) {
+                java.add("-XX:MaxRAM=" + limit);
+            }
+            java.addAll(List.of("-Dquarkus.http.port=" + port, "-Dlifecycle.leader-election.identity=" + name,
+                    "-jar", jar.toAbsolutePath().toString()));
+            List<String> command = cgroup.isEmpty() ? java : List.of("/bin/sh", "-c",
+                    "echo $$ > " + cgroup.get().resolve("cgroup.procs") + " && exec \"$@\"", "sh");
+            if (cgroup.isPresent()) {
+                command = new ArrayList<>(command);
+                command.addAll(java);
+            }
+            Path log = Path.of("target", "bench-operator-" + name + ".log").toAbsolutePath();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("KUBECONFIG", identity.kubeconfigFile().toString());
+            pb.environment().putAll(env);
+            OperatorProcess op = new OperatorProcess(name, pb.start(), log, port, memory, cgroup);
+            op.probes.scheduleAtFixedRate(op::sampleRss, 0, 250, TimeUnit.MILLISECONDS);
+            op.probes.scheduleAtFixedRate(op::scrape, SCRAPE_EVERY.toMillis(), SCRAPE_EVERY.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            return op;
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        void awaitLeader(KubernetesClient admin, String ns) throws InterruptedException {
+            Instant deadline = Instant.now().plusSeconds(120);
+            while (Instant.now().isBefore(deadline)) {
+                Lease lease = admin.resources(Lease.class).inNamespace(ns).withName(LEASE).get();
+                if (lease != null && identity.equals(lease.getSpec().getHolderIdentity()) && get("/q/health/ready")
+                        .map(r -> r.statusCode() == 200).orElse(false)) {
+                    scrape(); // the idle series count, before any resource exists
+                    return;
+                }
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the operator exited: see " + log);
+                }
+                Thread.sleep(250);
+            }
+            throw new IllegalStateException(identity + " did not lead within 120 s: see " + log);
+        }
+
+        private Optional<HttpResponse<String>> get(String path) {
+            try {
+                return Optional.of(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
+            } catch (IOException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+
+        private void scrape() {
+            Optional<HttpResponse<String>> r = get("/q/metrics");
+            if (r.isPresent() && r.get().statusCode() == 200) {
+                started = true;
+                int series = (int) r.get().body().lines().filter(l -> !l.isBlank() && !l.startsWith("#")).count();
+                seriesIdle.compareAndSet(-1, series);
+                seriesMax.accumulateAndGet(series, Math::max);
+                scrapes.incrementAndGet();
+            } else if (started || process.isAlive() && r.isPresent()) {
+                // a process still starting has no HTTP server yet; once it answered, every miss counts
+                scrapes.incrementAndGet();
+                scrapeFailures.incrementAndGet();
+                System.out.println("    scrape failed: " + r.map(x -> "HTTP " + x.statusCode()).orElse("no answer"));
+            }
+        }
+
+        private void sampleRss() {
+            long kib = status("VmRSS:");
+            rssMaxKiB.accumulateAndGet(kib, Math::max);
+        }
+
+        /** A field of /proc/PID/status in KiB, or 0. */
+        private long status(String field) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                    if (line.startsWith(field)) {
+                        return Long.parseLong(line.substring(field.length()).replace("kB", "").trim());
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // exited
+            }
+            return 0;
+        }
+
+        Phase phase(String name, Duration creating, Duration converged, long requests, int n, TestDatabase db,
+                Map<String, Double> cpuBefore) throws IOException {
+            scrape();
+            long hwm = Math.max(status("VmHWM:"), rssMaxKiB.get());
+            long rows = db.queryLong("SELECT count(*) FROM noetl.runtime");
+            long exhausted;
+            try (var lines = Files.lines(log)) {
+                exhausted = lines.filter(l -> l.contains("Exhausted retries")).count();
+            }
+            return new Phase(name, creating, converged, requests / (double) n, hwm, memory.peakKiB(cgroup),
+                    scrapes.get(), scrapeFailures.get(), seriesIdle.get(), seriesMax.get(), rows, exhausted,
+                    Cpu.since(cpuBefore, process.pid()));
+        }
+
+        void stop() throws Exception {
+            probes.shutdownNow();
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new IllegalStateException(identity + " did not exit within 30 s of SIGTERM");
+            }
+            if (process.exitValue() == 137) {
+                System.out.println("!!! " + identity + " was killed (exit 137): the memory limit?");
+            }
+            if (cgroup.isPresent()) {
+                Files.delete(cgroup.get());
+            }
         }
     }
-
-    private static double median(List<double[]> results, int index) {
-        List<Double> values = new ArrayList<>(results.stream().map(r -> r[index]).toList());
-        Collections.sort(values);
-        return values.get(values.size() / 2);
-    }
-
-    private static final OperatorConfig CONFIG = StandaloneConfig.INSTANCE;
-
-    private static final RuntimeRegistryConfig REGISTRY = new RuntimeRegistryConfig() {
-        public Duration catalogTtl() {
-            return Duration.ofSeconds(60);
-        }
-
-        public int idShard() {
-            return 31;
-        }
-
-        public Duration cleanupMaxBackoff() {
-            return Duration.ofMinutes(10);
-        }
-
-        public Duration claimSettle() {
-            return Duration.ofSeconds(2); // the default: a new resource's first write waits 2 s
-        }
-    };
 }
