@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Events written as the operator writes them: on the real API server, with the operator's own identity (only
  * {@code deploy/role.yaml}'s rights: events create and patch), so a repeat's merge patch is proven allowed and
- * accepted by the server, not by a stand-in.
+ * accepted by the server, not by a stand-in. Events are written in the background: each check waits for the writer.
  */
 @ExtendWith(ApiServerCondition.class)
 class ResourceEventsTest {
@@ -41,6 +42,7 @@ class ResourceEventsTest {
             }
             events.normal(policy, "CreatePartition", "metric_2026_11_21: current interval");
             events.normal(policy, "CreatePartition", "metric_2026_11_22: kept ready ahead");
+            assertTrue(events.flush(Duration.ofSeconds(30)), "the background writer did not finish");
 
             List<Event> all = admin.v1().events().inNamespace(ns).list().getItems();
             List<Event> warnings = all.stream().filter(e -> "Warning".equals(e.getType())).toList();
@@ -54,8 +56,55 @@ class ResourceEventsTest {
             // after a quiet half hour the same warning starts a new Event
             clock.advance(Duration.ofMinutes(31));
             events.warning(policy, "LockTimeout", "no lock after 5 attempts");
+            assertTrue(events.flush(Duration.ofSeconds(30)));
             assertEquals(2, admin.v1().events().inNamespace(ns).list().getItems().stream()
                     .filter(e -> "Warning".equals(e.getType())).count());
+        }
+    }
+
+    /**
+     * The writer's bound, against a server that accepts connections and never answers (a stand-in: a real API server
+     * that hangs cannot be had on purpose). Recording never blocks, and what does not fit is counted, not queued.
+     */
+    @Test
+    void recordingNeverWaitsForTheServerAndWhatDoesNotFitIsCounted() throws Exception {
+        try (java.net.ServerSocket hanging = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(hanging.accept());
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                    new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl("http://127.0.0.1:"
+                            + hanging.getLocalPort()).withRequestTimeout(120_000).withRequestRetryBackoffLimit(0)
+                            .build()).build()) {
+                ResourceEvents events = new ResourceEvents(client, java.time.Clock.systemUTC());
+                MetricRetentionPolicy policy = new MetricRetentionPolicy();
+                policy.setMetadata(new ObjectMetaBuilder().withName("p").withNamespace("ns").withUid("u2").build());
+                long start = System.nanoTime();
+                int recorded = ResourceEvents.MAX_PENDING + 500;
+                for (int i = 0; i < recorded; i++) {
+                    events.normal(policy, "CreatePartition", "metric_" + i);
+                }
+                assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(10),
+                        "recording waited for the server");
+                // the writers hold one each; the queue holds MAX_PENDING; the rest are dropped and counted
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> events.dropped() == recorded - ResourceEvents.MAX_PENDING - ResourceEvents.WRITERS);
+                events.close();
+            } finally {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
         }
     }
 }
