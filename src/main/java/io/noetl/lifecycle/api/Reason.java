@@ -122,9 +122,10 @@ public enum Reason {
 
     /**
      * For a reason that stops a pass: whether running the pass again, with nothing changed by anyone, can get
-     * past it (a lock held for a while, a network outage, a race with writers). The operator retries every
-     * failure after {@code lifecycle.maintenance.retry-after-failure} (but InvalidSpec, which waits for the next
-     * spec change); for the others a person must act first. False for reasons that stop nothing.
+     * past it (a lock held for a while, a network outage, a race with writers); for the others a person must
+     * act first. Documentation only: the operator retries failed passes after
+     * {@code lifecycle.maintenance.retry-after-failure} whatever the reason (an invalid spec waits for the next
+     * spec change instead), as before this type. False for reasons that stop nothing.
      */
     public boolean retryHelps() {
         return retryHelps;

@@ -147,9 +147,9 @@ public final class MaintenanceCommand {
             settings = resource instanceof MetricRetentionPolicy m ? MetricPolicySettings.from(m.specOrDefaults())
                     : EventPlanSettings.from(((EventPartitionPlan) resource).specOrDefaults());
         } catch (InvalidSpecException e) {
-            throw new InvalidInputException("InvalidSpec: " + e.getMessage());
+            throw new InvalidInputException(e.reason().code() + ": " + e.getMessage());
         } catch (NullPointerException e) {
-            throw new InvalidInputException("InvalidSpec: spec is missing");
+            throw new InvalidInputException(Reason.INVALID_SPEC.code() + ": spec is missing");
         }
         PartitionedTableSpec spec = spec(resource);
         DatabaseTarget target;
