@@ -8,6 +8,11 @@ import java.sql.SQLException;
  * credentials or stack traces.
  */
 public record DatabaseFailure(Reason reason, String message) {
+    public DatabaseFailure {
+        if (!reason.effect().readyFalse()) {
+            throw new IllegalArgumentException(reason.name() + " is no failure: it is no Ready=False reason");
+        }
+    }
 
     /** PostgreSQL's lock_not_available, which the lock gate and the retries also raise when they give up. */
     public static final String LOCK_NOT_AVAILABLE_STATE = "55P03";

@@ -159,7 +159,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             registered.remove(rc.getMetadata().getUid());
             throw new ReconcileException(Reason.CONFLICTING_COMPONENT, key + " is already declared for this "
                     + "database by " + holder.get().getMetadata().getNamespace() + "/"
-                    + holder.get().getMetadata().getName() + ", created first; this resource writes nothing while that one exists");
+                    + holder.get().getMetadata().getName()
+                    + ", created first; this resource writes nothing while that one exists");
         }
     }
 
