@@ -10,6 +10,7 @@ import io.noetl.lifecycle.api.LifecycleSpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.EventPlanSettings;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.KeyRange;
@@ -146,9 +147,9 @@ public final class MaintenanceCommand {
             settings = resource instanceof MetricRetentionPolicy m ? MetricPolicySettings.from(m.specOrDefaults())
                     : EventPlanSettings.from(((EventPartitionPlan) resource).specOrDefaults());
         } catch (InvalidSpecException e) {
-            throw new InvalidInputException("InvalidSpec: " + e.getMessage());
+            throw new InvalidInputException(e.reason().code() + ": " + e.getMessage());
         } catch (NullPointerException e) {
-            throw new InvalidInputException("InvalidSpec: spec is missing");
+            throw new InvalidInputException(Reason.INVALID_SPEC.code() + ": spec is missing");
         }
         PartitionedTableSpec spec = spec(resource);
         DatabaseTarget target;
@@ -163,7 +164,7 @@ public final class MaintenanceCommand {
             try {
                 target = targets.resolve(resource, spec.getDatabase(), name -> file.secretFor(resource, name));
             } catch (ReconcileException e) {
-                throw new InvalidInputException(e.reason() + ": " + e.getMessage()
+                throw new InvalidInputException(e.reason().code() + ": " + e.getMessage()
                         + "; put the Secret in the file or pass --database-url");
             }
         }
@@ -178,8 +179,8 @@ public final class MaintenanceCommand {
             String key = PolicyPass.claim(c.settings(), c.target());
             Checked other = first.putIfAbsent(key, c);
             if (other != null) {
-                problems.add(describe(c.resource()) + ": ConflictingPolicy: " + describe(other.resource())
-                        + " keeps the same table in the same database; keep one of them");
+                problems.add(describe(c.resource()) + ": " + Reason.CONFLICTING_POLICY.code() + ": "
+                        + describe(other.resource()) + " keeps the same table in the same database; keep one of them");
             }
         }
         return problems;
@@ -197,14 +198,14 @@ public final class MaintenanceCommand {
             }
             return report(c, "Planned", null, null, rows);
         } catch (ReconcileException e) {
-            if ("TableMissing".equals(e.reason()) && c.settings().bootstrap() == Bootstrap.IfMissing) {
-                return report(c, "Planned", "TableMissing", "the table is missing; apply creates it "
+            if (e.reason() == Reason.TABLE_MISSING && c.settings().bootstrap() == Bootstrap.IfMissing) {
+                return report(c, "Planned", Reason.TABLE_MISSING.code(), "the table is missing; apply creates it "
                         + "(bootstrap IfMissing) and then plans its partitions", List.of(bootstrapRow(c.settings())));
             }
-            return report(c, "Failed", e.reason(), e.getMessage(), List.of());
+            return report(c, "Failed", e.reason().code(), e.getMessage(), List.of());
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, c.target());
-            return report(c, "Failed", failure.reason(), failure.message(), List.of());
+            return report(c, "Failed", failure.reason().code(), failure.message(), List.of());
         }
     }
 
@@ -218,7 +219,7 @@ public final class MaintenanceCommand {
             if (!act) {
                 List<ActionRow> rows = outcome.plan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();
-                String why = spec.isSuspend() ? "Suspended" : "DryRun";
+                String why = (spec.isSuspend() ? Reason.SUSPENDED : Reason.DRY_RUN).code();
                 return report(c, "Planned", why, "spec." + (spec.isSuspend() ? "suspend" : "dryRun")
                         + " is set: nothing applied", rows);
             }
@@ -226,7 +227,7 @@ public final class MaintenanceCommand {
             List<ActionRow> rows = applied.stream().map(a -> row(a, c.settings(), outcome.before(), null)).toList();
             if (outcome.failure().isPresent()) {
                 var failure = outcome.failure().get();
-                return report(c, "Failed", failure.cause().reason(), failure.describe(), rows);
+                return report(c, "Failed", failure.cause().reason().code(), failure.describe(), rows);
             }
             List<ActionRow> all = new ArrayList<>();
             if (outcome.bootstrapped()) {
@@ -235,7 +236,7 @@ public final class MaintenanceCommand {
             all.addAll(rows);
             return report(c, "Applied", null, null, all);
         } catch (ReconcileException e) {
-            return report(c, "Failed", e.reason(), e.getMessage(), List.of());
+            return report(c, "Failed", e.reason().code(), e.getMessage(), List.of());
         }
     }
 

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.http;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.noetl.lifecycle.api.Reason;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,7 +23,7 @@ public class BearerTokenCheck {
     private static final String PREFIX = "Bearer ";
 
     /** Why a request is refused. */
-    public record Refusal(String reason, String message) {
+    public record Refusal(Reason reason, String message) {
     }
 
     private final KubernetesClient client;
@@ -37,16 +38,16 @@ public class BearerTokenCheck {
     public Optional<Refusal> refusal(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
                 || authorization.substring(PREFIX.length()).isBlank()) {
-            return Optional.of(new Refusal("MissingToken", "send Authorization: Bearer <token>"));
+            return Optional.of(new Refusal(Reason.MISSING_TOKEN, "send Authorization: Bearer <token>"));
         }
         Optional<String> expected = expectedToken();
         if (expected.isEmpty()) {
-            return Optional.of(new Refusal("TokenUnavailable",
+            return Optional.of(new Refusal(Reason.TOKEN_UNAVAILABLE,
                     "the operator has no token to compare with; see its log"));
         }
         String given = authorization.substring(PREFIX.length()).strip();
         return sameInConstantTime(given, expected.get()) ? Optional.empty()
-                : Optional.of(new Refusal("InvalidToken", "the bearer token is not the configured one"));
+                : Optional.of(new Refusal(Reason.INVALID_TOKEN, "the bearer token is not the configured one"));
     }
 
     private Optional<String> expectedToken() {

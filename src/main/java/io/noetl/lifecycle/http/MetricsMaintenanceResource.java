@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.http;
 
+import io.noetl.lifecycle.api.Reason;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -67,7 +68,7 @@ public class MetricsMaintenanceResource {
         if (refusal.isPresent()) {
             return Response.status(Response.Status.UNAUTHORIZED)
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                    .entity(Map.of("reason", refusal.get().reason(), "message", refusal.get().message()))
+                    .entity(Map.of("reason", refusal.get().reason().code(), "message", refusal.get().message()))
                     .build();
         }
         return action.get();
@@ -75,7 +76,7 @@ public class MetricsMaintenanceResource {
 
     private static Response badRequest(String message) {
         return Response.status(Response.Status.BAD_REQUEST)
-                .entity(Map.of("reason", "InvalidParameter", "message", message)).build();
+                .entity(Map.of("reason", Reason.INVALID_PARAMETER.code(), "message", message)).build();
     }
 
     /** Echoes at most a short prefix of what the caller sent. */

@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.MetricPolicySettings;
 import io.noetl.lifecycle.plan.Plan;
@@ -13,7 +14,6 @@ import io.noetl.lifecycle.plan.PlannedAction;
 import io.noetl.lifecycle.plan.TimeGrid;
 import io.noetl.lifecycle.plan.KeyType;
 import io.noetl.lifecycle.plan.Window;
-import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -52,7 +52,7 @@ public class OnDemandMaintenance {
 
     /** What happened to one policy. Lists are null when they do not apply to the call. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record PolicyOutcome(String namespace, String name, String table, String outcome, String reason,
+    public record PolicyOutcome(String namespace, String name, String table, String outcome, Reason reason,
             String message, List<String> dropped, List<String> detached, List<String> created) {
     }
 
@@ -105,7 +105,7 @@ public class OnDemandMaintenance {
             try {
                 settings = MetricPolicySettings.from(policy.specOrDefaults());
             } catch (InvalidSpecException e) {
-                outcomes.add(skipped(ns, name, table, "InvalidSpec", e.getMessage()));
+                outcomes.add(skipped(ns, name, table, e.reason(), e.getMessage()));
                 continue;
             }
             try {
@@ -134,19 +134,19 @@ public class OnDemandMaintenance {
         String name = policy.getMetadata().getName();
         String table = PolicyPass.tableOf(c.settings()).toString();
         if (policy.specOrDefaults().isSuspend()) {
-            return skipped(ns, name, table, "Suspended", "spec.suspend is set: the operator changes nothing");
+            return skipped(ns, name, table, Reason.SUSPENDED, "spec.suspend is set: the operator changes nothing");
         }
         if (policy.specOrDefaults().isDryRun()) {
-            return skipped(ns, name, table, "DryRun", "spec.dryRun is set: the operator changes nothing");
+            return skipped(ns, name, table, Reason.DRY_RUN, "spec.dryRun is set: the operator changes nothing");
         }
         if (claimants.size() > 1) {
-            return skipped(ns, name, table, "ConflictingPolicy", "other policies keep the same table in the same "
+            return skipped(ns, name, table, Reason.CONFLICTING_POLICY, "other policies keep the same table in the same "
                     + "database: " + claimants.stream().filter(o -> o != c).map(o -> o.policy().getMetadata()
                             .getNamespace() + "/" + o.policy().getMetadata().getName()).sorted().toList());
         }
         MetricPolicySettings settings = adjust.apply(c.settings());
         if (settings.premake() > MAX_AHEAD) {
-            return skipped(ns, name, table, "TooManyPartitions", "days_ahead needs " + settings.premake() + " "
+            return skipped(ns, name, table, Reason.TOO_MANY_PARTITIONS, "days_ahead needs " + settings.premake() + " "
                     + settings.interval() + " partitions; at most " + MAX_AHEAD + " are made in one call");
         }
         String owner = "OnDemandMaintenance/" + ns + "/" + name;
@@ -167,7 +167,7 @@ public class OnDemandMaintenance {
                     failure.map(f -> f.cause().reason()).orElse(null), failure.map(f -> f.describe()).orElse(null),
                     cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
         } catch (SQLException e) {
-            return new PolicyOutcome(ns, name, table, "Failed", DatabaseFailure.UNREACHABLE,
+            return new PolicyOutcome(ns, name, table, "Failed", Reason.DATABASE_UNREACHABLE,
                     c.target().redact(e.getMessage()), null, null, null);
         } catch (ReconcileException e) {
             return new PolicyOutcome(ns, name, table, "Failed", e.reason(), e.getMessage(), null, null, null);
@@ -176,7 +176,7 @@ public class OnDemandMaintenance {
         }
     }
 
-    private static PolicyOutcome skipped(String ns, String name, String table, String reason, String message) {
+    private static PolicyOutcome skipped(String ns, String name, String table, Reason reason, String message) {
         return new PolicyOutcome(ns, name, table, "Skipped", reason, message, null, null, null);
     }
 

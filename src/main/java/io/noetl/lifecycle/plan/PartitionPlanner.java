@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.plan;
 
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.plan.PlannedAction.CreateDefaultPartition;
 import io.noetl.lifecycle.plan.PlannedAction.CreatePartition;
@@ -96,13 +97,13 @@ public final class PartitionPlanner {
         if (snapshot.defaultPartition().isPresent()) {
             String actual = snapshot.defaultPartition().get().name();
             if (!actual.equals(wanted)) {
-                findings.add(new Finding("DefaultPartitionName", "the default partition is " + actual
+                findings.add(new Finding(Reason.DEFAULT_PARTITION_NAME, "the default partition is " + actual
                         + ", not " + wanted + "; it is kept as it is"));
             }
             return List.of();
         }
         if (taken.contains(wanted)) {
-            findings.add(new Finding("NameCollision", "the default partition cannot be created: a relation named "
+            findings.add(new Finding(Reason.NAME_COLLISION, "the default partition cannot be created: a relation named "
                     + wanted + " already exists and is not the default partition"));
             return List.of();
         }
@@ -133,7 +134,7 @@ public final class PartitionPlanner {
             }
         }
         if (wanted.size() == MAX_CELLS) {
-            findings.add(new Finding("PlanTruncated", "more than " + MAX_CELLS
+            findings.add(new Finding(Reason.PLAN_TRUNCATED, "more than " + MAX_CELLS
                     + " partitions would be needed; the first " + MAX_CELLS + " are planned this pass"));
         }
         // soonest needed first: the current cell, then ahead in order, then the past from the newest back
@@ -149,7 +150,7 @@ public final class PartitionPlanner {
                 continue;
             }
             if (!overlapping.isEmpty()) {
-                findings.add(new Finding("PartitionOverlap", "the partition for " + describe(policy, snapshot, w)
+                findings.add(new Finding(Reason.PARTITION_OVERLAP, "the partition for " + describe(policy, snapshot, w)
                         + " overlaps " + overlapping.get(0).name() + "; only the free part is created: "
                         + parts.stream().map(p -> describe(policy, snapshot, p)).toList()));
             }
@@ -170,14 +171,14 @@ public final class PartitionPlanner {
             String why, Set<String> taken, List<Finding> findings) {
         Long rows = defaultRowsIn(snapshot, part);
         if (rows != null && rows > 0 && !policy.moveDefaultRows()) {
-            findings.add(new Finding("DefaultPartitionConflict", "the default partition holds " + rows
+            findings.add(new Finding(Reason.DEFAULT_PARTITION_CONFLICT, "the default partition holds " + rows
                     + " rows for " + describe(policy, snapshot, part) + "; the partition is not created because "
                     + "spec.moveDefaultRows is false"));
             return null;
         }
         String name = freeName(canonical, taken);
         if (!name.equals(canonical)) {
-            findings.add(new Finding("NameCollision", "a relation named " + canonical
+            findings.add(new Finding(Reason.NAME_COLLISION, "a relation named " + canonical
                     + " already exists with other bounds or is not a partition; the partition is created as " + name));
         }
         taken.add(name);
@@ -249,7 +250,7 @@ public final class PartitionPlanner {
             String canonical = policy.grid().partitionName(policy.tableName(), cell);
             if (!p.name().equals(canonical) && snapshot.relationNames().contains(canonical)
                     && !partitionNames.contains(canonical)) {
-                findings.add(new Finding("NameCollision", "a relation named " + canonical
+                findings.add(new Finding(Reason.NAME_COLLISION, "a relation named " + canonical
                         + " that is not a partition of this table holds the name of partition " + p.name()));
             }
         }

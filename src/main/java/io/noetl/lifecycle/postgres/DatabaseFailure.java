@@ -1,38 +1,46 @@
 package io.noetl.lifecycle.postgres;
 
+import io.noetl.lifecycle.api.Reason;
 import java.sql.SQLException;
 
 /**
  * A database error reduced to what status may show: a stable reason and a one-line message without
  * credentials or stack traces.
  */
-public record DatabaseFailure(String reason, String message) {
+public record DatabaseFailure(Reason reason, String message) {
+    public DatabaseFailure {
+        if (!reason.effect().readyFalse()) {
+            throw new IllegalArgumentException(reason.name() + " is no failure: it is no Ready=False reason");
+        }
+    }
 
-    public static final String UNREACHABLE = "DatabaseUnreachable";
-    public static final String LOCK_TIMEOUT = "LockTimeout";
     /** PostgreSQL's lock_not_available, which the lock gate and the retries also raise when they give up. */
     public static final String LOCK_NOT_AVAILABLE_STATE = "55P03";
+    /** PostgreSQL's check_violation, which ATTACH raises when the default partition holds rows of the range. */
+    static final String CHECK_VIOLATION_STATE = "23514";
 
     public static DatabaseFailure of(SQLException e, DatabaseTarget target) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        String reason;
+        Reason reason;
         if (state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.startsWith("57P")
                 || (state.isEmpty() && isConnectionProblem(e))) {
-            reason = UNREACHABLE;
+            reason = Reason.DATABASE_UNREACHABLE;
         } else if (state.equals(LOCK_NOT_AVAILABLE_STATE)) {
-            reason = LOCK_TIMEOUT;
+            reason = Reason.LOCK_TIMEOUT;
         } else if (state.equals("57014")) {
-            reason = "StatementTimeout";
+            reason = Reason.STATEMENT_TIMEOUT;
         } else if (state.equals("42501")) {
-            reason = "PermissionDenied";
+            reason = Reason.PERMISSION_DENIED;
         } else if (state.equals(PartitionExecutor.PARTITION_CHANGED_STATE)) {
-            reason = "PartitionChanged";
+            reason = Reason.PARTITION_CHANGED;
         } else if (state.equals(PartitionExecutor.ROW_COUNT_MISMATCH_STATE)) {
-            reason = "RowCountMismatch";
-        } else if (state.equals("23514")) {
-            reason = "DefaultPartitionConflict";
+            reason = Reason.ROW_COUNT_MISMATCH;
+        } else if (state.equals(CHECK_VIOLATION_STATE)) {
+            // ATTACH found rows for the new range in the default partition, which arrived after the plan
+            // counted them: the same conflict the planner reports when moveDefaultRows is false
+            reason = Reason.DEFAULT_PARTITION_CONFLICT;
         } else {
-            reason = "DatabaseError";
+            reason = Reason.DATABASE_ERROR;
         }
         return new DatabaseFailure(reason, oneLine(target == null ? e.getMessage() : target.redact(e.getMessage())));
     }

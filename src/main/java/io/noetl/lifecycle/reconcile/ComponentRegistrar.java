@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.reconcile;
 
 import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.ComponentLiveness;
 import io.noetl.lifecycle.plan.RegistryIncompatibleException;
 import io.noetl.lifecycle.plan.RegistryMapping;
@@ -67,7 +68,7 @@ public final class ComponentRegistrar {
             RegistryShape shape = catalog.shape(dataSource, target);
             if (!shape.exists()) {
                 if (settings.bootstrap() != Bootstrap.IfMissing) {
-                    throw new ReconcileException("TableMissing", RuntimeRegistry.TABLE
+                    throw new ReconcileException(Reason.TABLE_MISSING, RuntimeRegistry.TABLE
                             + " does not exist; set spec.bootstrap to IfMissing to create it");
                 }
                 if (mode != Mode.APPLY) {
@@ -150,13 +151,13 @@ public final class ComponentRegistrar {
             if (d != null) {
                 Optional<String> missing = mapping.missingFor(d);
                 if (missing.isPresent()) {
-                    throw new ReconcileException("RegistryIncompatible", RuntimeRegistry.TABLE + " has no column "
+                    throw new ReconcileException(Reason.REGISTRY_INCOMPATIBLE, RuntimeRegistry.TABLE + " has no column "
                             + missing.get() + " for a value the spec declares");
                 }
             }
             return mapping;
         } catch (RegistryIncompatibleException e) {
-            throw new ReconcileException("RegistryIncompatible", e.getMessage());
+            throw new ReconcileException(e.reason(), e.getMessage());
         }
     }
 
@@ -164,7 +165,7 @@ public final class ComponentRegistrar {
         catalog.failed(target, e);
         DatabaseFailure failure = DatabaseFailure.of(e, target);
         // no unique index matches ON CONFLICT: someone changed the table since it was read
-        String reason = "42P10".equals(e.getSQLState()) ? "RegistryIncompatible" : failure.reason();
+        Reason reason = "42P10".equals(e.getSQLState()) ? Reason.REGISTRY_INCOMPATIBLE : failure.reason();
         return new ReconcileException(reason, failure.message());
     }
 }

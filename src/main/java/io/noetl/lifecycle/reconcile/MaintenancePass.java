@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.Plan;
 import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.postgres.CatalogReader;
@@ -84,10 +85,10 @@ public final class MaintenancePass {
                 before = observe();
             }
             switch (before.state()) {
-                case MISSING -> throw new ReconcileException("TableMissing", before.problem()
+                case MISSING -> throw new ReconcileException(Reason.TABLE_MISSING, before.problem()
                         + (bootstrap == null ? "; set spec.bootstrap to IfMissing to create it" : ""));
-                case NOT_PARTITIONED -> throw new ReconcileException("NotPartitioned", before.problem());
-                case UNSUPPORTED_KEY -> throw new ReconcileException("PartitionKeyMismatch", before.problem());
+                case NOT_PARTITIONED -> throw new ReconcileException(Reason.NOT_PARTITIONED, before.problem());
+                case UNSUPPORTED_KEY -> throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, before.problem());
                 default -> {
                 }
             }

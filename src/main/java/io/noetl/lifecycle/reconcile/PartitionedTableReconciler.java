@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.PartitionPlanner;
 import io.noetl.lifecycle.plan.TablePolicySettings;
@@ -101,7 +102,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         try {
             maintain(resource, context, settings(spec(resource)), status, generation, now);
         } catch (InvalidSpecException e) {
-            failed(resource, status, "InvalidSpec", e.getMessage(), generation, now);
+            failed(resource, status, e.reason(), e.getMessage(), generation, now);
             schedule.forget(kind, id);
             status.setNextMaintenanceAt(null);
         } catch (ReconcileException e) {
@@ -166,20 +167,20 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                         + (claimant ? "; this one, the oldest, only creates partitions and retires none"
                                 : "; the oldest of them acts and this one changes nothing");
                 if (claimant) {
-                    Conditions.markReady(status, "Maintained", summary, generation, now);
+                    Conditions.markReady(status, Reason.MAINTAINED, summary, generation, now);
                 } else {
-                    Conditions.markNotReady(status, "ConflictingPolicy", message, generation, now);
+                    Conditions.markNotReady(status, Reason.CONFLICTING_POLICY, message, generation, now);
                 }
-                Conditions.markDegraded(status, "ConflictingPolicy", message, generation, now);
+                Conditions.markDegraded(status, Reason.CONFLICTING_POLICY, message, generation, now);
             } else {
                 if (spec.isSuspend()) {
-                    Conditions.markReady(status, "Suspended", "suspended: observing only; " + pending
+                    Conditions.markReady(status, Reason.SUSPENDED, "suspended: observing only; " + pending
                             + " actions pending; " + summary, generation, now);
                 } else if (spec.isDryRun()) {
-                    Conditions.markReady(status, "DryRun", "dry run: " + pending + " actions planned, none "
+                    Conditions.markReady(status, Reason.DRY_RUN, "dry run: " + pending + " actions planned, none "
                             + "applied; " + summary, generation, now);
                 } else {
-                    Conditions.markReady(status, "Maintained", summary, generation, now);
+                    Conditions.markReady(status, Reason.MAINTAINED, summary, generation, now);
                 }
                 DegradedFindings.report(status, outcome.plan().findings(), after.defaultRows(), generation, now);
             }
@@ -189,10 +190,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     /** Reports a failure on the resource: not ready and degraded for {@code reason}, a warning, the metric. */
-    private void failed(P resource, T status, String reason, String message, long generation, Instant now) {
+    private void failed(P resource, T status, Reason reason, String message, long generation, Instant now) {
         Conditions.markNotReady(status, reason, message, generation, now);
         Conditions.markDegraded(status, reason, message, generation, now);
-        events.warning(resource, reason, message);
+        events.warning(resource, reason.code(), message);
         metrics.failure(resource, tableLabel(resource), reason);
     }
 

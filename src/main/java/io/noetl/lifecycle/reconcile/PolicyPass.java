@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.reconcile;
 
 import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.EventPlanSettings;
 import io.noetl.lifecycle.plan.MetricPolicySettings;
 import io.noetl.lifecycle.plan.PartitionPlanner;
@@ -80,18 +81,18 @@ public final class PolicyPass {
     public static PartitionPlanner.Policy plannerPolicy(TablePolicySettings settings, TableSnapshot snapshot,
             Instant now) throws ReconcileException {
         if (!settings.partitionKey().equals(snapshot.keyColumn())) {
-            throw new ReconcileException("PartitionKeyMismatch", snapshot.schema() + "." + snapshot.table()
+            throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, snapshot.schema() + "." + snapshot.table()
                     + " is partitioned on " + snapshot.keyColumn() + ", not on spec.partitionKey "
                     + settings.partitionKey());
         }
         String unsupported = settings.unsupportedKey(snapshot.keyType());
         if (unsupported != null) {
-            throw new ReconcileException("PartitionKeyMismatch", unsupported);
+            throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, unsupported);
         }
         try {
             return settings.plannerPolicy(snapshot.keyType(), now);
         } catch (ArithmeticException e) {
-            throw new ReconcileException("InvalidSpec", "the id layout cannot express the needed ranges: "
+            throw new ReconcileException(Reason.INVALID_SPEC, "the id layout cannot express the needed ranges: "
                     + e.getMessage());
         }
     }

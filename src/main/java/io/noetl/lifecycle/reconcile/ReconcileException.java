@@ -1,15 +1,21 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.noetl.lifecycle.api.Reason;
+import java.util.Objects;
+
 /** A reason the reconcile cannot go on, reported as {@code Ready=False} with this reason. */
 public class ReconcileException extends Exception {
-    private final String reason;
+    private final Reason reason;
 
-    public ReconcileException(String reason, String message) {
+    public ReconcileException(Reason reason, String message) {
         super(message);
-        this.reason = reason;
+        this.reason = Objects.requireNonNull(reason, "reason");
+        if (!reason.effect().readyFalse()) {
+            throw new IllegalArgumentException(reason.name() + " cannot stop a reconcile: it is no Ready=False reason");
+        }
     }
 
-    public String reason() {
+    public Reason reason() {
         return reason;
     }
 }

@@ -1,7 +1,7 @@
 package io.noetl.lifecycle.reconcile;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import java.sql.SQLException;
@@ -18,7 +18,7 @@ final class ResourcePools {
         try {
             return pools.acquire(owner(resource), target);
         } catch (SQLException e) {
-            throw new ReconcileException(DatabaseFailure.UNREACHABLE, target.redact(e.getMessage()));
+            throw new ReconcileException(Reason.DATABASE_UNREACHABLE, target.redact(e.getMessage()));
         }
     }
 

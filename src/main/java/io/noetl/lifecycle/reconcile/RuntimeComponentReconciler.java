@@ -18,6 +18,7 @@ import io.noetl.lifecycle.RuntimeRegistryConfig;
 import io.noetl.lifecycle.api.ApiGroup;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
 import io.noetl.lifecycle.plan.ClaimOrder;
@@ -128,7 +129,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                     settings.heartbeatTimeout(), settings.markOfflineAfter(),
                     ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick)));
         } catch (InvalidSpecException e) {
-            failed(rc, status, "InvalidSpec", e.getMessage(), generation, now);
+            failed(rc, status, e.reason(), e.getMessage(), generation, now);
             schedule.forget(RuntimeComponent.class, id);
         } catch (ReconcileException e) {
             failed(rc, status, e.reason(), e.getMessage(), generation, now);
@@ -156,8 +157,9 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         if (holder.isPresent()) {
             RuntimeComponentReport.notOwned(status);
             registered.remove(rc.getMetadata().getUid());
-            throw new ReconcileException("ConflictingComponent", key + " is already declared for this database by "
-                    + holder.get().getMetadata().getNamespace() + "/" + holder.get().getMetadata().getName()
+            throw new ReconcileException(Reason.CONFLICTING_COMPONENT, key + " is already declared for this "
+                    + "database by " + holder.get().getMetadata().getNamespace() + "/"
+                    + holder.get().getMetadata().getName()
                     + ", created first; this resource writes nothing while that one exists");
         }
     }
@@ -211,16 +213,16 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
 
         RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
         if (mode == ComponentRegistrar.Mode.SUSPEND) {
-            Conditions.markReady(status, "Suspended", "suspended: observing only; " + outcome.note(), generation,
+            Conditions.markReady(status, Reason.SUSPENDED, "suspended: observing only; " + outcome.note(), generation,
                     now);
         } else if (mode == ComponentRegistrar.Mode.DRY_RUN) {
-            Conditions.markReady(status, "DryRun", "dry run: " + outcome.note(), generation, now);
+            Conditions.markReady(status, Reason.DRY_RUN, "dry run: " + outcome.note(), generation, now);
         } else {
-            Conditions.markReady(status, "Registered", key + " is registered as runtime_id "
+            Conditions.markReady(status, Reason.REGISTERED, key + " is registered as runtime_id "
                     + outcome.row().runtimeId(), generation, now);
         }
         if (status.getPhase() == ComponentPhase.Stale) {
-            Conditions.markDegraded(status, "HeartbeatStale", "no heartbeat for more than heartbeatTimeout ("
+            Conditions.markDegraded(status, Reason.HEARTBEAT_STALE, "no heartbeat for more than heartbeatTimeout ("
                     + DurationSpec.format(settings.heartbeatTimeout()) + ")", generation, now);
         } else {
             Conditions.markHealthy(status, generation, now);
@@ -237,7 +239,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                         + " is now registered as runtime_id " + outcome.row().runtimeId() + " (that row was "
                         + "removed, or the key or database changed; a row elsewhere is left as it is)");
             } else {
-                events.normal(rc, "Registered", key + " registered as runtime_id " + outcome.row().runtimeId());
+                events.normal(rc, Reason.REGISTERED.code(),
+                        key + " registered as runtime_id " + outcome.row().runtimeId());
             }
         } else if (outcome.declaredWritten()) {
             events.normal(rc, "RegistrationUpdated", "declared columns of " + key + " updated");
@@ -248,11 +251,11 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         return outcome;
     }
 
-    private void failed(RuntimeComponent rc, RuntimeComponentStatus status, String reason, String message,
+    private void failed(RuntimeComponent rc, RuntimeComponentStatus status, Reason reason, String message,
             long generation, Instant now) {
         Conditions.markNotReady(status, reason, message, generation, now);
         Conditions.markDegraded(status, reason, message, generation, now);
-        events.warning(rc, reason, message);
+        events.warning(rc, reason.code(), message);
         metrics.failure(rc, REGISTRY, reason);
     }
 
@@ -303,8 +306,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         } catch (ReconcileException e) {
             int attempt = cleanupAttempts.merge(uid, 1, Integer::sum);
             Duration backoff = cleanupBackoff(attempt);
-            events.warning(rc, "CleanupFailed", "deletionPolicy " + policy + " could not be applied (" + e.reason()
-                    + ": " + e.getMessage() + "); retrying, next in " + DurationSpec.format(backoff)
+            events.warning(rc, "CleanupFailed", "deletionPolicy " + policy + " could not be applied ("
+                    + e.reason().code() + ": " + e.getMessage() + "); retrying, next in " + DurationSpec.format(backoff)
                     + ". Annotate " + SKIP_CLEANUP + "=\"true\" to let the resource go without it");
             return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff.toMillis());
         }

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.DatabaseRef;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -29,17 +30,17 @@ public class TargetResolver {
         if (ref == null || ref.getSecretRef() == null) {
             OperatorConfig.DefaultDatabase d = config.defaultDatabase();
             if (d.url().isEmpty()) {
-                throw new ReconcileException("NoDatabase", "spec.database.secretRef is not set and the operator "
+                throw new ReconcileException(Reason.NO_DATABASE, "spec.database.secretRef is not set and the operator "
                         + "has no default database (lifecycle.default-database.url)");
             }
             return target(d.url().get(), d.username().orElse(null), d.password().orElse(null), "the default database");
         }
         String name = ref.getSecretRef().getName();
-        Secret secret = secrets.apply(name).orElseThrow(() -> new ReconcileException("SecretNotFound",
+        Secret secret = secrets.apply(name).orElseThrow(() -> new ReconcileException(Reason.SECRET_NOT_FOUND,
                 "Secret " + resource.getMetadata().getNamespace() + "/" + name + " does not exist"));
         String url = value(secret, "url");
         if (url == null) {
-            throw new ReconcileException("SecretInvalid", "Secret " + name + " has no key 'url'");
+            throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + name + " has no key 'url'");
         }
         return target(url, value(secret, "username"), value(secret, "password"), "Secret " + name);
     }
@@ -49,7 +50,7 @@ public class TargetResolver {
         try {
             return new DatabaseTarget(url.strip(), user == null ? null : user.strip(), password);
         } catch (IllegalArgumentException e) {
-            throw new ReconcileException("SecretInvalid", source + ": " + e.getMessage());
+            throw new ReconcileException(Reason.SECRET_INVALID, source + ": " + e.getMessage());
         }
     }
 

@@ -2,6 +2,7 @@ package io.noetl.lifecycle.report;
 
 import io.noetl.lifecycle.api.Condition;
 import io.noetl.lifecycle.api.LifecycleStatus;
+import io.noetl.lifecycle.api.Reason;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -9,7 +10,8 @@ import java.util.List;
 
 /**
  * Sets conditions the Kubernetes way: {@code lastTransitionTime} moves only when {@code status} changes, so
- * a reconcile that finds nothing new writes nothing new.
+ * a reconcile that finds nothing new writes nothing new. Reasons are {@link Reason}s, each set only on the
+ * condition its {@link Reason#effect() effect} allows.
  */
 public final class Conditions {
     public static final String READY = "Ready";
@@ -20,26 +22,36 @@ public final class Conditions {
     private Conditions() {
     }
 
-    public static void markReady(LifecycleStatus status, String reason, String message, long generation,
+    public static void markReady(LifecycleStatus status, Reason reason, String message, long generation,
             Instant now) {
+        require(reason, reason.effect().readyTrue(), "Ready=True");
         set(status, READY, TRUE, reason, message, generation, now);
     }
 
-    public static void markNotReady(LifecycleStatus status, String reason, String message, long generation,
+    public static void markNotReady(LifecycleStatus status, Reason reason, String message, long generation,
             Instant now) {
+        require(reason, reason.effect().readyFalse(), "Ready=False");
         set(status, READY, FALSE, reason, message, generation, now);
     }
 
-    public static void markDegraded(LifecycleStatus status, String reason, String message, long generation,
+    public static void markDegraded(LifecycleStatus status, Reason reason, String message, long generation,
             Instant now) {
+        require(reason, reason.effect().degraded(), "Degraded=True");
         set(status, DEGRADED, TRUE, reason, message, generation, now);
     }
 
     public static void markHealthy(LifecycleStatus status, long generation, Instant now) {
-        set(status, DEGRADED, FALSE, "AsExpected", "nothing needs attention", generation, now);
+        set(status, DEGRADED, FALSE, Reason.AS_EXPECTED, "nothing needs attention", generation, now);
     }
 
-    public static void set(LifecycleStatus status, String type, String value, String reason, String message,
+    private static void require(Reason reason, boolean allowed, String condition) {
+        if (!allowed) {
+            throw new IllegalArgumentException(reason.name() + " (" + reason.effect() + ") is no reason for "
+                    + condition);
+        }
+    }
+
+    private static void set(LifecycleStatus status, String type, String value, Reason reason, String message,
             long generation, Instant now) {
         List<Condition> conditions = status.getConditions() == null ? new ArrayList<>()
                 : new ArrayList<>(status.getConditions());
@@ -47,7 +59,7 @@ public final class Conditions {
         String transition = existing != null && value.equals(existing.getStatus())
                 && existing.getLastTransitionTime() != null ? existing.getLastTransitionTime()
                         : now.truncatedTo(ChronoUnit.SECONDS).toString();
-        Condition updated = new Condition(type, value, reason, message, transition, generation);
+        Condition updated = new Condition(type, value, reason.code(), message, transition, generation);
         if (existing == null) {
             conditions.add(updated);
         } else {

@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.report;
 
 import io.noetl.lifecycle.api.LifecycleStatus;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.Finding;
 import java.time.Instant;
 import java.util.List;
@@ -17,7 +18,7 @@ public final class DegradedFindings {
             String more = findings.size() > 1 ? " (and " + (findings.size() - 1) + " more findings)" : "";
             Conditions.markDegraded(status, first.reason(), first.message() + more, generation, now);
         } else if (defaultRows > 0) {
-            Conditions.markDegraded(status, "RowsInDefaultPartition", defaultRows
+            Conditions.markDegraded(status, Reason.ROWS_IN_DEFAULT_PARTITION, defaultRows
                     + " rows are in the default partition: they fell outside every partition's range", generation, now);
         } else {
             Conditions.markHealthy(status, generation, now);

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.ComponentType;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.plan.PlannedAction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -117,14 +118,14 @@ public class OperatorMetrics {
      * A pass that failed (or could not start), by reason. For a RuntimeComponent {@code table} is not used: the
      * failure counts towards its namespace's {@code lifecycle_runtime_component_failures_total}.
      */
-    public void failure(HasMetadata resource, String table, String reason) {
+    public void failure(HasMetadata resource, String table, Reason reason) {
         if (resource instanceof RuntimeComponent) {
             Counter.builder(COMPONENT_FAILURES).description("RuntimeComponent reconciles that failed, by reason")
-                    .tags("namespace", namespace(resource), "reason", reason).register(registry).increment();
+                    .tags("namespace", namespace(resource), "reason", reason.code()).register(registry).increment();
             return;
         }
         Counter.builder("lifecycle.maintenance.failures").description("Maintenance passes that failed, by reason")
-                .tags(resource(resource, table).tags.and("reason", reason)).register(registry).increment();
+                .tags(resource(resource, table).tags.and("reason", reason.code())).register(registry).increment();
     }
 
     /**

@@ -93,7 +93,7 @@ public final class PartitionReport {
         r.setSucceeded(applied.size());
         r.setRowsMoved(result == null || result.rowsMoved() == 0 ? null : result.rowsMoved());
         if (result != null) {
-            result.failure().ifPresent(f -> r.setError(f.actionPrefix() + f.cause().reason() + ": "
+            result.failure().ifPresent(f -> r.setError(f.actionPrefix() + f.cause().reason().code() + ": "
                     + f.cause().message()));
         }
         return r;

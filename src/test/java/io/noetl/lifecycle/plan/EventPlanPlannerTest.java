@@ -76,7 +76,7 @@ class EventPlanPlannerTest {
         assertEquals(500L, gap.rows());
         assertEquals(q3, gap.window());
         assertEquals("event_default", gap.defaultPartition());
-        assertEquals("NameCollision", plan.findings().get(0).reason());
+        assertEquals("NameCollision", plan.findings().get(0).reason().code());
     }
 
     @Test
@@ -88,7 +88,7 @@ class EventPlanPlannerTest {
                 snapshot(MESSY, span, Map.of(q3.range(), 3L, q4.range(), 0L)));
         assertTrue(plan.actions().stream().noneMatch(a -> a.partition().equals("event_2026_q3")));
         assertTrue(plan.actions().stream().anyMatch(a -> a instanceof CreatePartition && a.partition().equals("event_2026_q4")));
-        assertEquals("DefaultPartitionConflict", plan.findings().get(0).reason());
+        assertEquals("DefaultPartitionConflict", plan.findings().get(0).reason().code());
         // the message gives each id's time next to it
         assertTrue(plan.findings().get(0).message().contains("rows for [" + q3.from() + " (2026-07-01T00:00:00Z), "
                 + q3.to() + " (2026-10-01T00:00:00Z))"), plan.findings().get(0).message());

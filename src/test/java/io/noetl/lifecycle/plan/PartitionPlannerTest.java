@@ -124,7 +124,7 @@ class PartitionPlannerTest {
         Plan plan = PartitionPlanner.plan(policy("2026-11-21T10:00:00Z", Duration.ofDays(1), 0),
                 snapshot(List.of(), "metric_2026_11_21", "metric_2026_11_21_1"));
         assertEquals(List.of("metric_2026_11_21_2"), names(plan, CreatePartition.class));
-        assertEquals("NameCollision", plan.findings().get(0).reason());
+        assertEquals("NameCollision", plan.findings().get(0).reason().code());
         assertTrue(plan.findings().get(0).message().contains("metric_2026_11_21_2"));
     }
 
@@ -134,7 +134,7 @@ class PartitionPlannerTest {
         Plan plan = PartitionPlanner.plan(policy("2026-11-21T10:00:00Z", Duration.ofDays(1), 0),
                 snapshot(parts, "metric_2026_11_21"));
         assertTrue(plan.actions().isEmpty());
-        assertEquals("NameCollision", plan.findings().get(0).reason());
+        assertEquals("NameCollision", plan.findings().get(0).reason().code());
     }
 
     @Test
@@ -146,7 +146,7 @@ class PartitionPlannerTest {
                 creates.stream().map(CreatePartition::partition).toList());
         assertEquals(new KeyRange(key("2026-11-22T00:00:00Z"), key("2026-11-22T06:00:00Z")), creates.get(1).range());
         assertEquals(new KeyRange(key("2026-11-23T06:00:00Z"), key("2026-11-24T00:00:00Z")), creates.get(2).range());
-        assertEquals(2, plan.findings().stream().filter(f -> f.reason().equals("PartitionOverlap")).count());
+        assertEquals(2, plan.findings().stream().filter(f -> f.reason().code().equals("PartitionOverlap")).count());
         // time keys are times already: nothing is added next to them
         assertTrue(plan.findings().get(0).message().startsWith("the partition for [2026-11-22T00:00:00Z, "
                 + "2026-11-23T00:00:00Z) overlaps odd_bounds"), plan.findings().get(0).message());

@@ -143,7 +143,7 @@ class PartitionExecutorTest {
             PartitionExecutor.Result dropped = apply(plan("2026-11-24T10:00:00Z", 0, Duration.ofDays(1)).actions()
                     .stream().filter(a -> a instanceof DropPartition).toList());
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertEquals("LockTimeout", dropped.failure().orElseThrow().cause().reason());
+            assertEquals("LockTimeout", dropped.failure().orElseThrow().cause().reason().code());
             assertTrue(dropped.failure().get().cause().message().contains("ACCESS SHARE on noetl.metric"),
                     dropped.failure().get().cause().message());
             assertTrue(ms >= 1_000 && ms < 5_000, "gave up after " + ms + " ms");
@@ -161,7 +161,7 @@ class PartitionExecutorTest {
                 "ALTER TABLE noetl.metric_2026_11_21 RENAME TO kept",
                 "CREATE TABLE noetl.metric_2026_11_21 PARTITION OF noetl.metric FOR VALUES FROM ('2026-11-25') TO ('2026-11-26')");
         PartitionExecutor.Result r = apply(retire.actions().stream().filter(a -> a instanceof DropPartition).toList());
-        assertEquals("PartitionChanged", r.failure().orElseThrow().cause().reason());
+        assertEquals("PartitionChanged", r.failure().orElseThrow().cause().reason().code());
         assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_21"));
     }
 

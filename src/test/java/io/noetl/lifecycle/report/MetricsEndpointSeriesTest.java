@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -76,7 +77,7 @@ class MetricsEndpointSeriesTest {
             spec.setComponentType(i % 2 == 0 ? "worker_pool" : "broker");
             rc.setSpec(spec);
             operatorMetrics.component(rc, ComponentPhase.values()[i % ComponentPhase.values().length]);
-            operatorMetrics.failure(rc, "noetl.runtime", "DatabaseUnreachable");
+            operatorMetrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE);
         }
     }
 

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.plan.KeyRange;
@@ -44,7 +45,7 @@ class OperatorMetricsTest {
                 "past retention"));
 
         metrics.partitionPass(policy, "noetl.metric", status, null, NOW, dropped, 0, true, Duration.ofMillis(5));
-        metrics.failure(policy, "noetl.metric", "LockTimeout");
+        metrics.failure(policy, "noetl.metric", Reason.LOCK_TIMEOUT);
         assertEquals(1.0, registry.get("lifecycle.partitions.dropped").tag("table", "noetl.metric").counter()
                 .count());
         assertEquals(Set.of("noetl.metric"), tables());
@@ -67,7 +68,7 @@ class OperatorMetricsTest {
     void runtimeComponentsShareSeriesWhateverTheirNumber() {
         List<RuntimeComponent> few = components("rc-few-", 10);
         few.forEach(rc -> metrics.component(rc, phaseOf(rc)));
-        few.forEach(rc -> metrics.failure(rc, "noetl.runtime", "DatabaseUnreachable"));
+        few.forEach(rc -> metrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE));
         int meters = registry.getMeters().size();
         // namespaces a and b, types worker_pool and broker, each with a gauge per phase (4 and None), plus one
         // failure counter per namespace
@@ -75,8 +76,8 @@ class OperatorMetricsTest {
 
         List<RuntimeComponent> many = components("rc-many-", 1_000);
         many.forEach(rc -> metrics.component(rc, phaseOf(rc)));
-        many.forEach(rc -> metrics.failure(rc, "noetl.runtime", "DatabaseUnreachable"));
-        many.forEach(rc -> metrics.failure(rc, "noetl.runtime", "DatabaseUnreachable"));
+        many.forEach(rc -> metrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE));
+        many.forEach(rc -> metrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE));
         assertEquals(meters, registry.getMeters().size(), "1,010 components, the same series as 10");
 
         Set<String> identities = new java.util.HashSet<>();
@@ -128,7 +129,7 @@ class OperatorMetricsTest {
         RuntimeComponent odd = component("odd", "a", "made-up-" + UUID.randomUUID());
         metrics.component(odd, null);
         assertEquals(1, components("a", "unknown", "None"));
-        metrics.failure(odd, "noetl.runtime", "InvalidSpec");
+        metrics.failure(odd, "noetl.runtime", Reason.INVALID_SPEC);
 
         // the last component of a namespace takes its gauges and failure counters with it
         metrics.forget(odd);

@@ -1,0 +1,144 @@
+package io.noetl.lifecycle.api;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Every reason the operator shows: in the {@code Ready} and {@code Degraded} conditions, in the Warning Events
+ * of a failure, in the answers of the HTTP endpoints and of the command line. Each has its {@link #code()}, the
+ * CamelCase word users see and match in alerts (never change one without saying so in docs/operations.md), its
+ * {@link #effect()} and whether running the pass again can get past it ({@link #retryHelps()}).
+ *
+ * <p>docs/operations.md ("Condition reasons" and "Maintenance on demand") lists the same reasons, in the table
+ * of their effect; {@code ReasonDocumentationTest} holds the two together.
+ */
+public enum Reason {
+    // Ready=True
+    MAINTAINED("Maintained", Effect.READY, false),
+    REGISTERED("Registered", Effect.READY, false),
+    SUSPENDED("Suspended", Effect.READY, false),
+    DRY_RUN("DryRun", Effect.READY, false),
+
+    // Ready=False (and Degraded=True): the pass could not run or stopped
+    INVALID_SPEC("InvalidSpec", Effect.NOT_READY, false),
+    NO_DATABASE("NoDatabase", Effect.NOT_READY, false),
+    SECRET_NOT_FOUND("SecretNotFound", Effect.NOT_READY, false),
+    SECRET_INVALID("SecretInvalid", Effect.NOT_READY, false),
+    DATABASE_UNREACHABLE("DatabaseUnreachable", Effect.NOT_READY, true),
+    TABLE_MISSING("TableMissing", Effect.NOT_READY, false),
+    CONFLICTING_COMPONENT("ConflictingComponent", Effect.NOT_READY, false),
+    REGISTRY_INCOMPATIBLE("RegistryIncompatible", Effect.NOT_READY, false),
+    NOT_PARTITIONED("NotPartitioned", Effect.NOT_READY, false),
+    PARTITION_KEY_MISMATCH("PartitionKeyMismatch", Effect.NOT_READY, false),
+    LOCK_TIMEOUT("LockTimeout", Effect.NOT_READY, true),
+    STATEMENT_TIMEOUT("StatementTimeout", Effect.NOT_READY, false),
+    PERMISSION_DENIED("PermissionDenied", Effect.NOT_READY, false),
+    PARTITION_CHANGED("PartitionChanged", Effect.NOT_READY, true),
+    ROW_COUNT_MISMATCH("RowCountMismatch", Effect.NOT_READY, false),
+    DATABASE_ERROR("DatabaseError", Effect.NOT_READY, false),
+
+    // Ready=False where it stops the pass, Degraded only where it does not
+    /**
+     * Another resource of the same kind keeps the same table in the same database: Ready=False on all but the
+     * oldest, Degraded on all.
+     */
+    CONFLICTING_POLICY("ConflictingPolicy", Effect.NOT_READY_OR_DEGRADED, false),
+    /**
+     * The default partition holds rows in the range of a partition the operator would create. Found by the
+     * planner when {@code moveDefaultRows} is false (the window is skipped: Degraded only), or by PostgreSQL
+     * when the rows arrived after the plan counted them and ATTACH refused the partition (SQLSTATE 23514: the
+     * pass stops, Ready=False). One concept and one code, so alerts written for it keep working: the next pass
+     * counts the rows and moves them, or skips the window and reports it as Degraded.
+     */
+    DEFAULT_PARTITION_CONFLICT("DefaultPartitionConflict", Effect.NOT_READY_OR_DEGRADED, true),
+
+    // Degraded=True while Ready may still be True: the planner's findings and the registry's
+    NAME_COLLISION("NameCollision", Effect.DEGRADED, false),
+    PARTITION_OVERLAP("PartitionOverlap", Effect.DEGRADED, false),
+    DEFAULT_PARTITION_NAME("DefaultPartitionName", Effect.DEGRADED, false),
+    HEARTBEAT_STALE("HeartbeatStale", Effect.DEGRADED, false),
+    ROWS_IN_DEFAULT_PARTITION("RowsInDefaultPartition", Effect.DEGRADED, false),
+    PLAN_TRUNCATED("PlanTruncated", Effect.DEGRADED, false),
+
+    // Degraded=False
+    AS_EXPECTED("AsExpected", Effect.HEALTHY, false),
+
+    // only in answers of the HTTP endpoints, never in a condition
+    TOO_MANY_PARTITIONS("TooManyPartitions", Effect.ANSWER_ONLY, false),
+    MISSING_TOKEN("MissingToken", Effect.ANSWER_ONLY, false),
+    INVALID_TOKEN("InvalidToken", Effect.ANSWER_ONLY, false),
+    TOKEN_UNAVAILABLE("TokenUnavailable", Effect.ANSWER_ONLY, false),
+    INVALID_PARAMETER("InvalidParameter", Effect.ANSWER_ONLY, false);
+
+    /** Which condition a reason may be the reason of. */
+    public enum Effect {
+        /** {@code Ready=True}: the pass ran, or observed as the spec asks. */
+        READY,
+        /** {@code Ready=False}, and {@code Degraded=True} with the same reason: the pass could not run or stopped. */
+        NOT_READY,
+        /** {@code Ready=False} where it stops the pass; {@code Degraded=True} only (Ready stays True) where not. */
+        NOT_READY_OR_DEGRADED,
+        /** {@code Degraded=True} only: the pass succeeded and someone should know something. */
+        DEGRADED,
+        /** {@code Degraded=False}: nothing needs attention. */
+        HEALTHY,
+        /** Never a condition: the reason of an answer of the HTTP endpoints. */
+        ANSWER_ONLY;
+
+        public boolean readyTrue() {
+            return this == READY;
+        }
+
+        public boolean readyFalse() {
+            return this == NOT_READY || this == NOT_READY_OR_DEGRADED;
+        }
+
+        /** Whether it may be the reason of {@code Degraded=True} (every Ready=False reason is). */
+        public boolean degraded() {
+            return readyFalse() || this == DEGRADED;
+        }
+    }
+
+    private final String code;
+    private final Effect effect;
+    private final boolean retryHelps;
+
+    Reason(String code, Effect effect, boolean retryHelps) {
+        this.code = code;
+        this.effect = effect;
+        this.retryHelps = retryHelps;
+    }
+
+    /** The word users see in {@code status.conditions[].reason}, in Events and in answers. */
+    @JsonValue
+    public String code() {
+        return code;
+    }
+
+    public Effect effect() {
+        return effect;
+    }
+
+    /**
+     * For a reason that stops a pass: whether running the pass again, with nothing changed by anyone, can get
+     * past it (a lock held for a while, a network outage, a race with writers); for the others a person must
+     * act first. Documentation only: the operator retries failed passes after
+     * {@code lifecycle.maintenance.retry-after-failure} whatever the reason (an invalid spec waits for the next
+     * spec change instead), as before this type. False for reasons that stop nothing.
+     */
+    public boolean retryHelps() {
+        return retryHelps;
+    }
+
+    /** The reason whose code this is. */
+    public static Optional<Reason> ofCode(String code) {
+        return Arrays.stream(values()).filter(r -> r.code.equals(code)).findFirst();
+    }
+
+    /** The code, so that a reason written into a message reads as users see it. */
+    @Override
+    public String toString() {
+        return code;
+    }
+}
