@@ -79,6 +79,8 @@ public final class RuntimeRegistrationBenchmark {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int restarts = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        // creates per second, 0 for as fast as the server takes them from 8 client threads
+        double rate = args.length > 3 ? Double.parseDouble(args[3]) : 0;
         ApiServer.Availability availability = ApiServer.availability();
         if (!availability.available()) {
             System.err.println("no API server: " + availability.why());
@@ -94,11 +96,16 @@ public final class RuntimeRegistrationBenchmark {
         Map<String, String> env = new java.util.LinkedHashMap<>();
         container.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
         long limit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValueExact();
+        if (System.getProperty("bench.memory-limit") != null) {
+            // diagnosis only: room for JFR and NMT, which need memory of their own
+            limit = Quantity.getAmountInBytes(new Quantity(System.getProperty("bench.memory-limit"))).longValueExact();
+        }
         MemoryLimit memory = MemoryLimit.probe();
         ApiServer server = ApiServer.get();
         server.installCrds();
-        System.out.printf("components: %d, rounds: %d, restarts per round: %d, cores: %d, kube-apiserver 1.%d%n", n,
-                rounds, restarts, Runtime.getRuntime().availableProcessors(), server.minorVersion());
+        System.out.printf("components: %d, rounds: %d, restarts per round: %d, creates: %s, cores: %d, "
+                + "kube-apiserver 1.%d%n", n, rounds, restarts, rate > 0 ? rate + " per second" : "unpaced (8 threads)",
+                Runtime.getRuntime().availableProcessors(), server.minorVersion());
         System.out.printf("operator: %s, environment %s, memory limit %d MiB: %s%n", jar, env, limit >> 20,
                 memory.describe());
 
@@ -117,11 +124,13 @@ public final class RuntimeRegistrationBenchmark {
                 long before = server.requestsOf(identity.user()).size();
                 Map<String, Double> cpu = Cpu.now(op.pid());
                 Instant first = Instant.now();
-                createAll(server.admin(), ns, n);
+                createAll(server.admin(), ns, n, rate);
                 Instant last = Instant.now();
-                Instant done = statuses.await(n, (name, s) -> s.registered());
+                Instant done = statuses.await(n, (name, s) -> s.registered(), op);
+                Map<String, Double> cpuUntilReady = Cpu.since(cpu, op.pid());
+                Duration trailing = quiet(server, identity, done);
                 Phase create = op.phase("create", Duration.between(first, last), Duration.between(last, done),
-                        server.requestsOf(identity.user()).size() - before, n, db, cpu);
+                        server.requestsOf(identity.user()).size() - before, n, db, cpuUntilReady, trailing);
                 creates.add(create);
                 System.out.println("  round " + round + ", " + create);
 
@@ -135,9 +144,11 @@ public final class RuntimeRegistrationBenchmark {
                     op = OperatorProcess.start(jar, identity, env, limit, memory,
                             "bench-" + round + "-" + restart);
                     done = statuses.await(n, (name, s) -> s.registered() && s.runtimeId() != null
-                            && !s.runtimeId().equals(shown.get(name)));
+                            && !s.runtimeId().equals(shown.get(name)), op);
+                    Map<String, Double> restartCpu = Cpu.since(cpu, op.pid());
+                    Duration restartTrailing = quiet(server, identity, done);
                     Phase phase = op.phase("restart", Duration.ZERO, Duration.between(start, done),
-                            server.requestsOf(identity.user()).size() - before, n, db, cpu);
+                            server.requestsOf(identity.user()).size() - before, n, db, restartCpu, restartTrailing);
                     restartPhases.add(phase);
                     System.out.println("  round " + round + ", " + phase);
                 }
@@ -152,6 +163,30 @@ public final class RuntimeRegistrationBenchmark {
         System.exit(0);
     }
 
+    /**
+     * Waits until the operator has made no request for 5 s but its Lease renewals (its Events are written in the
+     * background and may trail the statuses), so that the requests counted are all of the phase's and the next phase
+     * starts on a quiet operator; returns how long after {@code converged} the last request came.
+     */
+    private static Duration quiet(ApiServer server, ApiServer.OperatorIdentity identity, Instant converged)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        long seen = -1;
+        Instant lastChange = Instant.now();
+        while (Instant.now().isBefore(deadline)) {
+            long busy = server.requestsOf(identity.user()).stream().filter(r -> !"leases".equals(r.resource())).count();
+            if (busy != seen) {
+                seen = busy;
+                lastChange = Instant.now();
+            } else if (Duration.between(lastChange, Instant.now()).toSeconds() >= 5) {
+                return Duration.between(converged, lastChange).isNegative() ? Duration.ZERO
+                        : Duration.between(converged, lastChange);
+            }
+            Thread.sleep(1_000);
+        }
+        throw new IllegalStateException("the operator did not go quiet within " + WAIT);
+    }
+
     private static Container deployedContainer() throws IOException {
         try (InputStream in = Files.newInputStream(Path.of("deploy", "deployment.yaml"))) {
             Deployment d = Serialization.unmarshal(in, Deployment.class);
@@ -159,12 +194,24 @@ public final class RuntimeRegistrationBenchmark {
         }
     }
 
-    /** Creates the N resources with 8 client threads and returns when the server has accepted every one. */
-    private static void createAll(KubernetesClient client, String ns, int n) throws Exception {
+    /**
+     * Creates the N resources from 8 client threads, at most {@code rate} per second when it is positive (a GitOps
+     * controller's client is rate-limited; unpaced, the creator outruns what the server can take besides), and returns
+     * when the server has accepted every one.
+     */
+    private static void createAll(KubernetesClient client, String ns, int n, double rate) throws Exception {
         ExecutorService creators = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> created = new ArrayList<>();
+            long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
+                if (rate > 0) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                }
                 RuntimeComponent rc = resource(ns, i);
                 created.add(creators.submit(() -> client.resource(rc).create()));
             }
@@ -194,15 +241,16 @@ public final class RuntimeRegistrationBenchmark {
     /** What one phase measured. */
     record Phase(String name, Duration creating, Duration converged, double requestsPerComponent, long peakRssKiB,
             long cgroupPeakKiB, int scrapes, int scrapeFailures, int seriesIdle, int seriesMax, long rows,
-            long conflictsExhausted, Map<String, Double> cpuSeconds) {
+            long conflictsExhausted, Map<String, Double> cpuSeconds, Duration eventsTrailing) {
         @Override
         public String toString() {
             return String.format("%s: %s%.1f s to converge, peak RSS %d MiB (cgroup peak %s), %.2f API requests per "
                     + "component, /q/metrics %d scrapes, %d failed, series %d idle -> %d max, %d rows, %d exhausted "
-                    + "retries, CPU seconds %s", name, creating.isZero() ? "" : String.format("created in %.1f s, ",
+                    + "retries, CPU seconds until all Ready %s, last request %.1f s after", name, creating.isZero() ? "" : String.format("created in %.1f s, ",
                             creating.toMillis() / 1e3), converged.toMillis() / 1e3, peakRssKiB >> 10,
                     cgroupPeakKiB < 0 ? "n/a" : (cgroupPeakKiB >> 10) + " MiB", requestsPerComponent, scrapes,
-                    scrapeFailures, seriesIdle, seriesMax, rows, conflictsExhausted, cpuSeconds);
+                    scrapeFailures, seriesIdle, seriesMax, rows, conflictsExhausted, cpuSeconds,
+                    eventsTrailing.toMillis() / 1e3);
         }
 
         static String summary(String what, List<Phase> phases) {
@@ -261,9 +309,10 @@ public final class RuntimeRegistrationBenchmark {
         }
 
         /** Waits until {@code n} resources pass {@code check}; returns when the last one was seen to. */
-        Instant await(int n, BiPredicate<String, Seen> check) throws InterruptedException {
+        Instant await(int n, BiPredicate<String, Seen> check, OperatorProcess op) throws InterruptedException {
             Instant deadline = Instant.now().plus(WAIT);
             while (Instant.now().isBefore(deadline)) {
+                op.assertAlive();
                 long passing = seen.entrySet().stream().filter(e -> check.test(e.getKey(), e.getValue())).count();
                 if (passing >= n) {
                     return Instant.now();
@@ -374,6 +423,16 @@ public final class RuntimeRegistrationBenchmark {
             return Optional.of(group);
         }
 
+        boolean oomKilled(Optional<Path> group) {
+            Path f = group.map(g -> g.resolve(v2 ? "memory.events" : "memory.oom_control")).orElse(null);
+            try {
+                return f != null && Files.exists(f) && Files.readAllLines(f).stream()
+                        .anyMatch(l -> l.startsWith("oom_kill ") && !l.equals("oom_kill 0"));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
         long peakKiB(Optional<Path> group) {
             if (group.isEmpty()) {
                 return -1;
@@ -438,6 +497,11 @@ public final class RuntimeRegistrationBenchmark {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("KUBECONFIG", identity.kubeconfigFile().toString());
             pb.environment().putAll(env);
+            // diagnosis only (JFR, NMT, GC logs), never in the reported figures: -Dbench.extra-java-options="..."
+            String extra = System.getProperty("bench.extra-java-options", "").replace("{name}", name);
+            if (!extra.isBlank()) {
+                pb.environment().merge("JAVA_TOOL_OPTIONS", extra, (a, b) -> a + " " + b);
+            }
             OperatorProcess op = new OperatorProcess(name, pb.start(), log, port, memory, cgroup);
             op.probes.scheduleAtFixedRate(op::sampleRss, 0, 250, TimeUnit.MILLISECONDS);
             op.probes.scheduleAtFixedRate(op::scrape, SCRAPE_EVERY.toMillis(), SCRAPE_EVERY.toMillis(),
@@ -447,6 +511,14 @@ public final class RuntimeRegistrationBenchmark {
 
         long pid() {
             return process.pid();
+        }
+
+        void assertAlive() {
+            if (!process.isAlive()) {
+                boolean oom = memory.oomKilled(cgroup);
+                throw new IllegalStateException(identity + " exited with code " + process.exitValue()
+                        + (oom ? ": killed by the kernel at the memory limit (memory cgroup OOM)" : "") + "; see " + log);
+            }
         }
 
         void awaitLeader(KubernetesClient admin, String ns) throws InterruptedException {
@@ -514,8 +586,18 @@ public final class RuntimeRegistrationBenchmark {
         }
 
         Phase phase(String name, Duration creating, Duration converged, long requests, int n, TestDatabase db,
-                Map<String, Double> cpuBefore) throws IOException {
+                Map<String, Double> cpuUntilReady, Duration trailing) throws IOException {
             scrape();
+            if (System.getProperty("bench.extra-java-options", "").contains("NativeMemoryTracking")) {
+                Path nmt = Path.of("target", "bench-nmt-" + identity + "-" + name + ".txt");
+                new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(process.pid()), "VM.native_memory", "summary").redirectErrorStream(true)
+                        .redirectOutput(nmt.toFile()).start().onExit().join();
+                Path histogram = Path.of("target", "bench-histogram-" + identity + "-" + name + ".txt");
+                new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(process.pid()), "GC.class_histogram").redirectErrorStream(true)
+                        .redirectOutput(histogram.toFile()).start().onExit().join();
+            }
             long hwm = Math.max(status("VmHWM:"), rssMaxKiB.get());
             long rows = db.queryLong("SELECT count(*) FROM noetl.runtime");
             long exhausted;
@@ -524,7 +606,7 @@ public final class RuntimeRegistrationBenchmark {
             }
             return new Phase(name, creating, converged, requests / (double) n, hwm, memory.peakKiB(cgroup),
                     scrapes.get(), scrapeFailures.get(), seriesIdle.get(), seriesMax.get(), rows, exhausted,
-                    Cpu.since(cpuBefore, process.pid()));
+                    cpuUntilReady, trailing);
         }
 
         void stop() throws Exception {
