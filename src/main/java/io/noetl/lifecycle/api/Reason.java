@@ -64,6 +64,10 @@ public enum Reason {
     // Degraded=False
     AS_EXPECTED("AsExpected", Effect.HEALTHY, false),
 
+    // only in the command line's findings (plan, apply, check), never in a condition: the status lists the same as
+    // status.gaps and status.unmanaged
+    PARTITION_GAPS("PartitionGaps", Effect.FINDING_ONLY, false),
+    UNMANAGED_PARTITIONS("UnmanagedPartitions", Effect.FINDING_ONLY, false),
     // only in answers of the HTTP endpoints, never in a condition
     TOO_MANY_PARTITIONS("TooManyPartitions", Effect.ANSWER_ONLY, false),
     MISSING_TOKEN("MissingToken", Effect.ANSWER_ONLY, false),
@@ -84,7 +88,9 @@ public enum Reason {
         /** {@code Degraded=False}: nothing needs attention. */
         HEALTHY,
         /** Never a condition: the reason of an answer of the HTTP endpoints. */
-        ANSWER_ONLY;
+        ANSWER_ONLY,
+        /** Never a condition: a finding the command line reports of what the status lists without a condition. */
+        FINDING_ONLY;
 
         public boolean readyTrue() {
             return this == READY;

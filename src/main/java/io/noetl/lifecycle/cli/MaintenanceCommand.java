@@ -6,17 +6,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.noetl.lifecycle.api.EventPartitionPlan;
+import io.noetl.lifecycle.api.EventPartitionPlanStatus;
+import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.PartitionRef;
+import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.RangeRef;
 import io.noetl.lifecycle.api.LifecycleSpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.EventPlanSettings;
+import io.noetl.lifecycle.plan.Finding;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.KeyRange;
 import io.noetl.lifecycle.plan.KeyType;
 import io.noetl.lifecycle.plan.MetricPolicySettings;
 import io.noetl.lifecycle.plan.ObservedPartition;
+import io.noetl.lifecycle.plan.PartitionPlanner;
+import io.noetl.lifecycle.plan.Plan;
 import io.noetl.lifecycle.plan.PlannedAction;
 import io.noetl.lifecycle.plan.TablePolicySettings;
 import io.noetl.lifecycle.plan.TableSnapshot;
@@ -28,6 +36,7 @@ import io.noetl.lifecycle.reconcile.MaintenancePass;
 import io.noetl.lifecycle.reconcile.PolicyPass;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.reconcile.TargetResolver;
+import io.noetl.lifecycle.report.DegradedFindings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,22 +47,37 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
  * {@code plan} and {@code apply --once} without a cluster: each policy in the file goes through the same planner
  * and {@link MaintenancePass} as in the operator. {@code plan} uses read-only connections and counts the rows of
- * what it would drop; {@code apply} runs one pass per policy (plan only for suspended and dry-run policies).
+ * what it would drop; {@code apply} runs one pass per policy (plan only for suspended and dry-run policies);
+ * {@code check} plans as {@code plan} does and tells by its exit status whether anything is pending or needs a
+ * person. Each policy's report holds what its status would show: partitions, coverage, gaps, rows in the default
+ * partition, unmanaged partitions with their reasons, and the findings ({@link DegradedFindings#all}).
  */
 public final class MaintenanceCommand {
     public static final int DONE = 0;
     public static final int FAILED = 1;
     public static final int INVALID_INPUT = 2;
+    /** {@code check}: no finding, but maintenance has actions to take. */
+    public static final int CHANGES_PENDING = 3;
+    /** {@code check}: at least one policy has findings a person should look at. */
+    public static final int NEEDS_ATTENTION = 4;
+
+    /** A policy's state, the word {@code check}'s exit status stands for. */
+    public static final String HEALTHY = "Healthy";
+    public static final String PENDING = "ChangesPending";
+    public static final String ATTENTION = "NeedsAttention";
+    public static final String FAILED_STATE = "Failed";
 
     /** One action, planned or applied. Range ends are rendered in the key's own terms. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -61,10 +85,22 @@ public final class MaintenanceCommand {
             String reason) {
     }
 
-    /** @param outcome Planned, Applied or Failed */
+    /**
+     * @param outcome Planned, Applied or Failed
+     * @param state Healthy, ChangesPending, NeedsAttention or Failed
+     * @param partitionCount the fields from {@code partitionCount} to {@code unmanaged} are the status's, read
+     *     from the same snapshot the status would be (after the pass for {@code apply}); null when the table
+     *     could not be read
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PolicyReport(String kind, String namespace, String name, String table, String database,
-            String outcome, String reason, String message, List<ActionRow> actions) {
+            String outcome, String reason, String message, String state, Integer partitionCount,
+            String coveredUntil, Long defaultPartitionRows, Integer gapCount, List<RangeRef> gaps,
+            Integer unmanagedCount, List<PartitionRef> unmanaged, List<Finding> findings, List<ActionRow> actions) {
+    }
+
+    /** What the status would show of a table, and the findings. */
+    private record Observed(PartitionedTableStatus status, List<Finding> findings) {
     }
 
     public record Report(String command, List<String> notes, List<PolicyReport> policies) {
@@ -122,8 +158,15 @@ public final class MaintenanceCommand {
                 problems.add(describe(resource) + ": " + e.getMessage());
             }
         }
+        List<List<String>> rivals = rivals(checked);
         if (invocation.apply()) {
-            problems.addAll(conflicts(checked));
+            for (int i = 0; i < checked.size(); i++) {
+                if (!rivals.get(i).isEmpty()) {
+                    problems.add(describe(checked.get(i).resource()) + ": " + Reason.CONFLICTING_POLICY.code() + ": "
+                            + rivals.get(i).get(0)
+                            + " keeps the same table in the same database; keep one of them");
+                }
+            }
         }
         if (!problems.isEmpty()) {
             problems.forEach(p -> err.println("error: " + p));
@@ -133,11 +176,22 @@ public final class MaintenanceCommand {
             err.println("note: " + invocation.file() + " holds no MetricRetentionPolicy or EventPartitionPlan");
         }
         List<PolicyReport> reports = new ArrayList<>();
-        for (Checked c : checked) {
-            reports.add(invocation.apply() ? apply(c) : plan(c));
+        for (int i = 0; i < checked.size(); i++) {
+            Checked c = checked.get(i);
+            List<Finding> conflicts = rivals.get(i).isEmpty() ? List.of()
+                    : List.of(DegradedFindings.conflictingPolicy(rivals.get(i),
+                            "; apply refuses this file until only one of them is left"));
+            reports.add(invocation.apply() ? apply(c) : plan(c, conflicts));
         }
         print(new Report(invocation.command(), file.notes(), reports), invocation.json());
-        return reports.stream().anyMatch(r -> "Failed".equals(r.outcome())) ? FAILED : DONE;
+        if (reports.stream().anyMatch(r -> "Failed".equals(r.outcome()))) {
+            return FAILED;
+        }
+        if (!invocation.check()) {
+            return DONE;
+        }
+        return reports.stream().anyMatch(r -> ATTENTION.equals(r.state())) ? NEEDS_ATTENTION
+                : reports.stream().anyMatch(r -> PENDING.equals(r.state())) ? CHANGES_PENDING : DONE;
     }
 
     private Checked check(HasMetadata resource, Invocation invocation, ResourceFile file)
@@ -171,72 +225,111 @@ public final class MaintenanceCommand {
         return new Checked(resource, settings, target);
     }
 
-    /** Two policies in one file keeping the same table in the same database would fight over it. */
-    private static List<String> conflicts(List<Checked> checked) {
-        Map<String, Checked> first = new HashMap<>();
-        List<String> problems = new ArrayList<>();
-        for (Checked c : checked) {
-            String key = PolicyPass.claim(c.settings(), c.target());
-            Checked other = first.putIfAbsent(key, c);
-            if (other != null) {
-                problems.add(describe(c.resource()) + ": " + Reason.CONFLICTING_POLICY.code() + ": "
-                        + describe(other.resource()) + " keeps the same table in the same database; keep one of them");
-            }
+    /**
+     * Two policies in one file keeping the same table in the same database would fight over it: for each policy
+     * (in the file's order), the policies before it with the same claim, then those after it.
+     */
+    private static List<List<String>> rivals(List<Checked> checked) {
+        Map<String, List<Integer>> byClaim = new HashMap<>();
+        for (int i = 0; i < checked.size(); i++) {
+            Checked c = checked.get(i);
+            byClaim.computeIfAbsent(PolicyPass.claim(c.settings(), c.target()), k -> new ArrayList<>()).add(i);
         }
-        return problems;
+        List<List<String>> rivals = new ArrayList<>();
+        for (int i = 0; i < checked.size(); i++) {
+            Checked c = checked.get(i);
+            int self = i;
+            rivals.add(byClaim.get(PolicyPass.claim(c.settings(), c.target())).stream().filter(j -> j != self)
+                    .map(j -> describe(checked.get(j).resource())).toList());
+        }
+        return rivals;
     }
 
-    private PolicyReport plan(Checked c) {
+    private PolicyReport plan(Checked c, List<Finding> conflicts) {
         DataSource dataSource = connections.open(c.target(), true);
+        Instant now = clock.instant();
         try {
             MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), c.settings(), null,
-                    UnaryOperator.identity(), lockPolicy, clock, false);
+                    UnaryOperator.identity(), lockPolicy, clock, now, false);
             List<ActionRow> rows = new ArrayList<>();
             for (PlannedAction a : outcome.plan().actions()) {
                 Long counted = a.retires() ? countRows(dataSource, c.settings(), a.partition()) : null;
                 rows.add(row(a, c.settings(), outcome.before(), counted));
             }
-            return report(c, "Planned", null, null, rows);
+            Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts);
+            return report(c, "Planned", null, null, state(observed, !rows.isEmpty()), observed, rows);
         } catch (ReconcileException e) {
             if (e.reason() == Reason.TABLE_MISSING && c.settings().bootstrap() == Bootstrap.IfMissing) {
+                Observed nothing = new Observed(null, conflicts);
                 return report(c, "Planned", Reason.TABLE_MISSING.code(), "the table is missing; apply creates it "
-                        + "(bootstrap IfMissing) and then plans its partitions", List.of(bootstrapRow(c.settings())));
+                        + "(bootstrap IfMissing) and then plans its partitions", state(nothing, true), nothing,
+                        List.of(bootstrapRow(c.settings())));
             }
-            return report(c, "Failed", e.reason().code(), e.getMessage(), List.of());
+            return failed(c, e.reason().code(), e.getMessage());
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, c.target());
-            return report(c, "Failed", failure.reason().code(), failure.message(), List.of());
+            return failed(c, failure.reason().code(), failure.message());
         }
+    }
+
+    /**
+     * What the status would show of the table after this pass ({@link PolicyPass#observed}, as the reconciler
+     * writes it), and every finding: conflicts first, then {@link DegradedFindings#all}.
+     */
+    private static Observed observe(Checked c, TableSnapshot after, Plan plan, Instant now, List<Finding> conflicts)
+            throws ReconcileException {
+        PartitionedTableStatus status = c.resource() instanceof MetricRetentionPolicy
+                ? new MetricRetentionPolicyStatus() : new EventPartitionPlanStatus();
+        PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(c.settings(), after, now);
+        PolicyPass.observed(status, c.settings(), after, policy);
+        Map<String, Integer> unmanaged = new TreeMap<>();
+        for (ObservedPartition p : after.partitions()) {
+            String reason = PartitionPlanner.classify(policy, p);
+            if (reason != null) {
+                unmanaged.merge(reason, 1, Integer::sum);
+            }
+        }
+        List<Finding> findings = new ArrayList<>(conflicts);
+        findings.addAll(DegradedFindings.all(plan.findings(), after.defaultRows(), status.getGapCount(), unmanaged));
+        return new Observed(status, findings);
+    }
+
+    private static String state(Observed observed, boolean pending) {
+        return !observed.findings().isEmpty() ? ATTENTION : pending ? PENDING : HEALTHY;
     }
 
     private PolicyReport apply(Checked c) {
         LifecycleSpec spec = spec(c.resource());
         boolean act = !spec.isSuspend() && !spec.isDryRun();
+        Instant now = clock.instant();
         try {
             MaintenancePass.Outcome outcome = PolicyPass.run(connections.open(c.target(), !act), c.target(),
                     c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : null, UnaryOperator.identity(),
-                    lockPolicy, clock, act);
+                    lockPolicy, clock, now, act);
             if (!act) {
                 List<ActionRow> rows = outcome.plan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();
                 String why = (spec.isSuspend() ? Reason.SUSPENDED : Reason.DRY_RUN).code();
+                Observed observed = observe(c, outcome.after(), outcome.plan(), now, List.of());
                 return report(c, "Planned", why, "spec." + (spec.isSuspend() ? "suspend" : "dryRun")
-                        + " is set: nothing applied", rows);
+                        + " is set: nothing applied", state(observed, !rows.isEmpty()), observed, rows);
             }
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<ActionRow> rows = applied.stream().map(a -> row(a, c.settings(), outcome.before(), null)).toList();
             if (outcome.failure().isPresent()) {
                 var failure = outcome.failure().get();
-                return report(c, "Failed", failure.cause().reason().code(), failure.describe(), rows);
+                return report(c, "Failed", failure.cause().reason().code(), failure.describe(), FAILED_STATE, null,
+                        rows);
             }
             List<ActionRow> all = new ArrayList<>();
             if (outcome.bootstrapped()) {
                 all.add(bootstrapRow(c.settings()));
             }
             all.addAll(rows);
-            return report(c, "Applied", null, null, all);
+            Observed observed = observe(c, outcome.after(), outcome.plan(), now, List.of());
+            return report(c, "Applied", null, null, state(observed, false), observed, all);
         } catch (ReconcileException e) {
-            return report(c, "Failed", e.reason().code(), e.getMessage(), List.of());
+            return failed(c, e.reason().code(), e.getMessage());
         }
     }
 
@@ -272,12 +365,21 @@ public final class MaintenanceCommand {
         return new ActionRow(a.kind(), a.partition(), from, to, rows, bytes, a.reason());
     }
 
-    private static PolicyReport report(Checked c, String outcome, String reason, String message,
-            List<ActionRow> actions) {
+    private static PolicyReport failed(Checked c, String reason, String message) {
+        return report(c, "Failed", reason, message, FAILED_STATE, null, List.of());
+    }
+
+    /** @param observed null when the pass failed */
+    private static PolicyReport report(Checked c, String outcome, String reason, String message, String state,
+            Observed observed, List<ActionRow> actions) {
         HasMetadata r = c.resource();
+        PartitionedTableStatus s = observed == null ? null : observed.status();
         return new PolicyReport(r.getKind(), r.getMetadata().getNamespace(), r.getMetadata().getName(),
-                PolicyPass.tableOf(c.settings()).toString(), c.target().describe(), outcome, reason, message,
-                actions);
+                PolicyPass.tableOf(c.settings()).toString(), c.target().describe(), outcome, reason, message, state,
+                s == null ? null : s.getPartitionCount(), s == null ? null : s.getCoveredUntil(),
+                s == null ? null : s.getDefaultPartitionRows(), s == null ? null : s.getGapCount(),
+                s == null ? null : s.getGaps(), s == null ? null : s.getUnmanagedCount(),
+                s == null ? null : s.getUnmanaged(), observed == null ? null : observed.findings(), actions);
     }
 
     /** The row for creating the table (bootstrap IfMissing), which comes before the partitions' rows. */
@@ -310,6 +412,7 @@ public final class MaintenanceCommand {
             out.println(p.kind() + " " + (p.namespace() == null ? "" : p.namespace() + "/") + p.name() + "  "
                     + p.table() + "  " + p.database() + "  " + p.outcome()
                     + (p.reason() == null ? "" : " (" + p.reason() + ": " + p.message() + ")"));
+            printObserved(p);
             if (p.actions().isEmpty()) {
                 out.println("  nothing to do");
             } else {
@@ -325,7 +428,59 @@ public final class MaintenanceCommand {
         }
     }
 
+    /** The status's view of the table and the findings, before the actions. */
+    private void printObserved(PolicyReport p) {
+        if (p.partitionCount() != null) {
+            // the words of the Ready condition's message
+            out.println("  " + p.partitionCount() + " partitions, covered until "
+                    + (p.coveredUntil() == null ? "nothing" : p.coveredUntil())
+                    + (p.defaultPartitionRows() != null && p.defaultPartitionRows() > 0
+                            ? ", " + p.defaultPartitionRows() + " rows in the default partition" : "")
+                    + "  " + p.state());
+        } else if (p.state() != null && !FAILED_STATE.equals(p.state())) {
+            out.println("  " + p.state());
+        }
+        if (p.findings() != null && !p.findings().isEmpty()) {
+            out.println("  findings:");
+            List<String[]> cells = new ArrayList<>();
+            for (Finding f : p.findings()) {
+                cells.add(new String[] {f.reason().code(), f.message()});
+            }
+            printTable(cells, "  ");
+        }
+        if (p.gaps() != null && !p.gaps().isEmpty()) {
+            out.println("  gaps: " + listed(p.gapCount(), p.gaps().size()));
+            List<String[]> cells = new ArrayList<>();
+            cells.add(new String[] {"FROM", "TO"});
+            for (RangeRef g : p.gaps()) {
+                cells.add(new String[] {g.getFrom(), g.getTo()});
+            }
+            printTable(cells, "  ");
+        }
+        if (p.unmanaged() != null && !p.unmanaged().isEmpty()) {
+            out.println("  unmanaged partitions, never touched: " + listed(p.unmanagedCount(), p.unmanaged().size()));
+            boolean times = p.unmanaged().stream().anyMatch(u -> u.getFromTime() != null || u.getToTime() != null);
+            List<String[]> cells = new ArrayList<>();
+            cells.add(times ? new String[] {"PARTITION", "FROM", "TO", "FROM TIME", "TO TIME", "REASON"}
+                    : new String[] {"PARTITION", "FROM", "TO", "REASON"});
+            for (PartitionRef u : p.unmanaged()) {
+                cells.add(times ? new String[] {u.getName(), u.getFrom(), u.getTo(), text(u.getFromTime()),
+                    text(u.getToTime()), u.getReason()} : new String[] {u.getName(), u.getFrom(), u.getTo(),
+                    u.getReason()});
+            }
+            printTable(cells, "  ");
+        }
+    }
+
+    private static String listed(Integer count, int listed) {
+        return count == null || count == listed ? String.valueOf(listed) : count + " (the first " + listed + " listed)";
+    }
+
     private void printTable(List<String[]> cells) {
+        printTable(cells, "");
+    }
+
+    private void printTable(List<String[]> cells, String indent) {
         int[] width = new int[cells.get(0).length];
         for (String[] row : cells) {
             for (int i = 0; i < row.length; i++) {
@@ -333,7 +488,7 @@ public final class MaintenanceCommand {
             }
         }
         for (String[] row : cells) {
-            StringBuilder line = new StringBuilder(" ");
+            StringBuilder line = new StringBuilder(indent + " ");
             for (int i = 0; i < row.length; i++) {
                 line.append(' ').append(i == row.length - 1 ? row[i] : String.format("%-" + width[i] + "s ", row[i]));
             }

@@ -132,8 +132,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
         TableSnapshot after = outcome.after();
         PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);
-        Coverage coverage = PartitionReport.observed(status, after, observed.now(),
-                p -> PartitionPlanner.classify(observed, p), settings::timeOf);
+        Coverage coverage = PolicyPass.observed(status, settings, after, observed);
         PartitionReport.planned(status, apply ? null : outcome.plan(), after.keyType());
         reportExtras(status, settings, after, observed);
         if (outcome.bootstrapped()) {
@@ -162,10 +161,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                     + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil());
             int pending = outcome.plan().actions().size();
             if (!rivals.isEmpty()) {
-                String message = "other policies keep the same table in the same database: " + rivals.stream()
-                        .map(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()).toList()
-                        + (claimant ? "; this one, the oldest, only creates partitions and retires none"
-                                : "; the oldest of them acts and this one changes nothing");
+                String message = DegradedFindings.conflictingPolicy(rivals.stream()
+                        .map(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()).toList(),
+                        claimant ? "; this one, the oldest, only creates partitions and retires none"
+                                : "; the oldest of them acts and this one changes nothing").message();
                 if (claimant) {
                     Conditions.markReady(status, Reason.MAINTAINED, summary, generation, now);
                 } else {

@@ -2,6 +2,8 @@ package io.noetl.lifecycle.reconcile;
 
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.plan.Coverage;
 import io.noetl.lifecycle.plan.EventPlanSettings;
 import io.noetl.lifecycle.plan.MetricPolicySettings;
 import io.noetl.lifecycle.plan.PartitionPlanner;
@@ -12,6 +14,7 @@ import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.report.PartitionReport;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.function.UnaryOperator;
@@ -75,6 +78,19 @@ public final class PolicyPass {
             return c -> SeedSchema.ensureMetricTable(c, table);
         }
         return null;
+    }
+
+    /**
+     * Writes what the status shows of a snapshot (partition count, sizes, coverage, gaps, default-partition rows,
+     * unmanaged partitions with their reasons) into {@code status}: the reconciler after each pass, and the
+     * command line so that it tells what the status would.
+     *
+     * @param policy the planner policy for {@code snapshot} ({@link #plannerPolicy})
+     */
+    public static Coverage observed(PartitionedTableStatus status, TablePolicySettings settings,
+            TableSnapshot snapshot, PartitionPlanner.Policy policy) {
+        return PartitionReport.observed(status, snapshot, policy.now(), p -> PartitionPlanner.classify(policy, p),
+                settings::timeOf);
     }
 
     /** The planner policy for a snapshot, refusing tables the policy cannot manage (as the reconciler does). */

@@ -92,7 +92,7 @@ class ReasonDocumentationTest {
             case NOT_READY -> EnumSet.of(Table.READY_FALSE);
             case NOT_READY_OR_DEGRADED -> EnumSet.of(Table.READY_FALSE, Table.DEGRADED);
             case DEGRADED, HEALTHY -> EnumSet.of(Table.DEGRADED);
-            case ANSWER_ONLY -> EnumSet.noneOf(Table.class);
+            case ANSWER_ONLY, FINDING_ONLY -> EnumSet.noneOf(Table.class);
         };
     }
 
@@ -143,6 +143,16 @@ class ReasonDocumentationTest {
             if (r.effect() == Effect.ANSWER_ONLY) {
                 assertTrue(listed.contains(r.code()), r.code() + " is a reason of answers that "
                         + "'Maintenance on demand' does not list; it lists " + listed);
+            }
+        }
+    }
+
+    @Test
+    void findingOnlyReasonsAreNamedInTheDocs() throws IOException {
+        String doc = Files.readString(DOC);
+        for (Reason r : Reason.values()) {
+            if (r.effect() == Effect.FINDING_ONLY) {
+                assertTrue(doc.contains("`" + r.code() + "`"), r.code() + " (a command-line finding) is not in " + DOC);
             }
         }
     }

@@ -47,6 +47,25 @@ class CommandModeTest {
     }
 
     @Test
+    void checkExitsWithItsOwnStatusThroughTheMain(QuarkusMainLauncher launcher) throws Exception {
+        try (TestDatabase db = TestDatabase.create("cli_main_check")) {
+            // one partition on the daily grid around now, and a row in the default partition: a finding
+            db.execute("CREATE SCHEMA noetl", "CREATE TABLE noetl.metric (metric_name text, created_at timestamptz "
+                    + "NOT NULL) PARTITION BY RANGE (created_at)",
+                    "CREATE TABLE noetl.metric_now PARTITION OF noetl.metric FOR VALUES FROM "
+                            + "(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 day') TO "
+                            + "(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '10 days')",
+                    "CREATE TABLE noetl.metric_default PARTITION OF noetl.metric DEFAULT",
+                    "INSERT INTO noetl.metric VALUES ('cpu', now() + interval '1 year')");
+            LaunchResult result = launcher.launch("check", "-f", policy("retention: 30d").toString(),
+                    "--database-url", db.url(), "--username", TestDatabase.USER, "--password", TestDatabase.PASSWORD);
+
+            assertEquals(MaintenanceCommand.NEEDS_ATTENTION, result.exitCode(), result.getErrorOutput());
+            assertTrue(result.getOutput().contains("RowsInDefaultPartition"), result.getOutput());
+        }
+    }
+
+    @Test
     void anInvalidSpecExitsWithStatusTwo(QuarkusMainLauncher launcher) throws Exception {
         LaunchResult result = launcher.launch("plan", "-f", policy("premake: -1").toString(), "--database-url",
                 "jdbc:postgresql://127.0.0.1:1/none");

@@ -1,0 +1,286 @@
+package io.noetl.lifecycle.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.reconcile.TargetResolver;
+import io.noetl.lifecycle.support.MutableClock;
+import io.noetl.lifecycle.support.StandaloneConfig;
+import io.noetl.lifecycle.support.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code plan}, {@code check} and {@code apply} tell what the status tells: unmanaged partitions with their
+ * reasons, gaps, rows in the default partition, conflicts; and {@code check}'s exit status in each state. Real
+ * PostgreSQL, no cluster.
+ */
+class CommandFindingsTest {
+    private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+    private static TestDatabase db;
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create("cli_findings");
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    /** Daily partitions 11-18 to 11-21 (now is 11-21 10:00), nothing else: healthy with premake 0. */
+    @BeforeEach
+    void setUp() {
+        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "CREATE SCHEMA noetl",
+                "CREATE TABLE noetl.metric (metric_id bigserial, metric_name text NOT NULL, "
+                        + "metric_value double precision NOT NULL, created_at timestamptz NOT NULL, "
+                        + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)");
+        for (int day = 18; day <= 21; day++) {
+            day(day);
+        }
+    }
+
+    private static void day(int day) {
+        db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", day, day, day + 1));
+    }
+
+    /**
+     * The shape of a NoETL database the operator meets: partitions from an older layout (one unbounded, one whose
+     * bounds are off the daily grid), a day missing in the middle, and a default partition holding 4 rows.
+     */
+    private static void untidy() {
+        db.execute("DROP TABLE noetl.metric_2026_11_20",
+                "CREATE TABLE noetl.metric_before PARTITION OF noetl.metric "
+                        + "FOR VALUES FROM (MINVALUE) TO ('2026-11-01 06:00+00')",
+                "CREATE TABLE noetl.metric_legacy PARTITION OF noetl.metric "
+                        + "FOR VALUES FROM ('2026-11-01 06:00+00') TO ('2026-11-18 00:00+00')",
+                "CREATE TABLE noetl.metric_default PARTITION OF noetl.metric DEFAULT",
+                "INSERT INTO noetl.metric (metric_name, metric_value, created_at) SELECT 'cpu', g, "
+                        + "'2027-03-01 12:00+00'::timestamptz FROM generate_series(1, 4) g");
+    }
+
+    private int run(String... args) {
+        MutableClock clock = new MutableClock();
+        clock.set(NOW);
+        return new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE), DatabaseConnections.postgres(),
+                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), clock,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(List.of(args));
+    }
+
+    private static String policy(String name, String spec) {
+        return """
+                ---
+                apiVersion: lifecycle.noetl.io/v1alpha1
+                kind: MetricRetentionPolicy
+                metadata:
+                  name: %s
+                spec:
+                  database:
+                    secretRef:
+                      name: noetl-db
+                %s
+                """.formatted(name, spec.indent(2).stripTrailing());
+    }
+
+    private String fileOf(String... policies) throws Exception {
+        String yaml = """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: noetl-db
+                stringData:
+                  url: %s
+                  username: %s
+                  password: "%s"
+                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD) + String.join("", policies);
+        Path path = dir.resolve("resources.yaml");
+        Files.writeString(path, yaml);
+        return path.toString();
+    }
+
+    private String file(String spec) throws Exception {
+        return fileOf(policy("noetl-metrics", spec));
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String all() {
+        return stdout() + stderr();
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> texts(JsonNode array, String field) {
+        List<String> values = new ArrayList<>();
+        array.forEach(n -> values.add(n.get(field).asText()));
+        return values;
+    }
+
+    @Test
+    void planPrintsTheUnmanagedPartitionsTheGapAndTheRowsInTheDefaultPartition() throws Exception {
+        untidy();
+
+        assertEquals(MaintenanceCommand.DONE, run("plan", "-f", file("retention: 30d\npremake: 0")), all());
+
+        String text = stdout();
+        assertTrue(text.contains("6 partitions, covered until 2026-11-22T00:00:00Z, 4 rows in the default partition"
+                + "  NeedsAttention"), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("RowsInDefaultPartition")
+                && l.contains("4 rows are in the default partition")), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("PartitionGaps") && l.contains("1 range")), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("UnmanagedPartitions")
+                && l.contains("2 partitions are not managed") && l.contains("offGrid: 1, unbounded: 1")), text);
+        assertTrue(text.contains("  gaps: 1\n"), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("2026-11-20T00:00:00Z") && l.contains("2026-11-21T00:00:00Z")
+                && !l.contains("Partition")), text);
+        assertTrue(text.contains("  unmanaged partitions, never touched: 2\n"), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("metric_before") && l.contains("MINVALUE")
+                && l.contains("2026-11-01T06:00:00Z") && l.endsWith("unbounded")), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("metric_legacy") && l.contains("2026-11-18T00:00:00Z")
+                && l.endsWith("offGrid")), text);
+        // the gap is also what the plan fills
+        assertTrue(text.lines().anyMatch(l -> l.contains("CreatePartition") && l.contains("metric_2026_11_20")),
+                text);
+    }
+
+    @Test
+    void planAsJsonHoldsTheStatusFieldsAndTheFindings() throws Exception {
+        untidy();
+
+        assertEquals(MaintenanceCommand.DONE, run("plan", "-f", file("retention: 30d\npremake: 0"), "-o", "json"),
+                all());
+
+        JsonNode p = new ObjectMapper().readTree(stdout()).get("policies").get(0);
+        assertEquals("NeedsAttention", p.get("state").asText());
+        assertEquals(6, p.get("partitionCount").asInt());
+        assertEquals("2026-11-22T00:00:00Z", p.get("coveredUntil").asText());
+        assertEquals(4, p.get("defaultPartitionRows").asLong());
+        assertEquals(1, p.get("gapCount").asInt());
+        assertEquals("2026-11-20T00:00:00Z", p.get("gaps").get(0).get("from").asText());
+        assertEquals("2026-11-21T00:00:00Z", p.get("gaps").get(0).get("to").asText());
+        assertEquals(2, p.get("unmanagedCount").asInt());
+        assertEquals(List.of("metric_before", "metric_legacy"), texts(p.get("unmanaged"), "name"));
+        assertEquals(List.of("unbounded", "offGrid"), texts(p.get("unmanaged"), "reason"));
+        assertEquals(List.of("RowsInDefaultPartition", "PartitionGaps", "UnmanagedPartitions"),
+                texts(p.get("findings"), "reason"));
+        assertEquals(List.of("CreatePartition"), texts(p.get("actions"), "action"));
+    }
+
+    @Test
+    void applyPrintsTheFindingsLeftAfterItsPass() throws Exception {
+        untidy();
+
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file("retention: 30d\npremake: 0"), "--once", "-o",
+                "json"), all());
+
+        JsonNode p = new ObjectMapper().readTree(stdout()).get("policies").get(0);
+        assertEquals("Applied", p.get("outcome").asText());
+        // the pass filled the gap; the default partition's rows and the unmanaged partitions remain
+        assertEquals(0, p.get("gapCount").asInt());
+        assertEquals(List.of("RowsInDefaultPartition", "UnmanagedPartitions"), texts(p.get("findings"), "reason"));
+        assertEquals("NeedsAttention", p.get("state").asText());
+    }
+
+    @Test
+    void checkExitsZeroWhenHealthyWithNothingToDo() throws Exception {
+        assertEquals(MaintenanceCommand.DONE, run("check", "-f", file("retention: 30d\npremake: 0")), all());
+
+        assertTrue(stdout().contains("4 partitions, covered until 2026-11-22T00:00:00Z  Healthy"), stdout());
+        assertTrue(stdout().contains("nothing to do"), stdout());
+        assertFalse(stdout().contains("  findings:"), stdout());
+    }
+
+    @Test
+    void checkExitsThreeWhenChangesArePending() throws Exception {
+        assertEquals(MaintenanceCommand.CHANGES_PENDING, run("check", "-f", file("retention: 30d\npremake: 2")),
+                all());
+
+        assertTrue(stdout().contains("ChangesPending"), stdout());
+        assertTrue(stdout().lines().anyMatch(l -> l.contains("CreatePartition") && l.contains("metric_2026_11_23")),
+                stdout());
+        assertEquals(4, db.partitions("noetl.metric").size());
+    }
+
+    @Test
+    void checkExitsFourWhenFindingsNeedAttentionEvenWithChangesPending() throws Exception {
+        untidy();
+
+        assertEquals(MaintenanceCommand.NEEDS_ATTENTION, run("check", "-f", file("retention: 30d\npremake: 2"),
+                "-o", "json"), all());
+
+        JsonNode report = new ObjectMapper().readTree(stdout());
+        assertEquals("check", report.get("command").asText());
+        assertEquals("NeedsAttention", report.get("policies").get(0).get("state").asText());
+    }
+
+    @Test
+    void checkExitsFourOnRowsInTheDefaultPartitionAlone() throws Exception {
+        db.execute("CREATE TABLE noetl.metric_default PARTITION OF noetl.metric DEFAULT",
+                "INSERT INTO noetl.metric (metric_name, metric_value, created_at) VALUES ('cpu', 1, '2027-01-01')");
+
+        assertEquals(MaintenanceCommand.NEEDS_ATTENTION, run("check", "-f", file("retention: 30d\npremake: 0")),
+                all());
+        assertTrue(stdout().contains("RowsInDefaultPartition"), stdout());
+    }
+
+    @Test
+    void planAndCheckReportTwoPoliciesOnOneTableAsAConflictOnEach() throws Exception {
+        String file = fileOf(policy("first", "retention: 30d\npremake: 0"), policy("second", "retention: 40d\n"
+                + "premake: 0"));
+
+        assertEquals(MaintenanceCommand.NEEDS_ATTENTION, run("check", "-f", file, "-o", "json"), all());
+
+        JsonNode policies = new ObjectMapper().readTree(stdout()).get("policies");
+        for (int i = 0; i < 2; i++) {
+            JsonNode finding = policies.get(i).get("findings").get(0);
+            assertEquals("ConflictingPolicy", finding.get("reason").asText());
+            assertTrue(finding.get("message").asText().contains(i == 0 ? "MetricRetentionPolicy second"
+                    : "MetricRetentionPolicy first"), finding.toString());
+        }
+        // apply still refuses such a file
+        out.reset();
+        assertEquals(MaintenanceCommand.INVALID_INPUT, run("apply", "-f", file, "--once"));
+        assertTrue(stderr().contains("ConflictingPolicy"), stderr());
+    }
+
+    @Test
+    void checkExitsOneWhenTheDatabaseFails() throws Exception {
+        assertEquals(MaintenanceCommand.FAILED, run("check", "-f", file("retention: 30d"), "--database-url",
+                "jdbc:postgresql://127.0.0.1:1/nowhere", "--username", "u", "--password", "p"));
+        assertTrue(stdout().contains("DatabaseUnreachable"), stdout());
+    }
+
+    @Test
+    void checkRefusesOnce() throws Exception {
+        assertEquals(MaintenanceCommand.INVALID_INPUT, run("check", "-f", file("retention: 30d"), "--once"));
+        assertTrue(stderr().contains("--once belongs to apply"), stderr());
+    }
+}
