@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.cli;
 
+import io.noetl.lifecycle.api.Mode;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -300,7 +301,8 @@ public final class MaintenanceCommand {
 
     private PolicyReport apply(Checked c) {
         LifecycleSpec spec = spec(c.resource());
-        boolean act = !spec.isSuspend() && !spec.isDryRun();
+        Mode mode = Mode.of(spec);
+        boolean act = mode.writes();
         Instant now = clock.instant();
         try {
             MaintenancePass.Outcome outcome = PolicyPass.run(connections.open(c.target(), !act), c.target(),
@@ -309,9 +311,9 @@ public final class MaintenanceCommand {
             if (!act) {
                 List<ActionRow> rows = outcome.plan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();
-                String why = (spec.isSuspend() ? Reason.SUSPENDED : Reason.DRY_RUN).code();
+                String why = mode.observingReason().code();
                 Observed observed = observe(c, outcome.after(), outcome.plan(), now, List.of());
-                return report(c, "Planned", why, "spec." + (spec.isSuspend() ? "suspend" : "dryRun")
+                return report(c, "Planned", why, "spec." + mode.field()
                         + " is set: nothing applied", state(observed, !rows.isEmpty()), observed, rows);
             }
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());

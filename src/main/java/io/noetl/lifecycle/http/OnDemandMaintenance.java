@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.http;
 
+import io.noetl.lifecycle.api.Mode;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -133,11 +134,10 @@ public class OnDemandMaintenance {
         String ns = policy.getMetadata().getNamespace();
         String name = policy.getMetadata().getName();
         String table = PolicyPass.tableOf(c.settings()).toString();
-        if (policy.specOrDefaults().isSuspend()) {
-            return skipped(ns, name, table, Reason.SUSPENDED, "spec.suspend is set: the operator changes nothing");
-        }
-        if (policy.specOrDefaults().isDryRun()) {
-            return skipped(ns, name, table, Reason.DRY_RUN, "spec.dryRun is set: the operator changes nothing");
+        Mode mode = Mode.of(policy.specOrDefaults());
+        if (!mode.writes()) {
+            return skipped(ns, name, table, mode.observingReason(), "spec." + mode.field()
+                    + " is set: the operator changes nothing");
         }
         if (claimants.size() > 1) {
             return skipped(ns, name, table, Reason.CONFLICTING_POLICY, "other policies keep the same table in the same "

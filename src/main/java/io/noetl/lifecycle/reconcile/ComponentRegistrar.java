@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.ComponentLiveness;
@@ -30,11 +31,6 @@ import javax.sql.DataSource;
  * reads the row back.
  */
 public final class ComponentRegistrar {
-
-    /** What the reconcile may change. */
-    public enum Mode {
-        APPLY, SUSPEND, DRY_RUN
-    }
 
     /**
      * @param row the row after this pass; null when there is none

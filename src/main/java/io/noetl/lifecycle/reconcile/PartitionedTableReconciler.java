@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.noetl.lifecycle.api.Mode;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -124,7 +125,8 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         boolean claimant = rivals.isEmpty() || isOldest(resource, rivals);
         DataSource dataSource = ResourcePools.acquire(pools, resource, target);
         TableName table = PolicyPass.tableOf(settings);
-        boolean apply = !spec.isSuspend() && !spec.isDryRun() && claimant;
+        Mode mode = Mode.of(spec);
+        boolean apply = mode.writes() && claimant;
         // while another policy claims the table, nothing is retired: creating is safe
         UnaryOperator<Plan> narrow = rivals.isEmpty() ? UnaryOperator.identity() : Plan::withoutRetirements;
         MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, target, settings,
@@ -172,10 +174,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                 }
                 Conditions.markDegraded(status, Reason.CONFLICTING_POLICY, message, generation, now);
             } else {
-                if (spec.isSuspend()) {
+                if (mode == Mode.SUSPEND) {
                     Conditions.markReady(status, Reason.SUSPENDED, "suspended: observing only; " + pending
                             + " actions pending; " + summary, generation, now);
-                } else if (spec.isDryRun()) {
+                } else if (mode == Mode.DRY_RUN) {
                     Conditions.markReady(status, Reason.DRY_RUN, "dry run: " + pending + " actions planned, none "
                             + "applied; " + summary, generation, now);
                 } else {

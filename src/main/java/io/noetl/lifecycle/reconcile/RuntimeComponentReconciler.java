@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.noetl.lifecycle.api.Mode;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -174,7 +175,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private Duration settling(RuntimeComponent rc, RuntimeComponentStatus status) {
         Duration settle = registryConfig.claimSettle();
         String uid = rc.getMetadata().getUid();
-        if (settle.isZero() || settle.isNegative() || rc.getSpec().isSuspend() || rc.getSpec().isDryRun()
+        if (settle.isZero() || settle.isNegative() || !Mode.of(rc.getSpec()).writes()
                 || status.getRuntimeId() != null || registered.containsKey(uid)) {
             return Duration.ZERO;
         }
@@ -192,14 +193,13 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             Instant now) throws ReconcileException {
         String key = settings.declaration().key();
         DataSource dataSource = ResourcePools.acquire(pools, rc, target);
-        ComponentRegistrar.Mode mode = rc.getSpec().isSuspend() ? ComponentRegistrar.Mode.SUSPEND
-                : rc.getSpec().isDryRun() ? ComponentRegistrar.Mode.DRY_RUN : ComponentRegistrar.Mode.APPLY;
+        Mode mode = Mode.of(rc.getSpec());
         String uid = rc.getMetadata().getUid();
         String fingerprint = settings.declaration() + "@" + target.describe();
         String shownId = status.getRuntimeId();
         ComponentRegistrar.Outcome outcome = registrar.run(dataSource, target, settings, mode,
                 fingerprint.equals(registered.get(uid)), now);
-        if (mode == ComponentRegistrar.Mode.APPLY) {
+        if (mode == Mode.APPLY) {
             registered.put(uid, fingerprint);
             firstSeen.remove(uid);
             status.setRegistryKey(key);
@@ -212,10 +212,10 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         }
 
         RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
-        if (mode == ComponentRegistrar.Mode.SUSPEND) {
+        if (mode == Mode.SUSPEND) {
             Conditions.markReady(status, Reason.SUSPENDED, "suspended: observing only; " + outcome.note(), generation,
                     now);
-        } else if (mode == ComponentRegistrar.Mode.DRY_RUN) {
+        } else if (mode == Mode.DRY_RUN) {
             Conditions.markReady(status, Reason.DRY_RUN, "dry run: " + outcome.note(), generation, now);
         } else {
             Conditions.markReady(status, Reason.REGISTERED, key + " is registered as runtime_id "
@@ -278,7 +278,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             return released(rc);
         }
         DeletionPolicy policy = settings.deletionPolicy();
-        if (policy == DeletionPolicy.Retain || rc.getSpec().isSuspend() || rc.getSpec().isDryRun()) {
+        if (policy == DeletionPolicy.Retain || !Mode.of(rc.getSpec()).writes()) {
             return released(rc);
         }
         String key = settings.declaration().key();
