@@ -104,6 +104,11 @@ public enum Reason {
         public boolean degraded() {
             return readyFalse() || this == DEGRADED;
         }
+
+        /** Whether it may be a finding's reason: what may make {@code Degraded=True}, and the command line's own. */
+        public boolean finding() {
+            return degraded() || this == FINDING_ONLY;
+        }
     }
 
     private final String code;

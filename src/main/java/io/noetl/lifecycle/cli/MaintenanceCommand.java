@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.cli;
 
-import io.noetl.lifecycle.api.Mode;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +8,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.noetl.lifecycle.api.EventPartitionPlan;
 import io.noetl.lifecycle.api.EventPartitionPlanStatus;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionRef;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.RangeRef;
@@ -231,16 +231,15 @@ public final class MaintenanceCommand {
      * (in the file's order), the policies before it with the same claim, then those after it.
      */
     private static List<List<String>> rivals(List<Checked> checked) {
+        List<String> claims = checked.stream().map(c -> PolicyPass.claim(c.settings(), c.target())).toList();
         Map<String, List<Integer>> byClaim = new HashMap<>();
-        for (int i = 0; i < checked.size(); i++) {
-            Checked c = checked.get(i);
-            byClaim.computeIfAbsent(PolicyPass.claim(c.settings(), c.target()), k -> new ArrayList<>()).add(i);
+        for (int i = 0; i < claims.size(); i++) {
+            byClaim.computeIfAbsent(claims.get(i), k -> new ArrayList<>()).add(i);
         }
         List<List<String>> rivals = new ArrayList<>();
-        for (int i = 0; i < checked.size(); i++) {
-            Checked c = checked.get(i);
+        for (int i = 0; i < claims.size(); i++) {
             int self = i;
-            rivals.add(byClaim.get(PolicyPass.claim(c.settings(), c.target())).stream().filter(j -> j != self)
+            rivals.add(byClaim.get(claims.get(i)).stream().filter(j -> j != self)
                     .map(j -> describe(checked.get(j).resource())).toList());
         }
         return rivals;

@@ -1,12 +1,12 @@
 package io.noetl.lifecycle.http;
 
-import io.noetl.lifecycle.api.Mode;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
+import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.MetricPolicySettings;

@@ -10,7 +10,7 @@ import java.util.Objects;
 public record Finding(Reason reason, String message) {
     public Finding {
         Objects.requireNonNull(reason, "reason");
-        if (!reason.effect().degraded() && reason.effect() != Reason.Effect.FINDING_ONLY) {
+        if (!reason.effect().finding()) {
             throw new IllegalArgumentException(reason.name() + " is no finding: it cannot be Degraded's reason");
         }
     }

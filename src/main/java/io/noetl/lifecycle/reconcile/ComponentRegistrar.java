@@ -1,7 +1,7 @@
 package io.noetl.lifecycle.reconcile;
 
-import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.ComponentLiveness;
 import io.noetl.lifecycle.plan.RegistryIncompatibleException;

@@ -21,8 +21,7 @@ import java.time.Clock;
 import java.util.Comparator;
 
 /** EventPartitionPlan: id-ranged partitions of a table such as noetl.event, by calendar window. */
-// the cache holds objects without managedFields, and fills itself by pages of 500 (one 10,000-object list
-// response would be buffered whole at start-up)
+// the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
 @ControllerConfiguration(name = EventPartitionPlanReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
         informerListLimit = ResourcePages.LIST_LIMIT))
 @Singleton

@@ -15,8 +15,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 
 /** MetricRetentionPolicy: time-ranged partitions of a table such as noetl.metric. */
-// the cache holds objects without managedFields, and fills itself by pages of 500 (one 10,000-object list
-// response would be buffered whole at start-up)
+// the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
 @ControllerConfiguration(name = MetricRetentionPolicyReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
         informerListLimit = ResourcePages.LIST_LIMIT))
 @Singleton

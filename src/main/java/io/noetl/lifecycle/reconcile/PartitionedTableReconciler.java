@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.reconcile;
 
-import io.noetl.lifecycle.api.Mode;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -13,6 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;

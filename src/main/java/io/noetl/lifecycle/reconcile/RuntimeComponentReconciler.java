@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.reconcile;
 
-import io.noetl.lifecycle.api.Mode;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -19,6 +18,7 @@ import io.noetl.lifecycle.RuntimeRegistryConfig;
 import io.noetl.lifecycle.api.ApiGroup;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
@@ -52,8 +52,7 @@ import javax.sql.DataSource;
  * it when suspended or in dry run), report the row's phase, and look again before the phase can change. The
  * look-again comes from {@link MaintenanceSchedule}. Deletion applies {@code deletionPolicy} behind a finalizer.
  */
-// the cache holds objects without managedFields, and fills itself by pages of 500 (one 10,000-object list
-// response would be buffered whole at start-up)
+// the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
 @ControllerConfiguration(name = RuntimeComponentReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
         informerListLimit = ResourcePages.LIST_LIMIT))
 public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>, Cleaner<RuntimeComponent> {

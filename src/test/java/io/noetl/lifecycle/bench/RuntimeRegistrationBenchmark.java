@@ -487,12 +487,11 @@ public final class RuntimeRegistrationBenchmark {
             }
             java.addAll(List.of("-Dquarkus.http.port=" + port, "-Dlifecycle.leader-election.identity=" + name,
                     "-jar", jar.toAbsolutePath().toString()));
-            List<String> command = cgroup.isEmpty() ? java : List.of("/bin/sh", "-c",
-                    "echo $$ > " + cgroup.get().resolve("cgroup.procs") + " && exec \"$@\"", "sh");
-            if (cgroup.isPresent()) {
-                command = new ArrayList<>(command);
-                command.addAll(java);
-            }
+            // in a cgroup: a shell moves itself there, then becomes the JVM (same pid)
+            List<String> command = new ArrayList<>();
+            cgroup.ifPresent(g -> command.addAll(List.of("/bin/sh", "-c",
+                    "echo $$ > " + g.resolve("cgroup.procs") + " && exec \"$@\"", "sh")));
+            command.addAll(java);
             Path log = Path.of("target", "bench-operator-" + name + ".log").toAbsolutePath();
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("KUBECONFIG", identity.kubeconfigFile().toString());

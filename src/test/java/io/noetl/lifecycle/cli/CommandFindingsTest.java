@@ -6,13 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.reconcile.TargetResolver;
-import io.noetl.lifecycle.support.MutableClock;
-import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * PostgreSQL, no cluster.
  */
 class CommandFindingsTest {
-    private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+    private static final Instant NOW = CommandFixtures.NOW;
     private static TestDatabase db;
 
     @TempDir
@@ -53,10 +48,7 @@ class CommandFindingsTest {
     /** Daily partitions 11-18 to 11-21 (now is 11-21 10:00), nothing else: healthy with premake 0. */
     @BeforeEach
     void setUp() {
-        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "CREATE SCHEMA noetl",
-                "CREATE TABLE noetl.metric (metric_id bigserial, metric_name text NOT NULL, "
-                        + "metric_value double precision NOT NULL, created_at timestamptz NOT NULL, "
-                        + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)");
+        CommandFixtures.metricTable(db);
         for (int day = 18; day <= 21; day++) {
             day(day);
         }
@@ -83,12 +75,7 @@ class CommandFindingsTest {
     }
 
     private int run(String... args) {
-        MutableClock clock = new MutableClock();
-        clock.set(NOW);
-        return new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE), DatabaseConnections.postgres(),
-                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), clock,
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
-                .run(List.of(args));
+        return CommandFixtures.command(out, err).run(List.of(args));
     }
 
     private static String policy(String name, String spec) {

@@ -6,13 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.reconcile.TargetResolver;
-import io.noetl.lifecycle.support.MutableClock;
-import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code plan} and {@code apply --once} on files of resources, against a real PostgreSQL and no cluster. */
 class MaintenanceCommandTest {
-    private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+    private static final Instant NOW = CommandFixtures.NOW;
     private static TestDatabase db;
 
     @TempDir
@@ -48,10 +43,7 @@ class MaintenanceCommandTest {
 
     @BeforeEach
     void setUp() {
-        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "CREATE SCHEMA noetl",
-                "CREATE TABLE noetl.metric (metric_id bigserial, metric_name text NOT NULL, "
-                        + "metric_value double precision NOT NULL, created_at timestamptz NOT NULL, "
-                        + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)");
+        CommandFixtures.metricTable(db);
         int[][] daysAndRows = {{18, 100}, {19, 250}, {20, 10}, {21, 5}};
         for (int[] d : daysAndRows) {
             db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
@@ -62,11 +54,7 @@ class MaintenanceCommandTest {
     }
 
     private MaintenanceCommand command() {
-        MutableClock clock = new MutableClock();
-        clock.set(NOW);
-        return new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE), DatabaseConnections.postgres(),
-                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), clock,
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return CommandFixtures.command(out, err);
     }
 
     private int run(String... args) {

@@ -21,12 +21,18 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -56,6 +62,9 @@ public final class ApiServer {
     private final KubernetesClient admin;
     private final String adminKubeconfig;
     private final Path auditLog;
+    /** The audit log as read so far ({@link #requests()}), and how far each file was read, by file key. */
+    private final List<AuditedRequest> audited = new ArrayList<>();
+    private final Map<Object, Long> auditReadUpTo = new HashMap<>();
     private final Path workDir;
     private final VersionInfo version;
 
@@ -417,31 +426,52 @@ public final class ApiServer {
     /**
      * Every request the audit log holds so far: those of service accounts, which is what operators run as. The server
      * rotates the log at 100 MB (its default {@code --audit-log-maxsize}) into {@code audit-<time>.log}; those are
-     * read first, oldest first, so a long run (the benchmark's 10,000 components) loses nothing.
+     * read first, oldest first, so a long run (the benchmark's 10,000 components) loses nothing. Each call reads only
+     * what was written since the last: each file is followed by its file key (a rotated file keeps it), up to its last
+     * complete line.
      */
-    public List<AuditedRequest> requests() {
-        List<AuditedRequest> requests = new ArrayList<>();
+    public synchronized List<AuditedRequest> requests() {
         for (Path file : auditFiles()) {
-            try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
-                lines.forEach(line -> {
-                    try {
-                        JsonNode e = JSON.readTree(line);
-                        JsonNode o = e.path("objectRef");
-                        requests.add(new AuditedRequest(e.path("user").path("username").asText(),
-                                e.path("verb").asText(), text(o, "apiGroup"), text(o, "resource"),
-                                text(o, "subresource"), text(o, "namespace"), text(o, "name"),
-                                e.path("responseStatus").path("code").asInt(0), e.path("requestURI").asText()));
-                    } catch (IOException ignored) {
-                        // a line being written as we read: the next read sees it whole
+            try {
+                Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+                Object id = key == null ? file.toString() : key;
+                long from = auditReadUpTo.getOrDefault(id, 0L);
+                if (Files.size(file) <= from) {
+                    continue;
+                }
+                byte[] fresh;
+                try (FileChannel channel = FileChannel.open(file)) {
+                    channel.position(from);
+                    fresh = Channels.newInputStream(channel).readAllBytes();
+                }
+                int complete = 0;
+                for (int i = 0; i < fresh.length; i++) {
+                    if (fresh[i] == '\n') {
+                        audit(new String(fresh, complete, i - complete, StandardCharsets.UTF_8));
+                        complete = i + 1;
                     }
-                });
-            } catch (java.nio.file.NoSuchFileException rotatedAway) {
+                }
+                auditReadUpTo.put(id, from + complete); // a line still being written is read whole next time
+            } catch (NoSuchFileException rotatedAway) {
                 // renamed between the listing and the read: it is among the backups on the next read
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        return requests;
+        return List.copyOf(audited);
+    }
+
+    private void audit(String line) {
+        JsonNode e;
+        try {
+            e = JSON.readTree(line);
+        } catch (IOException notJson) {
+            return; // the server writes one JSON object per line; anything else is not a request
+        }
+        JsonNode o = e.path("objectRef");
+        audited.add(new AuditedRequest(e.path("user").path("username").asText(), e.path("verb").asText(),
+                text(o, "apiGroup"), text(o, "resource"), text(o, "subresource"), text(o, "namespace"),
+                text(o, "name"), e.path("responseStatus").path("code").asInt(0), e.path("requestURI").asText()));
     }
 
     /** The rotated backups of the audit log, oldest first (their names carry the time), then the current one. */
