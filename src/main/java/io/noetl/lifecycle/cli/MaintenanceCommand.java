@@ -12,11 +12,12 @@ import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionRef;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.RangeRef;
-import io.noetl.lifecycle.api.LifecycleSpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.PartitionVerdict;
+import io.noetl.lifecycle.partition.TableClaim;
 import io.noetl.lifecycle.plan.EventPlanSettings;
 import io.noetl.lifecycle.plan.Finding;
 import io.noetl.lifecycle.plan.InvalidSpecException;
@@ -50,11 +51,10 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
@@ -159,16 +159,9 @@ public final class MaintenanceCommand {
                 problems.add(describe(resource) + ": " + e.getMessage());
             }
         }
-        List<List<String>> rivals = rivals(checked);
-        if (invocation.apply()) {
-            for (int i = 0; i < checked.size(); i++) {
-                if (!rivals.get(i).isEmpty()) {
-                    problems.add(describe(checked.get(i).resource()) + ": " + Reason.CONFLICTING_POLICY.code() + ": "
-                            + rivals.get(i).get(0)
-                            + " keeps the same table in the same database; keep one of them");
-                }
-            }
-        }
+        // the reconciler's rule for policies sharing a table, over the policies in the file
+        Map<Checked, TableClaim> claims = TableClaim.among(checked, c -> TableClaim.key(c.settings(), c.target()),
+                c -> TableClaim.Claimant.of(c.resource()));
         if (!problems.isEmpty()) {
             problems.forEach(p -> err.println("error: " + p));
             return INVALID_INPUT;
@@ -177,12 +170,9 @@ public final class MaintenanceCommand {
             err.println("note: " + invocation.file() + " holds no MetricRetentionPolicy or EventPartitionPlan");
         }
         List<PolicyReport> reports = new ArrayList<>();
-        for (int i = 0; i < checked.size(); i++) {
-            Checked c = checked.get(i);
-            List<Finding> conflicts = rivals.get(i).isEmpty() ? List.of()
-                    : List.of(DegradedFindings.conflictingPolicy(rivals.get(i),
-                            "; apply refuses this file until only one of them is left"));
-            reports.add(invocation.apply() ? apply(c) : plan(c, conflicts));
+        for (Checked c : checked) {
+            TableClaim claim = claims.get(c);
+            reports.add(invocation.apply() ? apply(c, claim) : plan(c, claim));
         }
         print(new Report(invocation.command(), file.notes(), reports), invocation.json());
         if (reports.stream().anyMatch(r -> "Failed".equals(r.outcome()))) {
@@ -226,31 +216,13 @@ public final class MaintenanceCommand {
         return new Checked(resource, settings, target);
     }
 
-    /**
-     * Two policies in one file keeping the same table in the same database would fight over it: for each policy
-     * (in the file's order), the policies before it with the same claim, then those after it.
-     */
-    private static List<List<String>> rivals(List<Checked> checked) {
-        List<String> claims = checked.stream().map(c -> PolicyPass.claim(c.settings(), c.target())).toList();
-        Map<String, List<Integer>> byClaim = new HashMap<>();
-        for (int i = 0; i < claims.size(); i++) {
-            byClaim.computeIfAbsent(claims.get(i), k -> new ArrayList<>()).add(i);
-        }
-        List<List<String>> rivals = new ArrayList<>();
-        for (int i = 0; i < claims.size(); i++) {
-            int self = i;
-            rivals.add(byClaim.get(claims.get(i)).stream().filter(j -> j != self)
-                    .map(j -> describe(checked.get(j).resource())).toList());
-        }
-        return rivals;
-    }
-
-    private PolicyReport plan(Checked c, List<Finding> conflicts) {
+    private PolicyReport plan(Checked c, TableClaim claim) {
+        List<Finding> conflicts = claim.conflict().stream().toList();
         DataSource dataSource = connections.open(c.target(), true);
         Instant now = clock.instant();
         try {
             MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), c.settings(), null,
-                    UnaryOperator.identity(), lockPolicy, clock, now, false);
+                    claim.narrow(), lockPolicy, clock, now, false);
             List<ActionRow> rows = new ArrayList<>();
             for (PlannedAction a : outcome.plan().actions()) {
                 Long counted = a.retires() ? countRows(dataSource, c.settings(), a.partition()) : null;
@@ -298,22 +270,21 @@ public final class MaintenanceCommand {
         return !observed.findings().isEmpty() ? ATTENTION : pending ? PENDING : HEALTHY;
     }
 
-    private PolicyReport apply(Checked c) {
-        LifecycleSpec spec = spec(c.resource());
-        Mode mode = Mode.of(spec);
-        boolean act = mode.writes();
+    private PolicyReport apply(Checked c, TableClaim claim) {
+        Optional<PartitionVerdict.HeldBack> held = PartitionVerdict.heldBack(Mode.of(spec(c.resource())), claim);
+        boolean act = held.isEmpty();
+        List<Finding> conflicts = claim.conflict().stream().toList();
         Instant now = clock.instant();
         try {
             MaintenancePass.Outcome outcome = PolicyPass.run(connections.open(c.target(), !act), c.target(),
-                    c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : null, UnaryOperator.identity(),
+                    c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : null, claim.narrow(),
                     lockPolicy, clock, now, act);
             if (!act) {
                 List<ActionRow> rows = outcome.plan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();
-                String why = mode.observingReason().code();
-                Observed observed = observe(c, outcome.after(), outcome.plan(), now, List.of());
-                return report(c, "Planned", why, "spec." + mode.field()
-                        + " is set: nothing applied", state(observed, !rows.isEmpty()), observed, rows);
+                Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts);
+                return report(c, "Planned", held.get().reason().code(), held.get().message(),
+                        state(observed, !rows.isEmpty()), observed, rows);
             }
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<ActionRow> rows = applied.stream().map(a -> row(a, c.settings(), outcome.before(), null)).toList();
@@ -327,7 +298,7 @@ public final class MaintenanceCommand {
                 all.add(bootstrapRow(c.settings()));
             }
             all.addAll(rows);
-            Observed observed = observe(c, outcome.after(), outcome.plan(), now, List.of());
+            Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts);
             return report(c, "Applied", null, null, state(observed, false), observed, all);
         } catch (ReconcileException e) {
             return failed(c, e.reason().code(), e.getMessage());

@@ -8,6 +8,9 @@ import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.PartitionVerdict;
+import io.noetl.lifecycle.partition.TableClaim;
+import io.noetl.lifecycle.plan.Finding;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.MetricPolicySettings;
 import io.noetl.lifecycle.plan.Plan;
@@ -30,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +44,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The seed's two maintenance calls, run over the MetricRetentionPolicies the operator watches through the same
- * planner and executor as the reconciler. A policy that is invalid, suspended, in dry-run or in conflict with
- * another policy over the same table is skipped and reported with the reason.
+ * planner and executor as the reconciler. A policy that is invalid, suspended or in dry-run is skipped and reported
+ * with the reason; policies sharing a table act by the reconciler's rule, {@link TableClaim}: the first creates and
+ * retires nothing, the others are skipped.
  */
 @ApplicationScoped
 public class OnDemandMaintenance {
@@ -63,7 +66,7 @@ public class OnDemandMaintenance {
 
     private record Candidate(MetricRetentionPolicy policy, MetricPolicySettings settings, DatabaseTarget target) {
         String key() {
-            return PolicyPass.claim(settings, target);
+            return TableClaim.key(settings, target);
         }
     }
 
@@ -119,31 +122,26 @@ public class OnDemandMaintenance {
             }
         }
         // as in the reconciler, every usable policy claims its table, suspended or not
-        Map<String, List<Candidate>> claims = new HashMap<>();
-        candidates.forEach(c -> claims.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(c));
+        Map<Candidate, TableClaim> claims = TableClaim.among(candidates, Candidate::key,
+                c -> TableClaim.Claimant.of(c.policy()));
         for (Candidate c : candidates) {
-            outcomes.add(act(action, c, claims.get(c.key()), adjust, narrow));
+            outcomes.add(act(action, c, claims.get(c), adjust, narrow));
         }
         outcomes.sort(Comparator.comparing(PolicyOutcome::namespace).thenComparing(PolicyOutcome::name));
         return new Report(action, outcomes);
     }
 
-    private PolicyOutcome act(String action, Candidate c, List<Candidate> claimants,
+    private PolicyOutcome act(String action, Candidate c, TableClaim claim,
             UnaryOperator<MetricPolicySettings> adjust, UnaryOperator<Plan> narrow) {
         MetricRetentionPolicy policy = c.policy();
         String ns = policy.getMetadata().getNamespace();
         String name = policy.getMetadata().getName();
         String table = PolicyPass.tableOf(c.settings()).toString();
-        Mode mode = Mode.of(policy.specOrDefaults());
-        if (!mode.writes()) {
-            return skipped(ns, name, table, mode.observingReason(), "spec." + mode.field()
-                    + " is set: the operator changes nothing");
+        Optional<PartitionVerdict.HeldBack> held = PartitionVerdict.heldBack(Mode.of(policy.specOrDefaults()), claim);
+        if (held.isPresent()) {
+            return skipped(ns, name, table, held.get().reason(), held.get().message());
         }
-        if (claimants.size() > 1) {
-            return skipped(ns, name, table, Reason.CONFLICTING_POLICY, "other policies keep the same table in the same "
-                    + "database: " + claimants.stream().filter(o -> o != c).map(o -> o.policy().getMetadata()
-                            .getNamespace() + "/" + o.policy().getMetadata().getName()).sorted().toList());
-        }
+        Optional<Finding> conflict = claim.conflict();
         MetricPolicySettings settings = adjust.apply(c.settings());
         if (settings.premake() > MAX_AHEAD) {
             return skipped(ns, name, table, Reason.TOO_MANY_PARTITIONS, "days_ahead needs " + settings.premake() + " "
@@ -152,8 +150,8 @@ public class OnDemandMaintenance {
         String owner = "OnDemandMaintenance/" + ns + "/" + name;
         try {
             DataSource dataSource = pools.acquire(owner, c.target());
-            MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), settings, null, narrow,
-                    lockPolicy, clock, true);
+            MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), settings, null,
+                    p -> claim.narrow().apply(narrow.apply(p)), lockPolicy, clock, true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);
@@ -162,9 +160,11 @@ public class OnDemandMaintenance {
             LOG.infof("%s for MetricRetentionPolicy %s/%s: %s", action, ns, name,
                     cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
             // a cleanup answers with what it dropped and detached, a create with what it created
+            // a policy that shares its table answers with the conflict, as its Degraded condition does
             var failure = outcome.failure();
             return new PolicyOutcome(ns, name, table, failure.isPresent() ? "Failed" : "Applied",
-                    failure.map(f -> f.cause().reason()).orElse(null), failure.map(f -> f.describe()).orElse(null),
+                    failure.map(f -> f.cause().reason()).orElse(conflict.map(Finding::reason).orElse(null)),
+                    failure.map(f -> f.describe()).orElse(conflict.map(Finding::message).orElse(null)),
                     cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
         } catch (SQLException e) {
             return new PolicyOutcome(ns, name, table, "Failed", Reason.DATABASE_UNREACHABLE,

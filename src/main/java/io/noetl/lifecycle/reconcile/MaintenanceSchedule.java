@@ -34,6 +34,11 @@ public class MaintenanceSchedule {
         return source;
     }
 
+    /** Books the next run a verdict decided, or forgets the resource's when there is none. */
+    public void set(Class<? extends HasMetadata> kind, ResourceID id, Optional<Instant> next) {
+        next.ifPresentOrElse(at -> runAt(kind, id, at), () -> forget(kind, id));
+    }
+
     public void runAt(Class<? extends HasMetadata> kind, ResourceID id, Instant at) {
         due.put(new Key(kind.getName(), id), at);
     }

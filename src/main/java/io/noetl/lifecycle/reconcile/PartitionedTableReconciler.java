@@ -15,31 +15,27 @@ import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
-import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.PartitionVerdict;
+import io.noetl.lifecycle.partition.TableClaim;
+import io.noetl.lifecycle.plan.Coverage;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.PartitionPlanner;
+import io.noetl.lifecycle.plan.PlannedAction;
 import io.noetl.lifecycle.plan.TablePolicySettings;
 import io.noetl.lifecycle.plan.TableSnapshot;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.postgres.TableName;
-import io.noetl.lifecycle.report.Conditions;
-import io.noetl.lifecycle.report.DegradedFindings;
+import io.noetl.lifecycle.postgres.PartitionExecutor;
+import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.PartitionReport;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.StatusDiff;
+import io.noetl.lifecycle.report.Verdict;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import io.noetl.lifecycle.plan.Coverage;
-import io.noetl.lifecycle.plan.Plan;
-import io.noetl.lifecycle.postgres.PartitionExecutor;
-import io.noetl.lifecycle.report.OperatorMetrics;
-import java.util.Optional;
-import java.util.Comparator;
 import java.util.List;
-import java.util.function.UnaryOperator;
-import javax.sql.DataSource;
 
 /**
  * The reconcile both partition-keeping kinds share: parse the spec, resolve the database, run one
@@ -99,103 +95,64 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
         String before = StatusDiff.fingerprint(status);
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
-        ResourceID id = ResourceID.fromResource(resource);
-        try {
-            maintain(resource, context, settings(spec(resource)), status, generation, now);
-        } catch (InvalidSpecException e) {
-            failed(resource, status, e.reason(), e.getMessage(), generation, now);
-            schedule.forget(kind, id);
-            status.setNextMaintenanceAt(null);
-        } catch (ReconcileException e) {
-            failed(resource, status, e.reason(), e.getMessage(), generation, now);
-            Instant retry = now.plus(config.maintenance().retryAfterFailure());
-            schedule.runAt(kind, id, retry);
-            status.setNextMaintenanceAt(retry.toString());
-        }
+        Verdict verdict = pass(resource, context, status, now);
+        verdict.write(status, generation, now);
+        verdict.record(resource, events);
+        verdict.failure().ifPresent(reason -> metrics.failure(resource, tableLabel(resource), reason));
+        schedule.set(kind, ResourceID.fromResource(resource), verdict.nextRun());
+        status.setNextMaintenanceAt(verdict.nextRun().map(Instant::toString).orElse(null));
         status.setObservedGeneration(generation);
         resource.setStatus(status);
         return StatusDiff.changed(before, status) ? StatusPatch.of(resource, status) : UpdateControl.noUpdate();
     }
 
-    private void maintain(P resource, Context<P> context, C settings, T status, long generation, Instant now)
-            throws ReconcileException {
-        S spec = spec(resource);
-        DatabaseTarget target = resolve(resource);
-        List<P> rivals = rivals(resource, context, settings, target);
-        boolean claimant = rivals.isEmpty() || isOldest(resource, rivals);
-        DataSource dataSource = ResourcePools.acquire(pools, resource, target);
-        TableName table = PolicyPass.tableOf(settings);
-        Mode mode = Mode.of(spec);
-        boolean apply = mode.writes() && claimant;
-        // while another policy claims the table, nothing is retired: creating is safe
-        UnaryOperator<Plan> narrow = rivals.isEmpty() ? UnaryOperator.identity() : Plan::withoutRetirements;
-        MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, target, settings,
-                PolicyPass.bootstrapper(settings), narrow, LockPolicy.from(config.ddl()), clock, now, apply);
-
-        TableSnapshot after = outcome.after();
-        PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);
-        Coverage coverage = PolicyPass.observed(status, settings, after, observed);
-        PartitionReport.planned(status, apply ? null : outcome.plan(), after.keyType());
-        reportExtras(status, settings, after, observed);
-        if (outcome.bootstrapped()) {
-            events.normal(resource, "Bootstrapped", "created " + table + " and the objects NoETL's schema describes");
+    /** One pass: resolve, claim, run, and write what the status shows of the table; the rest is the verdict's. */
+    private Verdict pass(P resource, Context<P> context, T status, Instant now) {
+        C settings;
+        try {
+            settings = settings(spec(resource));
+        } catch (InvalidSpecException e) {
+            return PartitionVerdict.rejected(e.reason(), e.getMessage());
         }
-        if (apply) {
-            status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
-                    outcome.result().orElse(null)));
-        }
-        outcome.result().ifPresent(result -> result.applied()
-                .forEach(a -> events.normal(resource, a.kind(), a.partition() + ": " + a.reason())));
-
-        Optional<Long> coveredUntil = coverage.coveredUntil();
-        metrics.partitionPass(resource, tableLabel(resource), status,
-                coveredUntil.map(k -> settings.instantOf(after.keyType(), k)).orElse(null), now,
-                outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of()),
-                outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L), outcome.failure().isEmpty(),
-                outcome.took());
-        Instant next = nextMaintenance(settings, after, now);
-        if (outcome.failure().isPresent()) {
-            var failure = outcome.failure().get();
-            failed(resource, status, failure.cause().reason(), failure.describe(), generation, now);
-            next = now.plus(config.maintenance().retryAfterFailure());
-        } else {
-            String summary = after.partitionCount() + " partitions, covered until "
-                    + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil());
-            int pending = outcome.plan().actions().size();
-            if (!rivals.isEmpty()) {
-                String message = DegradedFindings.conflictingPolicy(rivals.stream()
-                        .map(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()).toList(),
-                        claimant ? "; this one, the oldest, only creates partitions and retires none"
-                                : "; the oldest of them acts and this one changes nothing").message();
-                if (claimant) {
-                    Conditions.markReady(status, Reason.MAINTAINED, summary, generation, now);
-                } else {
-                    Conditions.markNotReady(status, Reason.CONFLICTING_POLICY, message, generation, now);
-                }
-                Conditions.markDegraded(status, Reason.CONFLICTING_POLICY, message, generation, now);
-            } else {
-                if (mode == Mode.SUSPEND) {
-                    Conditions.markReady(status, Reason.SUSPENDED, "suspended: observing only; " + pending
-                            + " actions pending; " + summary, generation, now);
-                } else if (mode == Mode.DRY_RUN) {
-                    Conditions.markReady(status, Reason.DRY_RUN, "dry run: " + pending + " actions planned, none "
-                            + "applied; " + summary, generation, now);
-                } else {
-                    Conditions.markReady(status, Reason.MAINTAINED, summary, generation, now);
-                }
-                DegradedFindings.report(status, outcome.plan().findings(), after.defaultRows(), generation, now);
+        Duration retry = config.maintenance().retryAfterFailure();
+        try {
+            DatabaseTarget target = resolve(resource);
+            TableClaim claim = claim(resource, context, settings, target);
+            Mode mode = Mode.of(spec(resource));
+            boolean writes = PartitionVerdict.writes(mode, claim);
+            MaintenancePass.Outcome outcome = PolicyPass.run(ResourcePools.acquire(pools, resource, target), target,
+                    settings, PolicyPass.bootstrapper(settings), claim.narrow(), LockPolicy.from(config.ddl()), clock,
+                    now, writes);
+            TableSnapshot after = outcome.after();
+            PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);
+            Coverage coverage = PolicyPass.observed(status, settings, after, observed);
+            PartitionReport.planned(status, writes ? null : outcome.plan(), after.keyType());
+            reportExtras(status, settings, after, observed);
+            if (writes) {
+                status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
+                        outcome.result().orElse(null)));
             }
+            List<PlannedAction> applied = outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of());
+            metrics.partitionPass(resource, tableLabel(resource), status,
+                    coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k)).orElse(null), now,
+                    applied, outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L),
+                    outcome.failure().isEmpty(), outcome.took());
+            PartitionVerdict.Pass pass = PartitionVerdict.Pass.of(PolicyPass.tableOf(settings).toString(),
+                    after.partitionCount() + " partitions, covered until "
+                            + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil()))
+                    .withPending(outcome.plan().actions().size())
+                    .withFindings(outcome.plan().findings())
+                    .withDefaultRows(after.defaultRows())
+                    .withBootstrapped(outcome.bootstrapped())
+                    .withApplied(applied)
+                    .withStopped(outcome.failure().map(f -> new PartitionVerdict.Stop(f.cause().reason(),
+                            f.describe())));
+            return PartitionVerdict.passed(mode, claim, pass, new PartitionVerdict.Timing(now,
+                    now.plus(settings.maintenanceInterval()),
+                    settings.nextBoundary(after.keyType(), now).plus(config.maintenance().afterBoundary()), retry));
+        } catch (ReconcileException e) {
+            return PartitionVerdict.failed(e.reason(), e.getMessage(), PartitionVerdict.Timing.afterFailure(now, retry));
         }
-        schedule.runAt(kind, ResourceID.fromResource(resource), next);
-        status.setNextMaintenanceAt(next.toString());
-    }
-
-    /** Reports a failure on the resource: not ready and degraded for {@code reason}, a warning, the metric. */
-    private void failed(P resource, T status, Reason reason, String message, long generation, Instant now) {
-        Conditions.markNotReady(status, reason, message, generation, now);
-        Conditions.markDegraded(status, reason, message, generation, now);
-        events.warning(resource, reason.code(), message);
-        metrics.failure(resource, tableLabel(resource), reason);
     }
 
     /** The table label of the resource's series: spec.table as written, the same whether the pass worked or not. */
@@ -209,22 +166,26 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     /**
-     * Other resources of this kind that keep the same table in the same database (same host, port and
-     * database, whatever the credentials). Resources whose spec or Secret is unusable claim nothing.
+     * This resource's {@link TableClaim} among the others of its kind that keep the same table in the same database
+     * (same host, port and database, whatever the credentials). Resources whose spec or Secret is unusable, and
+     * resources being deleted, claim nothing.
      */
-    private List<P> rivals(P resource, Context<P> context, C settings, DatabaseTarget target) {
-        String claim = PolicyPass.claim(settings, target);
-        return context.getPrimaryCache().byIndex(TABLE_INDEX, PolicyPass.tableOf(settings).toString()).stream()
+    private TableClaim claim(P resource, Context<P> context, C settings, DatabaseTarget target) {
+        String key = TableClaim.key(settings, target);
+        List<TableClaim.Claimant> others = context.getPrimaryCache()
+                .byIndex(TABLE_INDEX, PolicyPass.tableOf(settings).toString()).stream()
                 .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid())
                         && other.getMetadata().getDeletionTimestamp() == null)
                 .filter(other -> {
                     try {
-                        return PolicyPass.claim(settings(spec(other)), resolve(other)).equals(claim);
+                        return TableClaim.key(settings(spec(other)), resolve(other)).equals(key);
                     } catch (InvalidSpecException | ReconcileException e) {
                         return false;
                     }
                 })
+                .map(TableClaim.Claimant::of)
                 .toList();
+        return TableClaim.of(TableClaim.Claimant.of(resource), others);
     }
 
     /** The table a resource's valid spec keeps, for finding rivals without parsing every other resource. */
@@ -234,21 +195,6 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         } catch (InvalidSpecException | RuntimeException e) {
             return List.of(); // an unusable spec claims nothing
         }
-    }
-
-    /** The oldest claimant acts: by creation time, then namespace and name. */
-    private boolean isOldest(P resource, List<P> rivals) {
-        Comparator<P> age = Comparator.comparing((P p) -> p.getMetadata().getCreationTimestamp() == null ? ""
-                : p.getMetadata().getCreationTimestamp())
-                .thenComparing(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
-        return rivals.stream().allMatch(r -> age.compare(resource, r) < 0);
-    }
-
-    /** The next periodic run, or just after the next partition boundary if that comes first. */
-    private Instant nextMaintenance(C settings, TableSnapshot snapshot, Instant now) {
-        Instant periodic = now.plus(settings.maintenanceInterval());
-        Instant boundary = settings.nextBoundary(snapshot.keyType(), now).plus(config.maintenance().afterBoundary());
-        return boundary.isBefore(periodic) ? boundary : periodic;
     }
 
     @Override

@@ -57,14 +57,6 @@ public final class PolicyPass {
                 apply);
     }
 
-    /**
-     * What a policy claims: its table in its database (host, port and database, whatever the credentials). Two
-     * policies with one claim would fight over the table.
-     */
-    public static String claim(TablePolicySettings settings, DatabaseTarget target) {
-        return tableOf(settings) + "@" + target.describe();
-    }
-
     /** The bootstrap a policy's spec asks for, or null for {@code bootstrap: Never}. */
     public static MaintenancePass.Bootstrapper bootstrapper(TablePolicySettings settings) {
         if (settings.bootstrap() != Bootstrap.IfMissing) {

@@ -32,7 +32,9 @@ import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.RegistryCatalog;
-import io.noetl.lifecycle.report.Conditions;
+import io.noetl.lifecycle.plan.RegistryRow;
+import io.noetl.lifecycle.registry.RegistrationVerdict;
+import io.noetl.lifecycle.report.Verdict;
 import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.RuntimeComponentReport;
@@ -111,91 +113,105 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         RuntimeComponentStatus status = rc.getStatus() == null ? new RuntimeComponentStatus() : rc.getStatus();
         String before = StatusDiff.fingerprint(status);
         long generation = rc.getMetadata().getGeneration() == null ? 0 : rc.getMetadata().getGeneration();
-        ResourceID id = ResourceID.fromResource(rc);
-        ComponentRegistrar.Outcome outcome = null;
+        Optional<Duration> settling = settling(rc, status);
+        if (settling.isPresent()) {
+            // nothing written or shown yet: a duplicate created a moment later may still come first
+            return UpdateControl.<RuntimeComponent>noUpdate().rescheduleAfter(settling.get().toMillis());
+        }
+        Optional<RegistryRow> row = Optional.empty();
+        Verdict verdict;
         try {
-            RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(),
-                    rc.getMetadata().getName());
+            RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(), rc.getMetadata().getName());
             settings.keepsRegistryKey(status.getRegistryKey());
             DatabaseTarget target = resolve(rc);
-            claim(rc, context.getPrimaryCache(), settings.declaration().key(), target, status);
-            Duration settling = settling(rc, status);
-            if (!settling.isZero()) {
-                // nothing written or shown yet: a duplicate created a moment later may still come first
-                return UpdateControl.<RuntimeComponent>noUpdate().rescheduleAfter(settling.toMillis());
+            Optional<RuntimeComponent> holder = holder(rc, context.getPrimaryCache(), settings, target, status);
+            if (holder.isPresent()) {
+                verdict = RegistrationVerdict.held(settings.declaration().key(), holder.get().getMetadata()
+                        .getNamespace() + "/" + holder.get().getMetadata().getName(), now, retryAfterFailure());
+            } else {
+                Optional<String> shownId = Optional.ofNullable(status.getRuntimeId());
+                ComponentRegistrar.Outcome outcome = register(rc, context.getPrimaryCache(), target, settings, status,
+                        now);
+                row = Optional.ofNullable(outcome.row());
+                verdict = RegistrationVerdict.registered(Mode.of(rc.getSpec()), new RegistrationVerdict.Registration(
+                        settings.declaration().key(), outcome, shownId,
+                        Optional.ofNullable(status.getPhase()), settings.heartbeatTimeout(),
+                        ComponentLiveness.nextLook(outcome.row(), now, settings.heartbeatTimeout(),
+                                settings.markOfflineAfter(),
+                                ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick))));
             }
-            outcome = register(rc, context.getPrimaryCache(), target, settings, status, generation, now);
-            schedule.runAt(RuntimeComponent.class, id, ComponentLiveness.nextLook(outcome.row(), now,
-                    settings.heartbeatTimeout(), settings.markOfflineAfter(),
-                    ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick)));
         } catch (InvalidSpecException e) {
-            failed(rc, status, e.reason(), e.getMessage(), generation, now);
-            schedule.forget(RuntimeComponent.class, id);
+            verdict = RegistrationVerdict.rejected(e.reason(), e.getMessage());
         } catch (ReconcileException e) {
-            failed(rc, status, e.reason(), e.getMessage(), generation, now);
-            schedule.runAt(RuntimeComponent.class, id, now.plus(config.maintenance().retryAfterFailure()));
+            verdict = RegistrationVerdict.failed(e.reason(), e.getMessage(), now, retryAfterFailure());
         }
+        verdict.write(status, generation, now);
+        verdict.record(rc, events);
+        verdict.failure().ifPresent(reason -> metrics.failure(rc, REGISTRY, reason));
+        schedule.set(RuntimeComponent.class, ResourceID.fromResource(rc), verdict.nextRun());
         metrics.component(rc, status.getPhase());
         status.setObservedGeneration(generation);
         boolean changed = StatusDiff.changed(before, status);
-        if (changed && outcome != null && outcome.row() != null) {
+        if (changed && row.isPresent()) {
             // written anyway: show the current heartbeat too
-            RuntimeComponentReport.heartbeat(status, outcome.row(), now);
+            RuntimeComponentReport.heartbeat(status, row.get(), now);
         }
         rc.setStatus(status);
         return changed ? StatusPatch.of(rc, status) : UpdateControl.noUpdate();
     }
 
+    private Duration retryAfterFailure() {
+        return config.maintenance().retryAfterFailure();
+    }
+
     /**
-     * Fails with ConflictingComponent when a resource that comes first declares the same key for the database;
-     * the status then shows no row of its own.
+     * The resource that comes first and declares the same key for the database, if any; the status then shows no
+     * row of its own.
      */
-    private void claim(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache, String key,
-            DatabaseTarget target, RuntimeComponentStatus status) throws ReconcileException {
-        Optional<RuntimeComponent> holder = RegistryClaims.earlierHolder(rc, key, target.describe(), cache,
-                this::databaseOf);
+    private Optional<RuntimeComponent> holder(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache,
+            RuntimeComponentSettings settings, DatabaseTarget target, RuntimeComponentStatus status) {
+        Optional<RuntimeComponent> holder = RegistryClaims.earlierHolder(rc, settings.declaration().key(),
+                target.describe(), cache, this::databaseOf);
         if (holder.isPresent()) {
             RuntimeComponentReport.notOwned(status);
             registered.remove(rc.getMetadata().getUid());
-            throw new ReconcileException(Reason.CONFLICTING_COMPONENT, key + " is already declared for this "
-                    + "database by " + holder.get().getMetadata().getNamespace() + "/"
-                    + holder.get().getMetadata().getName()
-                    + ", created first; this resource writes nothing while that one exists");
         }
+        return holder;
     }
 
     /**
      * How much longer a resource that has never registered waits before its first write
-     * ({@code lifecycle.runtime.claim-settle}, counted from when this operator first saw it), or zero. Claim order
+     * ({@code lifecycle.runtime.claim-settle}, counted from when this operator first saw it). Claim order
      * is creationTimestamp in whole seconds, then uid, so a duplicate created up to a second later can come first;
      * the wait lets the informer deliver it before anything is written. Resources older than the settle plus that
      * second cannot be overtaken any more and do not wait, nor do dry runs and suspended ones, which write nothing.
+     * Empty when it need not wait.
      */
-    private Duration settling(RuntimeComponent rc, RuntimeComponentStatus status) {
+    private Optional<Duration> settling(RuntimeComponent rc, RuntimeComponentStatus status) {
         Duration settle = registryConfig.claimSettle();
         String uid = rc.getMetadata().getUid();
         if (settle.isZero() || settle.isNegative() || !Mode.of(rc.getSpec()).writes()
                 || status.getRuntimeId() != null || registered.containsKey(uid)) {
-            return Duration.ZERO;
+            return Optional.empty();
         }
         ClaimOrder order = ClaimOrder.of(rc.getMetadata().getCreationTimestamp(), uid);
         if (order.created() != null && !order.created().plus(settle).plusSeconds(1).isAfter(clock.instant())) {
-            return Duration.ZERO;
+            return Optional.empty();
         }
         long seen = firstSeen.computeIfAbsent(uid, u -> System.nanoTime());
         Duration left = settle.minusNanos(System.nanoTime() - seen);
-        return left.isNegative() || left.isZero() ? Duration.ZERO : left;
+        return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
     }
 
+    /** Registers (or, when only observing, reads) the row and shows it in the status. */
     private ComponentRegistrar.Outcome register(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache,
-            DatabaseTarget target, RuntimeComponentSettings settings, RuntimeComponentStatus status, long generation,
-            Instant now) throws ReconcileException {
+            DatabaseTarget target, RuntimeComponentSettings settings, RuntimeComponentStatus status, Instant now)
+            throws ReconcileException {
         String key = settings.declaration().key();
         DataSource dataSource = ResourcePools.acquire(pools, rc, target);
         Mode mode = Mode.of(rc.getSpec());
         String uid = rc.getMetadata().getUid();
         String fingerprint = settings.declaration() + "@" + target.describe();
-        String shownId = status.getRuntimeId();
         ComponentRegistrar.Outcome outcome = registrar.run(dataSource, target, settings, mode,
                 fingerprint.equals(registered.get(uid)), now);
         if (mode == Mode.APPLY) {
@@ -209,53 +225,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                 schedule.runAt(RuntimeComponent.class, ResourceID.fromResource(other), now);
             }
         }
-
         RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
-        if (mode == Mode.SUSPEND) {
-            Conditions.markReady(status, Reason.SUSPENDED, "suspended: observing only; " + outcome.note(), generation,
-                    now);
-        } else if (mode == Mode.DRY_RUN) {
-            Conditions.markReady(status, Reason.DRY_RUN, "dry run: " + outcome.note(), generation, now);
-        } else {
-            Conditions.markReady(status, Reason.REGISTERED, key + " is registered as runtime_id "
-                    + outcome.row().runtimeId(), generation, now);
-        }
-        if (status.getPhase() == ComponentPhase.Stale) {
-            Conditions.markDegraded(status, Reason.HEARTBEAT_STALE, "no heartbeat for more than heartbeatTimeout ("
-                    + DurationSpec.format(settings.heartbeatTimeout()) + ")", generation, now);
-        } else {
-            Conditions.markHealthy(status, generation, now);
-        }
-
-        if (outcome.bootstrapped()) {
-            events.normal(rc, "Bootstrapped", "created the registry noetl.runtime as NoETL's schema describes");
-        }
-        if (outcome.inserted()) {
-            // one Event per registration: after an emptied registry every resource registers again at once, and
-            // each extra Event is one more write the API server must take before the statuses are current
-            if (shownId != null && !shownId.equals(Long.toString(outcome.row().runtimeId()))) {
-                events.warning(rc, "RowReplaced", "status showed runtime_id " + shownId + "; " + key
-                        + " is now registered as runtime_id " + outcome.row().runtimeId() + " (that row was "
-                        + "removed, or the key or database changed; a row elsewhere is left as it is)");
-            } else {
-                events.normal(rc, Reason.REGISTERED.code(),
-                        key + " registered as runtime_id " + outcome.row().runtimeId());
-            }
-        } else if (outcome.declaredWritten()) {
-            events.normal(rc, "RegistrationUpdated", "declared columns of " + key + " updated");
-        }
-        if (outcome.markedOffline()) {
-            events.normal(rc, "MarkedOffline", key + " set offline: no heartbeat for more than markOfflineAfter");
-        }
         return outcome;
-    }
-
-    private void failed(RuntimeComponent rc, RuntimeComponentStatus status, Reason reason, String message,
-            long generation, Instant now) {
-        Conditions.markNotReady(status, reason, message, generation, now);
-        Conditions.markDegraded(status, reason, message, generation, now);
-        events.warning(rc, reason.code(), message);
-        metrics.failure(rc, REGISTRY, reason);
     }
 
     @Override

@@ -18,6 +18,8 @@ public final class Conditions {
     public static final String DEGRADED = "Degraded";
     public static final String TRUE = "True";
     public static final String FALSE = "False";
+    /** Degraded=False's message. */
+    public static final String HEALTHY_MESSAGE = "nothing needs attention";
 
     private Conditions() {
     }
@@ -41,7 +43,7 @@ public final class Conditions {
     }
 
     public static void markHealthy(LifecycleStatus status, long generation, Instant now) {
-        set(status, DEGRADED, FALSE, Reason.AS_EXPECTED, "nothing needs attention", generation, now);
+        set(status, DEGRADED, FALSE, Reason.AS_EXPECTED, HEALTHY_MESSAGE, generation, now);
     }
 
     private static void require(Reason reason, boolean allowed, String condition) {

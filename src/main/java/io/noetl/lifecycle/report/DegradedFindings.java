@@ -21,16 +21,26 @@ public final class DegradedFindings {
 
     public static void report(LifecycleStatus status, List<Finding> findings, long defaultRows, long generation,
             Instant now) {
-        if (!findings.isEmpty()) {
-            Finding first = findings.get(0);
-            String more = findings.size() > 1 ? " (and " + (findings.size() - 1) + " more findings)" : "";
-            Conditions.markDegraded(status, first.reason(), first.message() + more, generation, now);
-        } else if (defaultRows > 0) {
-            Finding rows = rowsInDefaultPartition(defaultRows);
-            Conditions.markDegraded(status, rows.reason(), rows.message(), generation, now);
+        Verdict.Mark mark = mark(findings, defaultRows);
+        if (mark.status()) {
+            Conditions.markDegraded(status, mark.reason(), mark.message(), generation, now);
         } else {
             Conditions.markHealthy(status, generation, now);
         }
+    }
+
+    /** Degraded after a pass that worked: the first planner finding (counting the others), else rows in the default. */
+    public static Verdict.Mark mark(List<Finding> findings, long defaultRows) {
+        if (!findings.isEmpty()) {
+            Finding first = findings.get(0);
+            String more = findings.size() > 1 ? " (and " + (findings.size() - 1) + " more findings)" : "";
+            return Verdict.Mark.degraded(first.reason(), first.message() + more);
+        }
+        if (defaultRows > 0) {
+            Finding rows = rowsInDefaultPartition(defaultRows);
+            return Verdict.Mark.degraded(rows.reason(), rows.message());
+        }
+        return Verdict.Mark.healthy();
     }
 
     /** Rows in the default partition: they fell outside every partition's range. */

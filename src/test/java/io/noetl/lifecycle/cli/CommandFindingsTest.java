@@ -240,7 +240,8 @@ class CommandFindingsTest {
 
     @Test
     void planAndCheckReportTwoPoliciesOnOneTableAsAConflictOnEach() throws Exception {
-        String file = fileOf(policy("first", "retention: 30d\npremake: 0"), policy("second", "retention: 40d\n"
+        // alone, "first" would drop 11-18; sharing the table, it may not
+        String file = fileOf(policy("first", "retention: 2d\npremake: 0"), policy("second", "retention: 40d\n"
                 + "premake: 0"));
 
         assertEquals(MaintenanceCommand.NEEDS_ATTENTION, run("check", "-f", file, "-o", "json"), all());
@@ -249,13 +250,26 @@ class CommandFindingsTest {
         for (int i = 0; i < 2; i++) {
             JsonNode finding = policies.get(i).get("findings").get(0);
             assertEquals("ConflictingPolicy", finding.get("reason").asText());
-            assertTrue(finding.get("message").asText().contains(i == 0 ? "MetricRetentionPolicy second"
-                    : "MetricRetentionPolicy first"), finding.toString());
+            assertTrue(finding.get("message").asText().contains(i == 0 ? "[second]" : "[first]"), finding.toString());
+            assertEquals(List.of(), actions(policies.get(i)), "sharing the table, nothing is retired: " + policies);
         }
-        // apply still refuses such a file
+        // apply acts by the reconciler's rule (TableClaim): neither has a creation time, so by name "first" is the
+        // first claimant and only creates; "second" changes nothing
         out.reset();
-        assertEquals(MaintenanceCommand.INVALID_INPUT, run("apply", "-f", file, "--once"));
-        assertTrue(stderr().contains("ConflictingPolicy"), stderr());
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file, "--once", "-o", "json"), all());
+        JsonNode applied = new ObjectMapper().readTree(stdout()).get("policies");
+        assertEquals("Applied", applied.get(0).get("outcome").asText(), applied.toString());
+        assertEquals("ConflictingPolicy", applied.get(0).get("findings").get(0).get("reason").asText());
+        assertEquals("Planned", applied.get(1).get("outcome").asText(), applied.toString());
+        assertEquals("ConflictingPolicy", applied.get(1).get("reason").asText());
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_18"), db.partitions("noetl.metric")
+                .toString());
+    }
+
+    private static List<String> actions(JsonNode policy) {
+        List<String> actions = new java.util.ArrayList<>();
+        policy.get("actions").forEach(a -> actions.add(a.get("action").asText() + " " + a.get("partition").asText()));
+        return actions;
     }
 
     @Test

@@ -1,0 +1,169 @@
+package io.noetl.lifecycle.partition;
+
+import io.noetl.lifecycle.api.Mode;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.plan.Finding;
+import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.report.Verdict;
+import io.noetl.lifecycle.report.Verdict.Mark;
+import io.noetl.lifecycle.report.Verdict.Notice;
+import io.noetl.lifecycle.report.DegradedFindings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The verdict of a partition-keeping pass (MetricRetentionPolicy, EventPartitionPlan), a pure function of the
+ * {@link Mode}, the {@link TableClaim} and what the pass found: no cluster, no database, no clock of its own. The
+ * reconciler writes what it decides; the HTTP endpoints and the command line take their answers from it.
+ */
+public final class PartitionVerdict {
+    private PartitionVerdict() {
+    }
+
+    /**
+     * What a pass that ran found, in the terms the verdict needs.
+     *
+     * @param summary the table in a few words ({@code 12 partitions, covered until ...}), Ready's message
+     * @param pending how many actions the plan holds (applied or not)
+     * @param findings the planner's
+     * @param defaultRows rows in the default partition after the pass
+     * @param bootstrapped the pass created the table
+     * @param applied what the pass applied, in order
+     * @param stopped the action the pass stopped at, and why
+     */
+    public record Pass(String table, String summary, int pending, List<Finding> findings, long defaultRows,
+            boolean bootstrapped, List<PlannedAction> applied, Optional<Stop> stopped) {
+
+        public Pass {
+            findings = List.copyOf(findings);
+            applied = List.copyOf(applied);
+        }
+
+        /** A pass over {@code table} that found nothing to do and nothing to report. */
+        public static Pass of(String table, String summary) {
+            return new Pass(table, summary, 0, List.of(), 0, false, List.of(), Optional.empty());
+        }
+
+        public Pass withPending(int count) {
+            return new Pass(table, summary, count, findings, defaultRows, bootstrapped, applied, stopped);
+        }
+
+        public Pass withFindings(List<Finding> planner) {
+            return new Pass(table, summary, pending, planner, defaultRows, bootstrapped, applied, stopped);
+        }
+
+        public Pass withDefaultRows(long rows) {
+            return new Pass(table, summary, pending, findings, rows, bootstrapped, applied, stopped);
+        }
+
+        public Pass withBootstrapped(boolean created) {
+            return new Pass(table, summary, pending, findings, defaultRows, created, applied, stopped);
+        }
+
+        public Pass withApplied(List<PlannedAction> actions) {
+            return new Pass(table, summary, pending, findings, defaultRows, bootstrapped, actions, stopped);
+        }
+
+        public Pass withStopped(Optional<Stop> stop) {
+            return new Pass(table, summary, pending, findings, defaultRows, bootstrapped, applied, stop);
+        }
+    }
+
+    /** Why a pass stopped part-way: the executor's failure, described with the action it stopped at. */
+    public record Stop(Reason reason, String message) {
+    }
+
+    /**
+     * When the next pass is due after one that worked: the earlier of the periodic run and just after the next
+     * partition boundary; after one that failed: {@code retryAfterFailure} from now.
+     */
+    public record Timing(Instant now, Instant periodic, Instant boundary, Duration retryAfterFailure) {
+        Instant next() {
+            return boundary.isBefore(periodic) ? boundary : periodic;
+        }
+
+        Instant retry() {
+            return now.plus(retryAfterFailure);
+        }
+
+        /** Timing for a pass that could not learn the table's boundaries (it failed before). */
+        public static Timing afterFailure(Instant now, Duration retryAfterFailure) {
+            Instant retry = now.plus(retryAfterFailure);
+            return new Timing(now, retry, retry, retryAfterFailure);
+        }
+    }
+
+    /** Why a pass writes nothing to the table. */
+    public record HeldBack(Reason reason, String message) {
+    }
+
+    /** Whether a pass may write to the table: the mode applies changes and the claim lets it. */
+    public static boolean writes(Mode mode, TableClaim claim) {
+        return heldBack(mode, claim).isEmpty();
+    }
+
+    /** Why a pass may not write, if it may not: the mode first (suspend, dry run), then the claim. */
+    public static Optional<HeldBack> heldBack(Mode mode, TableClaim claim) {
+        if (!mode.writes()) {
+            return Optional.of(new HeldBack(mode.observingReason(), "spec." + mode.field()
+                    + " is set: the operator changes nothing"));
+        }
+        if (!claim.mayWrite()) {
+            return Optional.of(new HeldBack(Reason.CONFLICTING_POLICY, claim.conflict().orElseThrow().message()));
+        }
+        return Optional.empty();
+    }
+
+    /** A pass that ran (it may have stopped part-way). */
+    public static Verdict passed(Mode mode, TableClaim claim, Pass pass, Timing timing) {
+        List<Notice> events = new ArrayList<>();
+        if (pass.bootstrapped()) {
+            events.add(Notice.normal("Bootstrapped", "created " + pass.table()
+                    + " and the objects NoETL's schema describes"));
+        }
+        pass.applied().forEach(a -> events.add(Notice.normal(a.kind(), a.partition() + ": " + a.reason())));
+        if (pass.stopped().isPresent()) {
+            Stop stop = pass.stopped().get();
+            events.add(Notice.warning(stop.reason().code(), stop.message()));
+            return new Verdict(Mark.notReady(stop.reason(), stop.message()), Mark.degraded(stop.reason(),
+                    stop.message()), events, Optional.of(stop.reason()), Optional.of(timing.retry()));
+        }
+        Mark ready;
+        Mark degraded;
+        Optional<Finding> conflict = claim.conflict();
+        if (conflict.isPresent()) {
+            ready = claim.mayWrite() ? ready(mode, pass) : Mark.notReady(Reason.CONFLICTING_POLICY,
+                    conflict.get().message());
+            degraded = Mark.degraded(Reason.CONFLICTING_POLICY, conflict.get().message());
+        } else {
+            ready = ready(mode, pass);
+            degraded = DegradedFindings.mark(pass.findings(), pass.defaultRows());
+        }
+        return new Verdict(ready, degraded, events, Optional.empty(), Optional.of(timing.next()));
+    }
+
+    /** The pass could not run (no database, a missing table, ...): looked at again after the retry delay. */
+    public static Verdict failed(Reason reason, String message, Timing timing) {
+        return new Verdict(Mark.notReady(reason, message), Mark.degraded(reason, message),
+                List.of(Notice.warning(reason.code(), message)), Optional.of(reason), Optional.of(timing.retry()));
+    }
+
+    /** The spec cannot be used: nothing runs until it changes. */
+    public static Verdict rejected(Reason reason, String message) {
+        return new Verdict(Mark.notReady(reason, message), Mark.degraded(reason, message),
+                List.of(Notice.warning(reason.code(), message)), Optional.of(reason), Optional.empty());
+    }
+
+    private static Mark ready(Mode mode, Pass pass) {
+        return switch (mode) {
+            case SUSPEND -> Mark.ready(Reason.SUSPENDED, "suspended: observing only; " + pass.pending()
+                    + " actions pending; " + pass.summary());
+            case DRY_RUN -> Mark.ready(Reason.DRY_RUN, "dry run: " + pass.pending() + " actions planned, none "
+                    + "applied; " + pass.summary());
+            case APPLY -> Mark.ready(Reason.MAINTAINED, pass.summary());
+        };
+    }
+}

@@ -1,0 +1,204 @@
+package io.noetl.lifecycle.partition;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.noetl.lifecycle.api.Mode;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.plan.Finding;
+import io.noetl.lifecycle.plan.Window;
+import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.report.Verdict;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The partition kinds' verdict over every mode × claim × outcome the reconcilers meet, with no cluster and no
+ * database. The expected values are written out per column (Ready by mode and claim, Degraded by claim and
+ * outcome, Events and next run by outcome) and every combination is checked against all of them.
+ */
+class PartitionVerdictTest {
+    private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+    private static final Instant PERIODIC = NOW.plus(Duration.ofHours(1));
+    private static final Instant BOUNDARY = Instant.parse("2026-11-22T00:01:00Z");
+    private static final Duration RETRY = Duration.ofMinutes(5);
+    private static final PartitionVerdict.Timing TIMING = new PartitionVerdict.Timing(NOW, PERIODIC, BOUNDARY, RETRY);
+    private static final String SUMMARY = "12 partitions, covered until 2026-11-28T00:00:00Z";
+    private static final Finding COLLISION = new Finding(Reason.NAME_COLLISION, "metric_2026_11_21 is taken");
+    private static final PlannedAction CREATE = new PlannedAction.CreatePartition("metric_2026_11_29",
+            new Window(1L, 2L), "premake");
+
+    /** What a pass found. Outcomes with applied actions or a bootstrap arise only when the pass may write. */
+    enum Outcome {
+        NOTHING_TO_DO, PENDING, PLANNER_FINDINGS, DEFAULT_ROWS, APPLIED, BOOTSTRAPPED, STOPPED, COULD_NOT_RUN,
+        INVALID_SPEC;
+
+        boolean needsWrites() {
+            return this == APPLIED || this == BOOTSTRAPPED || this == STOPPED;
+        }
+    }
+
+    private static final Map<TableClaim.Share, TableClaim> CLAIMS = new EnumMap<>(Map.of(
+            TableClaim.Share.WHOLE, TableClaim.whole(),
+            TableClaim.Share.CREATE_ONLY, new TableClaim(TableClaim.Share.CREATE_ONLY, List.of("ns/second")),
+            TableClaim.Share.NONE, new TableClaim(TableClaim.Share.NONE, List.of("ns/first"))));
+
+    // Ready after a pass that worked, by mode (rows) and claim (WHOLE, CREATE_ONLY, NONE)
+    private static final Map<Mode, List<String>> READY = Map.of(
+            Mode.APPLY, List.of("True Maintained", "True Maintained", "False ConflictingPolicy"),
+            Mode.DRY_RUN, List.of("True DryRun", "True DryRun", "False ConflictingPolicy"),
+            Mode.SUSPEND, List.of("True Suspended", "True Suspended", "False ConflictingPolicy"));
+
+    // Degraded by outcome (rows) and claim (WHOLE, CREATE_ONLY, NONE)
+    private static final Map<Outcome, List<String>> DEGRADED = Map.of(
+            Outcome.NOTHING_TO_DO, List.of("False AsExpected", "True ConflictingPolicy", "True ConflictingPolicy"),
+            Outcome.PENDING, List.of("False AsExpected", "True ConflictingPolicy", "True ConflictingPolicy"),
+            Outcome.PLANNER_FINDINGS, List.of("True NameCollision", "True ConflictingPolicy", "True ConflictingPolicy"),
+            Outcome.DEFAULT_ROWS, List.of("True RowsInDefaultPartition", "True ConflictingPolicy",
+                    "True ConflictingPolicy"),
+            Outcome.APPLIED, List.of("False AsExpected", "True ConflictingPolicy", "-"),
+            Outcome.BOOTSTRAPPED, List.of("False AsExpected", "True ConflictingPolicy", "-"),
+            Outcome.STOPPED, List.of("True LockTimeout", "True LockTimeout", "-"),
+            Outcome.COULD_NOT_RUN, List.of("True DatabaseUnreachable", "True DatabaseUnreachable",
+                    "True DatabaseUnreachable"),
+            Outcome.INVALID_SPEC, List.of("True InvalidSpec", "True InvalidSpec", "True InvalidSpec"));
+
+    // Events by outcome, whatever the mode and claim
+    private static final Map<Outcome, List<String>> EVENTS = Map.of(
+            Outcome.NOTHING_TO_DO, List.of(),
+            Outcome.PENDING, List.of(),
+            Outcome.PLANNER_FINDINGS, List.of(),
+            Outcome.DEFAULT_ROWS, List.of(),
+            Outcome.APPLIED, List.of("Normal CreatePartition"),
+            Outcome.BOOTSTRAPPED, List.of("Normal Bootstrapped", "Normal CreatePartition"),
+            Outcome.STOPPED, List.of("Normal CreatePartition", "Warning LockTimeout"),
+            Outcome.COULD_NOT_RUN, List.of("Warning DatabaseUnreachable"),
+            Outcome.INVALID_SPEC, List.of("Warning InvalidSpec"));
+
+    // the next run by outcome: the boundary comes before the periodic run here; a spec error waits for a change
+    private static final Map<Outcome, Optional<Instant>> NEXT = Map.of(
+            Outcome.NOTHING_TO_DO, Optional.of(PERIODIC),
+            Outcome.PENDING, Optional.of(PERIODIC),
+            Outcome.PLANNER_FINDINGS, Optional.of(PERIODIC),
+            Outcome.DEFAULT_ROWS, Optional.of(PERIODIC),
+            Outcome.APPLIED, Optional.of(PERIODIC),
+            Outcome.BOOTSTRAPPED, Optional.of(PERIODIC),
+            Outcome.STOPPED, Optional.of(NOW.plus(RETRY)),
+            Outcome.COULD_NOT_RUN, Optional.of(NOW.plus(RETRY)),
+            Outcome.INVALID_SPEC, Optional.empty());
+
+    @Test
+    void everyModeClaimAndOutcome() {
+        int checked = 0;
+        for (Mode mode : Mode.values()) {
+            for (TableClaim.Share share : TableClaim.Share.values()) {
+                TableClaim claim = CLAIMS.get(share);
+                for (Outcome outcome : Outcome.values()) {
+                    if (outcome.needsWrites() && !PartitionVerdict.writes(mode, claim)) {
+                        continue; // a pass that may not write applies nothing and creates no table
+                    }
+                    String at = mode + " × " + share + " × " + outcome;
+                    Verdict v = verdict(mode, claim, outcome);
+                    String ready = failed(outcome) ? "False " + DEGRADED.get(outcome).get(0).substring(5)
+                            : READY.get(mode).get(share.ordinal());
+                    assertEquals(ready, mark(v.ready()), at + ": Ready");
+                    assertEquals(DEGRADED.get(outcome).get(share.ordinal()), mark(v.degraded()), at + ": Degraded");
+                    assertEquals(EVENTS.get(outcome), events(v), at + ": events");
+                    assertEquals(failed(outcome) ? Optional.of(v.ready().reason()) : Optional.empty(), v.failure(),
+                            at + ": the failure the metrics count");
+                    assertEquals(NEXT.get(outcome), v.nextRun(), at + ": next run");
+                    checked++;
+                }
+            }
+        }
+        // 3 modes × 3 claims × the 6 outcomes any pass meets, and the 3 write outcomes where a pass may write
+        // (Apply with the whole table or the first claim)
+        assertEquals(3 * 3 * 6 + 2 * 3, checked);
+    }
+
+    @Test
+    void onlyApplyWithAClaimWrites() {
+        assertTrue(PartitionVerdict.writes(Mode.APPLY, CLAIMS.get(TableClaim.Share.WHOLE)));
+        assertTrue(PartitionVerdict.writes(Mode.APPLY, CLAIMS.get(TableClaim.Share.CREATE_ONLY)));
+        assertFalse(PartitionVerdict.writes(Mode.APPLY, CLAIMS.get(TableClaim.Share.NONE)));
+        for (TableClaim claim : CLAIMS.values()) {
+            assertEquals(Reason.SUSPENDED, PartitionVerdict.heldBack(Mode.SUSPEND, claim).orElseThrow().reason());
+            assertEquals(Reason.DRY_RUN, PartitionVerdict.heldBack(Mode.DRY_RUN, claim).orElseThrow().reason());
+        }
+        assertEquals(Reason.CONFLICTING_POLICY, PartitionVerdict.heldBack(Mode.APPLY,
+                CLAIMS.get(TableClaim.Share.NONE)).orElseThrow().reason());
+    }
+
+    @Test
+    void messagesSayWhatWasSeenAndWhoActs() {
+        Verdict dryRun = verdict(Mode.DRY_RUN, TableClaim.whole(), Outcome.PENDING);
+        assertEquals("dry run: 2 actions planned, none applied; " + SUMMARY, dryRun.ready().message());
+        Verdict suspended = verdict(Mode.SUSPEND, TableClaim.whole(), Outcome.PENDING);
+        assertEquals("suspended: observing only; 2 actions pending; " + SUMMARY, suspended.ready().message());
+        assertEquals(SUMMARY, verdict(Mode.APPLY, TableClaim.whole(), Outcome.NOTHING_TO_DO).ready().message());
+
+        Verdict first = verdict(Mode.APPLY, CLAIMS.get(TableClaim.Share.CREATE_ONLY), Outcome.NOTHING_TO_DO);
+        assertTrue(first.degraded().message().contains("[ns/second]"), first.degraded().message());
+        assertTrue(first.degraded().message().contains("retires none"), first.degraded().message());
+        Verdict other = verdict(Mode.APPLY, CLAIMS.get(TableClaim.Share.NONE), Outcome.NOTHING_TO_DO);
+        assertTrue(other.ready().message().contains("ns/first"), other.ready().message());
+        assertTrue(other.ready().message().contains("changes nothing"), other.ready().message());
+
+        Verdict findings = verdict(Mode.APPLY, TableClaim.whole(), Outcome.PLANNER_FINDINGS);
+        assertEquals(COLLISION.message() + " (and 1 more findings)", findings.degraded().message());
+        Verdict stopped = verdict(Mode.APPLY, TableClaim.whole(), Outcome.STOPPED);
+        assertEquals("CreatePartition metric_2026_11_30: lock not granted", stopped.ready().message());
+    }
+
+    @Test
+    void theNextRunIsThePeriodicOneOrJustAfterTheBoundaryWhicheverComesFirst() {
+        PartitionVerdict.Pass pass = PartitionVerdict.Pass.of("noetl.metric", SUMMARY);
+        Instant soon = NOW.plusSeconds(90);
+        assertEquals(Optional.of(soon), PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), pass,
+                new PartitionVerdict.Timing(NOW, PERIODIC, soon, RETRY)).nextRun());
+        assertEquals(Optional.of(PERIODIC), PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), pass,
+                new PartitionVerdict.Timing(NOW, PERIODIC, BOUNDARY, RETRY)).nextRun());
+    }
+
+    private static boolean failed(Outcome outcome) {
+        return outcome == Outcome.STOPPED || outcome == Outcome.COULD_NOT_RUN || outcome == Outcome.INVALID_SPEC;
+    }
+
+    private static Verdict verdict(Mode mode, TableClaim claim, Outcome outcome) {
+        PartitionVerdict.Pass pass = PartitionVerdict.Pass.of("noetl.metric", SUMMARY);
+        return switch (outcome) {
+            case NOTHING_TO_DO -> PartitionVerdict.passed(mode, claim, pass, TIMING);
+            case PENDING -> PartitionVerdict.passed(mode, claim, pass.withPending(2), TIMING);
+            case PLANNER_FINDINGS -> PartitionVerdict.passed(mode, claim, pass.withFindings(List.of(COLLISION,
+                    new Finding(Reason.PLAN_TRUNCATED, "more than 1000 partitions"))).withDefaultRows(3), TIMING);
+            case DEFAULT_ROWS -> PartitionVerdict.passed(mode, claim, pass.withDefaultRows(3), TIMING);
+            case APPLIED -> PartitionVerdict.passed(mode, claim, pass.withPending(1).withApplied(List.of(CREATE)),
+                    TIMING);
+            case BOOTSTRAPPED -> PartitionVerdict.passed(mode, claim, pass.withPending(1).withBootstrapped(true)
+                    .withApplied(List.of(CREATE)), TIMING);
+            case STOPPED -> PartitionVerdict.passed(mode, claim, pass.withPending(2).withApplied(List.of(CREATE))
+                    .withStopped(Optional.of(new PartitionVerdict.Stop(Reason.LOCK_TIMEOUT,
+                            "CreatePartition metric_2026_11_30: lock not granted"))), TIMING);
+            case COULD_NOT_RUN -> PartitionVerdict.failed(Reason.DATABASE_UNREACHABLE, "connection refused",
+                    PartitionVerdict.Timing.afterFailure(NOW, RETRY));
+            case INVALID_SPEC -> PartitionVerdict.rejected(Reason.INVALID_SPEC, "spec.interval: no such interval");
+        };
+    }
+
+    private static String mark(Verdict.Mark mark) {
+        return (mark.status() ? "True " : "False ") + mark.reason().code();
+    }
+
+    private static List<String> events(Verdict v) {
+        List<String> events = new ArrayList<>();
+        v.events().forEach(n -> events.add((n.warning() ? "Warning " : "Normal ") + n.reason()));
+        return events;
+    }
+}
