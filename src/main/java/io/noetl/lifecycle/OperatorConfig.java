@@ -99,5 +99,12 @@ public interface OperatorConfig {
         /** Retry delay after a failed pass (a lock timeout, an unreachable database). */
         @WithDefault("30s")
         Duration retryAfterFailure();
+
+        /**
+         * The longest wait between the framework's retries of an unforeseen failure of MetricRetentionPolicy and
+         * EventPartitionPlan reconciles, which start at {@link #retryAfterFailure()} and double.
+         */
+        @WithDefault("10m")
+        Duration maxBackoff();
     }
 }

@@ -37,6 +37,8 @@ public enum Reason {
     PARTITION_CHANGED("PartitionChanged", Effect.NOT_READY, true),
     ROW_COUNT_MISMATCH("RowCountMismatch", Effect.NOT_READY, false),
     DATABASE_ERROR("DatabaseError", Effect.NOT_READY, false),
+    /** A failure the operator did not foresee, left on the resource by updateErrorStatus; the framework retries. */
+    UNEXPECTED_ERROR("UnexpectedError", Effect.NOT_READY, true),
 
     // Ready=False where it stops the pass, Degraded only where it does not
     /**

@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -12,9 +14,11 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.noetl.lifecycle.OperatorConfig;
+import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.PartitionVerdict;
 import io.noetl.lifecycle.partition.TableClaim;
 import io.noetl.lifecycle.plan.Coverage;
@@ -44,7 +48,8 @@ import java.util.List;
  * {@link PolicyPass}'s, shared with the HTTP endpoints and the command line.
  */
 public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>, S extends PartitionedTableSpec,
-        T extends PartitionedTableStatus, C extends TablePolicySettings> implements Reconciler<P>, Cleaner<P> {
+        T extends PartitionedTableStatus, C extends TablePolicySettings> implements Reconciler<P>, Cleaner<P>,
+        ConfigurableReconciler<P> {
 
     /** Primary-cache index: the table each resource keeps (schema.table). */
     private static final String TABLE_INDEX = "table";
@@ -104,6 +109,24 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         status.setObservedGeneration(generation);
         resource.setStatus(status);
         return StatusDiff.changed(before, status) ? StatusPatch.of(resource, status) : UpdateControl.noUpdate();
+    }
+
+    /** An unforeseen failure: left on the resource as {@code UnexpectedError}; the framework retries. */
+    @Override
+    public ErrorStatusUpdateControl<P> updateErrorStatus(P resource, Context<P> context, Exception e) {
+        T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
+        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        Verdict verdict = Verdict.unexpected(e);
+        verdict.write(status, generation, clock.instant());
+        verdict.record(resource, events);
+        metrics.failure(resource, tableLabel(resource), Reason.UNEXPECTED_ERROR);
+        return ErrorStatusUpdateControl.patchStatus(StatusPatch.blank(resource, status));
+    }
+
+    /** Unforeseen failures are retried by the framework, never given up: see {@link Retries}. */
+    @Override
+    public void updateConfigurationFrom(ControllerConfigurationOverrider<P> overrider) {
+        overrider.withRetry(Retries.backoff(config.maintenance().retryAfterFailure(), config.maintenance().maxBackoff()));
     }
 
     /** One pass: resolve, claim, run, and write what the status shows of the table; the rest is the verdict's. */

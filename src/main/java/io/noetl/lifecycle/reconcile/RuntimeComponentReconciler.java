@@ -5,7 +5,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -14,6 +17,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.noetl.lifecycle.OperatorConfig;
+import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import io.noetl.lifecycle.RuntimeRegistryConfig;
 import io.noetl.lifecycle.api.ApiGroup;
 import io.noetl.lifecycle.api.ComponentPhase;
@@ -57,7 +61,8 @@ import javax.sql.DataSource;
 // the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
 @ControllerConfiguration(name = RuntimeComponentReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
         informerListLimit = ResourcePages.LIST_LIMIT))
-public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>, Cleaner<RuntimeComponent> {
+public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>, Cleaner<RuntimeComponent>,
+        ConfigurableReconciler<RuntimeComponent> {
     public static final String NAME = "runtimecomponent";
     /** Set to "true" to let a deleted resource go without touching its row. */
     public static final String SKIP_CLEANUP = ApiGroup.GROUP + "/skip-cleanup";
@@ -77,8 +82,6 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private final Duration tick;
     /** Per resource uid: the declaration and database this operator last registered, to skip rewriting it. */
     private final Map<String, String> registered = new ConcurrentHashMap<>();
-    /** Per resource uid: failed cleanup attempts, for the backoff. */
-    private final Map<String, Integer> cleanupAttempts = new ConcurrentHashMap<>();
     /** Per resource uid, until it first registers: when this operator first saw it (System.nanoTime). */
     private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
     private volatile InformerEventSource<Secret, RuntimeComponent> secrets;
@@ -158,6 +161,29 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         }
         rc.setStatus(status);
         return changed ? StatusPatch.of(rc, status) : UpdateControl.noUpdate();
+    }
+
+    /** An unforeseen failure: left on the resource as {@code UnexpectedError}; the framework retries. */
+    @Override
+    public ErrorStatusUpdateControl<RuntimeComponent> updateErrorStatus(RuntimeComponent rc,
+            Context<RuntimeComponent> context, Exception e) {
+        RuntimeComponentStatus status = rc.getStatus() == null ? new RuntimeComponentStatus() : rc.getStatus();
+        long generation = rc.getMetadata().getGeneration() == null ? 0 : rc.getMetadata().getGeneration();
+        Verdict verdict = Verdict.unexpected(e);
+        verdict.write(status, generation, clock.instant());
+        verdict.record(rc, events);
+        metrics.failure(rc, REGISTRY, Reason.UNEXPECTED_ERROR);
+        return ErrorStatusUpdateControl.patchStatus(StatusPatch.blank(rc, status));
+    }
+
+    /**
+     * The framework's retry, never given up, doubling from {@code lifecycle.maintenance.retry-after-failure} up to
+     * {@code lifecycle.runtime.cleanup-max-backoff}: for a cleanup that cannot apply its deletionPolicy (it throws to
+     * keep the finalizer) and for unforeseen failures.
+     */
+    @Override
+    public void updateConfigurationFrom(ControllerConfigurationOverrider<RuntimeComponent> overrider) {
+        overrider.withRetry(Retries.backoff(retryAfterFailure(), registryConfig.cleanupMaxBackoff()));
     }
 
     private Duration retryAfterFailure() {
@@ -274,12 +300,15 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                                 : key + " set offline in the registry");
             }
         } catch (ReconcileException e) {
-            int attempt = cleanupAttempts.merge(uid, 1, Integer::sum);
-            Duration backoff = cleanupBackoff(attempt);
-            events.warning(rc, "CleanupFailed", "deletionPolicy " + policy + " could not be applied ("
-                    + e.reason().code() + ": " + e.getMessage() + "); retrying, next in " + DurationSpec.format(backoff)
-                    + ". Annotate " + SKIP_CLEANUP + "=\"true\" to let the resource go without it");
-            return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff.toMillis());
+            int attempt = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0) + 1;
+            String message = "deletionPolicy " + policy + " could not be applied (" + e.reason().code() + ": "
+                    + e.getMessage() + "); retrying with backoff up to " + DurationSpec.format(
+                            registryConfig.cleanupMaxBackoff()) + ". Annotate " + SKIP_CLEANUP
+                    + "=\"true\" to let the resource go without it";
+            events.warning(rc, "CleanupFailed", message);
+            // thrown, so that the framework keeps the finalizer and retries with its backoff
+            throw new CleanupFailedException(rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName()
+                    + ", attempt " + attempt + ": " + message);
         }
         for (RuntimeComponent other : RegistryClaims.others(rc, key, context.getPrimaryCache())) {
             // the next holder of the key need not wait for its retry
@@ -289,19 +318,10 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     }
 
     private DeleteControl released(RuntimeComponent rc) {
-        cleanupAttempts.remove(rc.getMetadata().getUid());
         ResourcePools.release(pools, rc);
         metrics.forget(rc);
         events.forget(rc);
         return DeleteControl.defaultDelete();
-    }
-
-    /** Doubling from {@code lifecycle.maintenance.retry-after-failure} up to {@code cleanup-max-backoff}. */
-    private Duration cleanupBackoff(int attempt) {
-        Duration base = config.maintenance().retryAfterFailure();
-        Duration max = registryConfig.cleanupMaxBackoff();
-        Duration d = base.multipliedBy(1L << Math.min(attempt - 1, 20));
-        return d.compareTo(max) > 0 ? max : d;
     }
 
     private DatabaseTarget resolve(RuntimeComponent rc) throws ReconcileException {
@@ -323,6 +343,13 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         return annotations == null ? null : annotations.get(name);
     }
 
+
+    /** A cleanup that could not apply the deletion policy; the framework retries it. */
+    static final class CleanupFailedException extends RuntimeException {
+        CleanupFailedException(String message) {
+            super(message);
+        }
+    }
 
     /** The scheduler tick ({@code 15s} or ISO-8601), which bounds how precisely a look can be timed. */
     static Duration tick(String text) {

@@ -17,9 +17,17 @@ final class StatusPatch {
     }
 
     static <P extends CustomResource<?, T>, T> UpdateControl<P> of(P resource, T status) {
+        return UpdateControl.patchStatus(blank(resource, status));
+    }
+
+    /**
+     * The blank instance carrying {@code status}. Server-side apply removes what this manager applied before and
+     * leaves out now, so {@code status} is always the whole status, never only the fields that changed.
+     */
+    static <P extends CustomResource<?, T>, T> P blank(P resource, T status) {
         P patch = blank(resource);
         patch.setStatus(status);
-        return UpdateControl.patchStatus(patch);
+        return patch;
     }
 
     @SuppressWarnings("unchecked")

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What one reconcile decided, before anything is written: the {@code Ready} and {@code Degraded} conditions, the
@@ -65,6 +66,30 @@ public record Verdict(Mark ready, Mark degraded, List<Notice> events, Optional<R
             return new Notice(true, reason, message);
         }
     }
+
+    /**
+     * An unforeseen failure, for {@code updateErrorStatus}: {@code UnexpectedError} with the exception's class and
+     * message (credentials in a URL masked, at most 500 characters). No next run of its own: the framework retries.
+     */
+    public static Verdict unexpected(Exception e) {
+        Throwable cause = e.getCause() != null && e.getClass().getName().startsWith("io.javaoperatorsdk")
+                ? e.getCause() : e;
+        String text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        text = PASSWORD_PARAMETER.matcher(USER_INFO.matcher(text).replaceAll("$1****@")).replaceAll("$1****");
+        if (text.length() > 500) {
+            text = text.substring(0, 500) + "...";
+        }
+        String message = "the reconcile failed unexpectedly (" + text + "); retrying with backoff";
+        return new Verdict(Mark.notReady(Reason.UNEXPECTED_ERROR, message), Mark.degraded(Reason.UNEXPECTED_ERROR,
+                message), List.of(Notice.warning(Reason.UNEXPECTED_ERROR.code(), message)),
+                Optional.of(Reason.UNEXPECTED_ERROR), Optional.empty());
+    }
+
+    /** The password of user:password@ in a URL. */
+    private static final Pattern USER_INFO = Pattern.compile("(://[^/@\\s:]*:)[^@/\\s]*@");
+    /** password=... in a query or a connection string. */
+    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(password=)[^&;\\s]*",
+            Pattern.CASE_INSENSITIVE);
 
     /** Writes both conditions into {@code status}. */
     public void write(LifecycleStatus status, long generation, Instant now) {

@@ -93,6 +93,10 @@ public final class StandaloneConfig implements OperatorConfig {
             public Duration retryAfterFailure() {
                 return Duration.ofSeconds(30);
             }
+
+            public Duration maxBackoff() {
+                return Duration.ofMinutes(10);
+            }
         };
     }
 }
