@@ -6,7 +6,6 @@ import io.noetl.lifecycle.api.RetentionAction;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.Set;
 
 /** A MetricRetentionPolicy's spec, checked and parsed. */
 public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
@@ -37,8 +36,9 @@ public record MetricPolicySettings(String schema, String table, String partition
     @Override
     public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
         TimeGrid grid = grid(keyType);
-        return new PartitionPlanner.Policy(grid, table, grid.keyOf(now), grid.keyOf(now.minus(retention)), premake,
-                retentionAction, archiveSchema, Set.of(), moveDefaultRows, null);
+        return PartitionPlanner.Policy.builder().grid(grid).tableName(table).now(grid.keyOf(now))
+                .expireBefore(grid.keyOf(now.minus(retention))).ahead(premake).retentionAction(retentionAction)
+                .archiveSchema(archiveSchema).moveDefaultRows(moveDefaultRows).build();
     }
 
     @Override

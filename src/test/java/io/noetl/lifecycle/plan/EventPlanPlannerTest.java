@@ -45,9 +45,10 @@ class EventPlanPlannerTest {
     }
 
     private static PartitionPlanner.Policy policy(Duration retention, boolean move, Set<String> protect) {
-        return new PartitionPlanner.Policy(QUARTERS, "event", NOETL.boundaryId(NOW),
-                retention == null ? null : NOETL.boundaryId(NOW.minus(retention)), 2, RetentionAction.Drop, "archive",
-                protect, move, "event_default");
+        return PartitionPlanner.Policy.builder().grid(QUARTERS).tableName("event").now(NOETL.boundaryId(NOW))
+                .expireBefore(retention == null ? null : NOETL.boundaryId(NOW.minus(retention))).ahead(2)
+                .retentionAction(RetentionAction.Drop).protect(protect).moveDefaultRows(move)
+                .defaultPartition("event_default").build();
     }
 
     private static final List<ObservedPartition> MESSY = List.of(

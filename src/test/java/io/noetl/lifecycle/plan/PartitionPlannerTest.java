@@ -37,8 +37,9 @@ class PartitionPlannerTest {
     private PartitionPlanner.Policy policy(String now, Duration retention, int premake, RetentionAction action,
             Set<String> protect) {
         Instant n = Instant.parse(now);
-        return new PartitionPlanner.Policy(grid, "metric", grid.keyOf(n),
-                retention == null ? null : grid.keyOf(n.minus(retention)), premake, action, "archive", protect);
+        return PartitionPlanner.Policy.builder().grid(grid).tableName("metric").now(grid.keyOf(n))
+                .expireBefore(retention == null ? null : grid.keyOf(n.minus(retention))).ahead(premake)
+                .retentionAction(action).archiveSchema("archive").protect(protect).build();
     }
 
     private PartitionPlanner.Policy policy(String now, Duration retention, int premake) {

@@ -77,8 +77,9 @@ class PartitionReportTest {
         TableSnapshot snapshot = new TableSnapshot("noetl", "event", TableSnapshot.State.PARTITIONED, null,
                 "execution_id", KeyType.BIGINT, partitions, Optional.empty(), 0, Set.of(), Optional.empty(),
                 Map.of());
-        PartitionPlanner.Policy policy = new PartitionPlanner.Policy(quarters, "event", layout.boundaryId(now), null,
-                2, RetentionAction.Drop, "archive", Set.of("event_2026_q1"));
+        PartitionPlanner.Policy policy = PartitionPlanner.Policy.builder().grid(quarters).tableName("event")
+                .now(layout.boundaryId(now)).ahead(2).retentionAction(RetentionAction.Drop)
+                .protect(Set.of("event_2026_q1")).build();
         EventPartitionPlanStatus status = new EventPartitionPlanStatus();
         PartitionReport.observed(status, snapshot, policy.now(), p -> PartitionPlanner.classify(policy, p),
                 k -> layout.timeOf(k).toString());
