@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -38,10 +37,11 @@ class EventPlanPlannerTest {
         Set<String> names = new HashSet<>(Set.of(others));
         parts.forEach(p -> names.add(p.name()));
         names.add("event_default");
-        return new TableSnapshot("noetl", "event", TableSnapshot.State.PARTITIONED, null, "execution_id",
-                KeyType.BIGINT, parts, Optional.of(new ObservedPartition("event_default", null, true, 0, 0)),
-                counts.values().stream().mapToLong(Long::longValue).sum(), names, Optional.ofNullable(defaultSpan),
-                counts);
+        return TableSnapshot.builder().schema("noetl").table("event").keyColumn("execution_id")
+                .keyType(KeyType.BIGINT).partitions(parts)
+                .defaultPartition(new ObservedPartition("event_default", null, true, 0, 0))
+                .defaultRows(counts.values().stream().mapToLong(Long::longValue).sum()).relationNames(names)
+                .defaultSpan(defaultSpan).defaultRowsByRange(counts).build();
     }
 
     private static PartitionPlanner.Policy policy(Duration retention, boolean move, Set<String> protect) {
@@ -99,8 +99,8 @@ class EventPlanPlannerTest {
 
     @Test
     void theDefaultPartitionIsCreatedFirstWhenMissing() {
-        TableSnapshot noDefault = new TableSnapshot("noetl", "event", TableSnapshot.State.PARTITIONED, null,
-                "execution_id", KeyType.BIGINT, List.of(), Optional.empty(), 0, Set.of(), Optional.empty(), Map.of());
+        TableSnapshot noDefault = TableSnapshot.builder().schema("noetl").table("event").keyColumn("execution_id")
+                .keyType(KeyType.BIGINT).build();
         Plan plan = PartitionPlanner.plan(policy(null, true, Set.of()), noDefault);
         assertEquals(new CreateDefaultPartition("event_default", plan.actions().get(0).reason()), plan.actions().get(0));
         assertEquals(4, plan.actions().size());
