@@ -148,11 +148,11 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                 .forEach(a -> events.normal(resource, a.kind(), a.partition() + ": " + a.reason())));
 
         Optional<Long> coveredUntil = coverage.coveredUntil();
-        metrics.partitionPass(resource, tableLabel(resource), status,
-                coveredUntil.map(k -> settings.instantOf(after.keyType(), k)).orElse(null), now,
-                outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of()),
-                outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L), outcome.failure().isEmpty(),
-                outcome.took());
+        metrics.partitionPass(resource, tableLabel(resource), OperatorMetrics.PassMeasures.builder().status(status)
+                .coveredUntil(coveredUntil.map(k -> settings.instantOf(after.keyType(), k))).now(now)
+                .applied(outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of()))
+                .rowsMoved(outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L))
+                .succeeded(outcome.failure().isEmpty()).took(outcome.took()).build());
         Instant next = nextMaintenance(settings, after, now);
         if (outcome.failure().isPresent()) {
             var failure = outcome.failure().get();
