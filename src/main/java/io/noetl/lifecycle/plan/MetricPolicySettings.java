@@ -6,6 +6,7 @@ import io.noetl.lifecycle.api.RetentionAction;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Optional;
 
 /** A MetricRetentionPolicy's spec, checked and parsed. */
 public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
@@ -60,14 +61,15 @@ public record MetricPolicySettings(String schema, String table, String partition
     }
 
     @Override
-    public String unsupportedKey(KeyType keyType) {
+    public Optional<String> unsupportedKey(KeyType keyType) {
         if (!keyType.isTime()) {
-            return "a MetricRetentionPolicy needs a time key (timestamptz, timestamp or date), not " + keyType;
+            return Optional.of("a MetricRetentionPolicy needs a time key (timestamptz, timestamp or date), not "
+                    + keyType);
         }
         if (keyType == KeyType.DATE && interval == TimeInterval.HOUR) {
-            return "a date key cannot be partitioned by the hour; use interval 1d, 7d or 1mo";
+            return Optional.of("a date key cannot be partitioned by the hour; use interval 1d, 7d or 1mo");
         }
-        return null;
+        return Optional.empty();
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -133,7 +134,7 @@ public final class PartitionPlanner {
 
     public static Plan plan(Policy policy, TableSnapshot snapshot) {
         List<Finding> findings = new ArrayList<>();
-        List<ObservedPartition> managed = snapshot.partitions().stream().filter(p -> classify(policy, p) == null)
+        List<ObservedPartition> managed = snapshot.partitions().stream().filter(p -> classify(policy, p).isEmpty())
                 .toList();
         Set<String> taken = new HashSet<>(snapshot.relationNames());
         List<PlannedAction> actions = new ArrayList<>(defaultPartition(policy, snapshot, taken, findings));
@@ -152,19 +153,19 @@ public final class PartitionPlanner {
 
     /**
      * Why a partition is unmanaged ({@link #PROTECTED}, {@link #UNBOUNDED} or {@link #OFF_GRID}, in that order of
-     * precedence), or null when the planner manages it.
+     * precedence), or empty when the planner manages it.
      */
-    public static String classify(Policy policy, ObservedPartition p) {
+    public static Optional<String> classify(Policy policy, ObservedPartition p) {
         if (policy.protect().contains(p.name())) {
-            return PROTECTED;
+            return Optional.of(PROTECTED);
         }
         if (!p.range().isBounded()) {
-            return UNBOUNDED;
+            return Optional.of(UNBOUNDED);
         }
         if (!policy.grid().isBoundary(p.range().from()) || !policy.grid().isBoundary(p.range().to())) {
-            return OFF_GRID;
+            return Optional.of(OFF_GRID);
         }
-        return null;
+        return Optional.empty();
     }
 
     private static List<PlannedAction> defaultPartition(Policy policy, TableSnapshot snapshot, Set<String> taken,

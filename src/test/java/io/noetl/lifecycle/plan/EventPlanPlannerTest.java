@@ -1,7 +1,6 @@
 package io.noetl.lifecycle.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.EventWindow;
@@ -15,6 +14,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -109,15 +109,15 @@ class EventPlanPlannerTest {
     @Test
     void unmanagedPartitionsAreClassifiedWithTheirReason() {
         PartitionPlanner.Policy p = policy(Duration.ofDays(30), true, Set.of("event_2025_q4"));
-        assertNull(PartitionPlanner.classify(p, MESSY.get(0)));
-        assertEquals("offGrid", PartitionPlanner.classify(p, MESSY.get(2)));
-        assertEquals("protected", PartitionPlanner.classify(p, MESSY.get(3)));
+        assertEquals(Optional.empty(), PartitionPlanner.classify(p, MESSY.get(0)));
+        assertEquals(Optional.of("offGrid"), PartitionPlanner.classify(p, MESSY.get(2)));
+        assertEquals(Optional.of("protected"), PartitionPlanner.classify(p, MESSY.get(3)));
         // protect wins over the bounds: a protected partition off the grid or unbounded is listed as protected
         PartitionPlanner.Policy all = policy(Duration.ofDays(30), true, Set.of("event_2026_gke", "event_2025_q4",
                 "event_pre"));
-        assertEquals("protected", PartitionPlanner.classify(all, MESSY.get(2)));
+        assertEquals(Optional.of("protected"), PartitionPlanner.classify(all, MESSY.get(2)));
         ObservedPartition unbounded = ObservedPartition.ranged("event_pre", null, id("2026-01-01T00:00:00Z"));
-        assertEquals("protected", PartitionPlanner.classify(all, unbounded));
-        assertEquals("unbounded", PartitionPlanner.classify(p, unbounded));
+        assertEquals(Optional.of("protected"), PartitionPlanner.classify(all, unbounded));
+        assertEquals(Optional.of("unbounded"), PartitionPlanner.classify(p, unbounded));
     }
 }

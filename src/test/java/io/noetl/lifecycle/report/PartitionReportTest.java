@@ -42,7 +42,7 @@ class PartitionReportTest {
         TableSnapshot snapshot = TableSnapshot.builder().schema("noetl").table("metric").keyColumn("created_at")
                 .keyType(KeyType.TIMESTAMPTZ).partitions(partitions).build();
         MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
-        PartitionReport.observed(status, snapshot, 0, p -> PartitionPlanner.OFF_GRID, k -> null);
+        PartitionReport.observed(status, snapshot, 0, p -> Optional.of(PartitionPlanner.OFF_GRID), k -> null);
         PartitionReport.planned(status, new Plan(actions, List.of()), KeyType.TIMESTAMPTZ);
         status.setLastMaintenance(PartitionReport.record(Instant.EPOCH, Instant.EPOCH,
                 new io.noetl.lifecycle.postgres.PartitionExecutor.Result(actions, Optional.empty(), 0)));
@@ -103,7 +103,7 @@ class PartitionReportTest {
                         new KeyRange(from, from + 24 * hour), false, 8192, 1))).build();
         MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
         // a MetricRetentionPolicy has no id layout: its settings give no time of a key
-        PartitionReport.observed(status, snapshot, from + hour, p -> null, k -> null);
+        PartitionReport.observed(status, snapshot, from + hour, p -> Optional.empty(), k -> null);
         assertEquals("2026-11-22T00:00:00Z", status.getCoveredUntil());
     }
 }
