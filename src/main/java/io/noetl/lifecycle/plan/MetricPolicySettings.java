@@ -36,8 +36,8 @@ public record MetricPolicySettings(String schema, String table, String partition
 
     /**
      * A builder starting from the settings of a spec that sets nothing ({@code noetl.metric} on
-     * {@code created_at}, 1d in UTC, premake 7, retention 1d, Drop into {@code archive}, default rows moved,
-     * bootstrap Never, maintenance every 10m). Unlike {@link #from} it checks nothing.
+     * {@code created_at}, 1d in UTC, premake 7, retention 1d, Drop with archive schema {@code archive}, default
+     * rows moved, bootstrap Never, maintenance every 10m). Unlike {@link #from} it checks nothing.
      */
     public static Builder builder() {
         try {

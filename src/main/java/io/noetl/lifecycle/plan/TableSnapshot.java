@@ -2,7 +2,6 @@ package io.noetl.lifecycle.plan;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -35,9 +34,9 @@ public record TableSnapshot(String schema, String table, State state, String pro
     }
 
     /**
-     * A builder; {@code schema} and {@code table} must be set. Defaults: {@link State#PARTITIONED} with no problem,
-     * no key column or type, no partitions, no default partition (0 rows, no span, nothing counted), no other
-     * relation names.
+     * A builder; set {@code schema} and {@code table}. Defaults: {@link State#PARTITIONED} with no problem, no
+     * key column or type, no partitions, no default partition (0 rows, no span, nothing counted), no other relation
+     * names. Nothing is checked.
      */
     public static Builder builder() {
         return new Builder();
@@ -137,9 +136,8 @@ public record TableSnapshot(String schema, String table, State state, String pro
         }
 
         public TableSnapshot build() {
-            return new TableSnapshot(Objects.requireNonNull(schema, "schema"), Objects.requireNonNull(table, "table"),
-                    state, problem, keyColumn, keyType, partitions, defaultPartition, defaultRows, relationNames,
-                    defaultSpan, defaultRowsByRange);
+            return new TableSnapshot(schema, table, state, problem, keyColumn, keyType, partitions, defaultPartition,
+                    defaultRows, relationNames, defaultSpan, defaultRowsByRange);
         }
     }
 }

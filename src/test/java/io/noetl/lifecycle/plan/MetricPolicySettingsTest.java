@@ -12,7 +12,8 @@ class MetricPolicySettingsTest {
 
     @Test
     void theBuilderStartsFromASpecThatSetsNothing() throws InvalidSpecException {
-        assertEquals(MetricPolicySettings.from(new MetricRetentionPolicySpec()), MetricPolicySettings.builder().build());
+        assertEquals(MetricPolicySettings.from(new MetricRetentionPolicySpec()),
+                MetricPolicySettings.builder().build());
         MetricPolicySettings s = MetricPolicySettings.builder().table("metric_v2").interval(TimeInterval.HOUR).build();
         assertEquals("noetl", s.schema());
         assertEquals("metric_v2", s.table());
