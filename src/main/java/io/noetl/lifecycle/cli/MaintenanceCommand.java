@@ -256,10 +256,7 @@ public final class MaintenanceCommand {
         PolicyPass.observed(status, c.settings(), after, policy);
         Map<String, Integer> unmanaged = new TreeMap<>();
         for (ObservedPartition p : after.partitions()) {
-            String reason = PartitionPlanner.classify(policy, p);
-            if (reason != null) {
-                unmanaged.merge(reason, 1, Integer::sum);
-            }
+            PartitionPlanner.classify(policy, p).ifPresent(reason -> unmanaged.merge(reason, 1, Integer::sum));
         }
         List<Finding> findings = new ArrayList<>(conflicts);
         findings.addAll(DegradedFindings.all(plan.findings(), after.defaultRows(), status.getGapCount(), unmanaged));

@@ -94,7 +94,7 @@ public class OnDemandMaintenance {
 
     /** Creates the partitions covering the next {@code daysAhead} days for every policy that may act. */
     public synchronized Report createAhead(int daysAhead) {
-        return run("create", settings -> withPremake(settings, windowsAhead(settings, daysAhead)),
+        return run("create", settings -> settings.withPremake(windowsAhead(settings, daysAhead)),
                 Plan::withoutRetirements);
     }
 
@@ -216,11 +216,5 @@ public class OnDemandMaintenance {
             count++;
         }
         return count;
-    }
-
-    private static MetricPolicySettings withPremake(MetricPolicySettings s, int premake) {
-        return new MetricPolicySettings(s.schema(), s.table(), s.partitionKey(), s.interval(), s.zone(), premake,
-                s.retention(), s.retentionAction(), s.archiveSchema(), s.moveDefaultRows(), s.bootstrap(),
-                s.maintenanceInterval());
     }
 }

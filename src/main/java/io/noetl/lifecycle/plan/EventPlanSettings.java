@@ -9,6 +9,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /** An EventPartitionPlan's spec, checked and parsed. {@code retention} is null when everything is kept. */
@@ -68,9 +69,9 @@ public record EventPlanSettings(String schema, String table, String partitionKey
     }
 
     @Override
-    public String unsupportedKey(KeyType keyType) {
-        return keyType == KeyType.BIGINT ? null
-                : "an EventPartitionPlan needs a bigint key holding Snowflake ids, not " + keyType;
+    public Optional<String> unsupportedKey(KeyType keyType) {
+        return keyType == KeyType.BIGINT ? Optional.empty()
+                : Optional.of("an EventPartitionPlan needs a bigint key holding Snowflake ids, not " + keyType);
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -42,10 +44,88 @@ public final class PartitionPlanner {
             RetentionAction retentionAction, String archiveSchema, Set<String> protect, boolean moveDefaultRows,
             String defaultPartition) {
 
-        /** A policy that moves default rows and does not ensure a default partition. */
-        public Policy(PartitionGrid grid, String tableName, long now, Long expireBefore, int ahead,
-                RetentionAction retentionAction, String archiveSchema, Set<String> protect) {
-            this(grid, tableName, now, expireBefore, ahead, retentionAction, archiveSchema, protect, true, null);
+        /**
+         * A builder; {@code grid}, {@code tableName} and {@code now} must be set. Defaults: everything kept (no
+         * {@code expireBefore}), {@code ahead} 0, Drop (archive schema {@code archive}), nothing protected, default
+         * rows moved, the default partition left alone.
+         */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Builds a {@link Policy}; see {@link Policy#builder()} for the defaults. */
+        public static final class Builder {
+            private PartitionGrid grid;
+            private String tableName;
+            private Long now;
+            private Long expireBefore;
+            private int ahead;
+            private RetentionAction retentionAction = RetentionAction.Drop;
+            private String archiveSchema = "archive";
+            private Set<String> protect = Set.of();
+            private boolean moveDefaultRows = true;
+            private String defaultPartition;
+
+            private Builder() {
+            }
+
+            public Builder grid(PartitionGrid grid) {
+                this.grid = grid;
+                return this;
+            }
+
+            public Builder tableName(String tableName) {
+                this.tableName = tableName;
+                return this;
+            }
+
+            public Builder now(long now) {
+                this.now = now;
+                return this;
+            }
+
+            /** Null keeps everything. */
+            public Builder expireBefore(Long expireBefore) {
+                this.expireBefore = expireBefore;
+                return this;
+            }
+
+            public Builder ahead(int ahead) {
+                this.ahead = ahead;
+                return this;
+            }
+
+            public Builder retentionAction(RetentionAction retentionAction) {
+                this.retentionAction = retentionAction;
+                return this;
+            }
+
+            public Builder archiveSchema(String archiveSchema) {
+                this.archiveSchema = archiveSchema;
+                return this;
+            }
+
+            public Builder protect(Set<String> protect) {
+                this.protect = protect;
+                return this;
+            }
+
+            public Builder moveDefaultRows(boolean moveDefaultRows) {
+                this.moveDefaultRows = moveDefaultRows;
+                return this;
+            }
+
+            /** The default partition to ensure; null leaves the default alone. */
+            public Builder defaultPartition(String defaultPartition) {
+                this.defaultPartition = defaultPartition;
+                return this;
+            }
+
+            public Policy build() {
+                return new Policy(Objects.requireNonNull(grid, "grid"), Objects.requireNonNull(tableName, "tableName"),
+                        Objects.requireNonNull(now, "now"), expireBefore, ahead, retentionAction, archiveSchema,
+                        protect, moveDefaultRows, defaultPartition);
+            }
         }
     }
 
@@ -54,7 +134,7 @@ public final class PartitionPlanner {
 
     public static Plan plan(Policy policy, TableSnapshot snapshot) {
         List<Finding> findings = new ArrayList<>();
-        List<ObservedPartition> managed = snapshot.partitions().stream().filter(p -> classify(policy, p) == null)
+        List<ObservedPartition> managed = snapshot.partitions().stream().filter(p -> classify(policy, p).isEmpty())
                 .toList();
         Set<String> taken = new HashSet<>(snapshot.relationNames());
         List<PlannedAction> actions = new ArrayList<>(defaultPartition(policy, snapshot, taken, findings));
@@ -73,19 +153,19 @@ public final class PartitionPlanner {
 
     /**
      * Why a partition is unmanaged ({@link #PROTECTED}, {@link #UNBOUNDED} or {@link #OFF_GRID}, in that order of
-     * precedence), or null when the planner manages it.
+     * precedence), or empty when the planner manages it.
      */
-    public static String classify(Policy policy, ObservedPartition p) {
+    public static Optional<String> classify(Policy policy, ObservedPartition p) {
         if (policy.protect().contains(p.name())) {
-            return PROTECTED;
+            return Optional.of(PROTECTED);
         }
         if (!p.range().isBounded()) {
-            return UNBOUNDED;
+            return Optional.of(UNBOUNDED);
         }
         if (!policy.grid().isBoundary(p.range().from()) || !policy.grid().isBoundary(p.range().to())) {
-            return OFF_GRID;
+            return Optional.of(OFF_GRID);
         }
-        return null;
+        return Optional.empty();
     }
 
     private static List<PlannedAction> defaultPartition(Policy policy, TableSnapshot snapshot, Set<String> taken,

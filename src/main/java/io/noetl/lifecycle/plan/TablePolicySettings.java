@@ -3,6 +3,7 @@ package io.noetl.lifecycle.plan;
 import io.noetl.lifecycle.api.Bootstrap;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /** What the shared partition reconcile needs from a kind's parsed spec. */
 public interface TablePolicySettings {
@@ -19,8 +20,8 @@ public interface TablePolicySettings {
     /** The planner's view of this policy at {@code now} for a table whose key has type {@code keyType}. */
     PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now);
 
-    /** Whether this policy can manage a key of that type; null when it can, else why not. */
-    String unsupportedKey(KeyType keyType);
+    /** Whether this policy can manage a key of that type: empty when it can, else why not. */
+    Optional<String> unsupportedKey(KeyType keyType);
 
     /** When the partition after the one holding {@code now} starts. */
     Instant nextBoundary(KeyType keyType, Instant now);

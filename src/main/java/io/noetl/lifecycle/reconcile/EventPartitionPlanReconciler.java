@@ -54,7 +54,7 @@ public class EventPartitionPlanReconciler extends PartitionedTableReconciler<Eve
     protected void reportExtras(EventPartitionPlanStatus status, EventPlanSettings settings, TableSnapshot after,
             PartitionPlanner.Policy policy) {
         status.setWindows(after.partitions().stream()
-                .filter(p -> PartitionPlanner.classify(policy, p) == null)
+                .filter(p -> PartitionPlanner.classify(policy, p).isEmpty())
                 .sorted(Comparator.comparing((ObservedPartition p) -> p.range().from()).reversed())
                 .limit(PartitionedTableStatus.LIST_CAP)
                 .map(p -> {

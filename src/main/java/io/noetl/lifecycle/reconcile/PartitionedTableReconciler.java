@@ -156,10 +156,11 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                         outcome.result().orElse(null)));
             }
             List<PlannedAction> applied = outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of());
-            metrics.partitionPass(resource, tableLabel(resource), status,
-                    coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k)).orElse(null), now,
-                    applied, outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L),
-                    outcome.failure().isEmpty(), outcome.took());
+            metrics.partitionPass(resource, tableLabel(resource), OperatorMetrics.PassMeasures.builder().status(status)
+                    .coveredUntil(coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k))).now(now)
+                    .applied(applied)
+                    .rowsMoved(outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L))
+                    .succeeded(outcome.failure().isEmpty()).took(outcome.took()).build());
             PartitionVerdict.Pass pass = PartitionVerdict.Pass.of(PolicyPass.tableOf(settings).toString(),
                     after.partitionCount() + " partitions, covered until "
                             + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil()))

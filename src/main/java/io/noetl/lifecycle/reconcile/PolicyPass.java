@@ -17,6 +17,7 @@ import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.report.PartitionReport;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
@@ -93,9 +94,9 @@ public final class PolicyPass {
                     + " is partitioned on " + snapshot.keyColumn() + ", not on spec.partitionKey "
                     + settings.partitionKey());
         }
-        String unsupported = settings.unsupportedKey(snapshot.keyType());
-        if (unsupported != null) {
-            throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, unsupported);
+        Optional<String> unsupported = settings.unsupportedKey(snapshot.keyType());
+        if (unsupported.isPresent()) {
+            throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, unsupported.get());
         }
         try {
             return settings.plannerPolicy(snapshot.keyType(), now);

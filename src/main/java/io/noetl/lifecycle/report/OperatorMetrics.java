@@ -18,6 +18,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -75,10 +77,88 @@ public class OperatorMetrics {
         this.registry = registry;
     }
 
+    /**
+     * What one pass of a partition-keeping kind measured.
+     *
+     * @param status the status after the pass, which the partition gauges read
+     * @param coveredUntil the end of the partitions covering now ({@link io.noetl.lifecycle.plan.Coverage}); empty
+     *     when none does, which the coverage gauge shows as 0
+     * @param applied the actions the pass applied, counted by kind
+     * @param rowsMoved rows moved out of the default partition
+     * @param succeeded whether the pass succeeded, which sets the last-success gauge to {@code now}
+     * @param took how long the pass took
+     */
+    public record PassMeasures(PartitionedTableStatus status, Optional<Instant> coveredUntil, Instant now,
+            List<PlannedAction> applied, long rowsMoved, boolean succeeded, Duration took) {
+
+        /**
+         * A builder; {@code status}, {@code now}, {@code succeeded} and {@code took} must be set. Defaults: not
+         * covered, nothing applied, no rows moved.
+         */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Builds {@link PassMeasures}; see {@link PassMeasures#builder()} for the defaults. */
+        public static final class Builder {
+            private PartitionedTableStatus status;
+            private Optional<Instant> coveredUntil = Optional.empty();
+            private Instant now;
+            private List<PlannedAction> applied = List.of();
+            private long rowsMoved;
+            private Boolean succeeded;
+            private Duration took;
+
+            private Builder() {
+            }
+
+            public Builder status(PartitionedTableStatus status) {
+                this.status = status;
+                return this;
+            }
+
+            public Builder coveredUntil(Optional<Instant> coveredUntil) {
+                this.coveredUntil = coveredUntil;
+                return this;
+            }
+
+            public Builder now(Instant now) {
+                this.now = now;
+                return this;
+            }
+
+            public Builder applied(List<PlannedAction> applied) {
+                this.applied = applied;
+                return this;
+            }
+
+            public Builder rowsMoved(long rowsMoved) {
+                this.rowsMoved = rowsMoved;
+                return this;
+            }
+
+            public Builder succeeded(boolean succeeded) {
+                this.succeeded = succeeded;
+                return this;
+            }
+
+            public Builder took(Duration took) {
+                this.took = took;
+                return this;
+            }
+
+            public PassMeasures build() {
+                return new PassMeasures(Objects.requireNonNull(status, "status"), coveredUntil,
+                        Objects.requireNonNull(now, "now"), applied, rowsMoved,
+                        Objects.requireNonNull(succeeded, "succeeded"), Objects.requireNonNull(took, "took"));
+            }
+        }
+    }
+
     /** After a pass: the partition gauges from status, counters for what was applied, the pass duration. */
-    public void partitionPass(HasMetadata resource, String table, PartitionedTableStatus status,
-            Instant coveredUntil, Instant now, List<PlannedAction> applied, long rowsMoved, boolean succeeded,
-            Duration took) {
+    public void partitionPass(HasMetadata resource, String table, PassMeasures pass) {
+        PartitionedTableStatus status = pass.status();
+        Instant now = pass.now();
         Resource r = resource(resource, table);
         gauge(r, "lifecycle.partitions", "Partitions attached to the table, the default one included", x -> x.partitions);
         gauge(r, "lifecycle.partitions.bytes", "Bytes of all partitions, indexes included", x -> x.bytes);
@@ -92,11 +172,12 @@ public class OperatorMetrics {
         r.bytes = status.getTotalBytes() == null ? Double.NaN : status.getTotalBytes();
         r.defaultRows = status.getDefaultPartitionRows() == null ? Double.NaN : status.getDefaultPartitionRows();
         r.gaps = status.getGapCount() == null ? Double.NaN : status.getGapCount();
-        r.coverageSeconds = coveredUntil == null ? 0 : Math.max(0, Duration.between(now, coveredUntil).toSeconds());
-        if (succeeded) {
+        r.coverageSeconds = pass.coveredUntil().map(until -> Math.max(0, Duration.between(now, until).toSeconds()))
+                .orElse(0L);
+        if (pass.succeeded()) {
             r.lastSuccess = now.getEpochSecond();
         }
-        for (PlannedAction a : applied) {
+        for (PlannedAction a : pass.applied()) {
             switch (a.kind()) {
                 case "CreatePartition", "CreateDefaultPartition", "MoveDefaultRows" -> count(r,
                         "lifecycle.partitions.created", "Partitions the operator created");
@@ -106,12 +187,12 @@ public class OperatorMetrics {
                 }
             }
         }
-        if (rowsMoved > 0) {
+        if (pass.rowsMoved() > 0) {
             Counter.builder("lifecycle.rows.moved").description("Rows moved out of default partitions")
-                    .tags(r.tags).register(registry).increment(rowsMoved);
+                    .tags(r.tags).register(registry).increment(pass.rowsMoved());
         }
         Timer.builder("lifecycle.maintenance.duration").description("Duration of maintenance passes")
-                .publishPercentileHistogram().tags(r.tags).register(registry).record(took);
+                .publishPercentileHistogram().tags(r.tags).register(registry).record(pass.took());
     }
 
     /**

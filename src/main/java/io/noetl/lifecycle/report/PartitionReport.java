@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 
@@ -30,12 +31,12 @@ public final class PartitionReport {
     }
 
     /**
-     * @param unmanagedReason why a partition is not managed, or null when it is
+     * @param unmanagedReason why a partition is not managed, empty when it is
      * @param timeOf for id keys, the time an id stands for (RFC 3339); null for time keys
      * @return the snapshot's coverage as of {@code nowKey}, as the status shows it
      */
     public static Coverage observed(PartitionedTableStatus status, TableSnapshot snapshot, long nowKey,
-            Function<ObservedPartition, String> unmanagedReason, LongFunction<String> timeOf) {
+            Function<ObservedPartition, Optional<String>> unmanagedReason, LongFunction<String> timeOf) {
         KeyType type = snapshot.keyType();
         Coverage coverage = Coverage.of(snapshot.partitions(), nowKey);
         status.setPartitionCount(snapshot.partitionCount());
@@ -52,11 +53,11 @@ public final class PartitionReport {
         List<PartitionRef> unmanaged = new ArrayList<>();
         int count = 0;
         for (ObservedPartition p : snapshot.partitions()) {
-            String reason = unmanagedReason.apply(p);
-            if (reason != null) {
+            Optional<String> reason = unmanagedReason.apply(p);
+            if (reason.isPresent()) {
                 count++;
                 if (unmanaged.size() < PartitionedTableStatus.LIST_CAP) {
-                    PartitionRef ref = ref(p, type, reason);
+                    PartitionRef ref = ref(p, type, reason.get());
                     if (p.range().from() != null) {
                         ref.setFromTime(timeOf.apply(p.range().from()));
                     }

@@ -27,7 +27,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Benchmark, not a test: 365 daily partitions created ahead, then 364 expired ones dropped, through the
@@ -109,8 +108,9 @@ public final class PartitionDdlBenchmark {
             snapshot = CatalogReader.read(c, METRIC);
         }
         TimeGrid grid = new TimeGrid(TimeInterval.DAY, ZoneOffset.UTC, KeyType.TIMESTAMPTZ);
-        return PartitionPlanner.plan(new PartitionPlanner.Policy(grid, "metric", grid.keyOf(now),
-                grid.keyOf(now.minus(retention)), premake, RetentionAction.Drop, "archive", Set.of()), snapshot);
+        return PartitionPlanner.plan(PartitionPlanner.Policy.builder().grid(grid).tableName("metric")
+                .now(grid.keyOf(now)).expireBefore(grid.keyOf(now.minus(retention))).ahead(premake)
+                .retentionAction(RetentionAction.Drop).build(), snapshot);
     }
 
     /** Returns {create ms, drop ms}, both inside the one transaction. */

@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -157,8 +156,9 @@ public final class WriterStallBenchmark {
         try (Connection c = ds.getConnection()) {
             snapshot = CatalogReader.read(c, METRIC);
         }
-        return PartitionPlanner.plan(new PartitionPlanner.Policy(GRID, "metric", GRID.keyOf(now),
-                GRID.keyOf(now.minus(retention)), ahead, RetentionAction.Drop, "archive", Set.of()), snapshot);
+        return PartitionPlanner.plan(PartitionPlanner.Policy.builder().grid(GRID).tableName("metric")
+                .now(GRID.keyOf(now)).expireBefore(GRID.keyOf(now.minus(retention))).ahead(ahead)
+                .retentionAction(RetentionAction.Drop).build(), snapshot);
     }
 
     private static void write(TestDatabase db, long stopAt, List<Long> latencies, AtomicLong failed) {

@@ -1,7 +1,6 @@
 package io.noetl.lifecycle.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.EventWindow;
@@ -38,16 +37,18 @@ class EventPlanPlannerTest {
         Set<String> names = new HashSet<>(Set.of(others));
         parts.forEach(p -> names.add(p.name()));
         names.add("event_default");
-        return new TableSnapshot("noetl", "event", TableSnapshot.State.PARTITIONED, null, "execution_id",
-                KeyType.BIGINT, parts, Optional.of(new ObservedPartition("event_default", null, true, 0, 0)),
-                counts.values().stream().mapToLong(Long::longValue).sum(), names, Optional.ofNullable(defaultSpan),
-                counts);
+        return TableSnapshot.builder().schema("noetl").table("event").keyColumn("execution_id")
+                .keyType(KeyType.BIGINT).partitions(parts)
+                .defaultPartition(new ObservedPartition("event_default", null, true, 0, 0))
+                .defaultRows(counts.values().stream().mapToLong(Long::longValue).sum()).relationNames(names)
+                .defaultSpan(defaultSpan).defaultRowsByRange(counts).build();
     }
 
     private static PartitionPlanner.Policy policy(Duration retention, boolean move, Set<String> protect) {
-        return new PartitionPlanner.Policy(QUARTERS, "event", NOETL.boundaryId(NOW),
-                retention == null ? null : NOETL.boundaryId(NOW.minus(retention)), 2, RetentionAction.Drop, "archive",
-                protect, move, "event_default");
+        return PartitionPlanner.Policy.builder().grid(QUARTERS).tableName("event").now(NOETL.boundaryId(NOW))
+                .expireBefore(retention == null ? null : NOETL.boundaryId(NOW.minus(retention))).ahead(2)
+                .retentionAction(RetentionAction.Drop).protect(protect).moveDefaultRows(move)
+                .defaultPartition("event_default").build();
     }
 
     private static final List<ObservedPartition> MESSY = List.of(
@@ -98,8 +99,8 @@ class EventPlanPlannerTest {
 
     @Test
     void theDefaultPartitionIsCreatedFirstWhenMissing() {
-        TableSnapshot noDefault = new TableSnapshot("noetl", "event", TableSnapshot.State.PARTITIONED, null,
-                "execution_id", KeyType.BIGINT, List.of(), Optional.empty(), 0, Set.of(), Optional.empty(), Map.of());
+        TableSnapshot noDefault = TableSnapshot.builder().schema("noetl").table("event").keyColumn("execution_id")
+                .keyType(KeyType.BIGINT).build();
         Plan plan = PartitionPlanner.plan(policy(null, true, Set.of()), noDefault);
         assertEquals(new CreateDefaultPartition("event_default", plan.actions().get(0).reason()), plan.actions().get(0));
         assertEquals(4, plan.actions().size());
@@ -108,15 +109,15 @@ class EventPlanPlannerTest {
     @Test
     void unmanagedPartitionsAreClassifiedWithTheirReason() {
         PartitionPlanner.Policy p = policy(Duration.ofDays(30), true, Set.of("event_2025_q4"));
-        assertNull(PartitionPlanner.classify(p, MESSY.get(0)));
-        assertEquals("offGrid", PartitionPlanner.classify(p, MESSY.get(2)));
-        assertEquals("protected", PartitionPlanner.classify(p, MESSY.get(3)));
+        assertEquals(Optional.empty(), PartitionPlanner.classify(p, MESSY.get(0)));
+        assertEquals(Optional.of("offGrid"), PartitionPlanner.classify(p, MESSY.get(2)));
+        assertEquals(Optional.of("protected"), PartitionPlanner.classify(p, MESSY.get(3)));
         // protect wins over the bounds: a protected partition off the grid or unbounded is listed as protected
         PartitionPlanner.Policy all = policy(Duration.ofDays(30), true, Set.of("event_2026_gke", "event_2025_q4",
                 "event_pre"));
-        assertEquals("protected", PartitionPlanner.classify(all, MESSY.get(2)));
+        assertEquals(Optional.of("protected"), PartitionPlanner.classify(all, MESSY.get(2)));
         ObservedPartition unbounded = ObservedPartition.ranged("event_pre", null, id("2026-01-01T00:00:00Z"));
-        assertEquals("protected", PartitionPlanner.classify(all, unbounded));
-        assertEquals("unbounded", PartitionPlanner.classify(p, unbounded));
+        assertEquals(Optional.of("protected"), PartitionPlanner.classify(all, unbounded));
+        assertEquals(Optional.of("unbounded"), PartitionPlanner.classify(p, unbounded));
     }
 }

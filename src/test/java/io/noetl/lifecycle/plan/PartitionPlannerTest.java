@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -30,15 +29,16 @@ class PartitionPlannerTest {
     private TableSnapshot snapshot(List<ObservedPartition> partitions, String... otherRelations) {
         Set<String> names = new java.util.HashSet<>(Set.of(otherRelations));
         partitions.forEach(p -> names.add(p.name()));
-        return new TableSnapshot("noetl", "metric", TableSnapshot.State.PARTITIONED, null, "created_at",
-                KeyType.TIMESTAMPTZ, partitions, Optional.empty(), 0, names, Optional.empty(), java.util.Map.of());
+        return TableSnapshot.builder().schema("noetl").table("metric").keyColumn("created_at")
+                .keyType(KeyType.TIMESTAMPTZ).partitions(partitions).relationNames(names).build();
     }
 
     private PartitionPlanner.Policy policy(String now, Duration retention, int premake, RetentionAction action,
             Set<String> protect) {
         Instant n = Instant.parse(now);
-        return new PartitionPlanner.Policy(grid, "metric", grid.keyOf(n),
-                retention == null ? null : grid.keyOf(n.minus(retention)), premake, action, "archive", protect);
+        return PartitionPlanner.Policy.builder().grid(grid).tableName("metric").now(grid.keyOf(n))
+                .expireBefore(retention == null ? null : grid.keyOf(n.minus(retention))).ahead(premake)
+                .retentionAction(action).archiveSchema("archive").protect(protect).build();
     }
 
     private PartitionPlanner.Policy policy(String now, Duration retention, int premake) {

@@ -19,7 +19,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -86,8 +85,9 @@ class DefaultRowMoveTest {
         try (Connection c = ds.getConnection()) {
             snapshot = CatalogReader.read(c, EVENT);
         }
-        PartitionPlanner.Policy policy = new PartitionPlanner.Policy(QUARTERS, "event", NOETL.boundaryId(NOW), null,
-                1, RetentionAction.Drop, "archive", Set.of(), true, "event_default");
+        PartitionPlanner.Policy policy = PartitionPlanner.Policy.builder().grid(QUARTERS).tableName("event")
+                .now(NOETL.boundaryId(NOW)).ahead(1).retentionAction(RetentionAction.Drop).moveDefaultRows(true)
+                .defaultPartition("event_default").build();
         Plan plan = PartitionPlanner.plan(policy, snapshot);
         try (Connection c = ds.getConnection()) {
             snapshot = snapshot.withDefaultRowCounts(CatalogReader.countDefaultRows(c, snapshot, plan.uncountedRanges()));

@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -106,8 +105,9 @@ class InterruptedMaintenanceTest {
     }
 
     private static Plan plan(AgroalDataSource ds, Instant now) throws SQLException {
-        PartitionPlanner.Policy policy = new PartitionPlanner.Policy(GRID, "metric", GRID.keyOf(now),
-                GRID.keyOf(now.minus(Duration.ofDays(365))), 30, RetentionAction.Drop, "archive", Set.of());
+        PartitionPlanner.Policy policy = PartitionPlanner.Policy.builder().grid(GRID).tableName("metric")
+                .now(GRID.keyOf(now)).expireBefore(GRID.keyOf(now.minus(Duration.ofDays(365)))).ahead(30)
+                .retentionAction(RetentionAction.Drop).build();
         try (Connection c = ds.getConnection()) {
             TableSnapshot snapshot = CatalogReader.read(c, METRIC);
             Plan first = PartitionPlanner.plan(policy, snapshot);

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,8 +76,9 @@ class PartitionExecutorTest {
 
     private Plan plan(String now, int premake, Duration retention) throws SQLException {
         Instant n = Instant.parse(now);
-        return PartitionPlanner.plan(new PartitionPlanner.Policy(GRID, "metric", GRID.keyOf(n),
-                GRID.keyOf(n.minus(retention)), premake, RetentionAction.Drop, "archive", Set.of()), snapshot());
+        return PartitionPlanner.plan(PartitionPlanner.Policy.builder().grid(GRID).tableName("metric")
+                .now(GRID.keyOf(n)).expireBefore(GRID.keyOf(n.minus(retention))).ahead(premake)
+                .retentionAction(RetentionAction.Drop).build(), snapshot());
     }
 
     private PartitionExecutor executor(LockPolicy policy) {
@@ -171,8 +171,9 @@ class PartitionExecutorTest {
         db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, created_at) "
                 + "VALUES (1, 'x', 'gauge', 1, '2026-11-21 12:00+00')");
         Instant later = Instant.parse("2026-11-24T10:00:00Z");
-        Plan p = PartitionPlanner.plan(new PartitionPlanner.Policy(GRID, "metric", GRID.keyOf(later),
-                GRID.keyOf(later.minus(Duration.ofDays(1))), 0, RetentionAction.Detach, "archive", Set.of()), snapshot());
+        Plan p = PartitionPlanner.plan(PartitionPlanner.Policy.builder().grid(GRID).tableName("metric")
+                .now(GRID.keyOf(later)).expireBefore(GRID.keyOf(later.minus(Duration.ofDays(1))))
+                .retentionAction(RetentionAction.Detach).archiveSchema("archive").build(), snapshot());
         PartitionExecutor.Result r = apply(p.actions());
         assertTrue(r.failure().isEmpty(), () -> r.failure().toString());
         assertEquals(1, db.queryLong("SELECT count(*) FROM archive.metric_2026_11_21"));

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -44,19 +45,34 @@ class OperatorMetricsTest {
         List<PlannedAction> dropped = List.of(new PlannedAction.DropPartition("metric_old", new KeyRange(0L, 1L),
                 "past retention"));
 
-        metrics.partitionPass(policy, "noetl.metric", status, null, NOW, dropped, 0, true, Duration.ofMillis(5));
+        metrics.partitionPass(policy, "noetl.metric", OperatorMetrics.PassMeasures.builder().status(status).now(NOW)
+                .applied(dropped).succeeded(true).took(Duration.ofMillis(5)).build());
         metrics.failure(policy, "noetl.metric", Reason.LOCK_TIMEOUT);
         assertEquals(1.0, registry.get("lifecycle.partitions.dropped").tag("table", "noetl.metric").counter()
                 .count());
         assertEquals(Set.of("noetl.metric"), tables());
 
-        metrics.partitionPass(policy, "noetl.metric_v2", status, null, NOW, List.of(), 0, true,
-                Duration.ofMillis(5));
+        metrics.partitionPass(policy, "noetl.metric_v2", OperatorMetrics.PassMeasures.builder().status(status)
+                .now(NOW).succeeded(true).took(Duration.ofMillis(5)).build());
         assertEquals(Set.of("noetl.metric_v2"), tables(), "no series of the old table stays behind");
         assertEquals(3.0, registry.get("lifecycle.partitions").tag("table", "noetl.metric_v2").gauge().value());
 
         metrics.forget(policy);
         assertTrue(registry.getMeters().isEmpty());
+    }
+
+    @Test
+    void theCoverageGaugeReadsHowFarBeyondNowPartitionsExist() {
+        MetricRetentionPolicy policy = new MetricRetentionPolicy();
+        policy.setMetadata(new ObjectMetaBuilder().withName("p").withNamespace("ns").build());
+        MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
+        metrics.partitionPass(policy, "noetl.metric", OperatorMetrics.PassMeasures.builder().status(status).now(NOW)
+                .coveredUntil(Optional.of(NOW.plus(Duration.ofHours(2)))).succeeded(true).took(Duration.ZERO)
+                .build());
+        assertEquals(7200.0, registry.get("lifecycle.coverage.ahead.seconds").gauge().value());
+        metrics.partitionPass(policy, "noetl.metric", OperatorMetrics.PassMeasures.builder().status(status).now(NOW)
+                .succeeded(false).took(Duration.ZERO).build());
+        assertEquals(0.0, registry.get("lifecycle.coverage.ahead.seconds").gauge().value(), "not covered: 0");
     }
 
     private Set<String> tables() {

@@ -39,11 +39,10 @@ class PartitionReportTest {
                     (2 * i + 1) * day + 7), false, 8192, 10));
             actions.add(new PlannedAction.CreatePartition("c" + i, new Window(i * day, (i + 1) * day), "ahead"));
         }
-        TableSnapshot snapshot = new TableSnapshot("noetl", "metric", TableSnapshot.State.PARTITIONED, null,
-                "created_at", KeyType.TIMESTAMPTZ, partitions, Optional.empty(), 0, Set.of(), Optional.empty(),
-                Map.of());
+        TableSnapshot snapshot = TableSnapshot.builder().schema("noetl").table("metric").keyColumn("created_at")
+                .keyType(KeyType.TIMESTAMPTZ).partitions(partitions).build();
         MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
-        PartitionReport.observed(status, snapshot, 0, p -> PartitionPlanner.OFF_GRID, k -> null);
+        PartitionReport.observed(status, snapshot, 0, p -> Optional.of(PartitionPlanner.OFF_GRID), k -> null);
         PartitionReport.planned(status, new Plan(actions, List.of()), KeyType.TIMESTAMPTZ);
         status.setLastMaintenance(PartitionReport.record(Instant.EPOCH, Instant.EPOCH,
                 new io.noetl.lifecycle.postgres.PartitionExecutor.Result(actions, Optional.empty(), 0)));
@@ -74,11 +73,11 @@ class PartitionReportTest {
                 new ObservedPartition("event_2026_gke", new KeyRange(569_000_000_000_000_000L,
                         600_000_000_000_000_000L), false, 8192, 1),
                 new ObservedPartition("event_pre", new KeyRange(null, 1L), false, 8192, 1));
-        TableSnapshot snapshot = new TableSnapshot("noetl", "event", TableSnapshot.State.PARTITIONED, null,
-                "execution_id", KeyType.BIGINT, partitions, Optional.empty(), 0, Set.of(), Optional.empty(),
-                Map.of());
-        PartitionPlanner.Policy policy = new PartitionPlanner.Policy(quarters, "event", layout.boundaryId(now), null,
-                2, RetentionAction.Drop, "archive", Set.of("event_2026_q1"));
+        TableSnapshot snapshot = TableSnapshot.builder().schema("noetl").table("event").keyColumn("execution_id")
+                .keyType(KeyType.BIGINT).partitions(partitions).build();
+        PartitionPlanner.Policy policy = PartitionPlanner.Policy.builder().grid(quarters).tableName("event")
+                .now(layout.boundaryId(now)).ahead(2).retentionAction(RetentionAction.Drop)
+                .protect(Set.of("event_2026_q1")).build();
         EventPartitionPlanStatus status = new EventPartitionPlanStatus();
         PartitionReport.observed(status, snapshot, policy.now(), p -> PartitionPlanner.classify(policy, p),
                 k -> layout.timeOf(k).toString());
@@ -99,13 +98,12 @@ class PartitionReportTest {
     void aTimeKeyedTableShowsCoveredUntilAsTheTimeAlone() {
         long hour = 3_600_000_000L;
         long from = Instant.parse("2026-11-21T00:00:00Z").getEpochSecond() * 1_000_000L;
-        TableSnapshot snapshot = new TableSnapshot("noetl", "metric", TableSnapshot.State.PARTITIONED, null,
-                "created_at", KeyType.TIMESTAMPTZ, List.of(new ObservedPartition("metric_2026_11_21",
-                        new KeyRange(from, from + 24 * hour), false, 8192, 1)), Optional.empty(), 0, Set.of(),
-                Optional.empty(), Map.of());
+        TableSnapshot snapshot = TableSnapshot.builder().schema("noetl").table("metric").keyColumn("created_at")
+                .keyType(KeyType.TIMESTAMPTZ).partitions(List.of(new ObservedPartition("metric_2026_11_21",
+                        new KeyRange(from, from + 24 * hour), false, 8192, 1))).build();
         MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
         // a MetricRetentionPolicy has no id layout: its settings give no time of a key
-        PartitionReport.observed(status, snapshot, from + hour, p -> null, k -> null);
+        PartitionReport.observed(status, snapshot, from + hour, p -> Optional.empty(), k -> null);
         assertEquals("2026-11-22T00:00:00Z", status.getCoveredUntil());
     }
 }
