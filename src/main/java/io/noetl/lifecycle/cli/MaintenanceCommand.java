@@ -221,8 +221,8 @@ public final class MaintenanceCommand {
         DataSource dataSource = connections.open(c.target(), true);
         Instant now = clock.instant();
         try {
-            MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), c.settings(), null,
-                    claim.narrow(), lockPolicy, clock, now, false);
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock).run(
+                    c.settings(), Optional.empty(), claim.narrow(), now, false);
             List<ActionRow> rows = new ArrayList<>();
             for (PlannedAction a : outcome.plan().actions()) {
                 Long counted = a.retires() ? countRows(dataSource, c.settings(), a.partition()) : null;
@@ -273,9 +273,9 @@ public final class MaintenanceCommand {
         List<Finding> conflicts = claim.conflict().stream().toList();
         Instant now = clock.instant();
         try {
-            MaintenancePass.Outcome outcome = PolicyPass.run(connections.open(c.target(), !act), c.target(),
-                    c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : null, claim.narrow(),
-                    lockPolicy, clock, now, act);
+            MaintenancePass.Outcome outcome = new PolicyPass(connections.open(c.target(), !act), c.target(),
+                    lockPolicy, clock).run(c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(),
+                    claim.narrow(), now, act);
             if (!act) {
                 List<ActionRow> rows = outcome.plan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();

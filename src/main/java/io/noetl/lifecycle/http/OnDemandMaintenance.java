@@ -150,8 +150,9 @@ public class OnDemandMaintenance {
         String owner = "OnDemandMaintenance/" + ns + "/" + name;
         try {
             DataSource dataSource = pools.acquire(owner, c.target());
-            MaintenancePass.Outcome outcome = PolicyPass.run(dataSource, c.target(), settings, null,
-                    p -> claim.narrow().apply(narrow.apply(p)), lockPolicy, clock, true);
+            // never creates a missing table: that is the operator's, by the spec's bootstrap
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock).run(settings,
+                    Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), clock.instant(), true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);

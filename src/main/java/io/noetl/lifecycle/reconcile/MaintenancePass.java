@@ -68,25 +68,25 @@ public final class MaintenancePass {
     }
 
     /**
-     * @param bootstrap null when the spec says {@code bootstrap: Never}
+     * @param bootstrap empty when the spec says {@code bootstrap: Never}
      * @param apply false for suspend and dry-run: plan only
      */
-    public Outcome run(Bootstrapper bootstrap, Planner planner, boolean apply) throws ReconcileException {
+    public Outcome run(Optional<Bootstrapper> bootstrap, Planner planner, boolean apply) throws ReconcileException {
         Instant started = clock.instant();
         long t0 = System.nanoTime();
         try {
             TableSnapshot before = observe();
             boolean bootstrapped = false;
-            if (before.state() == TableSnapshot.State.MISSING && bootstrap != null && apply) {
+            if (before.state() == TableSnapshot.State.MISSING && bootstrap.isPresent() && apply) {
                 try (Connection c = dataSource.getConnection()) {
-                    DdlTransaction.run(c, lockPolicy, List.of(), bootstrap::create);
+                    DdlTransaction.run(c, lockPolicy, List.of(), bootstrap.get()::create);
                 }
                 bootstrapped = true;
                 before = observe();
             }
             switch (before.state()) {
                 case MISSING -> throw new ReconcileException(Reason.TABLE_MISSING, before.problem()
-                        + (bootstrap == null ? "; set spec.bootstrap to IfMissing to create it" : ""));
+                        + (bootstrap.isEmpty() ? "; set spec.bootstrap to IfMissing to create it" : ""));
                 case NOT_PARTITIONED -> throw new ReconcileException(Reason.NOT_PARTITIONED, before.problem());
                 case UNSUPPORTED_KEY -> throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, before.problem());
                 default -> {

@@ -143,8 +143,8 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             TableClaim claim = claim(resource, context, settings, target);
             Mode mode = Mode.of(spec(resource));
             boolean writes = PartitionVerdict.writes(mode, claim);
-            MaintenancePass.Outcome outcome = PolicyPass.run(ResourcePools.acquire(pools, resource, target), target,
-                    settings, PolicyPass.bootstrapper(settings), claim.narrow(), LockPolicy.from(config.ddl()), clock,
+            MaintenancePass.Outcome outcome = new PolicyPass(ResourcePools.acquire(pools, resource, target), target,
+                    LockPolicy.from(config.ddl()), clock).run(settings, PolicyPass.bootstrapper(settings), claim.narrow(),
                     now, writes);
             TableSnapshot after = outcome.after();
             PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);

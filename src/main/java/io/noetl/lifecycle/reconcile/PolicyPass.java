@@ -18,16 +18,26 @@ import io.noetl.lifecycle.report.PartitionReport;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
- * One maintenance pass for a parsed policy outside the reconcile loop (the HTTP endpoints and the command line):
- * the same checks the reconciler makes before planning, the same planner, the same {@link MaintenancePass}.
+ * One maintenance pass for a parsed policy, the same wherever it runs (the reconciler, the HTTP endpoints, the
+ * command line): the checks made before planning, the planner, and {@link MaintenancePass}.
  */
 public final class PolicyPass {
+    private final DataSource dataSource;
+    private final DatabaseTarget target;
+    private final LockPolicy lockPolicy;
+    private final Clock clock;
 
-    private PolicyPass() {
+    /** Passes over tables of {@code target}, through {@code dataSource}. */
+    public PolicyPass(DataSource dataSource, DatabaseTarget target, LockPolicy lockPolicy, Clock clock) {
+        this.dataSource = dataSource;
+        this.target = target;
+        this.lockPolicy = lockPolicy;
+        this.clock = clock;
     }
 
     /** The table a policy keeps. */
@@ -36,41 +46,32 @@ public final class PolicyPass {
     }
 
     /**
-     * Runs one pass.
+     * Runs one pass, planned as of {@code now}.
      *
-     * @param bootstrap null to never create a missing table
-     * @param narrow keeps the part of the plan the caller asked for (for example only the drops)
+     * @param bootstrap how to create the table when it is missing; empty to never create it
+     * @param narrow keeps the part of the plan the caller may act on (for example only the drops)
      * @param apply false to plan only
      */
-    public static MaintenancePass.Outcome run(DataSource dataSource, DatabaseTarget target,
-            TablePolicySettings settings, MaintenancePass.Bootstrapper bootstrap, UnaryOperator<Plan> narrow,
-            LockPolicy lockPolicy, Clock clock, boolean apply) throws ReconcileException {
-        return run(dataSource, target, settings, bootstrap, narrow, lockPolicy, clock, clock.instant(), apply);
-    }
-
-    /** {@link #run(DataSource, DatabaseTarget, TablePolicySettings, MaintenancePass.Bootstrapper, UnaryOperator,
-     * LockPolicy, Clock, boolean)}, planned as of {@code now}. */
-    public static MaintenancePass.Outcome run(DataSource dataSource, DatabaseTarget target,
-            TablePolicySettings settings, MaintenancePass.Bootstrapper bootstrap, UnaryOperator<Plan> narrow,
-            LockPolicy lockPolicy, Clock clock, Instant now, boolean apply) throws ReconcileException {
+    public MaintenancePass.Outcome run(TablePolicySettings settings, Optional<MaintenancePass.Bootstrapper> bootstrap,
+            UnaryOperator<Plan> narrow, Instant now, boolean apply) throws ReconcileException {
         return new MaintenancePass(dataSource, target, tableOf(settings), lockPolicy, clock).run(bootstrap,
                 snapshot -> narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, now), snapshot)),
                 apply);
     }
 
-    /** The bootstrap a policy's spec asks for, or null for {@code bootstrap: Never}. */
-    public static MaintenancePass.Bootstrapper bootstrapper(TablePolicySettings settings) {
+    /** The bootstrap a policy's spec asks for; empty for {@code bootstrap: Never}. */
+    public static Optional<MaintenancePass.Bootstrapper> bootstrapper(TablePolicySettings settings) {
         if (settings.bootstrap() != Bootstrap.IfMissing) {
-            return null;
+            return Optional.empty();
         }
         TableName table = tableOf(settings);
         if (settings instanceof EventPlanSettings e) {
-            return c -> SeedSchema.ensureEventTable(c, table, e.defaultPartition(), e.layout());
+            return Optional.of(c -> SeedSchema.ensureEventTable(c, table, e.defaultPartition(), e.layout()));
         }
         if (settings instanceof MetricPolicySettings) {
-            return c -> SeedSchema.ensureMetricTable(c, table);
+            return Optional.of(c -> SeedSchema.ensureMetricTable(c, table));
         }
-        return null;
+        throw new IllegalArgumentException("no bootstrap for " + settings.getClass().getSimpleName());
     }
 
     /**
