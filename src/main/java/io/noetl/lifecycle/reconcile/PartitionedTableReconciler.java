@@ -158,7 +158,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             List<PlannedAction> applied = outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of());
             metrics.partitionPass(resource, tableLabel(resource), OperatorMetrics.PassMeasures.builder().status(status)
                     .coveredUntil(coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k))).now(now)
-                    .applied(applied)
+                    .applied(applied.stream().map(PlannedAction::kind).toList())
                     .rowsMoved(outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L))
                     .succeeded(outcome.failure().isEmpty()).took(outcome.took()).build());
             PartitionVerdict.Pass pass = PartitionVerdict.Pass.of(PolicyPass.tableOf(settings).toString(),

@@ -11,7 +11,6 @@ import io.noetl.lifecycle.api.ComponentType;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponent;
-import io.noetl.lifecycle.plan.PlannedAction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,13 +82,14 @@ public class OperatorMetrics {
      * @param status the status after the pass, which the partition gauges read
      * @param coveredUntil the end of the partitions covering now ({@link io.noetl.lifecycle.plan.Coverage}); empty
      *     when none does, which the coverage gauge shows as 0
-     * @param applied the actions the pass applied, counted by kind
+     * @param applied the kinds of the actions the pass applied ({@code CreatePartition}, {@code DropPartition}, ...),
+     *     one per action
      * @param rowsMoved rows moved out of the default partition
      * @param succeeded whether the pass succeeded, which sets the last-success gauge to {@code now}
      * @param took how long the pass took
      */
     public record PassMeasures(PartitionedTableStatus status, Optional<Instant> coveredUntil, Instant now,
-            List<PlannedAction> applied, long rowsMoved, boolean succeeded, Duration took) {
+            List<String> applied, long rowsMoved, boolean succeeded, Duration took) {
 
         /**
          * A builder; {@code status}, {@code now}, {@code succeeded} and {@code took} must be set. Defaults: not
@@ -104,7 +104,7 @@ public class OperatorMetrics {
             private PartitionedTableStatus status;
             private Optional<Instant> coveredUntil = Optional.empty();
             private Instant now;
-            private List<PlannedAction> applied = List.of();
+            private List<String> applied = List.of();
             private long rowsMoved;
             private Boolean succeeded;
             private Duration took;
@@ -127,7 +127,7 @@ public class OperatorMetrics {
                 return this;
             }
 
-            public Builder applied(List<PlannedAction> applied) {
+            public Builder applied(List<String> applied) {
                 this.applied = applied;
                 return this;
             }
@@ -177,8 +177,8 @@ public class OperatorMetrics {
         if (pass.succeeded()) {
             r.lastSuccess = now.getEpochSecond();
         }
-        for (PlannedAction a : pass.applied()) {
-            switch (a.kind()) {
+        for (String kind : pass.applied()) {
+            switch (kind) {
                 case "CreatePartition", "CreateDefaultPartition", "MoveDefaultRows" -> count(r,
                         "lifecycle.partitions.created", "Partitions the operator created");
                 case "DropPartition" -> count(r, "lifecycle.partitions.dropped", "Partitions the operator dropped");

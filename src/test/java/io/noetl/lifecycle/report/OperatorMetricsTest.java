@@ -46,7 +46,7 @@ class OperatorMetricsTest {
                 "past retention"));
 
         metrics.partitionPass(policy, "noetl.metric", OperatorMetrics.PassMeasures.builder().status(status).now(NOW)
-                .applied(dropped).succeeded(true).took(Duration.ofMillis(5)).build());
+                .applied(dropped.stream().map(PlannedAction::kind).toList()).succeeded(true).took(Duration.ofMillis(5)).build());
         metrics.failure(policy, "noetl.metric", Reason.LOCK_TIMEOUT);
         assertEquals(1.0, registry.get("lifecycle.partitions.dropped").tag("table", "noetl.metric").counter()
                 .count());
