@@ -2,12 +2,12 @@ package io.noetl.lifecycle.partition;
 
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
-import io.noetl.lifecycle.plan.Finding;
-import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.report.Verdict;
 import io.noetl.lifecycle.report.Verdict.Mark;
 import io.noetl.lifecycle.report.Verdict.Notice;
-import io.noetl.lifecycle.report.DegradedFindings;
+import io.noetl.lifecycle.partition.report.DegradedFindings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,12 +1,11 @@
 package io.noetl.lifecycle.partition;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.noetl.lifecycle.plan.Finding;
-import io.noetl.lifecycle.plan.Plan;
-import io.noetl.lifecycle.plan.TablePolicySettings;
+import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.Plan;
+import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
-import io.noetl.lifecycle.reconcile.PolicyPass;
-import io.noetl.lifecycle.report.DegradedFindings;
+import io.noetl.lifecycle.partition.report.DegradedFindings;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

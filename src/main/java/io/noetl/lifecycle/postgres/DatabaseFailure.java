@@ -8,6 +8,11 @@ import java.sql.SQLException;
  * credentials or stack traces.
  */
 public record DatabaseFailure(Reason reason, String message) {
+    /** The executor's own SQLSTATE: a partition to retire no longer has the bounds the plan saw. */
+    public static final String PARTITION_CHANGED_STATE = "LC001";
+    /** The executor's own SQLSTATE: a row move counted, copied and deleted different numbers; rolled back. */
+    public static final String ROW_COUNT_MISMATCH_STATE = "LC002";
+
     public DatabaseFailure {
         if (!reason.effect().readyFalse()) {
             throw new IllegalArgumentException(reason.name() + " is no failure: it is no Ready=False reason");
@@ -31,9 +36,9 @@ public record DatabaseFailure(Reason reason, String message) {
             reason = Reason.STATEMENT_TIMEOUT;
         } else if (state.equals("42501")) {
             reason = Reason.PERMISSION_DENIED;
-        } else if (state.equals(PartitionExecutor.PARTITION_CHANGED_STATE)) {
+        } else if (state.equals(PARTITION_CHANGED_STATE)) {
             reason = Reason.PARTITION_CHANGED;
-        } else if (state.equals(PartitionExecutor.ROW_COUNT_MISMATCH_STATE)) {
+        } else if (state.equals(ROW_COUNT_MISMATCH_STATE)) {
             reason = Reason.ROW_COUNT_MISMATCH;
         } else if (state.equals(CHECK_VIOLATION_STATE)) {
             // ATTACH found rows for the new range in the default partition, which arrived after the plan

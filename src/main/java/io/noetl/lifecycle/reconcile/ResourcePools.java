@@ -8,12 +8,12 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /** The shared pools as the reconcilers use them: each resource holds its target's pool under its own name. */
-final class ResourcePools {
+public final class ResourcePools {
     private ResourcePools() {
     }
 
     /** The pool of {@code target}, held for {@code resource} until {@link #release}. */
-    static DataSource acquire(DatabasePools pools, HasMetadata resource, DatabaseTarget target)
+    public static DataSource acquire(DatabasePools pools, HasMetadata resource, DatabaseTarget target)
             throws ReconcileException {
         try {
             return pools.acquire(owner(resource), target);
@@ -22,7 +22,7 @@ final class ResourcePools {
         }
     }
 
-    static void release(DatabasePools pools, HasMetadata resource) {
+    public static void release(DatabasePools pools, HasMetadata resource) {
         pools.release(owner(resource));
     }
 

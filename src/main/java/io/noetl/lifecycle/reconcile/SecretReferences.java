@@ -12,12 +12,12 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Which resources a Secret change concerns: those in its namespace whose spec.database names it. */
-final class SecretReferences {
+public final class SecretReferences {
     private SecretReferences() {
     }
 
     /** The Secrets of the controller's namespaces, each change waking the resources that name it. */
-    static <P extends HasMetadata> InformerEventSource<Secret, P> informer(EventSourceContext<P> context,
+    public static <P extends HasMetadata> InformerEventSource<Secret, P> informer(EventSourceContext<P> context,
             Class<P> kind, Function<P, DatabaseRef> databaseOf) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, kind)
                 .withSecondaryToPrimaryMapper(mapper(context, databaseOf))

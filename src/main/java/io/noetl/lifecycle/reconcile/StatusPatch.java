@@ -12,11 +12,11 @@ import java.lang.reflect.InvocationTargetException;
  * server holds the whole spec, and the classes' Java defaults for whatever the user left out). Nor does it carry a
  * resourceVersion: the status belongs to this operator alone, so a status write never fails on a conflict.
  */
-final class StatusPatch {
+public final class StatusPatch {
     private StatusPatch() {
     }
 
-    static <P extends CustomResource<?, T>, T> UpdateControl<P> of(P resource, T status) {
+    public static <P extends CustomResource<?, T>, T> UpdateControl<P> of(P resource, T status) {
         return UpdateControl.patchStatus(blank(resource, status));
     }
 
@@ -24,7 +24,7 @@ final class StatusPatch {
      * The blank instance carrying {@code status}. Server-side apply removes what this manager applied before and
      * leaves out now, so {@code status} is always the whole status, never only the fields that changed.
      */
-    static <P extends CustomResource<?, T>, T> P blank(P resource, T status) {
+    public static <P extends CustomResource<?, T>, T> P blank(P resource, T status) {
         P patch = blank(resource);
         patch.setStatus(status);
         return patch;

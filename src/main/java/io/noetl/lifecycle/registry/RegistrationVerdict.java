@@ -4,7 +4,6 @@ import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.DurationSpec;
-import io.noetl.lifecycle.reconcile.ComponentRegistrar;
 import io.noetl.lifecycle.report.Verdict;
 import io.noetl.lifecycle.report.Verdict.Mark;
 import io.noetl.lifecycle.report.Verdict.Notice;

@@ -80,7 +80,7 @@ public class OperatorMetrics {
      * What one pass of a partition-keeping kind measured.
      *
      * @param status the status after the pass, which the partition gauges read
-     * @param coveredUntil the end of the partitions covering now ({@link io.noetl.lifecycle.plan.Coverage}); empty
+     * @param coveredUntil the end of the partitions covering now ({@link io.noetl.lifecycle.partition.plan.Coverage}); empty
      *     when none does, which the coverage gauge shows as 0
      * @param applied the kinds of the actions the pass applied ({@code CreatePartition}, {@code DropPartition}, ...),
      *     one per action

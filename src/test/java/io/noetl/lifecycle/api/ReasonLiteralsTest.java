@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.noetl.lifecycle.plan.Finding;
+import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.report.Conditions;
 import java.io.IOException;

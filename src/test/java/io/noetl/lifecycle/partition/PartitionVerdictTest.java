@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
-import io.noetl.lifecycle.plan.Finding;
-import io.noetl.lifecycle.plan.Window;
-import io.noetl.lifecycle.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.Window;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.report.Verdict;
 import java.time.Duration;
 import java.time.Instant;

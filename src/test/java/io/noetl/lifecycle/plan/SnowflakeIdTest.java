@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.plan;
 
+import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.noetl.lifecycle.plan;
 
+import io.noetl.lifecycle.partition.plan.IdWindowGrid;
+import io.noetl.lifecycle.partition.plan.Window;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

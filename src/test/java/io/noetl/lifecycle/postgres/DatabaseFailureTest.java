@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.postgres;
 
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

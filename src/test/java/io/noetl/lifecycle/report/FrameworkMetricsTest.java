@@ -14,7 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.controller.ResourceAc
 import io.javaoperatorsdk.operator.processing.event.source.controller.ResourceEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.noetl.lifecycle.api.RuntimeComponent;
-import io.noetl.lifecycle.reconcile.RuntimeComponentReconciler;
+import io.noetl.lifecycle.registry.RuntimeComponentReconciler;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;

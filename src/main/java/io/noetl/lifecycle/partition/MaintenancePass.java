@@ -1,0 +1,125 @@
+package io.noetl.lifecycle.partition;
+
+import io.noetl.lifecycle.reconcile.ReconcileException;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.plan.Plan;
+import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.DdlTransaction;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.postgres.TableName;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * One maintenance pass over a partitioned table, shared by both partition-keeping kinds: observe, plan, apply
+ * (unless only planning), observe again for the report.
+ */
+public final class MaintenancePass {
+
+    /** Creates the table when it is missing and the spec allows it. */
+    @FunctionalInterface
+    public interface Bootstrapper {
+        void create(Connection c) throws SQLException;
+    }
+
+    /** Turns a usable snapshot into a plan; rejects snapshots the policy cannot work with. */
+    @FunctionalInterface
+    public interface Planner {
+        Plan plan(TableSnapshot snapshot) throws ReconcileException;
+    }
+
+    /**
+     * @param before the snapshot the plan was made from
+     * @param after a fresh snapshot taken after applying (the same as {@code before} when nothing ran)
+     * @param result what was applied; empty when the pass only planned
+     * @param took how long the pass ran (measured on the monotonic clock, not the injectable one)
+     */
+    public record Outcome(TableSnapshot before, Plan plan, TableSnapshot after,
+            Optional<PartitionExecutor.Result> result, boolean bootstrapped, Instant startedAt, Instant finishedAt,
+            Duration took) {
+
+        public Optional<PartitionExecutor.Failure> failure() {
+            return result.flatMap(PartitionExecutor.Result::failure);
+        }
+    }
+
+    private final DataSource dataSource;
+    private final DatabaseTarget target;
+    private final TableName table;
+    private final LockPolicy lockPolicy;
+    private final Clock clock;
+
+    public MaintenancePass(DataSource dataSource, DatabaseTarget target, TableName table, LockPolicy lockPolicy,
+            Clock clock) {
+        this.dataSource = dataSource;
+        this.target = target;
+        this.table = table;
+        this.lockPolicy = lockPolicy;
+        this.clock = clock;
+    }
+
+    /**
+     * @param bootstrap empty when the spec says {@code bootstrap: Never}
+     * @param apply false for suspend and dry-run: plan only
+     */
+    public Outcome run(Optional<Bootstrapper> bootstrap, Planner planner, boolean apply) throws ReconcileException {
+        Instant started = clock.instant();
+        long t0 = System.nanoTime();
+        try {
+            TableSnapshot before = observe();
+            boolean bootstrapped = false;
+            if (before.state() == TableSnapshot.State.MISSING && bootstrap.isPresent() && apply) {
+                try (Connection c = dataSource.getConnection()) {
+                    DdlTransaction.run(c, lockPolicy, List.of(), bootstrap.get()::create);
+                }
+                bootstrapped = true;
+                before = observe();
+            }
+            switch (before.state()) {
+                case MISSING -> throw new ReconcileException(Reason.TABLE_MISSING, before.problem()
+                        + (bootstrap.isEmpty() ? "; set spec.bootstrap to IfMissing to create it" : ""));
+                case NOT_PARTITIONED -> throw new ReconcileException(Reason.NOT_PARTITIONED, before.problem());
+                case UNSUPPORTED_KEY -> throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, before.problem());
+                default -> {
+                }
+            }
+            Plan plan = planner.plan(before);
+            if (!plan.uncountedRanges().isEmpty()) {
+                // the plan touches ranges the default partition may hold rows for: count them and plan again
+                try (Connection c = dataSource.getConnection()) {
+                    before = before.withDefaultRowCounts(CatalogReader.countDefaultRows(c, before,
+                            plan.uncountedRanges()));
+                }
+                plan = planner.plan(before);
+            }
+            if (!apply || plan.isEmpty()) {
+                return new Outcome(before, plan, before, Optional.empty(), bootstrapped, started, clock.instant(),
+                        Duration.ofNanos(System.nanoTime() - t0));
+            }
+            PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
+                    before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy).apply(plan.actions());
+            TableSnapshot after = result.applied().isEmpty() ? before : observe();
+            return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant(),
+                    Duration.ofNanos(System.nanoTime() - t0));
+        } catch (SQLException e) {
+            DatabaseFailure failure = DatabaseFailure.of(e, target);
+            throw new ReconcileException(failure.reason(), failure.message());
+        }
+    }
+
+    private TableSnapshot observe() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return CatalogReader.read(c, table);
+        }
+    }
+}

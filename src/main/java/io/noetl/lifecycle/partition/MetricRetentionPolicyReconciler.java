@@ -1,0 +1,49 @@
+package io.noetl.lifecycle.partition;
+
+import io.noetl.lifecycle.reconcile.ResourcePages;
+import io.noetl.lifecycle.reconcile.TargetResolver;
+import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
+import io.noetl.lifecycle.reconcile.PrunedItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.api.MetricRetentionPolicy;
+import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
+import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.report.OperatorMetrics;
+import io.noetl.lifecycle.report.ResourceEvents;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/** MetricRetentionPolicy: time-ranged partitions of a table such as noetl.metric. */
+// the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
+@ControllerConfiguration(name = MetricRetentionPolicyReconciler.NAME, informer = @Informer(itemStore = PrunedItemStore.class,
+        informerListLimit = ResourcePages.LIST_LIMIT))
+@Singleton
+public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<MetricRetentionPolicy,
+        MetricRetentionPolicySpec, MetricRetentionPolicyStatus, MetricPolicySettings> {
+    public static final String NAME = "metricretentionpolicy";
+
+    public MetricRetentionPolicyReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
+            ResourceEvents events, OperatorMetrics metrics, OperatorConfig config, Clock clock) {
+        super(MetricRetentionPolicy.class, targets, pools, schedule, events, metrics, config, clock);
+    }
+
+    @Override
+    protected MetricPolicySettings settings(MetricRetentionPolicySpec spec) throws InvalidSpecException {
+        return MetricPolicySettings.from(spec);
+    }
+
+    @Override
+    protected MetricRetentionPolicySpec spec(MetricRetentionPolicy resource) {
+        return resource.specOrDefaults();
+    }
+
+    @Override
+    protected MetricRetentionPolicyStatus newStatus() {
+        return new MetricRetentionPolicyStatus();
+    }
+}

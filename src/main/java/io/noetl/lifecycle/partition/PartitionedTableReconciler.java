@@ -1,0 +1,239 @@
+package io.noetl.lifecycle.partition;
+
+import io.noetl.lifecycle.reconcile.StatusPatch;
+import io.noetl.lifecycle.reconcile.TargetResolver;
+import io.noetl.lifecycle.reconcile.Retries;
+import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
+import io.noetl.lifecycle.reconcile.ReconcileException;
+import io.noetl.lifecycle.reconcile.SecretReferences;
+import io.noetl.lifecycle.reconcile.ResourcePools;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.noetl.lifecycle.OperatorConfig;
+import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
+import io.noetl.lifecycle.api.Mode;
+import io.noetl.lifecycle.api.PartitionedTableSpec;
+import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.plan.Coverage;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.partition.plan.PartitionPlanner;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.TablePolicySettings;
+import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.report.OperatorMetrics;
+import io.noetl.lifecycle.partition.report.PartitionReport;
+import io.noetl.lifecycle.report.ResourceEvents;
+import io.noetl.lifecycle.report.StatusDiff;
+import io.noetl.lifecycle.report.Verdict;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The reconcile both partition-keeping kinds share: parse the spec, resolve the database, run one
+ * {@link MaintenancePass} (observe, plan, apply unless suspended or dry-run, observe again), report, and book
+ * the next pass. A kind supplies its settings parser and its status extras; planning checks and bootstrap are
+ * {@link PolicyPass}'s, shared with the HTTP endpoints and the command line.
+ */
+public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>, S extends PartitionedTableSpec,
+        T extends PartitionedTableStatus, C extends TablePolicySettings> implements Reconciler<P>, Cleaner<P>,
+        ConfigurableReconciler<P> {
+
+    /** Primary-cache index: the table each resource keeps (schema.table). */
+    private static final String TABLE_INDEX = "table";
+    private final Class<P> kind;
+    private final TargetResolver targets;
+    private final DatabasePools pools;
+    private final MaintenanceSchedule schedule;
+    private final ResourceEvents events;
+    private final OperatorMetrics metrics;
+    private final OperatorConfig config;
+    private final Clock clock;
+    private volatile InformerEventSource<Secret, P> secrets;
+
+    protected PartitionedTableReconciler(Class<P> kind, TargetResolver targets, DatabasePools pools,
+            MaintenanceSchedule schedule, ResourceEvents events, OperatorMetrics metrics, OperatorConfig config,
+            Clock clock) {
+        this.metrics = metrics;
+        this.kind = kind;
+        this.targets = targets;
+        this.pools = pools;
+        this.schedule = schedule;
+        this.events = events;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    protected abstract C settings(S spec) throws InvalidSpecException;
+
+    protected abstract T newStatus();
+
+    /** The resource's spec as written, or the defaults when it has none. */
+    protected abstract S spec(P resource);
+
+    /** Kind-specific status, from the fresh snapshot after the pass. */
+    protected void reportExtras(T status, C settings, TableSnapshot after, PartitionPlanner.Policy policy) {
+    }
+
+    @Override
+    public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
+        context.getPrimaryCache().addIndexer(TABLE_INDEX, this::tableKeys);
+        secrets = SecretReferences.informer(context, kind, p -> spec(p).getDatabase());
+        return List.of(secrets, schedule.eventSourceFor(kind));
+    }
+
+    @Override
+    public UpdateControl<P> reconcile(P resource, Context<P> context) {
+        Instant now = clock.instant();
+        T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
+        String before = StatusDiff.fingerprint(status);
+        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        Verdict verdict = pass(resource, context, status, now);
+        verdict.write(status, generation, now);
+        verdict.record(resource, events);
+        verdict.failure().ifPresent(reason -> metrics.failure(resource, tableLabel(resource), reason));
+        schedule.set(kind, ResourceID.fromResource(resource), verdict.nextRun());
+        status.setNextMaintenanceAt(verdict.nextRun().map(Instant::toString).orElse(null));
+        status.setObservedGeneration(generation);
+        resource.setStatus(status);
+        return StatusDiff.changed(before, status) ? StatusPatch.of(resource, status) : UpdateControl.noUpdate();
+    }
+
+    /** An unforeseen failure: left on the resource as {@code UnexpectedError}; the framework retries. */
+    @Override
+    public ErrorStatusUpdateControl<P> updateErrorStatus(P resource, Context<P> context, Exception e) {
+        T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
+        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        Verdict verdict = Verdict.unexpected(e);
+        verdict.write(status, generation, clock.instant());
+        verdict.record(resource, events);
+        metrics.failure(resource, tableLabel(resource), Reason.UNEXPECTED_ERROR);
+        return ErrorStatusUpdateControl.patchStatus(StatusPatch.blank(resource, status));
+    }
+
+    /** Unforeseen failures are retried by the framework, never given up: see {@link Retries}. */
+    @Override
+    public void updateConfigurationFrom(ControllerConfigurationOverrider<P> overrider) {
+        overrider.withRetry(Retries.backoff(config.maintenance().retryAfterFailure(), config.maintenance().maxBackoff()));
+    }
+
+    /** One pass: resolve, claim, run, and write what the status shows of the table; the rest is the verdict's. */
+    private Verdict pass(P resource, Context<P> context, T status, Instant now) {
+        C settings;
+        try {
+            settings = settings(spec(resource));
+        } catch (InvalidSpecException e) {
+            return PartitionVerdict.rejected(e.reason(), e.getMessage());
+        }
+        Duration retry = config.maintenance().retryAfterFailure();
+        try {
+            DatabaseTarget target = resolve(resource);
+            TableClaim claim = claim(resource, context, settings, target);
+            Mode mode = Mode.of(spec(resource));
+            boolean writes = PartitionVerdict.writes(mode, claim);
+            MaintenancePass.Outcome outcome = new PolicyPass(ResourcePools.acquire(pools, resource, target), target,
+                    LockPolicy.from(config.ddl()), clock).run(settings, PolicyPass.bootstrapper(settings), claim.narrow(),
+                    now, writes);
+            TableSnapshot after = outcome.after();
+            PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);
+            Coverage coverage = PolicyPass.observed(status, settings, after, observed);
+            PartitionReport.planned(status, writes ? null : outcome.plan(), after.keyType());
+            reportExtras(status, settings, after, observed);
+            if (writes) {
+                status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
+                        outcome.result().orElse(null)));
+            }
+            List<PlannedAction> applied = outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of());
+            metrics.partitionPass(resource, tableLabel(resource), OperatorMetrics.PassMeasures.builder().status(status)
+                    .coveredUntil(coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k))).now(now)
+                    .applied(applied.stream().map(PlannedAction::kind).toList())
+                    .rowsMoved(outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L))
+                    .succeeded(outcome.failure().isEmpty()).took(outcome.took()).build());
+            PartitionVerdict.Pass pass = PartitionVerdict.Pass.of(PolicyPass.tableOf(settings).toString(),
+                    after.partitionCount() + " partitions, covered until "
+                            + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil()))
+                    .withPending(outcome.plan().actions().size())
+                    .withFindings(outcome.plan().findings())
+                    .withDefaultRows(after.defaultRows())
+                    .withBootstrapped(outcome.bootstrapped())
+                    .withApplied(applied)
+                    .withStopped(outcome.failure().map(f -> new PartitionVerdict.Stop(f.cause().reason(),
+                            f.describe())));
+            return PartitionVerdict.passed(mode, claim, pass, new PartitionVerdict.Timing(now,
+                    now.plus(settings.maintenanceInterval()),
+                    settings.nextBoundary(after.keyType(), now).plus(config.maintenance().afterBoundary()), retry));
+        } catch (ReconcileException e) {
+            return PartitionVerdict.failed(e.reason(), e.getMessage(), PartitionVerdict.Timing.afterFailure(now, retry));
+        }
+    }
+
+    /** The table label of the resource's series: spec.table as written, the same whether the pass worked or not. */
+    private String tableLabel(P resource) {
+        return String.valueOf(spec(resource).getTable());
+    }
+
+    private DatabaseTarget resolve(P resource) throws ReconcileException {
+        return targets.resolve(resource, spec(resource).getDatabase(),
+                name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
+    }
+
+    /**
+     * This resource's {@link TableClaim} among the others of its kind that keep the same table in the same database
+     * (same host, port and database, whatever the credentials). Resources whose spec or Secret is unusable, and
+     * resources being deleted, claim nothing.
+     */
+    private TableClaim claim(P resource, Context<P> context, C settings, DatabaseTarget target) {
+        String key = TableClaim.key(settings, target);
+        List<TableClaim.Claimant> others = context.getPrimaryCache()
+                .byIndex(TABLE_INDEX, PolicyPass.tableOf(settings).toString()).stream()
+                .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid())
+                        && other.getMetadata().getDeletionTimestamp() == null)
+                .filter(other -> {
+                    try {
+                        return TableClaim.key(settings(spec(other)), resolve(other)).equals(key);
+                    } catch (InvalidSpecException | ReconcileException e) {
+                        return false;
+                    }
+                })
+                .map(TableClaim.Claimant::of)
+                .toList();
+        return TableClaim.of(TableClaim.Claimant.of(resource), others);
+    }
+
+    /** The table a resource's valid spec keeps, for finding rivals without parsing every other resource. */
+    private List<String> tableKeys(P resource) {
+        try {
+            return List.of(PolicyPass.tableOf(settings(spec(resource))).toString());
+        } catch (InvalidSpecException | RuntimeException e) {
+            return List.of(); // an unusable spec claims nothing
+        }
+    }
+
+    @Override
+    public DeleteControl cleanup(P resource, Context<P> context) {
+        // deleting a policy stops maintenance; it never touches the table or its partitions
+        schedule.forget(kind, ResourceID.fromResource(resource));
+        ResourcePools.release(pools, resource);
+        metrics.forget(resource);
+        events.forget(resource);
+        return DeleteControl.defaultDelete();
+    }
+
+}

@@ -1,0 +1,99 @@
+package io.noetl.lifecycle.partition.plan;
+
+import io.noetl.lifecycle.plan.SnowflakeLayout;
+import io.noetl.lifecycle.plan.SpecRules;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.EventPartitionPlanSpec;
+import io.noetl.lifecycle.api.EventWindow;
+import io.noetl.lifecycle.api.IdLayout;
+import io.noetl.lifecycle.api.RetentionAction;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/** An EventPartitionPlan's spec, checked and parsed. {@code retention} is null when everything is kept. */
+public record EventPlanSettings(String schema, String table, String partitionKey, SnowflakeLayout layout,
+        EventWindow window, int ahead, Duration retention, RetentionAction retentionAction, String archiveSchema,
+        String defaultPartition, Set<String> protect, boolean moveDefaultRows, Bootstrap bootstrap,
+        Duration maintenanceInterval) implements TablePolicySettings {
+
+    public static final int MAX_SHIFT = 40;
+    public static final String SEED_PARTITION_KEY = "execution_id";
+
+    public static EventPlanSettings from(EventPartitionPlanSpec spec) throws InvalidSpecException {
+        String[] table = SpecRules.table("table", spec.getTable());
+        String key = SpecRules.identifier("partitionKey", spec.getPartitionKey());
+        IdLayout idLayout = spec.getIdLayout() == null ? new IdLayout() : spec.getIdLayout();
+        Instant epoch;
+        try {
+            epoch = Instant.parse(idLayout.getEpoch());
+        } catch (DateTimeException | NullPointerException e) {
+            throw new InvalidSpecException("idLayout.epoch", "'" + idLayout.getEpoch()
+                    + "' is not an RFC 3339 UTC instant such as 2024-01-01T00:00:00Z");
+        }
+        int shift = SpecRules.range("idLayout.timestampShift", idLayout.getTimestampShift(), 0, MAX_SHIFT);
+        if (spec.getWindow() == null) {
+            throw new InvalidSpecException("window", "must be Quarter, HalfYear, Month or Year");
+        }
+        int ahead = SpecRules.range("ahead", spec.getAhead(), 0, 100);
+        Duration retention = spec.getRetention() == null ? null : SpecRules.duration("retention", spec.getRetention());
+        RetentionAction action = SpecRules.retentionAction(spec);
+        String archive = SpecRules.archiveSchema(spec, action, table[0]);
+        String dflt = SpecRules.identifier("defaultPartition", spec.getDefaultPartition());
+        Set<String> protect = new LinkedHashSet<>();
+        if (spec.getProtect() != null) {
+            for (String name : spec.getProtect()) {
+                protect.add(SpecRules.identifier("protect", name));
+            }
+        }
+        if (protect.contains(dflt)) {
+            throw new InvalidSpecException("protect", "the default partition is never dropped anyway; "
+                    + "do not list it in protect");
+        }
+        Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);
+        return new EventPlanSettings(table[0], table[1], key, new SnowflakeLayout(epoch, shift), spec.getWindow(),
+                ahead, retention, action, archive, dflt, Set.copyOf(protect), spec.isMoveDefaultRows(), bootstrap,
+                SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
+    }
+
+    public IdWindowGrid grid() {
+        return new IdWindowGrid(window, layout);
+    }
+
+    @Override
+    public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
+        Long expireBefore = retention == null ? null : layout.boundaryId(now.minus(retention));
+        return new PartitionPlanner.Policy(grid(), table, layout.boundaryId(now), expireBefore, ahead,
+                retentionAction, archiveSchema, protect, moveDefaultRows, defaultPartition);
+    }
+
+    @Override
+    public Optional<String> unsupportedKey(KeyType keyType) {
+        return keyType == KeyType.BIGINT ? Optional.empty()
+                : Optional.of("an EventPartitionPlan needs a bigint key holding Snowflake ids, not " + keyType);
+    }
+
+    @Override
+    public Instant nextBoundary(KeyType keyType, Instant now) {
+        IdWindowGrid grid = grid();
+        return layout.timeOf(grid.next(grid.windowAt(now)).from());
+    }
+
+    @Override
+    public String timeOf(long key) {
+        try {
+            return layout.timeOf(key).toString();
+        } catch (ArithmeticException | DateTimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public Instant instantOf(KeyType keyType, long key) {
+        return layout.timeOf(key);
+    }
+}

@@ -1,0 +1,187 @@
+package io.noetl.lifecycle.partition.plan;
+
+import io.noetl.lifecycle.plan.SpecRules;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
+import io.noetl.lifecycle.api.RetentionAction;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Optional;
+
+/** A MetricRetentionPolicy's spec, checked and parsed. */
+public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
+        ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
+        boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval) implements TablePolicySettings {
+
+    public static final String SEED_PARTITION_KEY = "created_at";
+
+    public static MetricPolicySettings from(MetricRetentionPolicySpec spec) throws InvalidSpecException {
+        String[] table = SpecRules.table("table", spec.getTable());
+        String key = SpecRules.identifier("partitionKey", spec.getPartitionKey());
+        TimeInterval interval;
+        try {
+            interval = TimeInterval.parse(spec.getInterval());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException("interval", e.getMessage());
+        }
+        ZoneId zone = SpecRules.zone("timeZone", spec.getTimeZone());
+        int premake = SpecRules.range("premake", spec.getPremake(), 0, 1000);
+        Duration retention = SpecRules.duration("retention", spec.getRetention());
+        RetentionAction action = SpecRules.retentionAction(spec);
+        String archive = SpecRules.archiveSchema(spec, action, table[0]);
+        Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);
+        return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
+                archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
+    }
+
+    /**
+     * A builder starting from the settings of a spec that sets nothing ({@code noetl.metric} on
+     * {@code created_at}, 1d in UTC, premake 7, retention 1d, Drop with archive schema {@code archive}, default
+     * rows moved, bootstrap Never, maintenance every 10m). Unlike {@link #from} it checks nothing.
+     */
+    public static Builder builder() {
+        try {
+            return new Builder(from(new MetricRetentionPolicySpec()));
+        } catch (InvalidSpecException e) {
+            throw new IllegalStateException("a spec that sets nothing is invalid", e);
+        }
+    }
+
+    /** These settings with {@code premake} partitions kept ready beyond the current one. */
+    public MetricPolicySettings withPremake(int premake) {
+        return new Builder(this).premake(premake).build();
+    }
+
+    @Override
+    public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
+        TimeGrid grid = grid(keyType);
+        return PartitionPlanner.Policy.builder().grid(grid).tableName(table).now(grid.keyOf(now))
+                .expireBefore(grid.keyOf(now.minus(retention))).ahead(premake).retentionAction(retentionAction)
+                .archiveSchema(archiveSchema).moveDefaultRows(moveDefaultRows).build();
+    }
+
+    @Override
+    public Optional<String> unsupportedKey(KeyType keyType) {
+        if (!keyType.isTime()) {
+            return Optional.of("a MetricRetentionPolicy needs a time key (timestamptz, timestamp or date), not "
+                    + keyType);
+        }
+        if (keyType == KeyType.DATE && interval == TimeInterval.HOUR) {
+            return Optional.of("a date key cannot be partitioned by the hour; use interval 1d, 7d or 1mo");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Instant nextBoundary(KeyType keyType, Instant now) {
+        TimeGrid grid = grid(keyType);
+        return grid.instantOf(grid.next(grid.windowContaining(grid.keyOf(now))).from());
+    }
+
+    @Override
+    public Instant instantOf(KeyType keyType, long key) {
+        return grid(keyType).instantOf(key);
+    }
+
+    private TimeGrid grid(KeyType keyType) {
+        return new TimeGrid(interval, zone, keyType);
+    }
+
+    /** Builds {@link MetricPolicySettings}; see {@link MetricPolicySettings#builder()} for the defaults. */
+    public static final class Builder {
+        private String schema;
+        private String table;
+        private String partitionKey;
+        private TimeInterval interval;
+        private ZoneId zone;
+        private int premake;
+        private Duration retention;
+        private RetentionAction retentionAction;
+        private String archiveSchema;
+        private boolean moveDefaultRows;
+        private Bootstrap bootstrap;
+        private Duration maintenanceInterval;
+
+        private Builder(MetricPolicySettings s) {
+            schema = s.schema();
+            table = s.table();
+            partitionKey = s.partitionKey();
+            interval = s.interval();
+            zone = s.zone();
+            premake = s.premake();
+            retention = s.retention();
+            retentionAction = s.retentionAction();
+            archiveSchema = s.archiveSchema();
+            moveDefaultRows = s.moveDefaultRows();
+            bootstrap = s.bootstrap();
+            maintenanceInterval = s.maintenanceInterval();
+        }
+
+        public Builder schema(String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        public Builder table(String table) {
+            this.table = table;
+            return this;
+        }
+
+        public Builder partitionKey(String partitionKey) {
+            this.partitionKey = partitionKey;
+            return this;
+        }
+
+        public Builder interval(TimeInterval interval) {
+            this.interval = interval;
+            return this;
+        }
+
+        public Builder zone(ZoneId zone) {
+            this.zone = zone;
+            return this;
+        }
+
+        public Builder premake(int premake) {
+            this.premake = premake;
+            return this;
+        }
+
+        public Builder retention(Duration retention) {
+            this.retention = retention;
+            return this;
+        }
+
+        public Builder retentionAction(RetentionAction retentionAction) {
+            this.retentionAction = retentionAction;
+            return this;
+        }
+
+        public Builder archiveSchema(String archiveSchema) {
+            this.archiveSchema = archiveSchema;
+            return this;
+        }
+
+        public Builder moveDefaultRows(boolean moveDefaultRows) {
+            this.moveDefaultRows = moveDefaultRows;
+            return this;
+        }
+
+        public Builder bootstrap(Bootstrap bootstrap) {
+            this.bootstrap = bootstrap;
+            return this;
+        }
+
+        public Builder maintenanceInterval(Duration maintenanceInterval) {
+            this.maintenanceInterval = maintenanceInterval;
+            return this;
+        }
+
+        public MetricPolicySettings build() {
+            return new MetricPolicySettings(schema, table, partitionKey, interval, zone, premake, retention,
+                    retentionAction, archiveSchema, moveDefaultRows, bootstrap, maintenanceInterval);
+        }
+    }
+}

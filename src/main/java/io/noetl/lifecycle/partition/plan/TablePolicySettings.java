@@ -1,0 +1,36 @@
+package io.noetl.lifecycle.partition.plan;
+
+import io.noetl.lifecycle.api.Bootstrap;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/** What the shared partition reconcile needs from a kind's parsed spec. */
+public interface TablePolicySettings {
+    String schema();
+
+    String table();
+
+    String partitionKey();
+
+    Bootstrap bootstrap();
+
+    Duration maintenanceInterval();
+
+    /** The planner's view of this policy at {@code now} for a table whose key has type {@code keyType}. */
+    PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now);
+
+    /** Whether this policy can manage a key of that type: empty when it can, else why not. */
+    Optional<String> unsupportedKey(KeyType keyType);
+
+    /** When the partition after the one holding {@code now} starts. */
+    Instant nextBoundary(KeyType keyType, Instant now);
+
+    /** The instant a key of this policy's table stands for. */
+    Instant instantOf(KeyType keyType, long key);
+
+    /** For id keys: the time a key stands for (RFC 3339), or null when keys are times themselves. */
+    default String timeOf(long key) {
+        return null;
+    }
+}

@@ -1,0 +1,143 @@
+package io.noetl.lifecycle.partition.plan;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One observation of a partitioned table, taken from the catalog in one go.
+ *
+ * @param state whether the table exists and is partitioned the way the operator manages
+ * @param problem what is wrong when {@code state} is not {@link State#PARTITIONED}, in words
+ * @param keyColumn the single RANGE partition key column
+ * @param partitions the ranged partitions (not the default one)
+ * @param defaultPartition the default partition, if any
+ * @param defaultRows rows currently in the default partition
+ * @param relationNames relation names in the table's schema that start with the table's name, for choosing
+ *     partition names that are free
+ * @param defaultSpan lowest and highest key in the default partition (to exclusive), empty when it holds none
+ * @param defaultRowsByRange rows of the default partition counted per range, for the ranges the planner asked
+ *     about (see {@link Plan#uncountedRanges()})
+ */
+public record TableSnapshot(String schema, String table, State state, String problem, String keyColumn,
+        KeyType keyType, List<ObservedPartition> partitions, Optional<ObservedPartition> defaultPartition,
+        long defaultRows, Set<String> relationNames, Optional<KeyRange> defaultSpan,
+        Map<KeyRange, Long> defaultRowsByRange) {
+
+    public enum State {
+        MISSING, NOT_PARTITIONED, UNSUPPORTED_KEY, PARTITIONED
+    }
+
+    public static TableSnapshot unusable(String schema, String table, State state, String problem) {
+        return builder().schema(schema).table(table).state(state).problem(problem).build();
+    }
+
+    /**
+     * A builder; set {@code schema} and {@code table}. Defaults: {@link State#PARTITIONED} with no problem, no
+     * key column or type, no partitions, no default partition (0 rows, no span, nothing counted), no other relation
+     * names. Nothing is checked.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This snapshot with the default partition's rows counted for some ranges. */
+    public TableSnapshot withDefaultRowCounts(Map<KeyRange, Long> counts) {
+        return new TableSnapshot(schema, table, state, problem, keyColumn, keyType, partitions, defaultPartition,
+                defaultRows, relationNames, defaultSpan, Map.copyOf(counts));
+    }
+
+    public long totalBytes() {
+        return partitions.stream().mapToLong(ObservedPartition::bytes).sum()
+                + defaultPartition.map(ObservedPartition::bytes).orElse(0L);
+    }
+
+    public int partitionCount() {
+        return partitions.size() + (defaultPartition.isPresent() ? 1 : 0);
+    }
+
+    /** Builds a {@link TableSnapshot}; see {@link TableSnapshot#builder()} for the defaults. */
+    public static final class Builder {
+        private String schema;
+        private String table;
+        private State state = State.PARTITIONED;
+        private String problem;
+        private String keyColumn;
+        private KeyType keyType;
+        private List<ObservedPartition> partitions = List.of();
+        private Optional<ObservedPartition> defaultPartition = Optional.empty();
+        private long defaultRows;
+        private Set<String> relationNames = Set.of();
+        private Optional<KeyRange> defaultSpan = Optional.empty();
+        private Map<KeyRange, Long> defaultRowsByRange = Map.of();
+
+        private Builder() {
+        }
+
+        public Builder schema(String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        public Builder table(String table) {
+            this.table = table;
+            return this;
+        }
+
+        public Builder state(State state) {
+            this.state = state;
+            return this;
+        }
+
+        public Builder problem(String problem) {
+            this.problem = problem;
+            return this;
+        }
+
+        public Builder keyColumn(String keyColumn) {
+            this.keyColumn = keyColumn;
+            return this;
+        }
+
+        public Builder keyType(KeyType keyType) {
+            this.keyType = keyType;
+            return this;
+        }
+
+        public Builder partitions(List<ObservedPartition> partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        public Builder defaultPartition(ObservedPartition defaultPartition) {
+            this.defaultPartition = Optional.of(defaultPartition);
+            return this;
+        }
+
+        public Builder defaultRows(long defaultRows) {
+            this.defaultRows = defaultRows;
+            return this;
+        }
+
+        public Builder relationNames(Set<String> relationNames) {
+            this.relationNames = relationNames;
+            return this;
+        }
+
+        public Builder defaultSpan(KeyRange defaultSpan) {
+            this.defaultSpan = Optional.of(defaultSpan);
+            return this;
+        }
+
+        public Builder defaultRowsByRange(Map<KeyRange, Long> defaultRowsByRange) {
+            this.defaultRowsByRange = defaultRowsByRange;
+            return this;
+        }
+
+        public TableSnapshot build() {
+            return new TableSnapshot(schema, table, state, problem, keyColumn, keyType, partitions, defaultPartition,
+                    defaultRows, relationNames, defaultSpan, defaultRowsByRange);
+        }
+    }
+}

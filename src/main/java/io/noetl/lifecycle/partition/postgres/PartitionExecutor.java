@@ -1,0 +1,301 @@
+package io.noetl.lifecycle.partition.postgres;
+
+import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.DdlTransaction;
+import io.noetl.lifecycle.postgres.SqlIdentifier;
+import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.postgres.LockGate;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.partition.plan.KeyRange;
+import io.noetl.lifecycle.partition.plan.KeyType;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.PlannedAction.CreateDefaultPartition;
+import io.noetl.lifecycle.partition.plan.PlannedAction.CreatePartition;
+import io.noetl.lifecycle.partition.plan.PlannedAction.DetachPartition;
+import io.noetl.lifecycle.partition.plan.PlannedAction.DropPartition;
+import io.noetl.lifecycle.partition.plan.PlannedAction.MoveDefaultRows;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies a plan to PostgreSQL in plan order, stopping at the first failure. Consecutive actions of one kind
+ * share a transaction, at most {@link LockPolicy#batchSize()} of them; creates and retirements never share one,
+ * so a failed drop never undoes the partitions writers need next. What succeeded stays, and every action is
+ * safe to repeat, so the next pass converges. When a batch fails for another reason than a lock, its actions
+ * are retried one by one so the failure names the action that caused it.
+ *
+ * <p>Creating follows the lock-friendly recipe: a plain table {@code LIKE} the parent, then ATTACH, which takes
+ * only SHARE UPDATE EXCLUSIVE on the parent (where {@code CREATE TABLE ... PARTITION OF} would queue for
+ * ACCESS EXCLUSIVE behind any reader, and every writer behind it). Retiring takes ACCESS EXCLUSIVE on the
+ * parent (the lock DROP and DETACH need anyway), checks under that lock that each partition still has the
+ * bounds the plan saw, then drops or detaches them.
+ */
+public final class PartitionExecutor {
+    private static final Logger LOG = Logger.getLogger(PartitionExecutor.class);
+    /** SQLSTATE of the failure raised when a partition is not what the plan saw. */
+    public static final String PARTITION_CHANGED_STATE = DatabaseFailure.PARTITION_CHANGED_STATE;
+    /** SQLSTATE of the failure raised when moved rows do not add up; the move is rolled back. */
+    public static final String ROW_COUNT_MISMATCH_STATE = DatabaseFailure.ROW_COUNT_MISMATCH_STATE;
+    private static final String BOUNDS_CHECK = "lifecycle_bounds";
+
+    public record Failure(PlannedAction action, DatabaseFailure cause) {
+        /** The cause's message, after the action it stopped ({@code DropPartition metric_2026_01_01: ...}). */
+        public String describe() {
+            return actionPrefix() + cause.message();
+        }
+
+        /** {@code "<kind> <partition>: "}, or empty when the failure came before any action. */
+        public String actionPrefix() {
+            return action == null ? "" : action.kind() + " " + action.partition() + ": ";
+        }
+    }
+
+    /** @param rowsMoved rows moved out of the default partition by the applied actions */
+    public record Result(List<PlannedAction> applied, Optional<Failure> failure, long rowsMoved) {
+    }
+
+    private final DataSource dataSource;
+    private final TableName parent;
+    private final String keyColumn;
+    private final KeyType keyType;
+    private final LockPolicy lockPolicy;
+    private final DatabaseTarget target;
+    private final Optional<TableName> defaultPartition;
+    private long rowsMoved;
+
+    /**
+     * @param defaultPartition the parent's default partition, if it has one: attaching locks it
+     */
+    public PartitionExecutor(DataSource dataSource, DatabaseTarget target, TableName parent, String keyColumn,
+            KeyType keyType, Optional<String> defaultPartition, LockPolicy lockPolicy) {
+        this.dataSource = dataSource;
+        this.defaultPartition = defaultPartition.map(parent::sibling);
+        this.target = target;
+        this.parent = parent;
+        this.keyColumn = keyColumn;
+        this.keyType = keyType;
+        this.lockPolicy = lockPolicy;
+    }
+
+    public Result apply(List<PlannedAction> actions) {
+        List<PlannedAction> applied = new ArrayList<>();
+        rowsMoved = 0;
+        try (Connection c = dataSource.getConnection()) {
+            for (List<PlannedAction> batch : batches(actions)) {
+                try {
+                    run(c, batch);
+                    applied.addAll(batch);
+                } catch (SQLException e) {
+                    if (batch.size() == 1 || DatabaseFailure.isLockTimeout(e)) {
+                        return failed(applied, batch.get(0), e);
+                    }
+                    for (PlannedAction action : batch) {
+                        try {
+                            run(c, List.of(action));
+                            applied.add(action);
+                        } catch (SQLException single) {
+                            return failed(applied, action, single);
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            PlannedAction next = actions.size() > applied.size() ? actions.get(applied.size()) : null;
+            return failed(applied, next, e);
+        }
+        return new Result(applied, Optional.empty(), rowsMoved);
+    }
+
+    private Result failed(List<PlannedAction> applied, PlannedAction action, SQLException e) {
+        LOG.debugf("%s %s failed: %s", action == null ? "connection" : action.kind(),
+                action == null ? "" : action.partition(), target.redact(e.getMessage()));
+        return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))), rowsMoved);
+    }
+
+    private List<List<PlannedAction>> batches(List<PlannedAction> actions) {
+        List<List<PlannedAction>> batches = new ArrayList<>();
+        List<PlannedAction> current = new ArrayList<>();
+        for (PlannedAction a : actions) {
+            if (!current.isEmpty() && (current.size() >= batchLimit(a) || current.get(0).getClass() != a.getClass())) {
+                batches.add(current);
+                current = new ArrayList<>();
+            }
+            current.add(a);
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
+    }
+
+    /** Moving rows and creating the default partition each take a transaction of their own. */
+    private int batchLimit(PlannedAction a) {
+        return a instanceof MoveDefaultRows || a instanceof CreateDefaultPartition ? 1 : lockPolicy.batchSize();
+    }
+
+    private void run(Connection c, List<PlannedAction> batch) throws SQLException {
+        List<LockGate.Need> needs = needs(batch);
+        if (batch.get(0) instanceof MoveDefaultRows move) {
+            DdlTransaction.run(c, lockPolicy, needs, conn -> rowsMoved += move(conn, move));
+            return;
+        }
+        List<String> ddl = new ArrayList<>();
+        batch.forEach(a -> ddl.addAll(statements(a)));
+        if (batch.get(0) instanceof CreatePartition || batch.get(0) instanceof CreateDefaultPartition) {
+            DdlTransaction.run(c, lockPolicy, needs, ddl);
+            return;
+        }
+        DdlTransaction.run(c, lockPolicy, needs, conn -> {
+            try (Statement s = conn.createStatement()) {
+                s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
+                verifyBounds(conn, batch);
+                s.execute(String.join(";\n", ddl));
+            }
+        });
+    }
+
+    /** The table locks a batch takes, for the {@link LockGate}. */
+    private List<LockGate.Need> needs(List<PlannedAction> batch) {
+        List<LockGate.Need> needs = new ArrayList<>();
+        PlannedAction first = batch.get(0);
+        if (first.retires()) {
+            needs.add(new LockGate.Need(parent, LockGate.Mode.ACCESS_EXCLUSIVE));
+            batch.forEach(a -> needs.add(new LockGate.Need(parent.sibling(a.partition()), LockGate.Mode.ACCESS_EXCLUSIVE)));
+            return needs;
+        }
+        needs.add(new LockGate.Need(parent, LockGate.Mode.SHARE_UPDATE_EXCLUSIVE));
+        if (first instanceof MoveDefaultRows move) {
+            needs.add(new LockGate.Need(parent.sibling(move.defaultPartition()), LockGate.Mode.ACCESS_EXCLUSIVE));
+        } else if (!(first instanceof CreateDefaultPartition)) {
+            defaultPartition.ifPresent(d -> needs.add(new LockGate.Need(d, LockGate.Mode.ACCESS_EXCLUSIVE)));
+        }
+        return needs;
+    }
+
+    /** The DDL one action runs inside its transaction (retirements also lock the parent and check bounds). */
+    public List<String> statements(PlannedAction action) {
+        if (action instanceof CreatePartition create) {
+            TableName child = parent.sibling(create.partition());
+            // the new table is empty, so ATTACH's validation scan of it costs nothing
+            return List.of(createLike(child), attach(child, keyType.sqlLiteral(create.window().from()),
+                    keyType.sqlLiteral(create.window().to())));
+        } else if (action instanceof CreateDefaultPartition create) {
+            TableName child = parent.sibling(create.partition());
+            return List.of(createLike(child),
+                    "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " DEFAULT");
+        } else if (action instanceof DropPartition drop) {
+            return List.of("DROP TABLE " + parent.sibling(drop.partition()).sql());
+        } else if (action instanceof DetachPartition detach) {
+            TableName child = parent.sibling(detach.partition());
+            String archive = SqlIdentifier.quote(detach.archiveSchema());
+            return List.of("ALTER TABLE " + parent.sql() + " DETACH PARTITION " + child.sql(),
+                    "CREATE SCHEMA IF NOT EXISTS " + archive,
+                    "ALTER TABLE " + child.sql() + " SET SCHEMA " + archive);
+        }
+        throw new IllegalArgumentException("no executor for " + action.kind());
+    }
+
+    /**
+     * Creates the partition and moves the default partition's rows for its range into it, in the caller's
+     * transaction: the default partition is locked first (writers whose rows route there wait; others do
+     * not), the rows are counted, copied and deleted, and the three counts must agree or everything rolls back.
+     * A CHECK matching the bounds spares ATTACH its scan of the filled table. Returns the rows moved.
+     */
+    private long move(Connection c, MoveDefaultRows move) throws SQLException {
+        TableName child = parent.sibling(move.partition());
+        TableName dflt = parent.sibling(move.defaultPartition());
+        String key = SqlIdentifier.quote(keyColumn);
+        String lo = keyType.sqlLiteral(move.window().from());
+        String hi = keyType.sqlLiteral(move.window().to());
+        String inRange = key + " >= " + lo + " AND " + key + " < " + hi;
+        String check = SqlIdentifier.quote(BOUNDS_CHECK);
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE " + dflt.sql() + " IN ACCESS EXCLUSIVE MODE");
+            s.execute(createLike(child));
+            String columns = String.join(", ", insertableColumns(c));
+            long expected;
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + dflt.sql() + " WHERE " + inRange)) {
+                rs.next();
+                expected = rs.getLong(1);
+            }
+            long copied = s.executeLargeUpdate("INSERT INTO " + child.sql() + " (" + columns + ") SELECT " + columns
+                    + " FROM " + dflt.sql() + " WHERE " + inRange);
+            long deleted = s.executeLargeUpdate("DELETE FROM " + dflt.sql() + " WHERE " + inRange);
+            if (copied != expected || deleted != expected) {
+                throw new SQLException("moving rows into " + child + " counted " + expected + ", copied " + copied
+                        + " and deleted " + deleted + "; rolled back", ROW_COUNT_MISMATCH_STATE);
+            }
+            s.execute(String.join(";\n",
+                    "ALTER TABLE " + child.sql() + " ADD CONSTRAINT " + check + " CHECK (" + key + " IS NOT NULL AND "
+                            + inRange + ")",
+                    attach(child, lo, hi),
+                    "ALTER TABLE " + child.sql() + " DROP CONSTRAINT " + check));
+            return copied;
+        }
+    }
+
+    /** A new, unattached table shaped like the parent. */
+    private String createLike(TableName child) {
+        return "CREATE TABLE " + child.sql() + " (LIKE " + parent.sql()
+                + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)";
+    }
+
+    /** Attaching {@code child} for keys from {@code lo} (inclusive) to {@code hi} (exclusive), as SQL literals. */
+    private String attach(TableName child, String lo, String hi) {
+        return "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM (" + lo
+                + ") TO (" + hi + ")";
+    }
+
+    /** The parent's columns that take values on INSERT (not dropped, not generated), quoted, in order. */
+    private List<String> insertableColumns(Connection c) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
+                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
+            ps.setString(1, parent.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(SqlIdentifier.quote(rs.getString(1)));
+                }
+            }
+        }
+        return columns;
+    }
+
+    /** Fails with {@value #PARTITION_CHANGED_STATE} unless every partition still has the bounds the plan saw. */
+    private void verifyBounds(Connection c, List<PlannedAction> batch) throws SQLException {
+        Map<String, KeyRange> actual = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(CatalogReader.partitionsQuery(keyType,
+                "i.inhparent = to_regclass(?) AND c.relname = ANY (?)"))) {
+            ps.setString(1, parent.sql());
+            Array names = c.createArrayOf("text", batch.stream().map(PlannedAction::partition).toArray());
+            ps.setArray(2, names);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!rs.getBoolean("is_default")) {
+                        actual.put(rs.getString("relname"), new KeyRange(CatalogReader.nullableLong(rs, "lo_units"),
+                                CatalogReader.nullableLong(rs, "hi_units")));
+                    }
+                }
+            }
+        }
+        for (PlannedAction a : batch) {
+            if (!Objects.equals(actual.get(a.partition()), a.range())) {
+                throw new SQLException(parent.sibling(a.partition()) + " is no longer the partition the plan saw; "
+                        + "nothing was retired", PARTITION_CHANGED_STATE);
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.noetl.lifecycle.registry;
+
+import io.noetl.lifecycle.reconcile.ReconcileException;
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.Mode;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.registry.plan.ComponentLiveness;
+import io.noetl.lifecycle.registry.plan.RegistryIncompatibleException;
+import io.noetl.lifecycle.registry.plan.RegistryMapping;
+import io.noetl.lifecycle.registry.plan.RegistryRow;
+import io.noetl.lifecycle.registry.plan.RegistryShape;
+import io.noetl.lifecycle.registry.plan.RuntimeComponentSettings;
+import io.noetl.lifecycle.registry.plan.RuntimeDeclaration;
+import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
+import io.noetl.lifecycle.plan.SnowflakeId;
+import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
+import io.noetl.lifecycle.registry.postgres.RuntimeRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The database side of one RuntimeComponent reconcile: make sure the registry exists and fits, then register
+ * (or, when only observing, read) the row and apply {@code markOfflineAfter}. One connection, usually one round
+ * trip: the registry's shape comes from {@link RegistryCatalog}, and a registration is a single upsert that
+ * reads the row back.
+ */
+public final class ComponentRegistrar {
+
+    /**
+     * @param row the row after this pass; null when there is none
+     * @param note for suspend and dry-run, what applying would do
+     */
+    public record Outcome(RegistryRow row, boolean inserted, boolean declaredWritten, boolean markedOffline,
+            boolean bootstrapped, String note) {
+    }
+
+    private final RegistryCatalog catalog;
+    private final RuntimeIdGenerator ids;
+    private final LockPolicy lockPolicy;
+    private final Clock clock;
+
+    public ComponentRegistrar(RegistryCatalog catalog, RuntimeIdGenerator ids, LockPolicy lockPolicy, Clock clock) {
+        this.catalog = catalog;
+        this.ids = ids;
+        this.lockPolicy = lockPolicy;
+        this.clock = clock;
+    }
+
+    /**
+     * @param knownCurrent this operator already registered exactly this declaration in this database, so a read
+     *        that finds the declared columns unchanged is enough (no row lock, no write)
+     */
+    public Outcome run(DataSource dataSource, DatabaseTarget target, RuntimeComponentSettings settings, Mode mode,
+            boolean knownCurrent, Instant now) throws ReconcileException {
+        RuntimeDeclaration d = settings.declaration();
+        try {
+            boolean bootstrapped = false;
+            RegistryShape shape = catalog.shape(dataSource, target);
+            if (!shape.exists()) {
+                if (settings.bootstrap() != Bootstrap.IfMissing) {
+                    throw new ReconcileException(Reason.TABLE_MISSING, RuntimeRegistry.TABLE
+                            + " does not exist; set spec.bootstrap to IfMissing to create it");
+                }
+                if (mode != Mode.APPLY) {
+                    return new Outcome(null, false, false, false, false, "would create " + RuntimeRegistry.TABLE
+                            + " and register " + d.key());
+                }
+                bootstrapped = catalog.bootstrap(dataSource, target, lockPolicy);
+                shape = catalog.shape(dataSource, target);
+            }
+            RegistryMapping mapping = mapping(shape, d);
+            try (Connection c = dataSource.getConnection()) {
+                if (mode != Mode.APPLY) {
+                    return observeOnly(c, mapping, settings, now);
+                }
+                RuntimeRegistry.Registration registration = null;
+                if (knownCurrent) {
+                    Optional<RuntimeRegistry.Observation> seen = RuntimeRegistry.observe(c, mapping, d);
+                    if (seen.isPresent() && !seen.get().declaredDiffer()) {
+                        registration = new RuntimeRegistry.Registration(seen.get().row(), false, false);
+                    }
+                }
+                if (registration == null) {
+                    registration = RuntimeRegistry.register(c, mapping, d,
+                            () -> ids.next(SnowflakeId.millisSinceEpoch(clock.instant())));
+                }
+                RegistryRow row = registration.row();
+                boolean markedOffline = false;
+                if (ComponentLiveness.dueToGoOffline(row, now, settings.markOfflineAfter())) {
+                    Optional<RegistryRow> marked = RuntimeRegistry.markStaleOffline(c, mapping, d,
+                            now.minus(settings.markOfflineAfter()));
+                    if (marked.isPresent()) {
+                        row = marked.get();
+                        markedOffline = true;
+                    }
+                }
+                return new Outcome(row, registration.inserted(), registration.declaredWritten(), markedOffline,
+                        bootstrapped, null);
+            }
+        } catch (SQLException e) {
+            throw failure(target, e);
+        }
+    }
+
+    /** Applies a deletion policy to the row: offline, or removed. Returns whether a row changed. */
+    public boolean retire(DataSource dataSource, DatabaseTarget target, RuntimeDeclaration d, boolean delete)
+            throws ReconcileException {
+        try {
+            RegistryShape shape = catalog.shape(dataSource, target);
+            if (!shape.exists()) {
+                return false;
+            }
+            RegistryMapping mapping = mapping(shape, null);
+            try (Connection c = dataSource.getConnection()) {
+                return delete ? RuntimeRegistry.delete(c, mapping, d) : RuntimeRegistry.markOffline(c, mapping, d);
+            }
+        } catch (SQLException e) {
+            throw failure(target, e);
+        }
+    }
+
+    private Outcome observeOnly(Connection c, RegistryMapping mapping, RuntimeComponentSettings settings,
+            Instant now) throws SQLException {
+        RuntimeDeclaration d = settings.declaration();
+        Optional<RuntimeRegistry.Observation> seen = RuntimeRegistry.observe(c, mapping, d);
+        if (seen.isEmpty()) {
+            return new Outcome(null, false, false, false, false, "would register " + d.key());
+        }
+        RegistryRow row = seen.get().row();
+        String note = seen.get().declaredDiffer() ? "would update the declared columns of " + d.key()
+                : d.key() + " is registered as declared";
+        if (ComponentLiveness.dueToGoOffline(row, now, settings.markOfflineAfter())) {
+            note += "; would mark it offline (no heartbeat for more than markOfflineAfter)";
+        }
+        return new Outcome(row, false, false, false, false, note);
+    }
+
+    private static RegistryMapping mapping(RegistryShape shape, RuntimeDeclaration d) throws ReconcileException {
+        try {
+            RegistryMapping mapping = RegistryMapping.choose(RuntimeRegistry.TABLE.toString(), shape);
+            if (d != null) {
+                Optional<String> missing = mapping.missingFor(d);
+                if (missing.isPresent()) {
+                    throw new ReconcileException(Reason.REGISTRY_INCOMPATIBLE, RuntimeRegistry.TABLE + " has no column "
+                            + missing.get() + " for a value the spec declares");
+                }
+            }
+            return mapping;
+        } catch (RegistryIncompatibleException e) {
+            throw new ReconcileException(e.reason(), e.getMessage());
+        }
+    }
+
+    private ReconcileException failure(DatabaseTarget target, SQLException e) {
+        catalog.failed(target, e);
+        DatabaseFailure failure = DatabaseFailure.of(e, target);
+        // no unique index matches ON CONFLICT: someone changed the table since it was read
+        Reason reason = "42P10".equals(e.getSQLState()) ? Reason.REGISTRY_INCOMPATIBLE : failure.reason();
+        return new ReconcileException(reason, failure.message());
+    }
+}

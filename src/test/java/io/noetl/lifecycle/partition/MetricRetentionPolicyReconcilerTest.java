@@ -1,0 +1,365 @@
+package io.noetl.lifecycle.partition;
+
+import static io.noetl.lifecycle.support.KubeFixtures.condition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.api.MetricRetentionPolicy;
+import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
+import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.support.KubeFixtures;
+import io.noetl.lifecycle.support.TestClockProducer;
+import io.noetl.lifecycle.support.TestDatabase;
+import io.quarkus.test.junit.QuarkusTest;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.WithApiServer;
+import io.quarkus.test.common.http.TestHTTPResource;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The MetricRetentionPolicy reconciler against a real kube-apiserver and a real PostgreSQL. */
+@QuarkusTest
+@WithApiServer("mrp")
+class MetricRetentionPolicyReconcilerTest {
+    private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+    private static TestDatabase db;
+
+    ApiServerContext kube;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create("mrp_it");
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        TestClockProducer.CLOCK.set(NOW);
+        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE");
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "metrics-db", db);
+    }
+
+    @AfterEach
+    void tearDown() {
+        KubeFixtures.deleteAll(kube.admin(), MetricRetentionPolicy.class, kube.namespace());
+    }
+
+    private MetricRetentionPolicy apply(String name, Consumer<MetricRetentionPolicySpec> customize) {
+        return KubeFixtures.apply(kube.admin(), new MetricRetentionPolicy(), new MetricRetentionPolicySpec(), kube.namespace(), name, "metrics-db", customize);
+    }
+
+    private MetricRetentionPolicy awaitStatus(String name, Predicate<io.noetl.lifecycle.api.LifecycleStatus> check) {
+        return KubeFixtures.await(kube.admin(), MetricRetentionPolicy.class, kube.namespace(), name, MetricRetentionPolicy::getStatus,
+                check);
+    }
+
+    private static Predicate<io.noetl.lifecycle.api.LifecycleStatus> maintainedWith(int partitions) {
+        return s -> condition("Ready", "True", "Maintained").test(s)
+                && ((MetricRetentionPolicyStatus) s).getPartitionCount() == partitions;
+    }
+
+    private static List<String> days(String... days) {
+        return List.of(days).stream().map(d -> "metric_2026_" + d).sorted().toList();
+    }
+
+    /** The seed's table, created the way a DBA would, with daily partitions for the given days of 2026-11. */
+    private void createMetricTableWithDays(int... days) {
+        db.execute("CREATE SCHEMA noetl",
+                "CREATE TABLE noetl.runtime (runtime_id bigint PRIMARY KEY, name text NOT NULL, "
+                        + "component_type text NOT NULL, status text NOT NULL DEFAULT 'ready')",
+                "INSERT INTO noetl.runtime VALUES (1, 'w1', 'worker_pool', 'ready')",
+                "CREATE TABLE noetl.metric (metric_id bigserial, runtime_id bigint NOT NULL REFERENCES noetl.runtime "
+                        + "ON DELETE CASCADE, metric_name text NOT NULL, metric_value double precision NOT NULL, "
+                        + "created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (metric_id, created_at)) "
+                        + "PARTITION BY RANGE (created_at)");
+        for (int d : days) {
+            String from = String.format("2026-11-%02d", d);
+            String to = String.format("2026-11-%02d", d + 1);
+            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                    + "FOR VALUES FROM ('%s 00:00+00') TO ('%s 00:00+00')", d, from, to),
+                    String.format("INSERT INTO noetl.metric (runtime_id, metric_name, metric_value, created_at) "
+                            + "SELECT 1, 'cpu', g, '%s 12:00+00'::timestamptz FROM generate_series(1, 100) g", from));
+        }
+    }
+
+    @Test
+    void bootstrapsAnEmptyDatabaseAndKeepsTodayAndSevenDaysAhead() {
+        apply("bootstrap", s -> s.setBootstrap(Bootstrap.IfMissing));
+        MetricRetentionPolicy p = awaitStatus("bootstrap", maintainedWith(8));
+
+        assertEquals(days("11_21", "11_22", "11_23", "11_24", "11_25", "11_26", "11_27", "11_28"),
+                db.partitions("noetl.metric"));
+        MetricRetentionPolicyStatus status = p.getStatus();
+        assertEquals(db.queryLong("SELECT count(*) FROM noetl.metric_partitions"), (long) status.getPartitionCount());
+        assertEquals(db.queryLong("SELECT sum(total_bytes) FROM noetl.metric_partitions"), (long) status.getTotalBytes());
+        assertEquals("metric_2026_11_21", status.getOldest().getName());
+        assertEquals("2026-11-21T00:00:00Z", status.getOldest().getFrom());
+        assertEquals("metric_2026_11_28", status.getNewest().getName());
+        assertEquals("2026-11-29T00:00:00Z", status.getNewest().getTo());
+        assertEquals("2026-11-29T00:00:00Z", status.getCoveredUntil());
+        assertEquals(0, (int) status.getGapCount());
+        assertEquals(8, status.getLastMaintenance().getCreated().size());
+        assertEquals("False", status.condition("Degraded").orElseThrow().getStatus());
+        assertNotNull(status.getNextMaintenanceAt());
+        // the seed's registry and indexes came with it
+        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'runtime'"));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_metrics_labels'"));
+        // partitions created by the operator inherit the parent's indexes
+        assertTrue(db.queryLong("SELECT count(*) FROM pg_indexes WHERE tablename = 'metric_2026_11_25'") >= 6);
+
+        // the Prometheus endpoint shows the same numbers
+        String series = "{kind=\"MetricRetentionPolicy\",name=\"bootstrap\",namespace=\"" + kube.namespace()
+                + "\",table=\"noetl.metric\"}";
+        String metrics = scrape();
+        assertEquals(8.0, sample(metrics, "lifecycle_partitions" + series));
+        assertEquals(8.0, sample(metrics, "lifecycle_partitions_created_total" + series));
+        assertEquals((double) status.getTotalBytes(), sample(metrics, "lifecycle_partitions_bytes" + series));
+        assertEquals(0.0, sample(metrics, "lifecycle_default_partition_rows" + series));
+        // covered until the 29th: 7 days and 14 hours after now
+        assertEquals(7 * 86400 + 14 * 3600.0, sample(metrics, "lifecycle_coverage_ahead_seconds" + series));
+        assertEquals((double) NOW.getEpochSecond(), sample(metrics, "lifecycle_last_success_timestamp_seconds" + series));
+        assertEquals(1.0, sample(metrics, "lifecycle_maintenance_duration_seconds_count" + series));
+        assertFalse(metrics.contains("password"));
+    }
+
+    @TestHTTPResource("/q/metrics")
+    URL metricsUrl;
+
+    private static double sample(String metrics, String series) {
+        return metrics.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError("no sample " + series));
+    }
+
+    private String scrape() {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(metricsUrl.toURI()).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void dropsPartitionsExactlyWhenTheirUpperBoundPassesRetentionAndKeepsTheRest() {
+        createMetricTableWithDays(17, 18, 19, 20, 21);
+        apply("retention", s -> {
+            s.setRetention("2d");
+            s.setPremake(1);
+        });
+        // now 21st 10:00, cutoff 19th 10:00: the 17th and 18th end at or before it
+        awaitStatus("retention", maintainedWith(4));
+        assertEquals(days("11_19", "11_20", "11_21", "11_22"), db.partitions("noetl.metric"));
+        assertEquals(300, db.queryLong("SELECT count(*) FROM noetl.metric"));
+
+        // one second before the 19th's upper bound passes the cutoff nothing more goes
+        TestClockProducer.CLOCK.set(Instant.parse("2026-11-21T23:59:59Z"));
+        touch("retention");
+        awaitStatus("retention", s -> "2026-11-21T23:59:59Z".compareTo(lastMaintenance(s)) <= 0);
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_19"));
+        assertEquals(300, db.queryLong("SELECT count(*) FROM noetl.metric"));
+
+        // exactly at the boundary the 19th expires; the boundary also brings the 23rd ahead
+        TestClockProducer.CLOCK.set(Instant.parse("2026-11-22T00:00:00Z"));
+        awaitStatus("retention", s -> !((MetricRetentionPolicyStatus) s).getOldest().getName()
+                .equals("metric_2026_11_19"));
+        assertEquals(days("11_20", "11_21", "11_22", "11_23"), db.partitions("noetl.metric"));
+        assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
+        assertEquals(100, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_20"));
+        // each drop is recorded as a Kubernetes Event on the policy
+        org.awaitility.Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> kube.admin().v1().events().inNamespace(kube.namespace())
+                .list().getItems().stream().anyMatch(e -> "DropPartition".equals(e.getReason())
+                        && "retention".equals(e.getInvolvedObject().getName())
+                        && e.getMessage().startsWith("metric_2026_11_19")));
+    }
+
+    private static String lastMaintenance(io.noetl.lifecycle.api.LifecycleStatus s) {
+        var m = ((MetricRetentionPolicyStatus) s).getLastMaintenance();
+        return m == null ? "" : m.getStartedAt();
+    }
+
+    /** A spec change the policy does not care about, to make the operator reconcile now. */
+    private void touch(String name) {
+        MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName(name).get();
+        p.getSpec().setMaintenanceInterval(p.getSpec().getMaintenanceInterval().equals("10m") ? "11m" : "10m");
+        kube.admin().resource(p).update();
+    }
+
+    @Test
+    void raisingPremakeCreatesMorePartitionsAndAGapIsFilled() {
+        createMetricTableWithDays(19, 21);
+        apply("premake", s -> {
+            s.setRetention("7d");
+            s.setPremake(1);
+        });
+        awaitStatus("premake", maintainedWith(4));
+        assertEquals(days("11_19", "11_20", "11_21", "11_22"), db.partitions("noetl.metric"));
+
+        MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("premake").get();
+        p.getSpec().setPremake(3);
+        kube.admin().resource(p).update();
+        awaitStatus("premake", maintainedWith(6));
+        assertEquals(days("11_19", "11_20", "11_21", "11_22", "11_23", "11_24"), db.partitions("noetl.metric"));
+        assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
+    }
+
+    @Test
+    void dryRunPublishesThePlanAndSuspendObservesWithoutChangingAnything() {
+        createMetricTableWithDays(10, 21);
+        apply("dry", s -> {
+            s.setDryRun(true);
+            s.setRetention("2d");
+            s.setPremake(2);
+        });
+        MetricRetentionPolicy p = awaitStatus("dry", condition("Ready", "True", "DryRun"));
+        assertEquals(3, (int) p.getStatus().getPlannedActionCount());
+        assertEquals(List.of("CreatePartition metric_2026_11_22", "CreatePartition metric_2026_11_23",
+                "DropPartition metric_2026_11_10"), p.getStatus().getPlannedActions().stream()
+                .map(a -> a.getAction() + " " + a.getPartition()).toList());
+        assertEquals(days("11_10", "11_21"), db.partitions("noetl.metric"));
+        assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
+
+        p.getSpec().setDryRun(false);
+        p.getSpec().setSuspend(true);
+        kube.admin().resource(p).update();
+        p = awaitStatus("dry", condition("Ready", "True", "Suspended"));
+        assertEquals(3, (int) p.getStatus().getPlannedActionCount());
+        assertEquals(days("11_10", "11_21"), db.partitions("noetl.metric"));
+        assertEquals(2, (int) p.getStatus().getPartitionCount());
+    }
+
+    @Test
+    void anUnreachableDatabaseIsReportedWithoutCredentialsAndRecoversOnceTheSecretIsFixed() {
+        createMetricTableWithDays(21);
+        // trust authentication here accepts any password, so the credentials are wrong by user name
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "bad-db", db.url(), "no_such_role", "s3cret-Passw0rd");
+        apply("unreachable", s -> s.setDatabase(KubeFixtures.databaseRef("bad-db")));
+        MetricRetentionPolicy p = awaitStatus("unreachable", condition("Ready", "False", "DatabaseUnreachable"));
+        String message = p.getStatus().condition("Ready").orElseThrow().getMessage();
+        assertFalse(message.contains("s3cret-Passw0rd"), message);
+        assertTrue(message.contains("no_such_role"), message);
+
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "bad-db", "jdbc:postgresql://127.0.0.1:1/" + db.name(), TestDatabase.USER,
+                "s3cret-Passw0rd");
+        p = awaitStatus("unreachable", s -> s.condition("Ready").map(c -> c.getMessage().contains("refused")
+                || c.getMessage().contains("127.0.0.1:1")).orElse(false));
+        message = p.getStatus().condition("Ready").orElseThrow().getMessage();
+        assertEquals("DatabaseUnreachable", p.getStatus().condition("Ready").orElseThrow().getReason());
+        assertFalse(message.contains("s3cret-Passw0rd"), message);
+
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "bad-db", db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        awaitStatus("unreachable", maintainedWith(8));
+    }
+
+    @Test
+    void aTableThatIsNotPartitionedOrMissingIsReportedAndNothingIsCreated() {
+        apply("missing", s -> s.setBootstrap(Bootstrap.Never));
+        awaitStatus("missing", condition("Ready", "False", "TableMissing"));
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = 'noetl'"));
+
+        db.execute("CREATE SCHEMA noetl", "CREATE TABLE noetl.metric (created_at timestamptz NOT NULL)");
+        touch("missing");
+        awaitStatus("missing", condition("Ready", "False", "NotPartitioned"));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = 'noetl'"));
+    }
+
+    @Test
+    void aPlainTableHoldingTheNeededNameIsWorkedAroundAndReported() {
+        createMetricTableWithDays(20);
+        db.execute("CREATE TABLE noetl.metric_2026_11_21 (note text)", "INSERT INTO noetl.metric_2026_11_21 VALUES ('keep')");
+        apply("collision", s -> s.setPremake(0));
+        MetricRetentionPolicy p = awaitStatus("collision", s -> condition("Ready", "True", "Maintained").test(s)
+                && condition("Degraded", "True", "NameCollision").test(s));
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_21_1"));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_21"));
+        String message = p.getStatus().condition("Degraded").orElseThrow().getMessage();
+        assertTrue(message.contains("metric_2026_11_21"), message);
+        // the partition under the other name takes today's rows
+        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_value, created_at) "
+                + "VALUES (1, 'cpu', 1, '2026-11-21 11:00+00')");
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_21_1"));
+    }
+
+    @Test
+    void twoPoliciesOnOneTableBothReportTheConflictAndNothingIsDropped() {
+        createMetricTableWithDays(10, 21);
+        // suspended until the second exists, so the first cannot drop anything before the conflict starts
+        apply("first", s -> {
+            s.setRetention("2d");
+            s.setSuspend(true);
+        });
+        // the second reaches the same database through another Secret and URL spelling
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "same-db", db.url() + "?ApplicationName=other", TestDatabase.USER,
+                TestDatabase.PASSWORD);
+        apply("second", s -> {
+            s.setDatabase(KubeFixtures.databaseRef("same-db"));
+            s.setRetention("1d");
+        });
+        awaitStatus("second", condition("Ready", "False", "ConflictingPolicy"));
+        MetricRetentionPolicy resumed = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("first")
+                .get();
+        resumed.getSpec().setSuspend(false);
+        kube.admin().resource(resumed).update();
+        MetricRetentionPolicy first = awaitStatus("first", s -> condition("Degraded", "True", "ConflictingPolicy")
+                .test(s) && ((MetricRetentionPolicyStatus) s).getLastMaintenance() != null);
+        MetricRetentionPolicy second = awaitStatus("second", condition("Ready", "False", "ConflictingPolicy"));
+        assertTrue(first.getStatus().condition("Degraded").orElseThrow().getMessage().contains("second"));
+        assertTrue(second.getStatus().condition("Ready").orElseThrow().getMessage().contains("first"));
+        // the oldest keeps partitions coming but neither retires anything
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_10"));
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_28"));
+        assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
+
+        kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("second").delete();
+        touch("first");
+        awaitStatus("first", s -> !db.partitions("noetl.metric").contains("metric_2026_11_10"));
+    }
+
+    @Test
+    void anInvalidSpecIsReportedNamingTheFieldAndTouchesNothing() {
+        // what the CRD's schema can say, the API server refuses at apply time
+        KubernetesClientException refused = assertThrows(KubernetesClientException.class,
+                () -> apply("refused", s -> s.setInterval("2d")));
+        assertEquals(422, refused.getCode());
+        assertTrue(refused.getMessage().contains("spec.interval"), refused.getMessage());
+
+        // what only the operator can judge (a zone name of the right shape that does not exist) is InvalidSpec
+        apply("invalid", s -> {
+            s.setBootstrap(Bootstrap.IfMissing);
+            s.setTimeZone("Mars/Olympus_Mons");
+        });
+        MetricRetentionPolicy p = awaitStatus("invalid", condition("Ready", "False", "InvalidSpec"));
+        assertTrue(p.getStatus().condition("Ready").orElseThrow().getMessage().startsWith("spec.timeZone:"),
+                p.getStatus().condition("Ready").orElseThrow().getMessage());
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_namespace WHERE nspname = 'noetl'"));
+        // the operator reported it and left the spec as written (no reset to the default zone)
+        assertEquals("Mars/Olympus_Mons", kube.admin().resources(MetricRetentionPolicy.class)
+                .inNamespace(kube.namespace()).withName("invalid").get().getSpec().getTimeZone());
+
+        p.getSpec().setTimeZone("UTC");
+        kube.admin().resource(p).update();
+        awaitStatus("invalid", maintainedWith(8));
+    }
+}
