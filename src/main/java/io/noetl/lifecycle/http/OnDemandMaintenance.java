@@ -102,6 +102,9 @@ public class OnDemandMaintenance {
         List<PolicyOutcome> outcomes = new ArrayList<>();
         List<Candidate> candidates = new ArrayList<>();
         for (MetricRetentionPolicy policy : watchedPolicies()) {
+            if (policy.getMetadata().getDeletionTimestamp() != null) {
+                continue; // being deleted: maintenance has stopped for it, and it claims nothing (as in the reconciler)
+            }
             String ns = policy.getMetadata().getNamespace();
             String name = policy.getMetadata().getName();
             String table = String.valueOf(policy.specOrDefaults().getTable());

@@ -105,7 +105,12 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
         String before = StatusDiff.fingerprint(status);
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != generation;
         Verdict verdict = pass(resource, context, status, now);
+        if (newGeneration) {
+            // a new or changed policy may change the claims of the others on its table: they look again now
+            wakeOthers(resource, context);
+        }
         verdict.write(status, generation, now);
         verdict.record(resource, events);
         verdict.failure().ifPresent(reason -> metrics.failure(resource, tableLabel(resource), reason));
@@ -217,6 +222,16 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         return TableClaim.of(TableClaim.Claimant.of(resource), others);
     }
 
+    /** Books a pass now for the other resources of this kind that keep the same table. */
+    private void wakeOthers(P resource, Context<P> context) {
+        Instant now = clock.instant();
+        for (String table : tableKeys(resource)) {
+            context.getPrimaryCache().byIndex(TABLE_INDEX, table).stream()
+                    .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid()))
+                    .forEach(other -> schedule.runAt(kind, ResourceID.fromResource(other), now));
+        }
+    }
+
     /** The table a resource's valid spec keeps, for finding rivals without parsing every other resource. */
     private List<String> tableKeys(P resource) {
         try {
@@ -230,6 +245,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     public DeleteControl cleanup(P resource, Context<P> context) {
         // deleting a policy stops maintenance; it never touches the table or its partitions
         schedule.forget(kind, ResourceID.fromResource(resource));
+        wakeOthers(resource, context); // one of them may now have the table to itself
         ResourcePools.release(pools, resource);
         metrics.forget(resource);
         events.forget(resource);
