@@ -9,7 +9,7 @@ public class Condition {
     @JsonPropertyDescription("Condition type: `Ready` (always present) or `Degraded` (present and True when something needs a human).")
     private String type;
     @JsonPropertyDescription("`True`, `False` or `Unknown`.")
-    private String status;
+    private ConditionStatus status;
     @JsonPropertyDescription("A stable CamelCase reason, listed in docs/operations.md.")
     private String reason;
     @JsonPropertyDescription("A human-readable explanation. Never holds a password, a connection string or a stack trace.")
@@ -22,7 +22,7 @@ public class Condition {
     public Condition() {
     }
 
-    public Condition(String type, String status, String reason, String message, String lastTransitionTime,
+    public Condition(String type, ConditionStatus status, String reason, String message, String lastTransitionTime,
             Long observedGeneration) {
         this.type = type;
         this.status = status;
@@ -40,11 +40,11 @@ public class Condition {
         this.type = type;
     }
 
-    public String getStatus() {
+    public ConditionStatus getStatus() {
         return status;
     }
 
-    public void setStatus(String status) {
+    public void setStatus(ConditionStatus status) {
         this.status = status;
     }
 

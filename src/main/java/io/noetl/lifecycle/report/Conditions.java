@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.report;
 
 import io.noetl.lifecycle.api.Condition;
+import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.Reason;
 import java.time.Instant;
@@ -16,8 +17,6 @@ import java.util.List;
 public final class Conditions {
     public static final String READY = "Ready";
     public static final String DEGRADED = "Degraded";
-    public static final String TRUE = "True";
-    public static final String FALSE = "False";
     /** Degraded=False's message. */
     public static final String HEALTHY_MESSAGE = "nothing needs attention";
 
@@ -27,23 +26,23 @@ public final class Conditions {
     public static void markReady(LifecycleStatus status, Reason reason, String message, long generation,
             Instant now) {
         require(reason, reason.effect().readyTrue(), "Ready=True");
-        set(status, READY, TRUE, reason, message, generation, now);
+        set(status, READY, ConditionStatus.True, reason, message, generation, now);
     }
 
     public static void markNotReady(LifecycleStatus status, Reason reason, String message, long generation,
             Instant now) {
         require(reason, reason.effect().readyFalse(), "Ready=False");
-        set(status, READY, FALSE, reason, message, generation, now);
+        set(status, READY, ConditionStatus.False, reason, message, generation, now);
     }
 
     public static void markDegraded(LifecycleStatus status, Reason reason, String message, long generation,
             Instant now) {
         require(reason, reason.effect().degraded(), "Degraded=True");
-        set(status, DEGRADED, TRUE, reason, message, generation, now);
+        set(status, DEGRADED, ConditionStatus.True, reason, message, generation, now);
     }
 
     public static void markHealthy(LifecycleStatus status, long generation, Instant now) {
-        set(status, DEGRADED, FALSE, Reason.AS_EXPECTED, HEALTHY_MESSAGE, generation, now);
+        set(status, DEGRADED, ConditionStatus.False, Reason.AS_EXPECTED, HEALTHY_MESSAGE, generation, now);
     }
 
     private static void require(Reason reason, boolean allowed, String condition) {
@@ -53,12 +52,12 @@ public final class Conditions {
         }
     }
 
-    private static void set(LifecycleStatus status, String type, String value, Reason reason, String message,
+    private static void set(LifecycleStatus status, String type, ConditionStatus value, Reason reason, String message,
             long generation, Instant now) {
         List<Condition> conditions = status.getConditions() == null ? new ArrayList<>()
                 : new ArrayList<>(status.getConditions());
         Condition existing = conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
-        String transition = existing != null && value.equals(existing.getStatus())
+        String transition = existing != null && value == existing.getStatus()
                 && existing.getLastTransitionTime() != null ? existing.getLastTransitionTime()
                         : now.truncatedTo(ChronoUnit.SECONDS).toString();
         Condition updated = new Condition(type, value, reason.code(), message, transition, generation);

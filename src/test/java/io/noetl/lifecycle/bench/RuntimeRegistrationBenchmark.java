@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.RuntimeComponent;
@@ -303,7 +304,7 @@ public final class RuntimeRegistrationBenchmark {
 
         private void record(RuntimeComponent rc) {
             boolean registered = rc.getStatus() != null && rc.getStatus().condition("Ready")
-                    .map(c -> "True".equals(c.getStatus()) && "Registered".equals(c.getReason())).orElse(false);
+                    .map(c -> c.getStatus() == ConditionStatus.True && "Registered".equals(c.getReason())).orElse(false);
             seen.put(rc.getMetadata().getName(), new Seen(registered,
                     rc.getStatus() == null ? null : rc.getStatus().getRuntimeId()));
         }

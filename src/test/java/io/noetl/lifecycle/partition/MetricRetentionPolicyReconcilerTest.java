@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
@@ -120,7 +121,7 @@ class MetricRetentionPolicyReconcilerTest {
         assertEquals("2026-11-29T00:00:00Z", status.getCoveredUntil());
         assertEquals(0, (int) status.getGapCount());
         assertEquals(8, status.getLastMaintenance().getCreated().size());
-        assertEquals("False", status.condition("Degraded").orElseThrow().getStatus());
+        assertEquals(ConditionStatus.False, status.condition("Degraded").orElseThrow().getStatus());
         assertNotNull(status.getNextMaintenanceAt());
         // the seed's registry and indexes came with it
         assertEquals(1, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'runtime'"));

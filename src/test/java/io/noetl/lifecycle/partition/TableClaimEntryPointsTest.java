@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.MaintenanceRecord;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
@@ -358,9 +359,9 @@ class TableClaimEntryPointsTest {
         for (MetricRetentionPolicy p : policies) {
             String id = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
             var ready = p.getStatus().condition("Ready").orElseThrow();
-            if ("True".equals(ready.getStatus()) && p.getStatus().getLastMaintenance() != null) {
+            if (ready.getStatus() == ConditionStatus.True && p.getStatus().getLastMaintenance() != null) {
                 acting.add(id);
-            } else if ("False".equals(ready.getStatus()) && "ConflictingPolicy".equals(ready.getReason())) {
+            } else if (ready.getStatus() == ConditionStatus.False && "ConflictingPolicy".equals(ready.getReason())) {
                 heldBack.add(id);
                 named.addAll(namedAsActing(ready.getMessage()));
             }

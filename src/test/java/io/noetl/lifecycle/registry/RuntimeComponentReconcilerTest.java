@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.DeletionPolicy;
@@ -206,7 +207,7 @@ class RuntimeComponentReconcilerTest {
         rc = awaitStatus("worker-1", registeredIn(ComponentPhase.Live));
         assertEquals(beat.toString(), rc.getStatus().getLastHeartbeat());
         assertEquals("10s", rc.getStatus().getHeartbeatAge());
-        assertEquals("False", rc.getStatus().condition("Degraded").orElseThrow().getStatus());
+        assertEquals(ConditionStatus.False, rc.getStatus().condition("Degraded").orElseThrow().getStatus());
 
         // no heartbeat for longer than heartbeatTimeout (60s)
         TestClockProducer.CLOCK.set(beat.plusSeconds(61));

@@ -85,7 +85,7 @@ public final class KubeFixtures {
     }
 
     public static Predicate<LifecycleStatus> condition(String type, String value, String reason) {
-        return s -> s.condition(type).map(c -> value.equals(c.getStatus()) && reason.equals(c.getReason()))
+        return s -> s.condition(type).map(c -> value.equals(String.valueOf(c.getStatus())) && reason.equals(c.getReason()))
                 .orElse(false);
     }
 
