@@ -129,33 +129,9 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             // nothing written or shown yet: a duplicate created a moment later may still come first
             return UpdateControl.<RuntimeComponent>noUpdate().rescheduleAfter(settling.get().toMillis());
         }
-        Optional<RegistryRow> row = Optional.empty();
-        Verdict verdict;
-        try {
-            RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(), rc.getMetadata().getName());
-            settings.keepsRegistryKey(status.getRegistryKey());
-            DatabaseTarget target = resolve(rc);
-            Optional<RuntimeComponent> holder = holder(rc, context.getPrimaryCache(), settings, target, status);
-            if (holder.isPresent()) {
-                verdict = RegistrationVerdict.held(settings.declaration().key(), holder.get().getMetadata()
-                        .getNamespace() + "/" + holder.get().getMetadata().getName(), now, retryAfterFailure());
-            } else {
-                Optional<String> shownId = Optional.ofNullable(status.getRuntimeId());
-                ComponentRegistrar.Outcome outcome = register(rc, context.getPrimaryCache(), target, settings, status,
-                        now);
-                row = Optional.ofNullable(outcome.row());
-                verdict = RegistrationVerdict.registered(Mode.of(rc.getSpec()), new RegistrationVerdict.Registration(
-                        settings.declaration().key(), outcome, shownId,
-                        Optional.ofNullable(status.getPhase()), settings.heartbeatTimeout(),
-                        ComponentLiveness.nextLook(outcome.row(), now, settings.heartbeatTimeout(),
-                                settings.markOfflineAfter(),
-                                ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick))));
-            }
-        } catch (InvalidSpecException e) {
-            verdict = RegistrationVerdict.rejected(e.reason(), e.getMessage());
-        } catch (ReconcileException e) {
-            verdict = RegistrationVerdict.failed(e.reason(), e.getMessage(), now, retryAfterFailure());
-        }
+        Registered registered = pass(rc, context, status, now);
+        Verdict verdict = registered.verdict();
+        Optional<RegistryRow> row = registered.row();
         verdict.write(status, generation, now);
         verdict.record(rc, events);
         verdict.failure().ifPresent(reason -> metrics.failure(rc, REGISTRY, reason));
@@ -169,6 +145,38 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         }
         rc.setStatus(status);
         return changed ? StatusPatch.of(rc, status) : UpdateControl.noUpdate();
+    }
+
+    /** What one registration pass decided, and the row it saw. */
+    private record Registered(Verdict verdict, Optional<RegistryRow> row) {
+    }
+
+    /** One pass: parse, resolve, claim the key, register; the rest is the verdict's. */
+    private Registered pass(RuntimeComponent rc, Context<RuntimeComponent> context, RuntimeComponentStatus status,
+            Instant now) {
+        try {
+            RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(), rc.getMetadata().getName());
+            settings.keepsRegistryKey(status.getRegistryKey());
+            DatabaseTarget target = resolve(rc);
+            String key = settings.declaration().key();
+            Optional<RuntimeComponent> holder = holder(rc, context.getPrimaryCache(), settings, target, status);
+            if (holder.isPresent()) {
+                return new Registered(RegistrationVerdict.held(key, holder.get().getMetadata().getNamespace() + "/"
+                        + holder.get().getMetadata().getName(), now, retryAfterFailure()), Optional.empty());
+            }
+            Optional<String> shownId = Optional.ofNullable(status.getRuntimeId());
+            ComponentRegistrar.Outcome outcome = register(rc, context.getPrimaryCache(), target, settings, status, now);
+            Instant nextLook = ComponentLiveness.nextLook(outcome.row(), now, settings.heartbeatTimeout(),
+                    settings.markOfflineAfter(), ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick));
+            return new Registered(RegistrationVerdict.registered(Mode.of(rc.getSpec()),
+                    new RegistrationVerdict.Registration(key, outcome, shownId, Optional.ofNullable(status.getPhase()),
+                            settings.heartbeatTimeout(), nextLook)), Optional.ofNullable(outcome.row()));
+        } catch (InvalidSpecException e) {
+            return new Registered(RegistrationVerdict.rejected(e.reason(), e.getMessage()), Optional.empty());
+        } catch (ReconcileException e) {
+            return new Registered(RegistrationVerdict.failed(e.reason(), e.getMessage(), now, retryAfterFailure()),
+                    Optional.empty());
+        }
     }
 
     /** An unforeseen failure: left on the resource as {@code UnexpectedError}; the framework retries. */
