@@ -37,7 +37,7 @@ class CommandFindingsTest {
 
     @BeforeAll
     static void createDatabase() {
-        db = TestDatabase.create("cli_findings");
+        db = CommandFixtures.database("cli_findings");
     }
 
     @AfterAll

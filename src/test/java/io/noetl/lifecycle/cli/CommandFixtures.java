@@ -17,6 +17,17 @@ final class CommandFixtures {
     private CommandFixtures() {
     }
 
+    /**
+     * A test database whose {@code now()} is {@link #NOW}, the time of {@link #command}'s fixed clock, so that the
+     * command and the database agree on the time as they do in production. It stays there: nothing in these tests
+     * moves {@link io.noetl.lifecycle.support.TestClockProducer#CLOCK}, which would move it too.
+     */
+    static TestDatabase database(String prefix) {
+        TestDatabase db = TestDatabase.create(prefix);
+        db.setServerTime(NOW);
+        return db;
+    }
+
     /** A fresh {@code noetl} schema holding {@code noetl.metric}, range-partitioned on created_at, no partition yet. */
     static void metricTable(TestDatabase db) {
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "CREATE SCHEMA noetl",

@@ -33,7 +33,7 @@ class MaintenanceCommandTest {
 
     @BeforeAll
     static void createDatabase() {
-        db = TestDatabase.create("cli_it");
+        db = CommandFixtures.database("cli_it");
     }
 
     @AfterAll

@@ -470,8 +470,9 @@ class RuntimeComponentReconcilerTest {
         createRegistry(Naming.SEED);
         apply("sleepy", s -> s.setMarkOfflineAfter("5m"));
         long id = id(awaitStatus("sleepy", registeredIn(ComponentPhase.Registered)));
-        // the row was inserted at the database's now(), weeks after the test clock: put it before the heartbeat, as
-        // it is when both clocks agree (a heartbeat counts once it is later than created_at, or the row is online)
+        // the row was inserted at the database's now(), which follows the test clock (TestDatabase): NOW, the very
+        // time of the heartbeat below. Put it before the heartbeat, as it is when a component beats after its
+        // registration (a heartbeat counts once it is later than created_at, or the row is online)
         db.query("UPDATE noetl.runtime SET created_at = ? WHERE runtime_id = ? RETURNING 1",
                 OffsetDateTime.ofInstant(NOW.minusSeconds(60), ZoneOffset.UTC), id);
         heartbeat(Naming.SEED, id, NOW, "ready");
