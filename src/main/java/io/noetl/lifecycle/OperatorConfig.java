@@ -18,6 +18,9 @@ public interface OperatorConfig {
 
     Maintenance maintenance();
 
+    /** How far the operator's clock and the database server's may differ before a pass retires nothing. */
+    ClockCheck clock();
+
     interface DefaultDatabase {
         /** A JDBC URL or postgresql:// URI; unset means resources must name a Secret. */
         Optional<String> url();
@@ -85,6 +88,15 @@ public interface OperatorConfig {
          */
         @WithDefault("16")
         int batchSize();
+    }
+
+    interface ClockCheck {
+        /**
+         * The largest difference between the operator's clock and the database server's ({@code now()} in the pass's
+         * observe transaction) at which a pass still retires partitions; beyond it, it only creates.
+         */
+        @WithDefault("30s")
+        Duration maxSkew();
     }
 
     interface Maintenance {

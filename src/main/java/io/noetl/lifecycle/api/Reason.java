@@ -62,6 +62,10 @@ public enum Reason {
     HEARTBEAT_STALE("HeartbeatStale", Effect.DEGRADED, false),
     ROWS_IN_DEFAULT_PARTITION("RowsInDefaultPartition", Effect.DEGRADED, false),
     PLAN_TRUNCATED("PlanTruncated", Effect.DEGRADED, false),
+    /** The operator's clock and the database server's differ by more than lifecycle.clock.max-skew. */
+    CLOCK_SKEW("ClockSkew", Effect.DEGRADED, false),
+    /** A retirement's data proof found a key at or after the retention cutoff: the partition was kept. */
+    PARTITION_HOLDS_RECENT_ROWS("PartitionHoldsRecentRows", Effect.DEGRADED, false),
 
     // Degraded=False
     AS_EXPECTED("AsExpected", Effect.HEALTHY, false),

@@ -57,6 +57,7 @@ public class LifecycleMain implements QuarkusApplication {
     public int run(String... args) {
         if (Invocation.isCommand(args)) {
             return new MaintenanceCommand(targets, DatabaseConnections.postgres(), LockPolicy.from(config.ddl()),
+                    config.clock().maxSkew(),
                     clock, System.out, System.err).run(List.of(args));
         }
         Quarkus.waitForExit();

@@ -49,6 +49,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,15 +114,18 @@ public final class MaintenanceCommand {
     private final TargetResolver targets;
     private final DatabaseConnections connections;
     private final LockPolicy lockPolicy;
+    private final Duration maxSkew;
     private final Clock clock;
     private final PrintStream out;
     private final PrintStream err;
 
+    /** @param maxSkew {@code lifecycle.clock.max-skew}, as the operator's passes use it */
     public MaintenanceCommand(TargetResolver targets, DatabaseConnections connections, LockPolicy lockPolicy,
-            Clock clock, PrintStream out, PrintStream err) {
+            Duration maxSkew, Clock clock, PrintStream out, PrintStream err) {
         this.targets = targets;
         this.connections = connections;
         this.lockPolicy = lockPolicy;
+        this.maxSkew = maxSkew;
         this.clock = clock;
         this.out = out;
         this.err = err;
@@ -221,7 +225,7 @@ public final class MaintenanceCommand {
         DataSource dataSource = connections.open(c.target(), true);
         Instant now = clock.instant();
         try {
-            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock).run(
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew).run(
                     c.settings(), Optional.empty(), claim.narrow(), now, false);
             List<ActionRow> rows = new ArrayList<>();
             for (PlannedAction a : outcome.plan().actions()) {
@@ -252,7 +256,7 @@ public final class MaintenanceCommand {
             throws ReconcileException {
         PartitionedTableStatus status = c.resource() instanceof MetricRetentionPolicy
                 ? new MetricRetentionPolicyStatus() : new EventPartitionPlanStatus();
-        PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(c.settings(), after, now);
+        PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(c.settings(), after, PolicyPass.serverNow(after, now));
         PolicyPass.observed(status, c.settings(), after, policy);
         Map<String, Integer> unmanaged = new TreeMap<>();
         for (ObservedPartition p : after.partitions()) {
@@ -274,7 +278,7 @@ public final class MaintenanceCommand {
         Instant now = clock.instant();
         try {
             MaintenancePass.Outcome outcome = new PolicyPass(connections.open(c.target(), !act), c.target(),
-                    lockPolicy, clock).run(c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(),
+                    lockPolicy, clock, maxSkew).run(c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(),
                     claim.narrow(), now, act);
             if (!act) {
                 List<ActionRow> rows = outcome.plan().actions().stream()
@@ -295,7 +299,12 @@ public final class MaintenanceCommand {
                 all.add(bootstrapRow(c.settings()));
             }
             all.addAll(rows);
-            Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts);
+            // the retirements the data proof refused come first, as in the status
+            List<Finding> first = new ArrayList<>();
+            outcome.result().ifPresent(r -> r.kept().forEach(k -> first.add(new Finding(
+                    Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe()))));
+            first.addAll(conflicts);
+            Observed observed = observe(c, outcome.after(), outcome.plan(), now, first);
             return report(c, "Applied", null, null, state(observed, false), observed, all);
         } catch (ReconcileException e) {
             return failed(c, e.reason().code(), e.getMessage());

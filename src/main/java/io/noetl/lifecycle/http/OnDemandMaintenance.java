@@ -76,6 +76,7 @@ public class OnDemandMaintenance {
     private final DatabasePools pools;
     private final LockPolicy lockPolicy;
     private final Clock clock;
+    private final Duration maxSkew;
 
     public OnDemandMaintenance(KubernetesClient client, Operator operator, TargetResolver targets,
             DatabasePools pools, OperatorConfig config, Clock clock) {
@@ -84,6 +85,7 @@ public class OnDemandMaintenance {
         this.targets = targets;
         this.pools = pools;
         this.lockPolicy = LockPolicy.from(config.ddl());
+        this.maxSkew = config.clock().maxSkew();
         this.clock = clock;
     }
 
@@ -154,7 +156,7 @@ public class OnDemandMaintenance {
         try {
             DataSource dataSource = pools.acquire(owner, c.target());
             // never creates a missing table: that is the operator's, by the spec's bootstrap
-            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock).run(settings,
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew).run(settings,
                     Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), clock.instant(), true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
@@ -164,11 +166,16 @@ public class OnDemandMaintenance {
             LOG.infof("%s for MetricRetentionPolicy %s/%s: %s", action, ns, name,
                     cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
             // a cleanup answers with what it dropped and detached, a create with what it created
-            // a policy that shares its table answers with the conflict, as its Degraded condition does
+            // a policy that shares its table answers with the conflict, as its Degraded condition does; else with what
+            // held a retirement back (the clocks disagree, a partition holds recent rows)
             var failure = outcome.failure();
+            Optional<Finding> heldBack = conflict.or(() -> outcome.result().flatMap(r -> r.kept().stream().findFirst())
+                    .map(k -> new Finding(Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe())))
+                    .or(() -> outcome.plan().findings().stream().filter(f -> f.reason() == Reason.CLOCK_SKEW)
+                            .findFirst());
             return new PolicyOutcome(ns, name, table, failure.isPresent() ? "Failed" : "Applied",
-                    failure.map(f -> f.cause().reason()).orElse(conflict.map(Finding::reason).orElse(null)),
-                    failure.map(f -> f.describe()).orElse(conflict.map(Finding::message).orElse(null)),
+                    failure.map(f -> f.cause().reason()).orElse(heldBack.map(Finding::reason).orElse(null)),
+                    failure.map(f -> f.describe()).orElse(heldBack.map(Finding::message).orElse(null)),
                     cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
         } catch (SQLException e) {
             return new PolicyOutcome(ns, name, table, "Failed", Reason.DATABASE_UNREACHABLE,

@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition;
 
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -70,9 +72,12 @@ public final class MaintenancePass {
 
     /**
      * @param bootstrap empty when the spec says {@code bootstrap: Never}
+     * @param retentionCutoff the retention cutoff over the server's clock for a key type, for the executor's data
+     *     proof ({@link PartitionExecutor#proving})
      * @param apply false for suspend and dry-run: plan only
      */
-    public Outcome run(Optional<Bootstrapper> bootstrap, Planner planner, boolean apply) throws ReconcileException {
+    public Outcome run(Optional<Bootstrapper> bootstrap, Planner planner,
+            Function<KeyType, Optional<String>> retentionCutoff, boolean apply) throws ReconcileException {
         Instant started = clock.instant();
         long t0 = System.nanoTime();
         try {
@@ -107,7 +112,8 @@ public final class MaintenancePass {
                         Duration.ofNanos(System.nanoTime() - t0));
             }
             PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
-                    before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy).apply(plan.actions());
+                    before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy)
+                    .proving(retentionCutoff.apply(before.keyType())).apply(plan.actions());
             TableSnapshot after = result.applied().isEmpty() ? before : observe();
             return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant(),
                     Duration.ofNanos(System.nanoTime() - t0));

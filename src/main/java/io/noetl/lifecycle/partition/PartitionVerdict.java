@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The verdict of a partition-keeping pass (MetricRetentionPolicy, EventPartitionPlan), a pure function of the
@@ -20,6 +21,9 @@ import java.util.Optional;
  * reconciler writes what it decides; the HTTP endpoints and the command line take their answers from it.
  */
 public final class PartitionVerdict {
+    /** Findings that also raise a Warning Event: each held a retirement back. */
+    private static final Set<Reason> WARNED = Set.of(Reason.CLOCK_SKEW, Reason.PARTITION_HOLDS_RECENT_ROWS);
+
     private PartitionVerdict() {
     }
 
@@ -125,6 +129,9 @@ public final class PartitionVerdict {
                     + " and the objects NoETL's schema describes"));
         }
         pass.applied().forEach(a -> events.add(Notice.normal(a.kind(), a.partition() + ": " + a.reason())));
+        // what kept a retirement from happening is worth a warning even while another reason is shown
+        pass.findings().stream().filter(f -> WARNED.contains(f.reason()))
+                .forEach(f -> events.add(Notice.warning(f.reason().code(), f.message())));
         if (pass.stopped().isPresent()) {
             Stop stop = pass.stopped().get();
             events.add(Notice.warning(stop.reason().code(), stop.message()));

@@ -27,6 +27,7 @@ import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Coverage;
+import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
@@ -44,6 +45,7 @@ import io.noetl.lifecycle.report.Verdict;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -154,10 +156,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             Mode mode = Mode.of(spec(resource));
             boolean writes = PartitionVerdict.writes(mode, claim);
             MaintenancePass.Outcome outcome = new PolicyPass(ResourcePools.acquire(pools, resource, target), target,
-                    LockPolicy.from(config.ddl()), clock).run(settings, PolicyPass.bootstrapper(settings), claim.narrow(),
+                    LockPolicy.from(config.ddl()), clock, config.clock().maxSkew()).run(settings, PolicyPass.bootstrapper(settings), claim.narrow(),
                     now, writes);
             TableSnapshot after = outcome.after();
-            PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, now);
+            PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, PolicyPass.serverNow(after, now));
             Coverage coverage = PolicyPass.observed(status, settings, after, observed);
             PartitionReport.planned(status, writes ? null : outcome.plan(), after.keyType());
             reportExtras(status, settings, after, observed);
@@ -170,12 +172,13 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                     .coveredUntil(coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k))).now(now)
                     .applied(applied.stream().map(PlannedAction::kind).toList())
                     .rowsMoved(outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L))
-                    .succeeded(outcome.failure().isEmpty()).took(outcome.took()).build());
+                    .succeeded(outcome.failure().isEmpty()).took(outcome.took())
+                    .clockSkew(Duration.between(PolicyPass.serverNow(outcome.before(), now), now)).build());
             PartitionVerdict.Pass pass = PartitionVerdict.Pass.of(PolicyPass.tableOf(settings).toString(),
                     after.partitionCount() + " partitions, covered until "
                             + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil()))
                     .withPending(outcome.plan().actions().size())
-                    .withFindings(outcome.plan().findings())
+                    .withFindings(findings(outcome))
                     .withDefaultRows(after.defaultRows())
                     .withBootstrapped(outcome.bootstrapped())
                     .withApplied(applied)
@@ -197,6 +200,15 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     private DatabaseTarget resolve(P resource) throws ReconcileException {
         return targets.resolve(resource, spec(resource).getDatabase(),
                 name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
+    }
+
+    /** What the pass found: the retirements the data proof refused, then the plan's findings (ClockSkew first). */
+    private static List<Finding> findings(MaintenancePass.Outcome outcome) {
+        List<Finding> findings = new ArrayList<>();
+        outcome.result().ifPresent(r -> r.kept().forEach(k -> findings.add(new Finding(
+                Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe()))));
+        findings.addAll(outcome.plan().findings());
+        return findings;
     }
 
     /**

@@ -2,6 +2,9 @@ package io.noetl.lifecycle.partition;
 
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.api.Bootstrap;
+import io.noetl.lifecycle.plan.DurationSpec;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.partition.plan.Coverage;
@@ -17,8 +20,9 @@ import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.partition.report.PartitionReport;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
@@ -32,13 +36,21 @@ public final class PolicyPass {
     private final DatabaseTarget target;
     private final LockPolicy lockPolicy;
     private final Clock clock;
+    private final Duration maxSkew;
 
-    /** Passes over tables of {@code target}, through {@code dataSource}. */
-    public PolicyPass(DataSource dataSource, DatabaseTarget target, LockPolicy lockPolicy, Clock clock) {
+    /**
+     * Passes over tables of {@code target}, through {@code dataSource}.
+     *
+     * @param maxSkew how far the operator's clock and the server's may differ while the pass still retires
+     *     ({@code lifecycle.clock.max-skew})
+     */
+    public PolicyPass(DataSource dataSource, DatabaseTarget target, LockPolicy lockPolicy, Clock clock,
+            Duration maxSkew) {
         this.dataSource = dataSource;
         this.target = target;
         this.lockPolicy = lockPolicy;
         this.clock = clock;
+        this.maxSkew = maxSkew;
     }
 
     /** The table a policy keeps. */
@@ -47,17 +59,46 @@ public final class PolicyPass {
     }
 
     /**
-     * Runs one pass, planned as of {@code now}.
+     * Runs one pass. It plans against the database server's clock, read in the observe transaction: creating and
+     * retiring follow the time the rows are written by. When the operator's clock ({@code now}) and the server's
+     * differ by more than {@code maxSkew}, one of them is wrong and nobody can tell which: the pass still creates
+     * what the server's time needs but retires nothing, and its plan says so first ({@code ClockSkew}). Every
+     * retirement proves under its lock that the partition holds no key at or after the retention cutoff of the
+     * server's clock ({@link PartitionExecutor#proving}).
      *
      * @param bootstrap how to create the table when it is missing; empty to never create it
      * @param narrow keeps the part of the plan the caller may act on (for example only the drops)
+     * @param now the operator's clock
      * @param apply false to plan only
      */
     public MaintenancePass.Outcome run(TablePolicySettings settings, Optional<MaintenancePass.Bootstrapper> bootstrap,
             UnaryOperator<Plan> narrow, Instant now, boolean apply) throws ReconcileException {
         return new MaintenancePass(dataSource, target, tableOf(settings), lockPolicy, clock).run(bootstrap,
-                snapshot -> narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, now), snapshot)),
-                apply);
+                snapshot -> {
+                    Instant serverNow = serverNow(snapshot, now);
+                    Plan plan = narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, serverNow),
+                            snapshot));
+                    Optional<Finding> skew = skew(now, serverNow, maxSkew);
+                    return skew.isPresent() ? plan.withoutRetirements().withFindingFirst(skew.get()) : plan;
+                }, settings::retentionCutoffSql, apply);
+    }
+
+    /** The server's clock as of {@code snapshot}; {@code fallback} for a snapshot read from no server. */
+    public static Instant serverNow(TableSnapshot snapshot, Instant fallback) {
+        return snapshot.serverTime().orElse(fallback);
+    }
+
+    /** The {@code ClockSkew} finding when the two clocks differ by more than {@code max}. */
+    static Optional<Finding> skew(Instant operator, Instant server, Duration max) {
+        Duration skew = Duration.between(server, operator);
+        if (skew.abs().compareTo(max) <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new Finding(Reason.CLOCK_SKEW, "the operator's clock (" + operator.truncatedTo(
+                ChronoUnit.SECONDS) + ") is " + DurationSpec.format(skew.abs().truncatedTo(ChronoUnit.SECONDS))
+                + (skew.isNegative() ? " behind" : " ahead of") + " the database server's (" + server.truncatedTo(
+                        ChronoUnit.SECONDS) + "), more than lifecycle.clock.max-skew (" + DurationSpec.format(max)
+                + "): partitions are created for the server's time, and nothing is retired until the clocks agree"));
     }
 
     /** The bootstrap a policy's spec asks for; empty for {@code bootstrap: Never}. */

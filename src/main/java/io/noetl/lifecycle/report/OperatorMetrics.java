@@ -65,6 +65,7 @@ public class OperatorMetrics {
         volatile double coverageSeconds = Double.NaN;
         volatile double gaps = Double.NaN;
         volatile double lastSuccess = Double.NaN;
+        volatile double clockSkew = Double.NaN;
 
         Resource(String table, Tags tags) {
             this.table = table;
@@ -87,13 +88,14 @@ public class OperatorMetrics {
      * @param rowsMoved rows moved out of the default partition
      * @param succeeded whether the pass succeeded, which sets the last-success gauge to {@code now}
      * @param took how long the pass took
+     * @param clockSkew the operator's clock minus the database server's, as the pass saw them
      */
     public record PassMeasures(PartitionedTableStatus status, Optional<Instant> coveredUntil, Instant now,
-            List<String> applied, long rowsMoved, boolean succeeded, Duration took) {
+            List<String> applied, long rowsMoved, boolean succeeded, Duration took, Duration clockSkew) {
 
         /**
          * A builder; {@code status}, {@code now}, {@code succeeded} and {@code took} must be set. Defaults: not
-         * covered, nothing applied, no rows moved.
+         * covered, nothing applied, no rows moved, no clock skew.
          */
         public static Builder builder() {
             return new Builder();
@@ -108,6 +110,7 @@ public class OperatorMetrics {
             private long rowsMoved;
             private Boolean succeeded;
             private Duration took;
+            private Duration clockSkew = Duration.ZERO;
 
             private Builder() {
             }
@@ -147,10 +150,16 @@ public class OperatorMetrics {
                 return this;
             }
 
+            public Builder clockSkew(Duration clockSkew) {
+                this.clockSkew = clockSkew;
+                return this;
+            }
+
             public PassMeasures build() {
                 return new PassMeasures(Objects.requireNonNull(status, "status"), coveredUntil,
                         Objects.requireNonNull(now, "now"), applied, rowsMoved,
-                        Objects.requireNonNull(succeeded, "succeeded"), Objects.requireNonNull(took, "took"));
+                        Objects.requireNonNull(succeeded, "succeeded"), Objects.requireNonNull(took, "took"),
+                        Objects.requireNonNull(clockSkew, "clockSkew"));
             }
         }
     }
@@ -168,6 +177,9 @@ public class OperatorMetrics {
                 x -> x.gaps);
         gauge(r, "lifecycle.last.success.timestamp.seconds", "When maintenance last succeeded (Unix time)",
                 x -> x.lastSuccess);
+        gauge(r, "lifecycle.clock.skew.seconds", "The operator's clock minus the database server's, at the last pass",
+                x -> x.clockSkew);
+        r.clockSkew = pass.clockSkew().toMillis() / 1000.0;
         r.partitions = status.getPartitionCount() == null ? Double.NaN : status.getPartitionCount();
         r.bytes = status.getTotalBytes() == null ? Double.NaN : status.getTotalBytes();
         r.defaultRows = status.getDefaultPartitionRows() == null ? Double.NaN : status.getDefaultPartitionRows();

@@ -41,7 +41,7 @@ final class CommandFixtures {
         MutableClock clock = new MutableClock();
         clock.set(NOW);
         return new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE), DatabaseConnections.postgres(),
-                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), clock,
+                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), StandaloneConfig.INSTANCE.clock().maxSkew(), clock,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 }

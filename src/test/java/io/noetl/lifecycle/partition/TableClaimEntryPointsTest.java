@@ -215,6 +215,7 @@ class TableClaimEntryPointsTest {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             MaintenanceCommand command = new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE),
                     DatabaseConnections.postgres(), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()),
+                    StandaloneConfig.INSTANCE.clock().maxSkew(),
                     TestClockProducer.CLOCK, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             int exit = command.run(List.of("apply", "-f", file.toString(), "--once", "-o", "json", "--database-url",

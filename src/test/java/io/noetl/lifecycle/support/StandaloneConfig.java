@@ -80,6 +80,11 @@ public final class StandaloneConfig implements OperatorConfig {
     }
 
     @Override
+    public ClockCheck clock() {
+        return () -> Duration.ofSeconds(30);
+    }
+
+    @Override
     public Maintenance maintenance() {
         return new Maintenance() {
             public String tick() {

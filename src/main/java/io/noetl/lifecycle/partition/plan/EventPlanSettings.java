@@ -72,6 +72,16 @@ public record EventPlanSettings(String schema, String table, String partitionKey
     }
 
     @Override
+    public Optional<String> retentionCutoffSql(KeyType keyType) {
+        if (retention == null) {
+            return Optional.empty();
+        }
+        // the boundary id of (server time - retention), as SnowflakeLayout.boundaryId computes it
+        return Optional.of("((floor(extract(epoch FROM now() - make_interval(secs => " + retention.toSeconds()
+                + ")) * 1000)::bigint - " + layout.epoch().toEpochMilli() + ") << " + layout.shift() + ")");
+    }
+
+    @Override
     public Optional<String> unsupportedKey(KeyType keyType) {
         return keyType == KeyType.BIGINT ? Optional.empty()
                 : Optional.of("an EventPartitionPlan needs a bigint key holding Snowflake ids, not " + keyType);

@@ -63,6 +63,18 @@ public record MetricPolicySettings(String schema, String table, String partition
     }
 
     @Override
+    public Optional<String> retentionCutoffSql(KeyType keyType) {
+        String cutoff = "(now() - make_interval(secs => " + retention.toSeconds() + "))";
+        return Optional.of(switch (keyType) {
+            case TIMESTAMPTZ -> cutoff;
+            // sessions run in UTC, so a timestamp's wall clock is UTC (as KeyType reads it)
+            case TIMESTAMP -> cutoff + "::timestamp";
+            case DATE -> cutoff + "::date";
+            default -> throw new IllegalArgumentException("a time policy on a " + keyType + " key");
+        });
+    }
+
+    @Override
     public Optional<String> unsupportedKey(KeyType keyType) {
         if (!keyType.isTime()) {
             return Optional.of("a MetricRetentionPolicy needs a time key (timestamptz, timestamp or date), not "

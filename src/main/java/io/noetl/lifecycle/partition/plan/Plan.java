@@ -14,6 +14,13 @@ public record Plan(List<PlannedAction> actions, List<Finding> findings) {
         return new Plan(actions.stream().filter(a -> !a.retires()).toList(), findings);
     }
 
+    /** This plan with {@code finding} before the planner's. */
+    public Plan withFindingFirst(Finding finding) {
+        List<Finding> all = new java.util.ArrayList<>(List.of(finding));
+        all.addAll(findings);
+        return new Plan(actions, List.copyOf(all));
+    }
+
     /** Only this plan's drops and detaches. */
     public Plan onlyRetirements() {
         return new Plan(actions.stream().filter(PlannedAction::retires).toList(), findings);

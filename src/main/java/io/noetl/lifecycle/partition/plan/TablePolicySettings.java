@@ -23,6 +23,13 @@ public interface TablePolicySettings {
     /** Whether this policy can manage a key of that type: empty when it can, else why not. */
     Optional<String> unsupportedKey(KeyType keyType);
 
+    /**
+     * The retention cutoff over the database server's clock, as SQL in the key units of a {@code keyType} key: a
+     * retirement's data proof, under its lock, compares the partition's newest key with it. Empty when the policy
+     * keeps everything.
+     */
+    Optional<String> retentionCutoffSql(KeyType keyType);
+
     /** When the partition after the one holding {@code now} starts. */
     Instant nextBoundary(KeyType keyType, Instant now);
 

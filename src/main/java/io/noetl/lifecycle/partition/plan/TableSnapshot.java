@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.partition.plan;
 
 import java.util.List;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -23,7 +24,7 @@ import java.util.Set;
 public record TableSnapshot(String schema, String table, State state, String problem, String keyColumn,
         KeyType keyType, List<ObservedPartition> partitions, Optional<ObservedPartition> defaultPartition,
         long defaultRows, Set<String> relationNames, Optional<KeyRange> defaultSpan,
-        Map<KeyRange, Long> defaultRowsByRange) {
+        Map<KeyRange, Long> defaultRowsByRange, Optional<Instant> serverTime) {
 
     public enum State {
         MISSING, NOT_PARTITIONED, UNSUPPORTED_KEY, PARTITIONED
@@ -45,7 +46,13 @@ public record TableSnapshot(String schema, String table, State state, String pro
     /** This snapshot with the default partition's rows counted for some ranges. */
     public TableSnapshot withDefaultRowCounts(Map<KeyRange, Long> counts) {
         return new TableSnapshot(schema, table, state, problem, keyColumn, keyType, partitions, defaultPartition,
-                defaultRows, relationNames, defaultSpan, Map.copyOf(counts));
+                defaultRows, relationNames, defaultSpan, Map.copyOf(counts), serverTime);
+    }
+
+    /** This snapshot as read at {@code time} of the database server's clock. */
+    public TableSnapshot withServerTime(Instant time) {
+        return new TableSnapshot(schema, table, state, problem, keyColumn, keyType, partitions, defaultPartition,
+                defaultRows, relationNames, defaultSpan, defaultRowsByRange, Optional.of(time));
     }
 
     public long totalBytes() {
@@ -71,6 +78,7 @@ public record TableSnapshot(String schema, String table, State state, String pro
         private Set<String> relationNames = Set.of();
         private Optional<KeyRange> defaultSpan = Optional.empty();
         private Map<KeyRange, Long> defaultRowsByRange = Map.of();
+        private Optional<Instant> serverTime = Optional.empty();
 
         private Builder() {
         }
@@ -130,6 +138,12 @@ public record TableSnapshot(String schema, String table, State state, String pro
             return this;
         }
 
+        /** The database server's clock when the snapshot was read ({@code now()} in its transaction). */
+        public Builder serverTime(Instant serverTime) {
+            this.serverTime = Optional.of(serverTime);
+            return this;
+        }
+
         public Builder defaultRowsByRange(Map<KeyRange, Long> defaultRowsByRange) {
             this.defaultRowsByRange = defaultRowsByRange;
             return this;
@@ -137,7 +151,7 @@ public record TableSnapshot(String schema, String table, State state, String pro
 
         public TableSnapshot build() {
             return new TableSnapshot(schema, table, state, problem, keyColumn, keyType, partitions, defaultPartition,
-                    defaultRows, relationNames, defaultSpan, defaultRowsByRange);
+                    defaultRows, relationNames, defaultSpan, defaultRowsByRange, serverTime);
         }
     }
 }

@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -78,7 +79,12 @@ public final class CatalogReader {
         try (Statement s = c.createStatement()) {
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             s.execute("SET LOCAL statement_timeout = '60s'");
-            TableSnapshot snapshot = readInTransaction(c, table);
+            Instant serverTime;
+            try (ResultSet rs = s.executeQuery("SELECT now()")) {
+                rs.next();
+                serverTime = rs.getTimestamp(1).toInstant();
+            }
+            TableSnapshot snapshot = readInTransaction(c, table).withServerTime(serverTime);
             c.commit();
             return snapshot;
         } catch (SQLException | RuntimeException e) {
@@ -175,7 +181,7 @@ public final class CatalogReader {
         }
         return new TableSnapshot(table.schema(), table.name(), State.PARTITIONED, null, keyColumn, keyType.get(),
                 List.copyOf(partitions), Optional.ofNullable(defaultPartition), defaultRows, Set.copyOf(names), defaultSpan,
-                Map.of());
+                Map.of(), Optional.empty());
     }
 
     /**

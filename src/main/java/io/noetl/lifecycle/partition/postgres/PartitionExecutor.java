@@ -63,8 +63,28 @@ public final class PartitionExecutor {
         }
     }
 
-    /** @param rowsMoved rows moved out of the default partition by the applied actions */
-    public record Result(List<PlannedAction> applied, Optional<Failure> failure, long rowsMoved) {
+    /**
+     * A retirement refused by the data proof: the partition holds a key at or after the retention cutoff.
+     *
+     * @param newest the partition's newest key, as PostgreSQL prints it
+     * @param cutoff the cutoff it was held against (server time minus retention, in key units)
+     */
+    public record Kept(PlannedAction action, String newest, String cutoff) {
+        public String describe() {
+            return action.partition() + " holds rows up to " + newest + ", at or after the retention cutoff " + cutoff
+                    + " of the database's clock: kept";
+        }
+    }
+
+    /**
+     * @param rowsMoved rows moved out of the default partition by the applied actions
+     * @param kept retirements the data proof refused; the pass went on without them
+     */
+    public record Result(List<PlannedAction> applied, Optional<Failure> failure, long rowsMoved, List<Kept> kept) {
+        public Result {
+            applied = List.copyOf(applied);
+            kept = List.copyOf(kept);
+        }
     }
 
     private final DataSource dataSource;
@@ -74,7 +94,9 @@ public final class PartitionExecutor {
     private final LockPolicy lockPolicy;
     private final DatabaseTarget target;
     private final Optional<TableName> defaultPartition;
+    private Optional<String> retentionCutoff = Optional.empty();
     private long rowsMoved;
+    private final List<Kept> kept = new ArrayList<>();
 
     /**
      * @param defaultPartition the parent's default partition, if it has one: attaching locks it
@@ -90,22 +112,31 @@ public final class PartitionExecutor {
         this.lockPolicy = lockPolicy;
     }
 
+    /**
+     * Makes every retirement prove from the data, under its lock, that the partition holds no key at or after
+     * {@code cutoffSql} (the retention cutoff over the server's clock, in key units); a partition that fails is
+     * kept and reported. Without it (a policy that keeps everything plans no retirement) nothing is checked.
+     */
+    public PartitionExecutor proving(Optional<String> cutoffSql) {
+        this.retentionCutoff = cutoffSql;
+        return this;
+    }
+
     public Result apply(List<PlannedAction> actions) {
         List<PlannedAction> applied = new ArrayList<>();
         rowsMoved = 0;
+        kept.clear();
         try (Connection c = dataSource.getConnection()) {
             for (List<PlannedAction> batch : batches(actions)) {
                 try {
-                    run(c, batch);
-                    applied.addAll(batch);
+                    applied.addAll(run(c, batch));
                 } catch (SQLException e) {
                     if (batch.size() == 1 || DatabaseFailure.isLockTimeout(e)) {
                         return failed(applied, batch.get(0), e);
                     }
                     for (PlannedAction action : batch) {
                         try {
-                            run(c, List.of(action));
-                            applied.add(action);
+                            applied.addAll(run(c, List.of(action)));
                         } catch (SQLException single) {
                             return failed(applied, action, single);
                         }
@@ -116,13 +147,13 @@ public final class PartitionExecutor {
             PlannedAction next = actions.size() > applied.size() ? actions.get(applied.size()) : null;
             return failed(applied, next, e);
         }
-        return new Result(applied, Optional.empty(), rowsMoved);
+        return new Result(applied, Optional.empty(), rowsMoved, kept);
     }
 
     private Result failed(List<PlannedAction> applied, PlannedAction action, SQLException e) {
         LOG.debugf("%s %s failed: %s", action == null ? "connection" : action.kind(),
                 action == null ? "" : action.partition(), target.redact(e.getMessage()));
-        return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))), rowsMoved);
+        return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))), rowsMoved, kept);
     }
 
     private List<List<PlannedAction>> batches(List<PlannedAction> actions) {
@@ -146,25 +177,104 @@ public final class PartitionExecutor {
         return a instanceof MoveDefaultRows || a instanceof CreateDefaultPartition ? 1 : lockPolicy.batchSize();
     }
 
-    private void run(Connection c, List<PlannedAction> batch) throws SQLException {
+    /** Runs one batch in one transaction; returns the actions it applied (a retirement may be kept instead). */
+    private List<PlannedAction> run(Connection c, List<PlannedAction> batch) throws SQLException {
         List<LockGate.Need> needs = needs(batch);
         if (batch.get(0) instanceof MoveDefaultRows move) {
             DdlTransaction.run(c, lockPolicy, needs, conn -> rowsMoved += move(conn, move));
-            return;
+            return batch;
         }
-        List<String> ddl = new ArrayList<>();
-        batch.forEach(a -> ddl.addAll(statements(a)));
         if (batch.get(0) instanceof CreatePartition || batch.get(0) instanceof CreateDefaultPartition) {
+            List<String> ddl = new ArrayList<>();
+            batch.forEach(a -> ddl.addAll(statements(a)));
             DdlTransaction.run(c, lockPolicy, needs, ddl);
-            return;
+            return batch;
         }
-        DdlTransaction.run(c, lockPolicy, needs, conn -> {
-            try (Statement s = conn.createStatement()) {
-                s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
-                verifyBounds(conn, batch);
-                s.execute(String.join(";\n", ddl));
+        // the data proof, first without any lock (a scan of an unindexed partition then holds nobody up)
+        Map<PlannedAction, Optional<Kept>> before = prove(c, batch);
+        List<PlannedAction> candidates = batch.stream().filter(a -> before.get(a).isEmpty()).toList();
+        List<Kept> refused = new ArrayList<>();
+        batch.stream().map(before::get).flatMap(Optional::stream).forEach(refused::add);
+        List<PlannedAction> proven = new ArrayList<>();
+        List<Kept> refusedUnderLock = new ArrayList<>();
+        if (!candidates.isEmpty()) {
+            DdlTransaction.run(c, lockPolicy, needs, conn -> {
+                proven.clear();
+                refusedUnderLock.clear();
+                try (Statement s = conn.createStatement()) {
+                    s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
+                    verifyBounds(conn, candidates);
+                    // again under the lock where an index on the key makes it a probe: nothing newer arrived since
+                    Map<PlannedAction, Optional<Kept>> locked = prove(conn, indexedOnKey(conn, candidates));
+                    for (PlannedAction a : candidates) {
+                        locked.getOrDefault(a, Optional.empty()).ifPresentOrElse(refusedUnderLock::add,
+                                () -> proven.add(a));
+                    }
+                    List<String> ddl = new ArrayList<>();
+                    proven.forEach(a -> ddl.addAll(statements(a)));
+                    if (!ddl.isEmpty()) {
+                        s.execute(String.join(";\n", ddl));
+                    }
+                }
+            });
+        }
+        refused.addAll(refusedUnderLock);
+        refused.forEach(k -> LOG.infof("%s %s: %s", k.action().kind(), k.action().partition(), k.describe()));
+        kept.addAll(refused);
+        return List.copyOf(proven);
+    }
+
+    /**
+     * The data proof of retirements: each partition's newest key against the retention cutoff of the server's
+     * clock, in one statement. {@code max()} of the key reads one end of a b-tree index whose first column is the key
+     * when the partition has one; without one it scans the partition.
+     */
+    private Map<PlannedAction, Optional<Kept>> prove(Connection conn, List<PlannedAction> retirements)
+            throws SQLException {
+        Map<PlannedAction, Optional<Kept>> proof = new HashMap<>();
+        if (retentionCutoff.isEmpty() || retirements.isEmpty()) {
+            retirements.forEach(a -> proof.put(a, Optional.empty()));
+            return proof;
+        }
+        String key = SqlIdentifier.quote(keyColumn);
+        String cutoff = retentionCutoff.get();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < retirements.size(); i++) {
+            parts.add("SELECT " + i + ", max(" + key + ")::text, coalesce(max(" + key + ") >= " + cutoff
+                    + ", false), (" + cutoff + ")::text FROM ONLY " + parent.sibling(retirements.get(i).partition())
+                    .sql());
+        }
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(String.join(" UNION ALL ", parts))) {
+            while (rs.next()) {
+                PlannedAction a = retirements.get(rs.getInt(1));
+                proof.put(a, rs.getBoolean(3) ? Optional.of(new Kept(a, rs.getString(2), rs.getString(4)))
+                        : Optional.empty());
             }
-        });
+        }
+        return proof;
+    }
+
+    /** The retirements whose partition has a valid b-tree index with the key as its first column. */
+    private List<PlannedAction> indexedOnKey(Connection conn, List<PlannedAction> retirements) throws SQLException {
+        List<String> indexed = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("""
+                SELECT c.relname FROM pg_class c
+                  JOIN pg_namespace n ON n.oid = c.relnamespace
+                  JOIN pg_index i ON i.indrelid = c.oid AND i.indisvalid
+                  JOIN pg_class ic ON ic.oid = i.indexrelid
+                  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
+                  JOIN pg_attribute att ON att.attrelid = c.oid AND att.attnum = i.indkey[0]
+                 WHERE n.nspname = ? AND c.relname = ANY (?) AND att.attname = ?""")) {
+            ps.setString(1, parent.schema());
+            ps.setArray(2, conn.createArrayOf("text", retirements.stream().map(PlannedAction::partition).toArray()));
+            ps.setString(3, keyColumn);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    indexed.add(rs.getString(1));
+                }
+            }
+        }
+        return retirements.stream().filter(a -> indexed.contains(a.partition())).toList();
     }
 
     /** The table locks a batch takes, for the {@link LockGate}. */

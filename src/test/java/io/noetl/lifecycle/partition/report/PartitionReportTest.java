@@ -46,7 +46,7 @@ class PartitionReportTest {
         PartitionReport.observed(status, snapshot, 0, p -> Optional.of(PartitionPlanner.OFF_GRID), k -> null);
         PartitionReport.planned(status, new Plan(actions, List.of()), KeyType.TIMESTAMPTZ);
         status.setLastMaintenance(PartitionReport.record(Instant.EPOCH, Instant.EPOCH,
-                new io.noetl.lifecycle.partition.postgres.PartitionExecutor.Result(actions, Optional.empty(), 0)));
+                new io.noetl.lifecycle.partition.postgres.PartitionExecutor.Result(actions, Optional.empty(), 0, List.of())));
 
         assertEquals(20_000, status.getPartitionCount());
         assertEquals(20_000 * 8192L, status.getTotalBytes());
