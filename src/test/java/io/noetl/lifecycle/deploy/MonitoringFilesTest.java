@@ -28,7 +28,7 @@ class MonitoringFilesTest {
     /** The series OperatorMetrics exposes, as Prometheus names them. */
     private static final Set<String> SERIES = Set.of("lifecycle_partitions", "lifecycle_partitions_bytes",
             "lifecycle_default_partition_rows", "lifecycle_coverage_ahead_seconds", "lifecycle_gaps",
-            "lifecycle_last_success_timestamp_seconds", "lifecycle_partitions_created_total",
+            "lifecycle_last_success_timestamp_seconds", "lifecycle_clock_skew_seconds", "lifecycle_partitions_created_total",
             "lifecycle_partitions_dropped_total", "lifecycle_partitions_detached_total", "lifecycle_rows_moved_total",
             "lifecycle_maintenance_failures_total", "lifecycle_maintenance_duration_seconds_bucket",
             "lifecycle_runtime_components", "lifecycle_runtime_component_failures_total");
@@ -45,7 +45,7 @@ class MonitoringFilesTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("SUCCESS: 6 rules found"), out);
+        assertTrue(out.contains("SUCCESS: 7 rules found"), out);
     }
 
     @Test
