@@ -1,9 +1,5 @@
 package io.noetl.lifecycle.partition;
 
-import io.noetl.lifecycle.reconcile.ResourcePages;
-import io.noetl.lifecycle.reconcile.TargetResolver;
-import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
-import io.noetl.lifecycle.reconcile.PrunedItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
@@ -13,11 +9,15 @@ import io.noetl.lifecycle.api.EventPartitionPlanStatus;
 import io.noetl.lifecycle.api.EventWindowStatus;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.partition.plan.EventPlanSettings;
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
+import io.noetl.lifecycle.reconcile.PrunedItemStore;
+import io.noetl.lifecycle.reconcile.ResourcePages;
+import io.noetl.lifecycle.reconcile.TargetResolver;
 import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;

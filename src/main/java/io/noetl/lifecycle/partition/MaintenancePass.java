@@ -1,17 +1,17 @@
 package io.noetl.lifecycle.partition;
 
-import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.DdlTransaction;
 import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.reconcile.ReconcileException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -1,18 +1,18 @@
 package io.noetl.lifecycle.partition;
 
-import io.noetl.lifecycle.reconcile.ResourcePages;
-import io.noetl.lifecycle.reconcile.TargetResolver;
-import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
-import io.noetl.lifecycle.reconcile.PrunedItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
+import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
+import io.noetl.lifecycle.reconcile.PrunedItemStore;
+import io.noetl.lifecycle.reconcile.ResourcePages;
+import io.noetl.lifecycle.reconcile.TargetResolver;
 import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;

@@ -1,9 +1,13 @@
 package io.noetl.lifecycle.registry;
 
-import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.plan.SnowflakeId;
+import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.registry.plan.ComponentLiveness;
 import io.noetl.lifecycle.registry.plan.RegistryIncompatibleException;
 import io.noetl.lifecycle.registry.plan.RegistryMapping;
@@ -12,10 +16,6 @@ import io.noetl.lifecycle.registry.plan.RegistryShape;
 import io.noetl.lifecycle.registry.plan.RuntimeComponentSettings;
 import io.noetl.lifecycle.registry.plan.RuntimeDeclaration;
 import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
-import io.noetl.lifecycle.plan.SnowflakeId;
-import io.noetl.lifecycle.postgres.DatabaseFailure;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
-import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
 import io.noetl.lifecycle.registry.postgres.RuntimeRegistry;
 import java.sql.Connection;

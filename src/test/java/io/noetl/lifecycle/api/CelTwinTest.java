@@ -13,8 +13,8 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
 import io.noetl.lifecycle.partition.plan.EventPlanSettings;
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
+import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.registry.plan.RuntimeComponentSettings;
 import io.noetl.lifecycle.support.ApiServer;
 import java.util.ArrayList;

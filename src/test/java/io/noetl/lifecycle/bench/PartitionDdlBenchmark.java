@@ -3,6 +3,7 @@ package io.noetl.lifecycle.bench;
 import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.partition.plan.KeyType;
+import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
@@ -10,11 +11,11 @@ import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -27,6 +28,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Benchmark, not a test: 365 daily partitions created ahead, then 364 expired ones dropped, through the
@@ -40,6 +42,9 @@ import java.util.List;
  * -Dexec.classpathScope=test [-Dexec.args=ROUNDS]}
  */
 public final class PartitionDdlBenchmark {
+    /** The operator's data proof for retention 1d (PartitionExecutor.proving). */
+    private static final Optional<String> PROOF = MetricPolicySettings.builder().retention(Duration.ofDays(1))
+            .build().retentionCutoffSql(KeyType.TIMESTAMPTZ);
     private static final TableName METRIC = new TableName("noetl", "metric");
     private static final Instant DAY0 = Instant.parse("2027-01-01T00:00:00Z");
     private static final int CREATES = 365;
@@ -83,7 +88,7 @@ public final class PartitionDdlBenchmark {
                 long t0 = System.nanoTime();
                 Plan creates = plan(ds, DAY0, CREATES - 1, Duration.ofDays(1));
                 PartitionExecutor.Result created = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, java.util.Optional.empty(), locks).apply(creates.actions());
+                        KeyType.TIMESTAMPTZ, Optional.empty(), locks).apply(creates.actions());
                 long t1 = System.nanoTime();
                 check(created, CREATES);
 
@@ -91,8 +96,9 @@ public final class PartitionDdlBenchmark {
                 Plan retention = plan(ds, later, 0, Duration.ofDays(1));
                 List<PlannedAction> drops = retention.actions().stream()
                         .filter(a -> a instanceof PlannedAction.DropPartition).toList();
+                // as the operator retires: each batch proves from the data that nothing is within retention
                 PartitionExecutor.Result dropped = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, java.util.Optional.empty(), locks).apply(drops);
+                        KeyType.TIMESTAMPTZ, Optional.empty(), locks).proving(PROOF).apply(drops);
                 long t2 = System.nanoTime();
                 check(dropped, CREATES - 1);
                 return new long[] {(t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000};

@@ -3,17 +3,18 @@ package io.noetl.lifecycle.bench;
 import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.partition.plan.KeyType;
+import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -41,6 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * -Dexec.classpathScope=test [-Dexec.args="READER_SECONDS"]}
  */
 public final class WriterStallBenchmark {
+    /** The operator's data proof for retention 1d (PartitionExecutor.proving). */
+    private static final Optional<String> PROOF = MetricPolicySettings.builder().retention(Duration.ofDays(1)).build().retentionCutoffSql(KeyType.TIMESTAMPTZ);
     private static final TableName METRIC = new TableName("noetl", "metric");
     private static final int WRITERS = 4;
     private static final long WRITE_EVERY_MS = 20;
@@ -119,8 +122,9 @@ public final class WriterStallBenchmark {
         List<String> drops = retire.actions().stream().map(a -> "DROP TABLE noetl." + a.partition()).toList();
         switch (mode) {
             case BASELINE, OPERATOR -> {
+                // as the operator retires: each batch proves from the data that nothing is within retention
                 PartitionExecutor.Result r = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, Optional.empty(), policy).apply(retire.actions());
+                        KeyType.TIMESTAMPTZ, Optional.empty(), policy).proving(PROOF).apply(retire.actions());
                 if (r.failure().isPresent()) {
                     throw new IllegalStateException(r.failure().toString());
                 }

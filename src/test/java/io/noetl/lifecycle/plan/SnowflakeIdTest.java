@@ -1,10 +1,10 @@
 package io.noetl.lifecycle.plan;
 
-import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -1,12 +1,12 @@
 package io.noetl.lifecycle.plan;
 
-import io.noetl.lifecycle.partition.plan.IdWindowGrid;
-import io.noetl.lifecycle.partition.plan.Window;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.EventWindow;
+import io.noetl.lifecycle.partition.plan.IdWindowGrid;
+import io.noetl.lifecycle.partition.plan.Window;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,10 @@
 package io.noetl.lifecycle.postgres;
 
-import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;

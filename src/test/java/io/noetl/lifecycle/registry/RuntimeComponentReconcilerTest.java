@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.registry;
 
-import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
 import static io.noetl.lifecycle.support.KubeFixtures.condition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,24 +10,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.noetl.lifecycle.api.ConditionStatus;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
+import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
 import io.noetl.lifecycle.registry.plan.ClaimOrder;
 import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
+import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
-import io.quarkus.test.junit.QuarkusTest;
-import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.WithApiServer;
+import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.sql.Timestamp;
 import java.time.Duration;

@@ -1,13 +1,13 @@
 package io.noetl.lifecycle.partition.plan;
 
-import io.noetl.lifecycle.plan.SnowflakeLayout;
-import io.noetl.lifecycle.plan.SpecRules;
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.EventPartitionPlanSpec;
 import io.noetl.lifecycle.api.EventWindow;
 import io.noetl.lifecycle.api.IdLayout;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.plan.SnowflakeLayout;
+import io.noetl.lifecycle.plan.SpecRules;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;

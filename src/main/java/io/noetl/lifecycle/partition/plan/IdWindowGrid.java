@@ -1,7 +1,7 @@
 package io.noetl.lifecycle.partition.plan;
 
-import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.api.EventWindow;
+import io.noetl.lifecycle.plan.SnowflakeLayout;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;

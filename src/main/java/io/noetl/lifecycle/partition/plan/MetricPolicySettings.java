@@ -1,10 +1,10 @@
 package io.noetl.lifecycle.partition.plan;
 
-import io.noetl.lifecycle.plan.SpecRules;
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.plan.SpecRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

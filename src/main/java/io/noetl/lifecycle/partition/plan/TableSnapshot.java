@@ -1,7 +1,7 @@
 package io.noetl.lifecycle.partition.plan;
 
-import java.util.List;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;

@@ -1,12 +1,12 @@
 package io.noetl.lifecycle.partition.postgres;
 
-import io.noetl.lifecycle.postgres.SqlIdentifier;
-import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
-import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TableSnapshot.State;
+import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.postgres.SqlIdentifier;
+import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

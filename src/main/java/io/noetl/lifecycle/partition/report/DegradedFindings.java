@@ -1,11 +1,11 @@
 package io.noetl.lifecycle.partition.report;
 
-import io.noetl.lifecycle.report.Conditions;
-import io.noetl.lifecycle.report.Verdict;
 import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
+import io.noetl.lifecycle.report.Conditions;
+import io.noetl.lifecycle.report.Verdict;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

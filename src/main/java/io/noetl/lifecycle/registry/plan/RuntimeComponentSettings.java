@@ -1,7 +1,5 @@
 package io.noetl.lifecycle.registry.plan;
 
-import io.noetl.lifecycle.plan.SpecRules;
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +8,8 @@ import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.ComponentType;
 import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import io.noetl.lifecycle.plan.SpecRules;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

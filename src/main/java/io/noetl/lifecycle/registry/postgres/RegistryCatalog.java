@@ -1,8 +1,8 @@
 package io.noetl.lifecycle.registry.postgres;
 
-import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.RuntimeRegistryConfig;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.registry.plan.RegistryShape;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,11 +1,11 @@
 package io.noetl.lifecycle.registry.postgres;
 
 import io.noetl.lifecycle.postgres.DdlTransaction;
+import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
-import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.registry.plan.RegistryMapping;
 import io.noetl.lifecycle.registry.plan.RegistryMapping.Role;
+import io.noetl.lifecycle.registry.plan.RegistryMapping;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
 import io.noetl.lifecycle.registry.plan.RegistryShape;
 import io.noetl.lifecycle.registry.plan.RuntimeDeclaration;

@@ -2,8 +2,8 @@ package io.noetl.lifecycle.registry.report;
 
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
-import io.noetl.lifecycle.registry.plan.ComponentLiveness;
 import io.noetl.lifecycle.plan.DurationSpec;
+import io.noetl.lifecycle.registry.plan.ComponentLiveness;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.partition.plan;
 
-import io.noetl.lifecycle.plan.SnowflakeLayout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import io.noetl.lifecycle.partition.plan.PlannedAction.CreateDefaultPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.DropPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.MoveDefaultRows;
+import io.noetl.lifecycle.plan.SnowflakeLayout;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;

@@ -1,10 +1,10 @@
 package io.noetl.lifecycle.partition.plan;
 
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.plan.InvalidSpecException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,5 @@
 package io.noetl.lifecycle.partition.postgres;
 
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.DatabasePools;
-import io.noetl.lifecycle.postgres.TableName;
-import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,8 +9,13 @@ import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.partition.plan.IdWindowGrid;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
-import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.plan.SnowflakeLayout;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;

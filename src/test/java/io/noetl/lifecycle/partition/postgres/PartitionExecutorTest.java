@@ -1,10 +1,5 @@
 package io.noetl.lifecycle.partition.postgres;
 
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.DatabasePools;
-import io.noetl.lifecycle.postgres.TableName;
-import io.noetl.lifecycle.postgres.LockPolicy;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,12 +9,17 @@ import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
-import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.DropPartition;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;

@@ -1,11 +1,11 @@
 package io.noetl.lifecycle.partition.report;
 
-import io.noetl.lifecycle.report.Conditions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
+import io.noetl.lifecycle.report.Conditions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

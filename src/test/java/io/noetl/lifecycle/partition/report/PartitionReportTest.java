@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.partition.report;
 
-import io.noetl.lifecycle.report.StatusDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,9 +15,10 @@ import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
-import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.Window;
+import io.noetl.lifecycle.plan.SnowflakeLayout;
+import io.noetl.lifecycle.report.StatusDiff;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.registry.plan;
 
-import io.noetl.lifecycle.plan.InvalidSpecException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.api.ComponentType;
 import io.noetl.lifecycle.api.DeletionPolicy;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
+import io.noetl.lifecycle.plan.InvalidSpecException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.registry.postgres;
 
-import io.noetl.lifecycle.postgres.LockPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,15 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.ComponentType;
+import io.noetl.lifecycle.plan.SnowflakeId;
+import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.registry.plan.ComponentLiveness;
 import io.noetl.lifecycle.registry.plan.RegistryIncompatibleException;
-import io.noetl.lifecycle.registry.plan.RegistryMapping;
 import io.noetl.lifecycle.registry.plan.RegistryMapping.Role;
+import io.noetl.lifecycle.registry.plan.RegistryMapping;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
 import io.noetl.lifecycle.registry.plan.RegistryShape;
 import io.noetl.lifecycle.registry.plan.RuntimeDeclaration;
 import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
-import io.noetl.lifecycle.plan.SnowflakeId;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
