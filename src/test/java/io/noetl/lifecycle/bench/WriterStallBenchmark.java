@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WriterStallBenchmark {
     /** The operator's data proof for retention 1d (PartitionExecutor.proving). */
-    private static final Optional<String> PROOF = MetricPolicySettings.builder().retention(Duration.ofDays(1)).build().retentionCutoffSql(KeyType.TIMESTAMPTZ);
+    private static final Optional<String> PROOF = MetricPolicySettings.builder().retention(Duration.ofDays(1))
+            .build().retentionCutoffSql(KeyType.TIMESTAMPTZ);
     private static final TableName METRIC = new TableName("noetl", "metric");
     private static final int WRITERS = 4;
     private static final long WRITE_EVERY_MS = 20;
