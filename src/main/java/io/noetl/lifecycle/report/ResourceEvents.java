@@ -29,7 +29,8 @@ import org.jboss.logging.Logger;
  * {@link #REFRESH_AFTER}, the way kubectl shows "x12 over 30m". After {@link #REPEAT_WINDOW} without a repeat a
  * new Event starts.
  *
- * <p>Events are written in the background, by {@link #WRITERS} threads, in the order they were recorded, as
+ * <p>Events are written in the background, by {@link #WRITERS} threads, in the order they were recorded (all writes of
+ * one Event by the same thread, so a later count never lands before an earlier one, nor a count before its Event), as
  * client-go's event recorder writes them: a reconcile never waits for its Events, and when thousands of resources
  * change at once (an emptied registry re-registers every component) the status writes, which users and
  * {@code kubectl wait} read, take the API server first while the Events follow. Names are chosen here
@@ -64,7 +65,8 @@ public class ResourceEvents {
     private final KubernetesClient client;
     private final Clock clock;
     private final Map<String, Repeat> repeats = new ConcurrentHashMap<>();
-    private final ThreadPoolExecutor writer;
+    /** One thread each; an Event's writes all go to the one its name picks. */
+    private final ThreadPoolExecutor[] writers = new ThreadPoolExecutor[WRITERS];
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
@@ -74,12 +76,14 @@ public class ResourceEvents {
         this.client = client;
         this.clock = clock;
         AtomicInteger threads = new AtomicInteger();
-        this.writer = new ThreadPoolExecutor(WRITERS, WRITERS, 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(MAX_PENDING), r -> {
-                    Thread t = new Thread(r, "resource-events-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, (r, executor) -> drop());
+        for (int i = 0; i < WRITERS; i++) {
+            writers[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                    new LinkedBlockingQueue<>(MAX_PENDING / WRITERS), r -> {
+                        Thread t = new Thread(r, "resource-events-" + threads.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    }, (r, executor) -> drop());
+        }
     }
 
     public void normal(HasMetadata resource, String reason, String message) {
@@ -112,12 +116,14 @@ public class ResourceEvents {
     @PreDestroy
     void close() {
         flush(Duration.ofSeconds(2));
-        writer.shutdownNow();
+        for (ThreadPoolExecutor writer : writers) {
+            writer.shutdownNow();
+        }
     }
 
-    private void submit(Runnable write) {
+    private void submit(String eventName, Runnable write) {
         pending.incrementAndGet();
-        writer.execute(() -> {
+        writers[Math.floorMod(eventName.hashCode(), WRITERS)].execute(() -> {
             try {
                 write.run();
             } finally {
@@ -167,7 +173,7 @@ public class ResourceEvents {
 
     private void bump(HasMetadata resource, Repeat repeat, Instant now) {
         int count = repeat.count;
-        submit(() -> patch(resource, repeat.eventName, count, now));
+        submit(repeat.eventName, () -> patch(resource, repeat.eventName, count, now));
     }
 
     private void patch(HasMetadata resource, String eventName, int count, Instant now) {
@@ -203,7 +209,7 @@ public class ResourceEvents {
                 .withNewSource().withComponent(COMPONENT).endSource()
                 .withReportingComponent(COMPONENT)
                 .build();
-        submit(() -> {
+        submit(name, () -> {
             try {
                 client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
             } catch (KubernetesClientException e) {
