@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition.plan;
 import io.noetl.lifecycle.plan.DurationSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,10 +19,10 @@ import java.util.Optional;
  * There is nothing to compare it with; {@code maxRetirementsPerPass} still bounds each pass.</li>
  * <li>The spec keeps at least as long as the retention in force (the same, or lengthened): the spec's is in force
  * at once, since it retires nothing earlier than before. A shortening that was waiting is withdrawn.</li>
- * <li>The spec keeps less: the change is seen now, unless the same retention was already waiting, in which case it
- * was seen then. Until seen + grace the retention in force stays; from then on the spec's is in force. Another
- * shortening while one waits is a new change, seen now. The grace is the spec's current one, so setting it to
- * {@code 0s} lets a waiting change through at the next pass.</li>
+ * <li>The spec keeps less: the change is seen now (up to the whole second), unless the same retention was already
+ * waiting, in which case it was seen then. Until seen + grace the retention in force stays; from then on the spec's
+ * is in force. Another shortening while one waits is a new change, seen now. The grace is the spec's current one,
+ * so setting it to {@code 0s} lets a waiting change through at the next pass.</li>
  * </ul>
  */
 public final class RetentionGrace {
@@ -135,14 +136,20 @@ public final class RetentionGrace {
         }
         boolean known = memory.seenAt().isPresent()
                 && memory.waiting().flatMap(RetentionGrace::read).equals(Optional.of(retention));
-        Instant seen = known ? memory.seenAt().get() : now;
+        Instant seen = known ? memory.seenAt().get() : toSecond(now);
         Instant effective = seen.plus(grace);
-        if (!now.isBefore(effective)) {
+        if (grace.isZero() || !now.isBefore(effective)) {
             return new Decision(retention, retention, Optional.empty(), Optional.empty(), Change.TOOK_EFFECT, memory,
                     grace);
         }
         return new Decision(retention, was, Optional.of(seen), Optional.of(effective),
                 known ? Change.NONE : Change.SEEN, memory, grace);
+    }
+
+    /** Up to the next whole second, so that status shows plain times and the grace is never cut short. */
+    private static Instant toSecond(Instant t) {
+        Instant whole = t.truncatedTo(ChronoUnit.SECONDS);
+        return whole.equals(t) ? t : whole.plusSeconds(1);
     }
 
     /** Whether {@code a} keeps less than {@code b} (empty keeps everything). */
