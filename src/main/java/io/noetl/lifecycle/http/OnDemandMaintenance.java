@@ -15,6 +15,8 @@ import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
+import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.Window;
@@ -46,7 +48,9 @@ import org.jboss.logging.Logger;
  * The seed's two maintenance calls, run over the MetricRetentionPolicies the operator watches through the same
  * planner and executor as the reconciler. A policy that is invalid, suspended or in dry-run is skipped and reported
  * with the reason; policies sharing a table act by the reconciler's rule, {@link TableClaim}: the first creates and
- * retires nothing, the others are skipped.
+ * retires nothing, the others are skipped. The bounds on retirements hold here too: at most
+ * {@code maxRetirementsPerPass} a call, and a shortened retention waits its grace from when the policy's status says
+ * the operator saw it (one the status does not know yet waits from now; nothing is recorded, the operator does that).
  */
 @ApplicationScoped
 public class OnDemandMaintenance {
@@ -111,6 +115,8 @@ public class OnDemandMaintenance {
             MetricPolicySettings settings;
             try {
                 settings = MetricPolicySettings.from(policy.specOrDefaults());
+                settings = settings.withHold(RetentionGrace.decide(settings,
+                        RetirementReport.remembered(policy.getStatus()), clock.instant()).hold());
             } catch (InvalidSpecException e) {
                 outcomes.add(skipped(ns, name, table, e.reason(), e.getMessage()));
                 continue;
@@ -164,11 +170,14 @@ public class OnDemandMaintenance {
             LOG.infof("%s for MetricRetentionPolicy %s/%s: %s", action, ns, name,
                     cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
             // a cleanup answers with what it dropped and detached, a create with what it created
-            // a policy that shares its table answers with the conflict, as its Degraded condition does
+            // a policy that shares its table answers with the conflict, as its Degraded condition does; one whose
+            // retirements wait (RetirementsDeferred) says which and why
             var failure = outcome.failure();
+            Optional<Finding> note = conflict.or(() -> outcome.plan().findings().stream()
+                    .filter(f -> f.reason() == Reason.RETIREMENTS_DEFERRED).findFirst());
             return new PolicyOutcome(ns, name, table, failure.isPresent() ? "Failed" : "Applied",
-                    failure.map(f -> f.cause().reason()).orElse(conflict.map(Finding::reason).orElse(null)),
-                    failure.map(f -> f.describe()).orElse(conflict.map(Finding::message).orElse(null)),
+                    failure.map(f -> f.cause().reason()).orElse(note.map(Finding::reason).orElse(null)),
+                    failure.map(f -> f.describe()).orElse(note.map(Finding::message).orElse(null)),
                     cleanup ? dropped : null, cleanup ? detached : null, cleanup ? null : created);
         } catch (SQLException e) {
             return new PolicyOutcome(ns, name, table, "Failed", Reason.DATABASE_UNREACHABLE,
