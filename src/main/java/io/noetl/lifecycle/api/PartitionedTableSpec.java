@@ -2,6 +2,7 @@ package io.noetl.lifecycle.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 
 /** Fields shared by the two kinds that keep partitions of a RANGE-partitioned table. */
@@ -27,6 +28,17 @@ public abstract class PartitionedTableSpec extends LifecycleSpec {
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("How often maintenance runs again on its own, on top of reacting to changes and running right after each partition boundary. Units s, m, h, d, w; at least 30s. Default `10m`.")
     private String maintenanceInterval = "10m";
+
+    // The two bounds on retirements have no schema default and no Java one: the operator applies the default of
+    // the kind when they are left out (MetricPolicySettings, EventPlanSettings), so a stored spec holds only what
+    // its author wrote, and a later default can reach resources that never set them.
+    @Min(0)
+    @JsonPropertyDescription("The most partitions one pass drops or detaches, oldest first; the others wait for later passes (`status.pendingRetirements`, `Degraded` reason `RetirementsDeferred`). Bounds what one mistake (a wrong clock, a bad spec) can retire at once. `0` means no limit. Default 31 for MetricRetentionPolicy, 2 for EventPartitionPlan.")
+    private Integer maxRetirementsPerPass;
+
+    @Pattern(ApiGroup.DURATION_OR_ZERO)
+    @JsonPropertyDescription("How long partitions that expire because `retention` was shortened (not because time passed) are kept after the operator first sees the change, so that a bad commit can be reverted before anything is lost: meanwhile `status.retentionChange` says when the change takes effect and `status.pendingRetirements` what it will retire (`Degraded` reason `RetirementsDeferred`). Setting `retention` back cancels it; a lengthened retention takes effect at once. Units s, m, h, d, w; `0s` lets a shortened retention act at once. Default `1h`.")
+    private String retentionChangeGrace;
 
     /** The parent table, {@code schema.table}; each kind declares it with its own default. */
     public abstract String getTable();
@@ -69,5 +81,23 @@ public abstract class PartitionedTableSpec extends LifecycleSpec {
 
     public void setMaintenanceInterval(String maintenanceInterval) {
         this.maintenanceInterval = maintenanceInterval;
+    }
+
+    /** As written; null when left out (the kind's default applies). */
+    public Integer getMaxRetirementsPerPass() {
+        return maxRetirementsPerPass;
+    }
+
+    public void setMaxRetirementsPerPass(Integer maxRetirementsPerPass) {
+        this.maxRetirementsPerPass = maxRetirementsPerPass;
+    }
+
+    /** As written; null when left out (1h applies). */
+    public String getRetentionChangeGrace() {
+        return retentionChangeGrace;
+    }
+
+    public void setRetentionChangeGrace(String retentionChangeGrace) {
+        this.retentionChangeGrace = retentionChangeGrace;
     }
 }

@@ -44,6 +44,12 @@ public abstract class PartitionedTableStatus extends LifecycleStatus {
     private List<PlannedActionRef> plannedActions = new ArrayList<>();
     @JsonPropertyDescription("Exact number of planned actions.")
     private Integer plannedActionCount;
+    @JsonPropertyDescription("The retention in force, and a shortened `spec.retention` waiting `spec.retentionChangeGrace`.")
+    private RetentionRef retention;
+    @JsonPropertyDescription("Partitions past retention that are kept for now, oldest first, with what holds them and when they go (at most 20 listed).")
+    private List<PendingRetirementRef> pendingRetirements = new ArrayList<>();
+    @JsonPropertyDescription("Exact number of pending retirements.")
+    private Integer pendingRetirementCount;
 
     public Integer getPartitionCount() {
         return partitionCount;
@@ -163,5 +169,29 @@ public abstract class PartitionedTableStatus extends LifecycleStatus {
 
     public void setPlannedActionCount(Integer plannedActionCount) {
         this.plannedActionCount = plannedActionCount;
+    }
+
+    public RetentionRef getRetention() {
+        return retention;
+    }
+
+    public void setRetention(RetentionRef retention) {
+        this.retention = retention;
+    }
+
+    public List<PendingRetirementRef> getPendingRetirements() {
+        return pendingRetirements;
+    }
+
+    public void setPendingRetirements(List<PendingRetirementRef> pendingRetirements) {
+        this.pendingRetirements = pendingRetirements;
+    }
+
+    public Integer getPendingRetirementCount() {
+        return pendingRetirementCount;
+    }
+
+    public void setPendingRetirementCount(Integer pendingRetirementCount) {
+        this.pendingRetirementCount = pendingRetirementCount;
     }
 }

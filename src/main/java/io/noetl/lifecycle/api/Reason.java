@@ -66,6 +66,14 @@ public enum Reason {
     CLOCK_SKEW("ClockSkew", Effect.DEGRADED, false),
     /** A retirement's data proof found a key at or after the retention cutoff: the partition was kept. */
     PARTITION_HOLDS_RECENT_ROWS("PartitionHoldsRecentRows", Effect.DEGRADED, false),
+    /**
+     * Partitions past retention are kept for now: over {@code spec.maxRetirementsPerPass} (they go in later passes,
+     * oldest first), or expiring only under a shortened {@code spec.retention} that waits
+     * {@code spec.retentionChangeGrace} (they go when it takes effect, unless the change is reverted). Degraded, not
+     * Ready=False: the pass works, and a person should know that a large retirement is under way or about to start,
+     * while it can still be stopped. It clears by itself once nothing waits.
+     */
+    RETIREMENTS_DEFERRED("RetirementsDeferred", Effect.DEGRADED, false),
 
     // Degraded=False
     AS_EXPECTED("AsExpected", Effect.HEALTHY, false),

@@ -14,8 +14,10 @@ import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionRef;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
+import io.noetl.lifecycle.api.PendingRetirementRef;
 import io.noetl.lifecycle.api.RangeRef;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.api.RetentionRef;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PartitionVerdict;
 import io.noetl.lifecycle.partition.PolicyPass;
@@ -29,9 +31,11 @@ import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.report.DegradedFindings;
+import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
@@ -64,7 +68,14 @@ import javax.sql.DataSource;
  * what it would drop; {@code apply} runs one pass per policy (plan only for suspended and dry-run policies);
  * {@code check} plans as {@code plan} does and tells by its exit status whether anything is pending or needs a
  * person. Each policy's report holds what its status would show: partitions, coverage, gaps, rows in the default
- * partition, unmanaged partitions with their reasons, and the findings ({@link DegradedFindings#all}).
+ * partition, unmanaged partitions with their reasons, the retention in force and the retirements held back, and the
+ * findings ({@link DegradedFindings#all}).
+ *
+ * <p>The bounds on retirements: {@code maxRetirementsPerPass} holds for every pass here. The command line keeps no
+ * memory of earlier specs, so it cannot tell a shortened retention from the passage of time by itself: the grace
+ * ({@code retentionChangeGrace}) holds only for a resource that carries its status, as {@code kubectl get -o yaml}
+ * writes it (what the operator recorded is honoured, as by the HTTP endpoints; nothing is recorded). Without a
+ * status, the spec's retention is in force.
  */
 public final class MaintenanceCommand {
     public static final int DONE = 0;
@@ -90,15 +101,16 @@ public final class MaintenanceCommand {
     /**
      * @param outcome Planned, Applied or Failed
      * @param state Healthy, ChangesPending, NeedsAttention or Failed
-     * @param partitionCount the fields from {@code partitionCount} to {@code unmanaged} are the status's, read
-     *     from the same snapshot the status would be (after the pass for {@code apply}); null when the table
-     *     could not be read
+     * @param partitionCount the fields from {@code partitionCount} to {@code unmanaged}, and {@code retention} to
+     *     {@code pendingRetirements}, are the status's, read from the same snapshot the status would be (after the
+     *     pass for {@code apply}); null when the table could not be read
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PolicyReport(String kind, String namespace, String name, String table, String database,
             String outcome, String reason, String message, String state, Integer partitionCount,
             String coveredUntil, Long defaultPartitionRows, Integer gapCount, List<RangeRef> gaps,
-            Integer unmanagedCount, List<PartitionRef> unmanaged, List<Finding> findings, List<ActionRow> actions) {
+            Integer unmanagedCount, List<PartitionRef> unmanaged, List<Finding> findings, List<ActionRow> actions,
+            RetentionRef retention, Integer pendingRetirementCount, List<PendingRetirementRef> pendingRetirements) {
     }
 
     /** What the status would show of a table, and the findings. */
@@ -224,15 +236,16 @@ public final class MaintenanceCommand {
         List<Finding> conflicts = claim.conflict().stream().toList();
         DataSource dataSource = connections.open(c.target(), true);
         Instant now = clock.instant();
+        RetentionGrace.Decision retention = retention(c, now);
         try {
             MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew).run(
-                    c.settings(), Optional.empty(), claim.narrow(), now, false);
+                    c.settings().withHold(retention.hold()), Optional.empty(), claim.narrow(), now, false);
             List<ActionRow> rows = new ArrayList<>();
             for (PlannedAction a : outcome.plan().actions()) {
                 Long counted = a.retires() ? countRows(dataSource, c.settings(), a.partition()) : null;
                 rows.add(row(a, c.settings(), outcome.before(), counted));
             }
-            Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts);
+            Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts, retention);
             return report(c, "Planned", null, null, state(observed, !rows.isEmpty()), observed, rows);
         } catch (ReconcileException e) {
             if (e.reason() == Reason.TABLE_MISSING && c.settings().bootstrap() == Bootstrap.IfMissing) {
@@ -252,12 +265,13 @@ public final class MaintenanceCommand {
      * What the status would show of the table after this pass ({@link PolicyPass#observed}, as the reconciler
      * writes it), and every finding: conflicts first, then {@link DegradedFindings#all}.
      */
-    private static Observed observe(Checked c, TableSnapshot after, Plan plan, Instant now, List<Finding> conflicts)
-            throws ReconcileException {
+    private static Observed observe(Checked c, TableSnapshot after, Plan plan, Instant now, List<Finding> conflicts,
+            RetentionGrace.Decision retention) throws ReconcileException {
         PartitionedTableStatus status = c.resource() instanceof MetricRetentionPolicy
                 ? new MetricRetentionPolicyStatus() : new EventPartitionPlanStatus();
         PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(c.settings(), after, PolicyPass.serverNow(after, now));
         PolicyPass.observed(status, c.settings(), after, policy);
+        RetirementReport.report(status, retention, plan, c.settings(), after.keyType());
         Map<String, Integer> unmanaged = new TreeMap<>();
         for (ObservedPartition p : after.partitions()) {
             PartitionPlanner.classify(policy, p).ifPresent(reason -> unmanaged.merge(reason, 1, Integer::sum));
@@ -265,6 +279,16 @@ public final class MaintenanceCommand {
         List<Finding> findings = new ArrayList<>(conflicts);
         findings.addAll(DegradedFindings.all(plan.findings(), after.defaultRows(), status.getGapCount(), unmanaged));
         return new Observed(status, findings);
+    }
+
+    /**
+     * The retention in force: what the resource's status remembers, if the file carries it, decides as in the
+     * operator; without one the spec's retention is (see the class comment).
+     */
+    private static RetentionGrace.Decision retention(Checked c, Instant now) {
+        PartitionedTableStatus status = c.resource() instanceof MetricRetentionPolicy m ? m.getStatus()
+                : ((EventPartitionPlan) c.resource()).getStatus();
+        return RetentionGrace.decide(c.settings(), RetirementReport.remembered(status), now);
     }
 
     private static String state(Observed observed, boolean pending) {
@@ -276,14 +300,15 @@ public final class MaintenanceCommand {
         boolean act = held.isEmpty();
         List<Finding> conflicts = claim.conflict().stream().toList();
         Instant now = clock.instant();
+        RetentionGrace.Decision retention = retention(c, now);
         try {
             MaintenancePass.Outcome outcome = new PolicyPass(connections.open(c.target(), !act), c.target(),
-                    lockPolicy, clock, maxSkew).run(c.settings(), act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(),
-                    claim.narrow(), now, act);
+                    lockPolicy, clock, maxSkew).run(c.settings().withHold(retention.hold()),
+                    act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(), claim.narrow(), now, act);
             if (!act) {
                 List<ActionRow> rows = outcome.plan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();
-                Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts);
+                Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts, retention);
                 return report(c, "Planned", held.get().reason().code(), held.get().message(),
                         state(observed, !rows.isEmpty()), observed, rows);
             }
@@ -304,7 +329,7 @@ public final class MaintenanceCommand {
             outcome.result().ifPresent(r -> r.kept().forEach(k -> first.add(new Finding(
                     Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe()))));
             first.addAll(conflicts);
-            Observed observed = observe(c, outcome.after(), outcome.plan(), now, first);
+            Observed observed = observe(c, outcome.after(), outcome.plan(), now, first, retention);
             return report(c, "Applied", null, null, state(observed, false), observed, all);
         } catch (ReconcileException e) {
             return failed(c, e.reason().code(), e.getMessage());
@@ -357,7 +382,9 @@ public final class MaintenanceCommand {
                 s == null ? null : s.getPartitionCount(), s == null ? null : s.getCoveredUntil(),
                 s == null ? null : s.getDefaultPartitionRows(), s == null ? null : s.getGapCount(),
                 s == null ? null : s.getGaps(), s == null ? null : s.getUnmanagedCount(),
-                s == null ? null : s.getUnmanaged(), observed == null ? null : observed.findings(), actions);
+                s == null ? null : s.getUnmanaged(), observed == null ? null : observed.findings(), actions,
+                s == null ? null : s.getRetention(), s == null ? null : s.getPendingRetirementCount(),
+                s == null ? null : s.getPendingRetirements());
     }
 
     /** The row for creating the table (bootstrap IfMissing), which comes before the partitions' rows. */
@@ -445,6 +472,26 @@ public final class MaintenanceCommand {
                 cells.add(times ? new String[] {u.getName(), u.getFrom(), u.getTo(), text(u.getFromTime()),
                     text(u.getToTime()), u.getReason()} : new String[] {u.getName(), u.getFrom(), u.getTo(),
                     u.getReason()});
+            }
+            printTable(cells, "  ");
+        }
+        printRetirements(p);
+    }
+
+    /** The retention in force, a shortened one that waits, and the retirements held back. */
+    private void printRetirements(PolicyReport p) {
+        RetentionRef r = p.retention();
+        if (r != null && r.getShortenedTo() != null) {
+            out.println("  retention " + r.getInForce() + " in force; shortened to " + r.getShortenedTo() + " at "
+                    + r.getSeenAt() + ", in force from " + r.getEffectiveAt() + " (spec.retentionChangeGrace)");
+        }
+        if (p.pendingRetirements() != null && !p.pendingRetirements().isEmpty()) {
+            out.println("  retirements held back: " + listed(p.pendingRetirementCount(), p.pendingRetirements().size()));
+            List<String[]> cells = new ArrayList<>();
+            cells.add(new String[] {"PARTITION", "HELD BY", "AT"});
+            for (PendingRetirementRef d : p.pendingRetirements()) {
+                cells.add(new String[] {d.getName(), "spec." + d.getHeldBy(),
+                    d.getAt() == null ? "a later pass" : d.getAt()});
             }
             printTable(cells, "  ");
         }

@@ -18,8 +18,10 @@ import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.Window;
+import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
@@ -46,7 +48,9 @@ import org.jboss.logging.Logger;
  * The seed's two maintenance calls, run over the MetricRetentionPolicies the operator watches through the same
  * planner and executor as the reconciler. A policy that is invalid, suspended or in dry-run is skipped and reported
  * with the reason; policies sharing a table act by the reconciler's rule, {@link TableClaim}: the first creates and
- * retires nothing, the others are skipped.
+ * retires nothing, the others are skipped. The bounds on retirements hold here too: at most
+ * {@code maxRetirementsPerPass} a call, and a shortened retention waits its grace from when the policy's status says
+ * the operator saw it (one the status does not know yet waits from now; nothing is recorded, the operator does that).
  */
 @ApplicationScoped
 public class OnDemandMaintenance {
@@ -113,6 +117,8 @@ public class OnDemandMaintenance {
             MetricPolicySettings settings;
             try {
                 settings = MetricPolicySettings.from(policy.specOrDefaults());
+                settings = settings.withHold(RetentionGrace.decide(settings,
+                        RetirementReport.remembered(policy.getStatus()), clock.instant()).hold());
             } catch (InvalidSpecException e) {
                 outcomes.add(skipped(ns, name, table, e.reason(), e.getMessage()));
                 continue;
@@ -167,12 +173,12 @@ public class OnDemandMaintenance {
                     cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
             // a cleanup answers with what it dropped and detached, a create with what it created
             // a policy that shares its table answers with the conflict, as its Degraded condition does; else with what
-            // held a retirement back (the clocks disagree, a partition holds recent rows)
+            // held a retirement back: a partition holding recent rows, the clocks disagreeing, retirements that wait
             var failure = outcome.failure();
             Optional<Finding> heldBack = conflict.or(() -> outcome.result().flatMap(r -> r.kept().stream().findFirst())
                     .map(k -> new Finding(Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe())))
-                    .or(() -> outcome.plan().findings().stream().filter(f -> f.reason() == Reason.CLOCK_SKEW)
-                            .findFirst());
+                    .or(() -> outcome.plan().findings().stream().filter(f -> f.reason() == Reason.CLOCK_SKEW
+                            || f.reason() == Reason.RETIREMENTS_DEFERRED).findFirst());
             return new PolicyOutcome(ns, name, table, failure.isPresent() ? "Failed" : "Applied",
                     failure.map(f -> f.cause().reason()).orElse(heldBack.map(Finding::reason).orElse(null)),
                     failure.map(f -> f.describe()).orElse(heldBack.map(Finding::message).orElse(null)),

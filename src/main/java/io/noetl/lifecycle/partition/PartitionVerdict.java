@@ -3,8 +3,11 @@ package io.noetl.lifecycle.partition;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.report.DegradedFindings;
+import io.noetl.lifecycle.plan.DurationSpec;
 import io.noetl.lifecycle.report.Verdict.Mark;
 import io.noetl.lifecycle.report.Verdict.Notice;
 import io.noetl.lifecycle.report.Verdict;
@@ -37,9 +40,10 @@ public final class PartitionVerdict {
      * @param bootstrapped the pass created the table
      * @param applied what the pass applied, in order
      * @param stopped the action the pass stopped at, and why
+     * @param held what the bounds on retirements held back, and what the pass made of {@code spec.retention}
      */
     public record Pass(String table, String summary, int pending, List<Finding> findings, long defaultRows,
-            boolean bootstrapped, List<PlannedAction> applied, Optional<Stop> stopped) {
+            boolean bootstrapped, List<PlannedAction> applied, Optional<Stop> stopped, Held held) {
 
         public Pass {
             findings = List.copyOf(findings);
@@ -48,31 +52,68 @@ public final class PartitionVerdict {
 
         /** A pass over {@code table} that found nothing to do and nothing to report. */
         public static Pass of(String table, String summary) {
-            return new Pass(table, summary, 0, List.of(), 0, false, List.of(), Optional.empty());
+            return new Pass(table, summary, 0, List.of(), 0, false, List.of(), Optional.empty(), Held.none());
+        }
+
+        public Pass withHeld(Held bounds) {
+            return new Pass(table, summary, pending, findings, defaultRows, bootstrapped, applied, stopped, bounds);
         }
 
         public Pass withPending(int count) {
-            return new Pass(table, summary, count, findings, defaultRows, bootstrapped, applied, stopped);
+            return new Pass(table, summary, count, findings, defaultRows, bootstrapped, applied, stopped, held);
         }
 
         public Pass withFindings(List<Finding> planner) {
-            return new Pass(table, summary, pending, planner, defaultRows, bootstrapped, applied, stopped);
+            return new Pass(table, summary, pending, planner, defaultRows, bootstrapped, applied, stopped, held);
         }
 
         public Pass withDefaultRows(long rows) {
-            return new Pass(table, summary, pending, findings, rows, bootstrapped, applied, stopped);
+            return new Pass(table, summary, pending, findings, rows, bootstrapped, applied, stopped, held);
         }
 
         public Pass withBootstrapped(boolean created) {
-            return new Pass(table, summary, pending, findings, defaultRows, created, applied, stopped);
+            return new Pass(table, summary, pending, findings, defaultRows, created, applied, stopped, held);
         }
 
         public Pass withApplied(List<PlannedAction> actions) {
-            return new Pass(table, summary, pending, findings, defaultRows, bootstrapped, actions, stopped);
+            return new Pass(table, summary, pending, findings, defaultRows, bootstrapped, actions, stopped, held);
         }
 
         public Pass withStopped(Optional<Stop> stop) {
-            return new Pass(table, summary, pending, findings, defaultRows, bootstrapped, applied, stop);
+            return new Pass(table, summary, pending, findings, defaultRows, bootstrapped, applied, stop, held);
+        }
+    }
+
+    /** Event reason: a shortened {@code spec.retention} is seen; it waits {@code spec.retentionChangeGrace}. */
+    public static final String RETENTION_SHORTENED = "RetentionShortened";
+    /** Event reason: a shortened {@code spec.retention} takes effect. */
+    public static final String RETENTION_CHANGE_IN_FORCE = "RetentionChangeInForce";
+    /** Event reason: a waiting shortened {@code spec.retention} is set back before it took effect. */
+    public static final String RETENTION_CHANGE_WITHDRAWN = "RetentionChangeWithdrawn";
+
+    /**
+     * What a pass held back of the retirements its retention calls for, and what it made of {@code spec.retention}
+     * ({@link RetentionGrace}), for the Events: a shortened retention seen, withdrawn or taking effect, and
+     * retirements left for later passes.
+     *
+     * @param retention the pass's decision; empty when it made none
+     * @param retiring the drops and detaches in the plan
+     * @param byCap due, but over {@code maxRetirementsPerPass}
+     * @param byGrace expired only under a shortened retention that waits
+     * @param maxRetirementsPerPass the limit, 0 for none
+     */
+    public record Held(Optional<RetentionGrace.Decision> retention, int retiring, int byCap, int byGrace,
+            int maxRetirementsPerPass) {
+
+        public static Held none() {
+            return new Held(Optional.empty(), 0, 0, 0, 0);
+        }
+
+        /** What {@code plan} (made under {@code retention}) holds back. */
+        public static Held of(RetentionGrace.Decision retention, Plan plan, int maxRetirementsPerPass) {
+            return new Held(Optional.of(retention), (int) plan.actions().stream().filter(PlannedAction::retires)
+                    .count(), plan.deferred(Plan.Hold.MAX_RETIREMENTS_PER_PASS).size(),
+                    plan.deferred(Plan.Hold.RETENTION_CHANGE_GRACE).size(), maxRetirementsPerPass);
         }
     }
 
@@ -128,6 +169,7 @@ public final class PartitionVerdict {
             events.add(Notice.normal("Bootstrapped", "created " + pass.table()
                     + " and the objects NoETL's schema describes"));
         }
+        pass.held().retention().flatMap(d -> retentionNotice(d, pass.held())).ifPresent(events::add);
         pass.applied().forEach(a -> events.add(Notice.normal(a.kind(), a.partition() + ": " + a.reason())));
         // what kept a retirement from happening is worth a warning even while another reason is shown
         pass.findings().stream().filter(f -> WARNED.contains(f.reason()))
@@ -149,6 +191,12 @@ public final class PartitionVerdict {
             ready = ready(mode, pass);
             degraded = DegradedFindings.mark(pass.findings(), pass.defaultRows());
         }
+        long retired = pass.applied().stream().filter(PlannedAction::retires).count();
+        if (retired > 0 && pass.held().byCap() > 0) {
+            events.add(Notice.normal(Reason.RETIREMENTS_DEFERRED.code(), retired + " retired in this pass, "
+                    + pass.held().byCap() + " more past retention wait for later passes (spec.maxRetirementsPerPass "
+                    + pass.held().maxRetirementsPerPass() + ")"));
+        }
         return new Verdict(ready, degraded, events, Optional.empty(), Optional.of(timing.next()));
     }
 
@@ -162,6 +210,40 @@ public final class PartitionVerdict {
     public static Verdict rejected(Reason reason, String message) {
         return new Verdict(Mark.notReady(reason, message), Mark.degraded(reason, message),
                 List.of(Notice.warning(reason.code(), message)), Optional.of(reason), Optional.empty());
+    }
+
+    /** The Event for what a pass made of {@code spec.retention}, if it changed anything. */
+    private static Optional<Notice> retentionNotice(RetentionGrace.Decision d, Held held) {
+        String to = RetentionGrace.text(d.retention());
+        String grace = "spec.retentionChangeGrace " + DurationSpec.exact(d.grace());
+        return switch (d.change()) {
+            case NONE -> Optional.empty();
+            case SEEN -> Optional.of(held.byGrace() > 0
+                    ? Notice.warning(RETENTION_SHORTENED, "spec.retention shortened from " + d.shortenedFrom() + " to "
+                            + to + ": " + held.byGrace() + (held.byGrace() == 1 ? " partition expires" : " partitions expire")
+                            + " under it and " + (held.byGrace() == 1 ? "is" : "are") + " kept until "
+                            + d.effectiveAt().orElseThrow() + " (" + grace + "); set spec.retention back to "
+                            + d.shortenedFrom() + " before then to keep them")
+                    : Notice.normal(RETENTION_SHORTENED, "spec.retention shortened from " + d.shortenedFrom() + " to "
+                            + to + ": no partition expires under it yet; it takes effect at "
+                            + d.effectiveAt().orElseThrow() + " (" + grace + ")"));
+            case TOOK_EFFECT -> {
+                int due = held.retiring() + held.byCap();
+                // seen by an earlier pass when the same retention was waiting; else it acts at once (a zero grace)
+                boolean waited = d.before().waiting().flatMap(RetentionGrace::read).equals(Optional.of(d.retention()));
+                String seen = d.before().seenAt().filter(t -> waited).map(t -> " (seen at " + t + ", " + grace + ")")
+                        .orElse(" at once (" + grace + ")");
+                yield Optional.of(Notice.normal(RETENTION_CHANGE_IN_FORCE, "spec.retention " + to + ", shortened from "
+                        + d.shortenedFrom() + ", is in force" + seen + ": " + due
+                        + (due == 1 ? " partition is" : " partitions are") + " past it"
+                        + (held.maxRetirementsPerPass() > 0 && due > held.maxRetirementsPerPass()
+                                ? ", retired " + held.maxRetirementsPerPass() + " a pass, oldest first" : "")));
+            }
+            case WITHDRAWN -> Optional.of(Notice.normal(RETENTION_CHANGE_WITHDRAWN, "spec.retention is " + to
+                    + ": the shortened retention " + d.before().waiting().orElse("?")
+                    + d.before().seenAt().map(t -> " seen at " + t).orElse("")
+                    + " is withdrawn; nothing was retired for it"));
+        };
     }
 
     private static Mark ready(Mode mode, Pass pass) {

@@ -22,10 +22,12 @@ import io.noetl.lifecycle.partition.plan.Coverage;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.partition.report.PartitionReport;
+import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
@@ -155,14 +157,17 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             TableClaim claim = claim(resource, context, settings, target);
             Mode mode = Mode.of(spec(resource));
             boolean writes = PartitionVerdict.writes(mode, claim);
+            // which retention is in force: a shortened one waits its grace after this status first records it
+            RetentionGrace.Decision retention = RetentionGrace.decide(settings, RetirementReport.remembered(status), now);
             MaintenancePass.Outcome outcome = new PolicyPass(ResourcePools.acquire(pools, resource, target), target,
-                    LockPolicy.from(config.ddl()), clock, config.clock().maxSkew()).run(settings, PolicyPass.bootstrapper(settings), claim.narrow(),
-                    now, writes);
+                    LockPolicy.from(config.ddl()), clock, config.clock().maxSkew()).run(settings.withHold(retention.hold()),
+                    PolicyPass.bootstrapper(settings), claim.narrow(), now, writes);
             TableSnapshot after = outcome.after();
             PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, PolicyPass.serverNow(after, now));
             Coverage coverage = PolicyPass.observed(status, settings, after, observed);
             PartitionReport.planned(status, writes ? null : outcome.plan(), after.keyType());
             reportExtras(status, settings, after, observed);
+            RetirementReport.report(status, retention, outcome.plan(), settings, after.keyType());
             if (writes) {
                 status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
                         outcome.result().orElse(null)));
@@ -183,9 +188,12 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                     .withBootstrapped(outcome.bootstrapped())
                     .withApplied(applied)
                     .withStopped(outcome.failure().map(f -> new PartitionVerdict.Stop(f.cause().reason(),
-                            f.describe())));
+                            f.describe())))
+                    .withHeld(PartitionVerdict.Held.of(retention, outcome.plan(), settings.maxRetirementsPerPass()));
+            // a waiting retention change is looked at again when it takes effect, if that comes first
+            Instant periodic = now.plus(settings.maintenanceInterval());
             return PartitionVerdict.passed(mode, claim, pass, new PartitionVerdict.Timing(now,
-                    now.plus(settings.maintenanceInterval()),
+                    retention.effectiveAt().filter(periodic::isAfter).orElse(periodic),
                     settings.nextBoundary(after.keyType(), now).plus(config.maintenance().afterBoundary()), retry));
         } catch (ReconcileException e) {
             return PartitionVerdict.failed(e.reason(), e.getMessage(), PartitionVerdict.Timing.afterFailure(now, retry));

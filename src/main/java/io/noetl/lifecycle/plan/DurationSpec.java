@@ -14,6 +14,19 @@ public final class DurationSpec {
 
     /** Parses a duration, rejecting anything but the documented notation (and zero). */
     public static Duration parse(String text) {
+        Duration total = sum(text);
+        if (total.isZero()) {
+            throw new IllegalArgumentException("'" + text + "' is zero; a duration must be positive");
+        }
+        return total;
+    }
+
+    /** Parses a duration that may be zero: the notation, or {@code 0} alone (for example {@code 0}, {@code 0s}). */
+    public static Duration parseOrZero(String text) {
+        return "0".equals(text) ? Duration.ZERO : sum(text);
+    }
+
+    private static Duration sum(String text) {
         if (text == null || !WHOLE.matcher(text).matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration such as 90s, 10m, 36h, 7d or 1d12h");
         }
@@ -29,10 +42,27 @@ public final class DurationSpec {
                 default -> Duration.ofDays(7 * n);
             });
         }
-        if (total.isZero()) {
-            throw new IllegalArgumentException("'" + text + "' is zero; a duration must be positive");
-        }
         return total;
+    }
+
+    /**
+     * The notation for {@code d} without loss, every unit from days to seconds that is not zero ({@code 30d},
+     * {@code 1d12h}, {@code 1m30s}; {@code 0s} for zero): {@link #parse} reads it back to the same duration.
+     */
+    public static String exact(Duration d) {
+        long s = Math.max(0, d.getSeconds());
+        if (s == 0) {
+            return "0s";
+        }
+        StringBuilder b = new StringBuilder();
+        long[] amounts = {s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60};
+        String[] units = {"d", "h", "m", "s"};
+        for (int i = 0; i < amounts.length; i++) {
+            if (amounts[i] > 0) {
+                b.append(amounts[i]).append(units[i]);
+            }
+        }
+        return b.toString();
     }
 
     /** A compact rendering for status, for example {@code 1d2h}, {@code 45s}. */

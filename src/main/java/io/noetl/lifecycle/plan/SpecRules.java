@@ -16,6 +16,8 @@ public final class SpecRules {
     /** Leaves room for the longest partition suffix within PostgreSQL's 63-byte names. */
     public static final int MAX_TABLE_NAME = 40;
     public static final Duration MIN_MAINTENANCE_INTERVAL = Duration.ofSeconds(30);
+    /** {@code spec.retentionChangeGrace} when the spec leaves it out. */
+    public static final Duration DEFAULT_RETENTION_CHANGE_GRACE = Duration.ofHours(1);
 
     private SpecRules() {
     }
@@ -72,6 +74,31 @@ public final class SpecRules {
             throw new InvalidSpecException("maintenanceInterval", "must be at least 30s");
         }
         return d;
+    }
+
+    /** {@code spec.maxRetirementsPerPass}: {@code kindDefault} when unset, 0 for no limit, never negative. */
+    public static int maxRetirementsPerPass(PartitionedTableSpec spec, int kindDefault) throws InvalidSpecException {
+        Integer value = spec.getMaxRetirementsPerPass();
+        if (value == null) {
+            return kindDefault;
+        }
+        if (value < 0) {
+            throw new InvalidSpecException("maxRetirementsPerPass", value + " is negative; 0 means no limit");
+        }
+        return value;
+    }
+
+    /** {@code spec.retentionChangeGrace}: 1h when unset; zero (0, 0s) lets a shortened retention act at once. */
+    public static Duration retentionChangeGrace(PartitionedTableSpec spec) throws InvalidSpecException {
+        String value = spec.getRetentionChangeGrace();
+        if (value == null) {
+            return DEFAULT_RETENTION_CHANGE_GRACE;
+        }
+        try {
+            return DurationSpec.parseOrZero(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException("retentionChangeGrace", e.getMessage() + " (or 0s to act at once)");
+        }
     }
 
     /** {@code spec.retentionAction}, Drop when unset. */

@@ -79,6 +79,14 @@ class InvalidSpecCorpusTest {
         mrp("premake: 1001");
         epp("ahead: -1");
         epp("ahead: 101");
+        mrp("maxRetirementsPerPass: -1");
+        epp("maxRetirementsPerPass: -31");
+        mrp("maxRetirementsPerPass: all");
+        // the grace: a duration or zero
+        mrp("retentionChangeGrace: -1h");
+        mrp("retentionChangeGrace: 1y");
+        mrp("retentionChangeGrace: '00'");
+        epp("retentionChangeGrace: soon");
         // identifiers with quotes, semicolons, dots in the wrong place, unicode tricks, lengths
         mrp("table: 'noetl.metric;drop table noetl.runtime'");
         mrp("table: 'noetl.\"metric\"'");
@@ -139,6 +147,9 @@ class InvalidSpecCorpusTest {
             new Case("MetricRetentionPolicy", "{}"),
             new Case("MetricRetentionPolicy", "{interval: 1h, premake: 48, retention: 36h, timeZone: Europe/Berlin, "
                     + "retentionAction: Detach, archiveSchema: archive, table: public.metrics_v2}"),
+            new Case("MetricRetentionPolicy", "{maxRetirementsPerPass: 0, retentionChangeGrace: '0'}"),
+            new Case("MetricRetentionPolicy", "{maxRetirementsPerPass: 500, retentionChangeGrace: 0s}"),
+            new Case("EventPartitionPlan", "{maxRetirementsPerPass: 1, retentionChangeGrace: 2d12h}"),
             new Case("EventPartitionPlan", "{window: HalfYear, ahead: 1, retention: 52w, protect: [event_2026_gke], "
                     + "idLayout: {epoch: '2020-01-01T00:00:00Z', timestampShift: 22}}"),
             new Case("RuntimeComponent", "{componentType: server_api, baseUrl: 'http://noetl.svc:8082/api', "

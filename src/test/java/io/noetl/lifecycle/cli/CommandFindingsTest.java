@@ -273,6 +273,73 @@ class CommandFindingsTest {
     }
 
     @Test
+    void planShowsTheRetirementsOverTheLimitAndCheckSaysTheyNeedAttention() throws Exception {
+        // retention 1d on the 21st, 10:00: the 18th and the 19th have expired; one a pass
+        String file = file("retention: 1d\npremake: 0\nmaxRetirementsPerPass: 1");
+        assertEquals(MaintenanceCommand.DONE, run("plan", "-f", file), all());
+        String text = stdout();
+        assertTrue(text.lines().anyMatch(l -> l.contains("DropPartition") && l.contains("metric_2026_11_18")), text);
+        assertFalse(text.lines().anyMatch(l -> l.contains("DropPartition") && l.contains("metric_2026_11_19")), text);
+        assertTrue(text.contains("  retirements held back: 1\n"), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("metric_2026_11_19")
+                && l.contains("spec.maxRetirementsPerPass") && l.endsWith("a later pass")), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("RetirementsDeferred")), text);
+
+        out.reset();
+        assertEquals(MaintenanceCommand.NEEDS_ATTENTION, run("check", "-f", file, "-o", "json"), all());
+        JsonNode p = new ObjectMapper().readTree(stdout()).get("policies").get(0);
+        assertEquals("1d", p.get("retention").get("inForce").asText());
+        assertEquals(1, p.get("pendingRetirementCount").asInt());
+        assertEquals("metric_2026_11_19", p.get("pendingRetirements").get(0).get("name").asText());
+        assertEquals("maxRetirementsPerPass", p.get("pendingRetirements").get(0).get("heldBy").asText());
+        assertEquals(List.of("RetirementsDeferred"), texts(p.get("findings"), "reason"));
+
+        // apply retires one; the next apply the other
+        out.reset();
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file, "--once"), all());
+        assertEquals(List.of("metric_2026_11_19", "metric_2026_11_20", "metric_2026_11_21"),
+                db.partitions("noetl.metric"));
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file, "--once"), all());
+        assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21"), db.partitions("noetl.metric"));
+    }
+
+    @Test
+    void aFileCarryingItsStatusHonoursAShortenedRetentionThatWaitsWithoutItTheSpecIsInForce() throws Exception {
+        // as `kubectl get -o yaml` writes a policy whose retention was shortened from 30d to 1d at 09:30
+        String withStatus = policy("noetl-metrics", "retention: 1d\npremake: 0") + """
+                status:
+                  retention:
+                    inForce: 30d
+                    shortenedTo: 1d
+                    seenAt: "2026-11-21T09:30:00Z"
+                    effectiveAt: "2026-11-21T10:30:00Z"
+                """;
+        String file = fileOf(withStatus);
+        assertEquals(MaintenanceCommand.DONE, run("plan", "-f", file, "-o", "json"), all());
+        JsonNode p = new ObjectMapper().readTree(stdout()).get("policies").get(0);
+        assertEquals(List.of(), actions(p));
+        assertEquals("30d", p.get("retention").get("inForce").asText());
+        assertEquals("1d", p.get("retention").get("shortenedTo").asText());
+        assertEquals(List.of("metric_2026_11_18", "metric_2026_11_19"), texts(p.get("pendingRetirements"), "name"));
+        assertEquals(List.of("2026-11-21T10:30:00Z", "2026-11-21T10:30:00Z"), texts(p.get("pendingRetirements"),
+                "at"));
+        assertEquals("retentionChangeGrace", p.get("pendingRetirements").get(0).get("heldBy").asText());
+
+        out.reset();
+        assertEquals(MaintenanceCommand.DONE, run("plan", "-f", file), all());
+        assertTrue(stdout().contains("  retention 30d in force; shortened to 1d at 2026-11-21T09:30:00Z, in force "
+                + "from 2026-11-21T10:30:00Z (spec.retentionChangeGrace)"), stdout());
+        assertTrue(stdout().lines().anyMatch(l -> l.contains("metric_2026_11_18")
+                && l.contains("spec.retentionChangeGrace") && l.endsWith("2026-11-21T10:30:00Z")), stdout());
+
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file, "--once"), all());
+        assertEquals(4, db.partitions("noetl.metric").size());
+        // the same spec without the status: nothing is remembered, so 1d is in force
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file("retention: 1d\npremake: 0"), "--once"), all());
+        assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21"), db.partitions("noetl.metric"));
+    }
+
+    @Test
     void checkExitsOneWhenTheDatabaseFails() throws Exception {
         assertEquals(MaintenanceCommand.FAILED, run("check", "-f", file("retention: 30d"), "--database-url",
                 "jdbc:postgresql://127.0.0.1:1/nowhere", "--username", "u", "--password", "p"));

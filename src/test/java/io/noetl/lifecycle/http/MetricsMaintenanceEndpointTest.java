@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
+import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.RetentionRef;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -217,6 +219,42 @@ class MetricsMaintenanceEndpointTest {
             assertTrue(body.get("message").asText().contains("days_ahead"), body.toString());
         }
         assertEquals(4, partitions().size());
+    }
+
+    @Test
+    void cleanupWaitsForAShortenedRetentionTheStatusSaysIsWaitingItsGrace() throws Exception {
+        // as the operator would have recorded it: retention shortened from 30d to 1d at 09:30, in force from 10:30
+        MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace())
+                .withName("metrics").get();
+        MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
+        status.setRetention(new RetentionRef("30d", "1d", "2026-11-21T09:30:00Z", "2026-11-21T10:30:00Z"));
+        p.setStatus(status);
+        kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).resource(p).updateStatus();
+
+        JsonNode metrics = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
+        assertEquals("Applied", metrics.get("outcome").asText());
+        assertEquals(List.of(), texts(metrics.get("dropped")));
+        assertEquals("RetirementsDeferred", metrics.get("reason").asText());
+        assertTrue(metrics.get("message").asText().contains("2026-11-21T10:30:00Z"), metrics.toString());
+        assertEquals(4, partitions().size());
+
+        // once it is in force the same call drops them
+        TestClockProducer.CLOCK.set(Instant.parse("2026-11-21T10:30:00Z"));
+        metrics = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
+        assertEquals(List.of("metric_2026_11_18", "metric_2026_11_19"), texts(metrics.get("dropped")));
+        assertNull(metrics.get("reason"));
+    }
+
+    @Test
+    void cleanupRetiresAtMostMaxRetirementsPerPassACall() throws Exception {
+        policy("metrics", s -> s.setMaxRetirementsPerPass(1));
+        JsonNode metrics = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
+        assertEquals(List.of("metric_2026_11_18"), texts(metrics.get("dropped")));
+        assertEquals("RetirementsDeferred", metrics.get("reason").asText());
+        assertTrue(metrics.get("message").asText().contains("metric_2026_11_19"), metrics.toString());
+        metrics = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
+        assertEquals(List.of("metric_2026_11_19"), texts(metrics.get("dropped")));
+        assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21"), partitions());
     }
 
     @Test

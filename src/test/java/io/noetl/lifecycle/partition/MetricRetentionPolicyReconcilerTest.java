@@ -13,6 +13,7 @@ import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.PendingRetirementRef;
 import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
@@ -25,7 +26,9 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -86,6 +89,21 @@ class MetricRetentionPolicyReconcilerTest {
 
     /** The seed's table, created the way a DBA would, with daily partitions for the given days of 2026-11. */
     private void createMetricTableWithDays(int... days) {
+        createMetricTable();
+        for (int d : days) {
+            addDay(LocalDate.of(2026, 11, d));
+        }
+    }
+
+    /** The seed's table with {@code count} daily partitions from {@code first} on, 100 rows each. */
+    private void createMetricTableWithDays(LocalDate first, int count) {
+        createMetricTable();
+        for (int i = 0; i < count; i++) {
+            addDay(first.plusDays(i));
+        }
+    }
+
+    private void createMetricTable() {
         db.execute("CREATE SCHEMA noetl",
                 "CREATE TABLE noetl.runtime (runtime_id bigint PRIMARY KEY, name text NOT NULL, "
                         + "component_type text NOT NULL, status text NOT NULL DEFAULT 'ready')",
@@ -94,14 +112,15 @@ class MetricRetentionPolicyReconcilerTest {
                         + "ON DELETE CASCADE, metric_name text NOT NULL, metric_value double precision NOT NULL, "
                         + "created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (metric_id, created_at)) "
                         + "PARTITION BY RANGE (created_at)");
-        for (int d : days) {
-            String from = String.format("2026-11-%02d", d);
-            String to = String.format("2026-11-%02d", d + 1);
-            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                    + "FOR VALUES FROM ('%s 00:00+00') TO ('%s 00:00+00')", d, from, to),
-                    String.format("INSERT INTO noetl.metric (runtime_id, metric_name, metric_value, created_at) "
-                            + "SELECT 1, 'cpu', g, '%s 12:00+00'::timestamptz FROM generate_series(1, 100) g", from));
-        }
+    }
+
+    private void addDay(LocalDate day) {
+        String from = day.toString();
+        String to = day.plusDays(1).toString();
+        db.execute(String.format("CREATE TABLE noetl.metric_%s PARTITION OF noetl.metric "
+                + "FOR VALUES FROM ('%s 00:00+00') TO ('%s 00:00+00')", from.replace('-', '_'), from, to),
+                String.format("INSERT INTO noetl.metric (runtime_id, metric_name, metric_value, created_at) "
+                        + "SELECT 1, 'cpu', g, '%s 12:00+00'::timestamptz FROM generate_series(1, 100) g", from));
     }
 
     @Test
@@ -362,5 +381,139 @@ class MetricRetentionPolicyReconcilerTest {
         p.getSpec().setTimeZone("UTC");
         kube.admin().resource(p).update();
         awaitStatus("invalid", maintainedWith(8));
+    }
+
+    private MetricRetentionPolicyStatus statusOf(MetricRetentionPolicy p) {
+        return p.getStatus();
+    }
+
+    /** The Events recorded on {@code name} with this reason, once at least {@code count} of them are there. */
+    private List<io.fabric8.kubernetes.api.model.Event> events(String name, String reason, int count) {
+        List<io.fabric8.kubernetes.api.model.Event> found = new java.util.ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> {
+            found.clear();
+            kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
+                    .filter(e -> reason.equals(e.getReason()) && name.equals(e.getInvolvedObject().getName()))
+                    .forEach(found::add);
+            return found.size() >= count;
+        });
+        return found;
+    }
+
+    /** Moves the clock to {@code at}, which a due pass then runs at, and waits for that pass's status. */
+    private MetricRetentionPolicy passAt(String name, String at) {
+        TestClockProducer.CLOCK.set(Instant.parse(at));
+        return awaitStatus(name, s -> at.compareTo(lastMaintenance(s)) <= 0);
+    }
+
+    private void setRetention(String name, String retention) {
+        MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace())
+                .withName(name).get();
+        p.getSpec().setRetention(retention);
+        kube.admin().resource(p).update();
+    }
+
+    @Test
+    void aShortenedRetentionRetiresNothingUntilItsGraceHasPassedThenAtMostMaxRetirementsPerPassAPass() {
+        // 30 daily partitions, 2026-10-22 .. 11-20; now is the 21st, 10:00
+        createMetricTableWithDays(LocalDate.of(2026, 10, 22), 30);
+        apply("shorten", s -> {
+            s.setRetention("30d");
+            s.setPremake(1);
+            s.setMaxRetirementsPerPass(10);
+        });
+        MetricRetentionPolicyStatus st = statusOf(awaitStatus("shorten", maintainedWith(32)));
+        assertEquals("30d", st.getRetention().getInForce());
+        assertEquals(null, st.getRetention().getShortenedTo());
+        assertEquals(0, (int) st.getPendingRetirementCount());
+
+        // retention shortened from 30d to 1d (as by a commit): 29 partitions expire under it, none is retired yet
+        setRetention("shorten", "1d");
+        st = statusOf(awaitStatus("shorten", s -> ((MetricRetentionPolicyStatus) s).getRetention() != null
+                && ((MetricRetentionPolicyStatus) s).getRetention().getShortenedTo() != null));
+        assertEquals("30d", st.getRetention().getInForce());
+        assertEquals("1d", st.getRetention().getShortenedTo());
+        assertEquals("2026-11-21T10:00:00Z", st.getRetention().getSeenAt());
+        assertEquals("2026-11-21T11:00:00Z", st.getRetention().getEffectiveAt());
+        assertEquals(29, (int) st.getPendingRetirementCount());
+        PendingRetirementRef oldest = st.getPendingRetirements().get(0);
+        assertEquals("metric_2026_10_22", oldest.getName());
+        assertEquals("retentionChangeGrace", oldest.getHeldBy());
+        assertEquals("2026-11-21T11:00:00Z", oldest.getAt());
+        assertTrue(condition("Degraded", "True", "RetirementsDeferred").test(st), st.getConditions().toString());
+        assertTrue(condition("Ready", "True", "Maintained").test(st));
+        assertEquals(32, db.partitions("noetl.metric").size());
+        assertEquals(3000, db.queryLong("SELECT count(*) FROM noetl.metric"));
+        String seen = events("shorten", PartitionVerdict.RETENTION_SHORTENED, 1).get(0).getMessage();
+        assertTrue(seen.contains("29 partitions") && seen.contains("kept until 2026-11-21T11:00:00Z"), seen);
+        assertEquals("Warning", events("shorten", PartitionVerdict.RETENTION_SHORTENED, 1).get(0).getType());
+
+        // half-way through the grace a pass still retires nothing
+        st = statusOf(passAt("shorten", "2026-11-21T10:30:00Z"));
+        assertEquals(32, db.partitions("noetl.metric").size());
+        assertEquals(29, (int) st.getPendingRetirementCount());
+        assertEquals("2026-11-21T10:00:00Z", st.getRetention().getSeenAt());
+        assertEquals(List.of(), st.getLastMaintenance().getDropped());
+
+        // the grace has passed: 1d is in force, the oldest 10 go, 19 wait for the next passes
+        st = statusOf(passAt("shorten", "2026-11-21T11:00:00Z"));
+        assertEquals("1d", st.getRetention().getInForce());
+        assertEquals(null, st.getRetention().getShortenedTo());
+        assertEquals(List.of("metric_2026_10_22", "metric_2026_10_23", "metric_2026_10_24", "metric_2026_10_25",
+                "metric_2026_10_26", "metric_2026_10_27", "metric_2026_10_28", "metric_2026_10_29",
+                "metric_2026_10_30", "metric_2026_10_31"), st.getLastMaintenance().getDropped());
+        assertEquals(22, db.partitions("noetl.metric").size());
+        assertEquals(19, (int) st.getPendingRetirementCount());
+        assertEquals("metric_2026_11_01", st.getPendingRetirements().get(0).getName());
+        assertEquals("maxRetirementsPerPass", st.getPendingRetirements().get(0).getHeldBy());
+        assertTrue(condition("Degraded", "True", "RetirementsDeferred").test(st), st.getConditions().toString());
+        String inForce = events("shorten", PartitionVerdict.RETENTION_CHANGE_IN_FORCE, 1).get(0).getMessage();
+        assertTrue(inForce.contains("29 partitions are past it, retired 10 a pass"), inForce);
+        assertTrue(events("shorten", "RetirementsDeferred", 1).get(0).getMessage().startsWith("10 retired in this "
+                + "pass, 19 more"));
+
+        // the next pass takes the next 10, the one after the last 9
+        st = statusOf(passAt("shorten", "2026-11-21T11:10:00Z"));
+        assertEquals(10, st.getLastMaintenance().getDropped().size());
+        assertEquals("metric_2026_11_01", st.getLastMaintenance().getDropped().get(0));
+        assertEquals(12, db.partitions("noetl.metric").size());
+        assertEquals(9, (int) st.getPendingRetirementCount());
+        st = statusOf(passAt("shorten", "2026-11-21T11:20:00Z"));
+        assertEquals(9, st.getLastMaintenance().getDropped().size());
+        assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21", "metric_2026_11_22"),
+                db.partitions("noetl.metric"));
+        assertEquals(100, db.queryLong("SELECT count(*) FROM noetl.metric"));
+        assertEquals(0, (int) st.getPendingRetirementCount());
+        assertTrue(condition("Degraded", "False", "AsExpected").test(st), st.getConditions().toString());
+        assertEquals(29, events("shorten", "DropPartition", 29).size());
+        assertEquals(2, events("shorten", "RetirementsDeferred", 2).size());
+    }
+
+    @Test
+    void settingAShortenedRetentionBackWithinItsGraceRetiresNothing() {
+        createMetricTableWithDays(LocalDate.of(2026, 10, 22), 30);
+        apply("revert", s -> {
+            s.setRetention("30d");
+            s.setPremake(1);
+        });
+        awaitStatus("revert", maintainedWith(32));
+        setRetention("revert", "1d");
+        awaitStatus("revert", s -> ((MetricRetentionPolicyStatus) s).getRetention() != null
+                && ((MetricRetentionPolicyStatus) s).getRetention().getShortenedTo() != null);
+
+        TestClockProducer.CLOCK.advance(Duration.ofMinutes(20));
+        setRetention("revert", "30d");
+        MetricRetentionPolicyStatus st = statusOf(awaitStatus("revert",
+                s -> ((MetricRetentionPolicyStatus) s).getRetention().getShortenedTo() == null));
+        assertEquals("30d", st.getRetention().getInForce());
+        assertEquals(0, (int) st.getPendingRetirementCount());
+        assertTrue(condition("Degraded", "False", "AsExpected").test(st), st.getConditions().toString());
+        String withdrawn = events("revert", PartitionVerdict.RETENTION_CHANGE_WITHDRAWN, 1).get(0).getMessage();
+        assertTrue(withdrawn.contains("nothing was retired"), withdrawn);
+
+        // past the time it would have taken effect, nothing goes
+        passAt("revert", "2026-11-21T11:30:00Z");
+        assertEquals(32, db.partitions("noetl.metric").size());
+        assertEquals(3000, db.queryLong("SELECT count(*) FROM noetl.metric"));
     }
 }

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.Window;
 import io.noetl.lifecycle.report.Verdict;
 import java.time.Duration;
@@ -165,6 +167,83 @@ class PartitionVerdictTest {
                 new PartitionVerdict.Timing(NOW, PERIODIC, soon, RETRY)).nextRun());
         assertEquals(Optional.of(PERIODIC), PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), pass,
                 new PartitionVerdict.Timing(NOW, PERIODIC, BOUNDARY, RETRY)).nextRun());
+    }
+
+    private static RetentionGrace.Memory inForce(String retention) {
+        return new RetentionGrace.Memory(Optional.of(retention), Optional.empty(), Optional.empty());
+    }
+
+    @Test
+    void aShortenedRetentionIsAnnouncedWhenSeenWithWhatItWouldRetireAndWhen() {
+        RetentionGrace.Decision seen = RetentionGrace.decide(Optional.of(Duration.ofDays(1)), Duration.ofHours(1),
+                inForce("30d"), NOW);
+        Finding deferred = new Finding(Reason.RETIREMENTS_DEFERRED, "29 partitions expire only under ...");
+        Verdict v = PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass.of("noetl.metric",
+                SUMMARY).withFindings(List.of(deferred)).withHeld(new PartitionVerdict.Held(Optional.of(seen), 0, 0,
+                        29, 10)), TIMING);
+        assertEquals("True Maintained", mark(v.ready()));
+        assertEquals("True RetirementsDeferred", mark(v.degraded()));
+        assertEquals(List.of("Warning RetentionShortened"), events(v));
+        assertEquals("spec.retention shortened from 30d to 1d: 29 partitions expire under it and are kept until "
+                + "2026-11-21T11:00:00Z (spec.retentionChangeGrace 1h); set spec.retention back to 30d before then to "
+                + "keep them", v.events().get(0).message());
+
+        // a shortening that retires nothing yet is said without a warning; a later pass says nothing more
+        Verdict quiet = PartitionVerdict.passed(Mode.DRY_RUN, TableClaim.whole(), PartitionVerdict.Pass.of(
+                "noetl.metric", SUMMARY).withHeld(new PartitionVerdict.Held(Optional.of(seen), 0, 0, 0, 10)), TIMING);
+        assertEquals(List.of("Normal RetentionShortened"), events(quiet));
+        RetentionGrace.Decision still = RetentionGrace.decide(Optional.of(Duration.ofDays(1)), Duration.ofHours(1),
+                seen.memory(), NOW.plusSeconds(600));
+        assertEquals(List.of(), events(PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass
+                .of("noetl.metric", SUMMARY).withHeld(new PartitionVerdict.Held(Optional.of(still), 0, 0, 29, 10)),
+                TIMING)));
+    }
+
+    @Test
+    void whenItTakesEffectTheRetirementsOverTheLimitAreLeftForLaterPassesAndSaidSo() {
+        RetentionGrace.Decision seen = RetentionGrace.decide(Optional.of(Duration.ofDays(1)), Duration.ofHours(1),
+                inForce("30d"), NOW);
+        RetentionGrace.Decision effective = RetentionGrace.decide(Optional.of(Duration.ofDays(1)),
+                Duration.ofHours(1), seen.memory(), NOW.plus(Duration.ofHours(1)));
+        List<PlannedAction> drops = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            drops.add(new PlannedAction.DropPartition("metric_2026_10_" + (22 + i), new KeyRange((long) i, i + 1L),
+                    "past retention"));
+        }
+        Verdict v = PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass.of("noetl.metric",
+                SUMMARY).withPending(10).withApplied(drops).withFindings(List.of(new Finding(
+                        Reason.RETIREMENTS_DEFERRED, "19 partitions past retention are over ...")))
+                .withHeld(new PartitionVerdict.Held(Optional.of(effective), 10, 19, 0, 10)), TIMING);
+        List<String> events = events(v);
+        assertEquals("Normal RetentionChangeInForce", events.get(0));
+        assertEquals(10, events.stream().filter("Normal DropPartition"::equals).count());
+        assertEquals("Normal RetirementsDeferred", events.get(events.size() - 1));
+        assertEquals("spec.retention 1d, shortened from 30d, is in force (seen at 2026-11-21T10:00:00Z, "
+                + "spec.retentionChangeGrace 1h): 29 partitions are past it, retired 10 a pass, oldest first",
+                v.events().get(0).message());
+        assertEquals("10 retired in this pass, 19 more past retention wait for later passes "
+                + "(spec.maxRetirementsPerPass 10)", v.events().get(events.size() - 1).message());
+        assertEquals("True RetirementsDeferred", mark(v.degraded()));
+
+        // in a dry run nothing is retired, so nothing is said to wait for later passes
+        Verdict dry = PartitionVerdict.passed(Mode.DRY_RUN, TableClaim.whole(), PartitionVerdict.Pass.of(
+                "noetl.metric", SUMMARY).withPending(10).withHeld(new PartitionVerdict.Held(Optional.empty(), 10, 19, 0,
+                        10)), TIMING);
+        assertEquals(List.of(), events(dry));
+    }
+
+    @Test
+    void settingTheRetentionBackWithinTheGraceIsSaid() {
+        RetentionGrace.Decision seen = RetentionGrace.decide(Optional.of(Duration.ofDays(1)), Duration.ofHours(1),
+                inForce("30d"), NOW);
+        RetentionGrace.Decision back = RetentionGrace.decide(Optional.of(Duration.ofDays(30)), Duration.ofHours(1),
+                seen.memory(), NOW.plusSeconds(60));
+        Verdict v = PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass.of("noetl.metric",
+                SUMMARY).withHeld(new PartitionVerdict.Held(Optional.of(back), 0, 0, 0, 10)), TIMING);
+        assertEquals(List.of("Normal RetentionChangeWithdrawn"), events(v));
+        assertEquals("spec.retention is 30d: the shortened retention 1d seen at 2026-11-21T10:00:00Z is withdrawn; "
+                + "nothing was retired for it", v.events().get(0).message());
+        assertEquals("False AsExpected", mark(v.degraded()));
     }
 
     private static boolean failed(Outcome outcome) {

@@ -50,6 +50,8 @@ public final class DeclaredResources {
                   bootstrap: IfMissing
                   maintenanceInterval: 45s
                   moveDefaultRows: false
+                  maxRetirementsPerPass: 5
+                  retentionChangeGrace: 2h
                   suspend: true
                   dryRun: true
                 """.formatted(secret));
@@ -81,6 +83,8 @@ public final class DeclaredResources {
                   moveDefaultRows: false
                   bootstrap: IfMissing
                   maintenanceInterval: 45s
+                  maxRetirementsPerPass: 0
+                  retentionChangeGrace: 0s
                   suspend: true
                   dryRun: true
                 """.formatted(secret));
@@ -124,6 +128,8 @@ public final class DeclaredResources {
                   bootstrap: IfMissing
                   maintenanceInterval: 40s
                   moveDefaultRows: false
+                  maxRetirementsPerPass: 7
+                  retentionChangeGrace: 30m
                 """.formatted(secret));
         docs.put("EventPartitionPlan/live-events", """
                 apiVersion: lifecycle.noetl.io/v1alpha1
@@ -138,6 +144,8 @@ public final class DeclaredResources {
                   protect: [event_2026_gke]
                   bootstrap: IfMissing
                   maintenanceInterval: 40s
+                  maxRetirementsPerPass: 1
+                  retentionChangeGrace: 1d
                 """.formatted(secret));
         docs.put("RuntimeComponent/live-worker", """
                 apiVersion: lifecycle.noetl.io/v1alpha1

@@ -15,14 +15,21 @@ import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
 
-/** An EventPartitionPlan's spec, checked and parsed. {@code retention} is null when everything is kept. */
+/**
+ * An EventPartitionPlan's spec, checked and parsed. {@code retention} is null when everything is kept; {@code hold}
+ * is not the spec's but what a shortened retention waiting its grace leaves in force ({@link RetentionGrace}), empty
+ * when parsed.
+ */
 public record EventPlanSettings(String schema, String table, String partitionKey, SnowflakeLayout layout,
         EventWindow window, int ahead, Duration retention, RetentionAction retentionAction, String archiveSchema,
         String defaultPartition, Set<String> protect, boolean moveDefaultRows, Bootstrap bootstrap,
-        Duration maintenanceInterval) implements TablePolicySettings {
+        Duration maintenanceInterval, int maxRetirementsPerPass, Duration retentionChangeGrace,
+        Optional<RetentionGrace.Hold> hold) implements TablePolicySettings {
 
     public static final int MAX_SHIFT = 40;
     public static final String SEED_PARTITION_KEY = "execution_id";
+    /** {@code spec.maxRetirementsPerPass} when left out: two windows (half a year of quarters). */
+    public static final int DEFAULT_MAX_RETIREMENTS_PER_PASS = 2;
 
     public static EventPlanSettings from(EventPartitionPlanSpec spec) throws InvalidSpecException {
         String[] table = SpecRules.table("table", spec.getTable());
@@ -57,7 +64,9 @@ public record EventPlanSettings(String schema, String table, String partitionKey
         Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);
         return new EventPlanSettings(table[0], table[1], key, new SnowflakeLayout(epoch, shift), spec.getWindow(),
                 ahead, retention, action, archive, dflt, Set.copyOf(protect), spec.isMoveDefaultRows(), bootstrap,
-                SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
+                SpecRules.maintenanceInterval(spec.getMaintenanceInterval()),
+                SpecRules.maxRetirementsPerPass(spec, DEFAULT_MAX_RETIREMENTS_PER_PASS),
+                SpecRules.retentionChangeGrace(spec), Optional.empty());
     }
 
     public IdWindowGrid grid() {
@@ -65,10 +74,27 @@ public record EventPlanSettings(String schema, String table, String partitionKey
     }
 
     @Override
+    public Optional<Duration> specRetention() {
+        return Optional.ofNullable(retention);
+    }
+
+    @Override
+    public EventPlanSettings withHold(Optional<RetentionGrace.Hold> hold) {
+        return new EventPlanSettings(schema, table, partitionKey, layout, window, ahead, retention, retentionAction,
+                archiveSchema, defaultPartition, protect, moveDefaultRows, bootstrap, maintenanceInterval,
+                maxRetirementsPerPass, retentionChangeGrace, hold);
+    }
+
+    @Override
     public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
         Long expireBefore = retention == null ? null : layout.boundaryId(now.minus(retention));
-        return new PartitionPlanner.Policy(grid(), table, layout.boundaryId(now), expireBefore, ahead,
-                retentionAction, archiveSchema, protect, moveDefaultRows, defaultPartition);
+        return PartitionPlanner.Policy.builder().grid(grid()).tableName(table).now(layout.boundaryId(now))
+                .expireBefore(expireBefore).ahead(ahead).retentionAction(retentionAction).archiveSchema(archiveSchema)
+                .protect(protect).moveDefaultRows(moveDefaultRows).defaultPartition(defaultPartition)
+                .maxRetirements(maxRetirementsPerPass)
+                .grace(hold.map(h -> new PartitionPlanner.Grace(h.inForce().map(r -> layout.boundaryId(now.minus(r)))
+                        .orElse(null), h.why())).orElse(null))
+                .build();
     }
 
     @Override

@@ -10,12 +10,18 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Optional;
 
-/** A MetricRetentionPolicy's spec, checked and parsed. */
+/**
+ * A MetricRetentionPolicy's spec, checked and parsed; {@code hold} is not the spec's but what a shortened retention
+ * waiting its grace leaves in force ({@link RetentionGrace}), empty when parsed.
+ */
 public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
         ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
-        boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval) implements TablePolicySettings {
+        boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval, int maxRetirementsPerPass,
+        Duration retentionChangeGrace, Optional<RetentionGrace.Hold> hold) implements TablePolicySettings {
 
     public static final String SEED_PARTITION_KEY = "created_at";
+    /** {@code spec.maxRetirementsPerPass} when left out: a month of daily partitions. */
+    public static final int DEFAULT_MAX_RETIREMENTS_PER_PASS = 31;
 
     public static MetricPolicySettings from(MetricRetentionPolicySpec spec) throws InvalidSpecException {
         String[] table = SpecRules.table("table", spec.getTable());
@@ -33,13 +39,16 @@ public record MetricPolicySettings(String schema, String table, String partition
         String archive = SpecRules.archiveSchema(spec, action, table[0]);
         Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);
         return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
-                archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()));
+                archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()),
+                SpecRules.maxRetirementsPerPass(spec, DEFAULT_MAX_RETIREMENTS_PER_PASS),
+                SpecRules.retentionChangeGrace(spec), Optional.empty());
     }
 
     /**
      * A builder starting from the settings of a spec that sets nothing ({@code noetl.metric} on
      * {@code created_at}, 1d in UTC, premake 7, retention 1d, Drop with archive schema {@code archive}, default
-     * rows moved, bootstrap Never, maintenance every 10m). Unlike {@link #from} it checks nothing.
+     * rows moved, bootstrap Never, maintenance every 10m, at most 31 retirements a pass, a grace of 1h, no hold).
+     * Unlike {@link #from} it checks nothing.
      */
     public static Builder builder() {
         try {
@@ -55,11 +64,24 @@ public record MetricPolicySettings(String schema, String table, String partition
     }
 
     @Override
+    public Optional<Duration> specRetention() {
+        return Optional.of(retention);
+    }
+
+    @Override
+    public MetricPolicySettings withHold(Optional<RetentionGrace.Hold> hold) {
+        return new Builder(this).hold(hold).build();
+    }
+
+    @Override
     public PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now) {
         TimeGrid grid = grid(keyType);
         return PartitionPlanner.Policy.builder().grid(grid).tableName(table).now(grid.keyOf(now))
                 .expireBefore(grid.keyOf(now.minus(retention))).ahead(premake).retentionAction(retentionAction)
-                .archiveSchema(archiveSchema).moveDefaultRows(moveDefaultRows).build();
+                .archiveSchema(archiveSchema).moveDefaultRows(moveDefaultRows).maxRetirements(maxRetirementsPerPass)
+                .grace(hold.map(h -> new PartitionPlanner.Grace(h.inForce().map(r -> grid.keyOf(now.minus(r)))
+                        .orElse(null), h.why())).orElse(null))
+                .build();
     }
 
     @Override
@@ -115,6 +137,9 @@ public record MetricPolicySettings(String schema, String table, String partition
         private boolean moveDefaultRows;
         private Bootstrap bootstrap;
         private Duration maintenanceInterval;
+        private int maxRetirementsPerPass;
+        private Duration retentionChangeGrace;
+        private Optional<RetentionGrace.Hold> hold;
 
         private Builder(MetricPolicySettings s) {
             schema = s.schema();
@@ -129,6 +154,9 @@ public record MetricPolicySettings(String schema, String table, String partition
             moveDefaultRows = s.moveDefaultRows();
             bootstrap = s.bootstrap();
             maintenanceInterval = s.maintenanceInterval();
+            maxRetirementsPerPass = s.maxRetirementsPerPass();
+            retentionChangeGrace = s.retentionChangeGrace();
+            hold = s.hold();
         }
 
         public Builder schema(String schema) {
@@ -191,9 +219,25 @@ public record MetricPolicySettings(String schema, String table, String partition
             return this;
         }
 
+        public Builder maxRetirementsPerPass(int maxRetirementsPerPass) {
+            this.maxRetirementsPerPass = maxRetirementsPerPass;
+            return this;
+        }
+
+        public Builder retentionChangeGrace(Duration retentionChangeGrace) {
+            this.retentionChangeGrace = retentionChangeGrace;
+            return this;
+        }
+
+        public Builder hold(Optional<RetentionGrace.Hold> hold) {
+            this.hold = hold;
+            return this;
+        }
+
         public MetricPolicySettings build() {
             return new MetricPolicySettings(schema, table, partitionKey, interval, zone, premake, retention,
-                    retentionAction, archiveSchema, moveDefaultRows, bootstrap, maintenanceInterval);
+                    retentionAction, archiveSchema, moveDefaultRows, bootstrap, maintenanceInterval,
+                    maxRetirementsPerPass, retentionChangeGrace, hold);
         }
     }
 }

@@ -25,7 +25,9 @@ import java.util.Set;
  * partition and now (gaps), soonest-needed first. A cell partly covered by an existing partition is shrunk to
  * its free parts. A cell whose range holds rows in the default partition is created by moving those rows
  * (or, when moving is off, skipped and reported). Then managed partitions whose upper bound is at or before
- * {@code expireBefore} are retired, oldest first.
+ * {@code expireBefore} are retired, oldest first: at most {@code maxRetirements} of them, and none that expire only
+ * under a shortened retention still waiting its grace ({@link Grace}). What is held back is in
+ * {@link Plan#deferred()} and reported as {@code RetirementsDeferred}.
  */
 public final class PartitionPlanner {
     /** Bound on the cells one plan looks at, so a grid mistake cannot make a plan of millions of actions. */
@@ -39,15 +41,23 @@ public final class PartitionPlanner {
      * @param protect partition names never touched
      * @param moveDefaultRows whether rows the default partition holds for a new cell are moved into it
      * @param defaultPartition the default partition to ensure, or null to leave the default alone
+     * @param maxRetirements the most partitions one plan drops or detaches, oldest first; 0 for no limit
+     * @param grace while a shortened retention waits: the cutoff still in force; null when none waits
      */
     public record Policy(PartitionGrid grid, String tableName, long now, Long expireBefore, int ahead,
             RetentionAction retentionAction, String archiveSchema, Set<String> protect, boolean moveDefaultRows,
-            String defaultPartition) {
+            String defaultPartition, int maxRetirements, Grace grace) {
+
+        public Policy {
+            if (maxRetirements < 0) {
+                throw new IllegalArgumentException("maxRetirements " + maxRetirements + " < 0");
+            }
+        }
 
         /**
          * A builder; {@code grid}, {@code tableName} and {@code now} must be set. Defaults: everything kept (no
          * {@code expireBefore}), {@code ahead} 0, Drop (archive schema {@code archive}), nothing protected, default
-         * rows moved, the default partition left alone.
+         * rows moved, the default partition left alone, no limit on retirements, no grace.
          */
         public static Builder builder() {
             return new Builder();
@@ -65,6 +75,8 @@ public final class PartitionPlanner {
             private Set<String> protect = Set.of();
             private boolean moveDefaultRows = true;
             private String defaultPartition;
+            private int maxRetirements;
+            private Grace grace;
 
             private Builder() {
             }
@@ -121,11 +133,36 @@ public final class PartitionPlanner {
                 return this;
             }
 
+            /** The most partitions one plan drops or detaches; 0 for no limit. */
+            public Builder maxRetirements(int maxRetirements) {
+                this.maxRetirements = maxRetirements;
+                return this;
+            }
+
+            /** The cutoff still in force while a shortened retention waits; null when none waits. */
+            public Builder grace(Grace grace) {
+                this.grace = grace;
+                return this;
+            }
+
             public Policy build() {
                 return new Policy(Objects.requireNonNull(grid, "grid"), Objects.requireNonNull(tableName, "tableName"),
                         Objects.requireNonNull(now, "now"), expireBefore, ahead, retentionAction, archiveSchema,
-                        protect, moveDefaultRows, defaultPartition);
+                        protect, moveDefaultRows, defaultPartition, maxRetirements, grace);
             }
+        }
+    }
+
+    /**
+     * A shortened retention waiting its grace: {@code Policy.expireBefore} is the new retention's cutoff, and a
+     * partition that expires under it but not under the retention still in force is kept for now.
+     *
+     * @param expireBefore the cutoff of the retention still in force; null when it keeps everything
+     * @param why the change, for the finding (what it is, when it takes effect)
+     */
+    public record Grace(Long expireBefore, String why) {
+        public Grace {
+            Objects.requireNonNull(why, "why");
         }
     }
 
@@ -139,9 +176,10 @@ public final class PartitionPlanner {
         Set<String> taken = new HashSet<>(snapshot.relationNames());
         List<PlannedAction> actions = new ArrayList<>(defaultPartition(policy, snapshot, taken, findings));
         actions.addAll(creates(policy, snapshot, managed, taken, findings));
-        actions.addAll(expiries(policy, managed));
+        List<Plan.Deferred> deferred = new ArrayList<>();
+        actions.addAll(expiries(policy, managed, deferred, findings));
         reportDisplacedNames(policy, snapshot, managed, findings);
-        return new Plan(List.copyOf(actions), List.copyOf(findings));
+        return new Plan(actions, findings, deferred);
     }
 
     /** Unmanaged reason: the partition is named in {@code spec.protect} (whatever its bounds). */
@@ -304,16 +342,65 @@ public final class PartitionPlanner {
         return free;
     }
 
-    private static List<PlannedAction> expiries(Policy policy, List<ObservedPartition> managed) {
+    /**
+     * The retirements of this plan, oldest first: the expired managed partitions, less those a waiting grace keeps
+     * and those over the limit, which go to {@code deferred} with one {@code RetirementsDeferred} finding.
+     */
+    private static List<PlannedAction> expiries(Policy policy, List<ObservedPartition> managed,
+            List<Plan.Deferred> deferred, List<Finding> findings) {
         if (policy.expireBefore() == null) {
             return List.of();
         }
-        return managed.stream().filter(p -> isExpired(policy, p.range().to()))
+        List<PlannedAction> due = new ArrayList<>();
+        List<Plan.Deferred> graced = new ArrayList<>();
+        managed.stream().filter(p -> isExpired(policy, p.range().to()))
                 .sorted(Comparator.comparingLong(p -> p.range().from()))
-                .map(p -> (PlannedAction) (policy.retentionAction() == RetentionAction.Detach
-                        ? new DetachPartition(p.name(), p.range(), policy.archiveSchema(), "past retention")
-                        : new DropPartition(p.name(), p.range(), "past retention")))
-                .toList();
+                .forEach(p -> {
+                    PlannedAction a = retire(policy, p);
+                    if (policy.grace() != null && (policy.grace().expireBefore() == null
+                            || p.range().to() > policy.grace().expireBefore())) {
+                        graced.add(new Plan.Deferred(a, Plan.Hold.RETENTION_CHANGE_GRACE));
+                    } else {
+                        due.add(a);
+                    }
+                });
+        int limit = policy.maxRetirements() == 0 ? due.size() : Math.min(policy.maxRetirements(), due.size());
+        List<PlannedAction> over = due.subList(limit, due.size());
+        over.forEach(a -> deferred.add(new Plan.Deferred(a, Plan.Hold.MAX_RETIREMENTS_PER_PASS)));
+        deferred.addAll(graced);
+        List<String> why = new ArrayList<>();
+        if (!over.isEmpty()) {
+            why.add(count(over.size(), "partition") + " past retention " + (over.size() == 1 ? "is" : "are")
+                    + " over spec.maxRetirementsPerPass (" + policy.maxRetirements() + " a pass, oldest first) and "
+                    + (over.size() == 1 ? "waits" : "wait") + " for later passes: " + span(over));
+        }
+        if (!graced.isEmpty()) {
+            List<PlannedAction> kept = graced.stream().map(Plan.Deferred::action).toList();
+            why.add(count(kept.size(), "partition") + (kept.size() == 1 ? " expires" : " expire")
+                    + " only under the shortened retention and " + (kept.size() == 1 ? "is" : "are")
+                    + " kept until it takes effect (" + span(kept) + "): "
+                    + policy.grace().why());
+        }
+        if (!why.isEmpty()) {
+            findings.add(new Finding(Reason.RETIREMENTS_DEFERRED, String.join("; ", why)));
+        }
+        return List.copyOf(due.subList(0, limit));
+    }
+
+    private static PlannedAction retire(Policy policy, ObservedPartition p) {
+        return policy.retentionAction() == RetentionAction.Detach
+                ? new DetachPartition(p.name(), p.range(), policy.archiveSchema(), "past retention")
+                : new DropPartition(p.name(), p.range(), "past retention");
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    /** The first and last of a run of partitions, oldest first. */
+    private static String span(List<PlannedAction> actions) {
+        String first = actions.get(0).partition();
+        return actions.size() == 1 ? first : first + " to " + actions.get(actions.size() - 1).partition();
     }
 
     /** A managed partition living under another name because its canonical name is held by something else. */

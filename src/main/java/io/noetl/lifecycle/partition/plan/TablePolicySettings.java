@@ -17,6 +17,21 @@ public interface TablePolicySettings {
 
     Duration maintenanceInterval();
 
+    /** {@code spec.retention}; empty when everything is kept. */
+    Optional<Duration> specRetention();
+
+    /** {@code spec.maxRetirementsPerPass} or the kind's default; 0 for no limit. */
+    int maxRetirementsPerPass();
+
+    /** {@code spec.retentionChangeGrace}, 1h by default; zero lets a shortened retention act at once. */
+    Duration retentionChangeGrace();
+
+    /**
+     * These settings with a shortened retention held back ({@link RetentionGrace}): the planner expires by the
+     * spec's retention but retires only what {@code hold}'s retention in force expires too. Empty: no hold.
+     */
+    TablePolicySettings withHold(Optional<RetentionGrace.Hold> hold);
+
     /** The planner's view of this policy at {@code now} for a table whose key has type {@code keyType}. */
     PartitionPlanner.Policy plannerPolicy(KeyType keyType, Instant now);
 

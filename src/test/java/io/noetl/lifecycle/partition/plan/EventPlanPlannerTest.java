@@ -121,4 +121,35 @@ class EventPlanPlannerTest {
         assertEquals(Optional.of("protected"), PartitionPlanner.classify(all, unbounded));
         assertEquals(Optional.of("unbounded"), PartitionPlanner.classify(p, unbounded));
     }
+
+    @Test
+    void anEventPartitionPlanRetiresAtMostTwoWindowsAPassByDefault() throws Exception {
+        io.noetl.lifecycle.api.EventPartitionPlanSpec spec = new io.noetl.lifecycle.api.EventPartitionPlanSpec();
+        spec.setRetention("30d");
+        EventPlanSettings settings = EventPlanSettings.from(spec);
+        assertEquals(2, settings.maxRetirementsPerPass());
+        List<ObservedPartition> quarters = List.of(
+                part("event_2025_q1", "2025-01-01T00:00:00Z", "2025-04-01T00:00:00Z"),
+                part("event_2025_q2", "2025-04-01T00:00:00Z", "2025-07-01T00:00:00Z"),
+                part("event_2025_q3", "2025-07-01T00:00:00Z", "2025-10-01T00:00:00Z"),
+                part("event_2025_q4", "2025-10-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+                part("event_2026_q1", "2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+                part("event_2026_q4", "2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+        Set<String> names = new HashSet<>(Set.of("event_default"));
+        quarters.forEach(q -> names.add(q.name()));
+        TableSnapshot snapshot = TableSnapshot.builder().schema("noetl").table("event").keyColumn("execution_id")
+                .keyType(KeyType.BIGINT).partitions(quarters)
+                .defaultPartition(new ObservedPartition("event_default", null, true, 0, 0)).relationNames(names)
+                .build();
+        Plan plan = PartitionPlanner.plan(settings.plannerPolicy(KeyType.BIGINT, NOW), snapshot);
+        assertEquals(List.of("event_2025_q1", "event_2025_q2"), plan.actions().stream()
+                .filter(a -> a instanceof DropPartition).map(PlannedAction::partition).toList());
+        assertEquals(List.of("event_2025_q3", "event_2025_q4", "event_2026_q1"), plan.deferred().stream()
+                .map(d -> d.action().partition()).toList());
+        assertTrue(plan.findings().stream().anyMatch(f -> f.reason().code().equals("RetirementsDeferred")));
+
+        spec.setMaxRetirementsPerPass(0);
+        assertEquals(5, PartitionPlanner.plan(EventPlanSettings.from(spec).plannerPolicy(KeyType.BIGINT, NOW),
+                snapshot).actions().stream().filter(PlannedAction::retires).count());
+    }
 }

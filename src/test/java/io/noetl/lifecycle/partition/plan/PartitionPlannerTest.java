@@ -173,4 +173,131 @@ class PartitionPlannerTest {
         assertEquals("a", c.oldest().orElseThrow().name());
         assertEquals("d", c.newest().orElseThrow().name());
     }
+
+    /** Daily partitions from {@code first} on, {@code count} of them. */
+    private List<ObservedPartition> days(String first, int count) {
+        List<ObservedPartition> parts = new ArrayList<>();
+        Instant from = Instant.parse(first);
+        for (int i = 0; i < count; i++) {
+            Instant to = from.plus(Duration.ofDays(1));
+            parts.add(ObservedPartition.ranged(grid.partitionName("metric", grid.windowContaining(grid.keyOf(from))),
+                    grid.keyOf(from), grid.keyOf(to)));
+            from = to;
+        }
+        return parts;
+    }
+
+    private PartitionPlanner.Policy capped(String now, Duration retention, int max, PartitionPlanner.Grace grace) {
+        Instant n = Instant.parse(now);
+        return PartitionPlanner.Policy.builder().grid(grid).tableName("metric").now(grid.keyOf(n))
+                .expireBefore(grid.keyOf(n.minus(retention))).maxRetirements(max).grace(grace).build();
+    }
+
+    private static List<String> deferred(Plan plan, Plan.Hold hold) {
+        return plan.deferred(hold).stream().map(d -> d.action().partition()).toList();
+    }
+
+    @Test
+    void atMostMaxRetirementsGoInOnePassOldestFirstAndTheRestAreDeferred() {
+        // 40 expired days (2026-10-01 .. 11-09) and today: with retention 1d on the 21st all 40 are past it
+        List<ObservedPartition> parts = new ArrayList<>(days("2026-10-01T00:00:00Z", 40));
+        parts.addAll(days("2026-11-21T00:00:00Z", 1));
+        Plan plan = PartitionPlanner.plan(capped("2026-11-21T10:00:00Z", Duration.ofDays(1), 31, null),
+                snapshot(parts));
+        List<String> dropped = names(plan, DropPartition.class);
+        assertEquals(31, dropped.size());
+        assertEquals("metric_2026_10_01", dropped.get(0));
+        assertEquals("metric_2026_10_31", dropped.get(30));
+        List<String> waiting = deferred(plan, Plan.Hold.MAX_RETIREMENTS_PER_PASS);
+        assertEquals(9, waiting.size());
+        assertEquals(List.of("metric_2026_11_01", "metric_2026_11_09"), List.of(waiting.get(0), waiting.get(8)));
+        assertEquals(List.of(), deferred(plan, Plan.Hold.RETENTION_CHANGE_GRACE));
+        assertEquals(1, plan.findings().size());
+        Finding f = plan.findings().get(0);
+        assertEquals("RetirementsDeferred", f.reason().code());
+        assertTrue(f.message().startsWith("9 partitions past retention are over spec.maxRetirementsPerPass (31 a "
+                + "pass, oldest first) and wait for later passes: metric_2026_11_01 to metric_2026_11_09"),
+                f.message());
+
+        // the next pass takes the nine that waited
+        List<ObservedPartition> left = parts.subList(31, parts.size());
+        Plan next = PartitionPlanner.plan(capped("2026-11-21T10:20:00Z", Duration.ofDays(1), 31, null),
+                snapshot(left));
+        assertEquals(waiting, names(next, DropPartition.class));
+        assertTrue(next.deferred().isEmpty());
+        assertTrue(next.findings().isEmpty());
+    }
+
+    @Test
+    void aLimitOfZeroRetiresEverythingDueAndALimitAboveTheCountDefersNothing() {
+        List<ObservedPartition> parts = days("2026-10-01T00:00:00Z", 40);
+        for (int max : new int[] {0, 40, 100}) {
+            Plan plan = PartitionPlanner.plan(capped("2026-11-21T10:00:00Z", Duration.ofDays(1), max, null),
+                    snapshot(parts));
+            assertEquals(40, names(plan, DropPartition.class).size(), "max " + max);
+            assertTrue(plan.deferred().isEmpty());
+            assertTrue(plan.findings().isEmpty(), plan.findings().toString());
+        }
+        // the builder's default is no limit
+        assertEquals(0, policy("2026-11-21T10:00:00Z", Duration.ofDays(1), 0).maxRetirements());
+    }
+
+    @Test
+    void detachesAreCappedLikeDrops() {
+        Instant n = Instant.parse("2026-11-21T10:00:00Z");
+        PartitionPlanner.Policy p = PartitionPlanner.Policy.builder().grid(grid).tableName("metric").now(grid.keyOf(n))
+                .expireBefore(grid.keyOf(n.minus(Duration.ofDays(1)))).retentionAction(RetentionAction.Detach)
+                .maxRetirements(2).build();
+        Plan plan = PartitionPlanner.plan(p, snapshot(days("2026-11-10T00:00:00Z", 5)));
+        assertEquals(List.of("metric_2026_11_10", "metric_2026_11_11"), names(plan, DetachPartition.class));
+        assertEquals(List.of("DetachPartition metric_2026_11_12", "DetachPartition metric_2026_11_13",
+                "DetachPartition metric_2026_11_14"), plan.deferred().stream()
+                        .map(d -> d.action().kind() + " " + d.action().partition()).toList());
+    }
+
+    @Test
+    void aWaitingGraceKeepsWhatOnlyTheShortenedRetentionExpiresAndDoesNotCountItAgainstTheLimit() {
+        // 30 days 10-22 .. 11-20; retention shortened from 30d to 1d, the change waiting its grace
+        List<ObservedPartition> parts = days("2026-10-22T00:00:00Z", 30);
+        String now = "2026-11-21T10:00:00Z";
+        PartitionPlanner.Grace grace = new PartitionPlanner.Grace(grid.keyOf(Instant.parse(now)
+                .minus(Duration.ofDays(30))), "the change");
+        Plan waiting = PartitionPlanner.plan(capped(now, Duration.ofDays(1), 10, grace), snapshot(parts));
+        assertEquals(List.of(), names(waiting, DropPartition.class));
+        List<String> kept = deferred(waiting, Plan.Hold.RETENTION_CHANGE_GRACE);
+        assertEquals(29, kept.size());
+        assertEquals("metric_2026_10_22", kept.get(0));
+        assertEquals("metric_2026_11_19", kept.get(28));
+        assertEquals(List.of(), deferred(waiting, Plan.Hold.MAX_RETIREMENTS_PER_PASS));
+        // nothing is created for the days the new retention would drop: today and what is ahead only
+        assertEquals(List.of("metric_2026_11_21"), names(waiting, CreatePartition.class));
+        assertEquals("RetirementsDeferred", waiting.findings().get(0).reason().code());
+        assertTrue(waiting.findings().get(0).message().startsWith("29 partitions expire only under the shortened "
+                + "retention and are kept until it takes effect (metric_2026_10_22 to metric_2026_11_19): the change"),
+                waiting.findings().get(0).message());
+
+        // a day later the 22nd of October expires under the retention in force too: it goes, the rest wait
+        Plan dayLater = PartitionPlanner.plan(capped("2026-11-23T10:00:00Z", Duration.ofDays(1), 10,
+                new PartitionPlanner.Grace(grid.keyOf(Instant.parse("2026-10-24T10:00:00Z")), "the change")),
+                snapshot(parts));
+        assertEquals(List.of("metric_2026_10_22", "metric_2026_10_23"), names(dayLater, DropPartition.class));
+        assertEquals(28, dayLater.deferred(Plan.Hold.RETENTION_CHANGE_GRACE).size()); // 10-24 .. 11-20
+
+        // a grace whose retention in force keeps everything (an EventPartitionPlan that had none) holds them all
+        Plan forever = PartitionPlanner.plan(capped(now, Duration.ofDays(1), 0,
+                new PartitionPlanner.Grace(null, "the change")), snapshot(parts));
+        assertEquals(List.of(), names(forever, DropPartition.class));
+        assertEquals(29, forever.deferred(Plan.Hold.RETENTION_CHANGE_GRACE).size());
+    }
+
+    @Test
+    void aClaimThatRetiresNothingDefersNothingEither() {
+        Plan plan = PartitionPlanner.plan(capped("2026-11-21T10:00:00Z", Duration.ofDays(1), 2, null),
+                snapshot(days("2026-11-10T00:00:00Z", 5)));
+        assertEquals(3, plan.deferred().size());
+        Plan createOnly = plan.withoutRetirements();
+        assertTrue(createOnly.deferred().isEmpty());
+        assertTrue(createOnly.findings().isEmpty());
+        assertEquals(plan.deferred(), plan.onlyRetirements().deferred());
+    }
 }
