@@ -77,7 +77,7 @@ public final class PartitionDdlBenchmark {
 
     /** Returns {create ms, drop ms}. */
     private static long[] runOperator() throws Exception {
-        try (TestDatabase db = TestDatabase.create("bench_op")) {
+        try (TestDatabase db = TestDatabase.createWithRealClock("bench_op")) {
             seed(db);
             DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
             DatabaseTarget target = db.target();
@@ -121,7 +121,7 @@ public final class PartitionDdlBenchmark {
 
     /** Returns {create ms, drop ms}, both inside the one transaction. */
     private static long[] runRaw() throws Exception {
-        try (TestDatabase db = TestDatabase.create("bench_raw")) {
+        try (TestDatabase db = TestDatabase.createWithRealClock("bench_raw")) {
             seed(db);
             TimeGrid grid = new TimeGrid(TimeInterval.DAY, ZoneOffset.UTC, KeyType.TIMESTAMPTZ);
             try (Connection c = db.connect(); Statement s = c.createStatement()) {

@@ -66,7 +66,7 @@ public final class WriterStallBenchmark {
     }
 
     private static void run(Mode mode, int readerSeconds) throws Exception {
-        try (TestDatabase db = TestDatabase.create("stall_" + mode.name().toLowerCase())) {
+        try (TestDatabase db = TestDatabase.createWithRealClock("stall_" + mode.name().toLowerCase())) {
             Instant now = Instant.now();
             try (Connection c = db.connect()) {
                 SeedSchema.ensureMetricTable(c, METRIC);

@@ -79,6 +79,19 @@ public final class TestDatabase implements AutoCloseable {
 
     /** A new database, with the stand-in for {@code now()} installed and following {@link TestClockProducer#CLOCK}. */
     public static TestDatabase create(String prefix) {
+        return create(prefix, true);
+    }
+
+    /**
+     * A new database as production has it: PostgreSQL's own {@code now()}, no stand-in, not following the test clock
+     * (the benchmarks: an unqualified {@code now()}, as in {@code DEFAULT now()}, would otherwise cost a SQL function
+     * call per row). {@link #setServerTime} fails on it.
+     */
+    public static TestDatabase createWithRealClock(String prefix) {
+        return create(prefix, false);
+    }
+
+    private static TestDatabase create(String prefix, boolean standIn) {
         String name = (prefix + "_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL))
                 .toLowerCase(Locale.ROOT);
         try (Connection c = DriverManager.getConnection(url("postgres"), USER, PASSWORD);
@@ -88,6 +101,9 @@ public final class TestDatabase implements AutoCloseable {
             throw new IllegalStateException("cannot create test database " + name + " on " + HOST + ":" + PORT, e);
         }
         TestDatabase db = new TestDatabase(name);
+        if (!standIn) {
+            return db;
+        }
         try {
             db.installClock();
         } catch (RuntimeException e) {
