@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class PackageLayersTest {
     private static final String BASE = "io.noetl.lifecycle";
     private static final Set<String> CORE = Set.of("api", "plan", "postgres", "report", "reconcile");
-    private static final Set<String> PURE = Set.of("plan", "partition.plan", "registry.plan");
+    private static final Set<String> PURE = Set.of("plan", "partition.plan", "partition.rollup", "registry.plan");
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([a-zA-Z0-9_.]+)\\.[A-Z][A-Za-z0-9_]*(?:\\.[A-Za-z0-9_*]+)*;",
             Pattern.MULTILINE);
     /** package (relative to BASE, "" for BASE) -> imported packages (full names), per importing file. */

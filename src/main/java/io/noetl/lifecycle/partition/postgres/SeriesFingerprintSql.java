@@ -1,0 +1,57 @@
+package io.noetl.lifecycle.partition.postgres;
+
+import io.noetl.lifecycle.postgres.TableName;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * {@code SeriesFingerprint} in PostgreSQL, so the database fingerprints the series of its own rows and the operator
+ * agrees: {@code <schema>.series_fingerprint(metric_name text, metric_type text, runtime_id bigint, labels jsonb)}
+ * returns the same {@code bigint} as {@code SeriesFingerprint.of} for the same row, over the same bytes (see
+ * {@code SeriesFingerprint} for the encoding). {@code <schema>.series_label_bytes(jsonb)} is the encoding of one JSON
+ * value, recursive, hence PL/pgSQL. Needs PostgreSQL 13 ({@code trim_scale}).
+ *
+ * <p>Why it agrees: a number's text is {@code trim_scale(numeric)::text}, the canonical decimal; a string's is its
+ * value ({@code #>> '{}'} decodes the escapes); keys are ordered by their UTF-8 bytes ({@code convert_to}, compared as
+ * {@code bytea}, so the database's encoding and collation do not matter); lengths are {@code int4send} of the UTF-8
+ * byte length and the runtime id {@code int8send}, both big-endian. All of it is immutable, so an index or a generated
+ * column may use it. jsonb equality already ignores key order and number spelling, so fingerprinting the distinct
+ * (name, type, runtime, labels) of a partition computes each series once.
+ */
+public final class SeriesFingerprintSql {
+    public static final String FINGERPRINT = "series_fingerprint";
+    public static final String LABEL_BYTES = "series_label_bytes";
+
+    private SeriesFingerprintSql() {
+    }
+
+    /** Creates or replaces both functions in {@code schema}. */
+    public static void ensureFunctions(Statement s, String schema) throws SQLException {
+        String labelBytes = new TableName(schema, LABEL_BYTES).sql();
+        String fingerprint = new TableName(schema, FINGERPRINT).sql();
+        s.execute("CREATE OR REPLACE FUNCTION " + labelBytes + "(v jsonb) RETURNS bytea "
+                + "LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$ BEGIN "
+                + "CASE jsonb_typeof(v) "
+                + "WHEN 'null' THEN RETURN decode('00', 'hex'); "
+                + "WHEN 'boolean' THEN RETURN CASE WHEN v = 'true'::jsonb THEN decode('02', 'hex') ELSE decode('01', 'hex') END; "
+                + "WHEN 'number' THEN RETURN decode('03', 'hex') || " + text("trim_scale(v::numeric)::text") + "; "
+                + "WHEN 'string' THEN RETURN decode('04', 'hex') || " + text("(v #>> '{}')") + "; "
+                + "WHEN 'array' THEN RETURN decode('05', 'hex') || int4send(jsonb_array_length(v)) || coalesce(("
+                + "SELECT string_agg(" + labelBytes + "(e), ''::bytea ORDER BY i) "
+                + "FROM jsonb_array_elements(v) WITH ORDINALITY AS a (e, i)), ''::bytea); "
+                + "ELSE RETURN decode('06', 'hex') || int4send((SELECT count(*)::int FROM jsonb_object_keys(v))) || coalesce(("
+                + "SELECT string_agg(" + text("k") + " || " + labelBytes + "(e), ''::bytea ORDER BY convert_to(k, 'UTF8')) "
+                + "FROM jsonb_each(v) AS o (k, e)), ''::bytea); "
+                + "END CASE; END $fn$");
+        s.execute("CREATE OR REPLACE FUNCTION " + fingerprint + "(metric_name text, metric_type text, runtime_id bigint, "
+                + "labels jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ "
+                + "SELECT ('x' || encode(substr(sha256(decode('01', 'hex') || " + text("metric_name") + " || "
+                + text("metric_type") + " || int8send(runtime_id) || " + labelBytes + "(coalesce(labels, '{}'::jsonb))"
+                + "), 1, 8), 'hex'))::bit(64)::bigint $fn$");
+    }
+
+    /** {@code text(s)} of the encoding: the UTF-8 byte length, then the bytes. */
+    private static String text(String expression) {
+        return "int4send(octet_length(convert_to(" + expression + ", 'UTF8'))) || convert_to(" + expression + ", 'UTF8')";
+    }
+}
