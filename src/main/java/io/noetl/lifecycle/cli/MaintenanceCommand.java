@@ -325,9 +325,7 @@ public final class MaintenanceCommand {
             }
             all.addAll(rows);
             // the retirements the data proof refused come first, as in the status
-            List<Finding> first = new ArrayList<>();
-            outcome.result().ifPresent(r -> r.kept().forEach(k -> first.add(new Finding(
-                    Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe()))));
+            List<Finding> first = new ArrayList<>(outcome.keptFindings());
             first.addAll(conflicts);
             Observed observed = observe(c, outcome.after(), outcome.plan(), now, first, retention);
             return report(c, "Applied", null, null, state(observed, false), observed, all);

@@ -57,6 +57,9 @@ public class OnDemandMaintenance {
     private static final Logger LOG = Logger.getLogger(OnDemandMaintenance.class);
     /** The most partitions one create call makes per policy, as for spec.premake. */
     static final int MAX_AHEAD = 1000;
+    /** What can hold a policy's retirements back, in the order a pass reports them. */
+    private static final Set<Reason> HELD_BACK = Set.of(Reason.PARTITION_HOLDS_RECENT_ROWS, Reason.CLOCK_SKEW,
+            Reason.RETIREMENTS_DEFERRED);
 
     /** What happened to one policy. Lists are null when they do not apply to the call. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -175,10 +178,8 @@ public class OnDemandMaintenance {
             // a policy that shares its table answers with the conflict, as its Degraded condition does; else with what
             // held a retirement back: a partition holding recent rows, the clocks disagreeing, retirements that wait
             var failure = outcome.failure();
-            Optional<Finding> heldBack = conflict.or(() -> outcome.result().flatMap(r -> r.kept().stream().findFirst())
-                    .map(k -> new Finding(Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe())))
-                    .or(() -> outcome.plan().findings().stream().filter(f -> f.reason() == Reason.CLOCK_SKEW
-                            || f.reason() == Reason.RETIREMENTS_DEFERRED).findFirst());
+            Optional<Finding> heldBack = conflict.or(() -> outcome.findings().stream()
+                    .filter(f -> HELD_BACK.contains(f.reason())).findFirst());
             return new PolicyOutcome(ns, name, table, failure.isPresent() ? "Failed" : "Applied",
                     failure.map(f -> f.cause().reason()).orElse(heldBack.map(Finding::reason).orElse(null)),
                     failure.map(f -> f.describe()).orElse(heldBack.map(Finding::message).orElse(null)),

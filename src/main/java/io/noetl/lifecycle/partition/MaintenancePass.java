@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.partition;
 
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
@@ -17,6 +18,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -52,6 +54,18 @@ public final class MaintenancePass {
 
         public Optional<PartitionExecutor.Failure> failure() {
             return result.flatMap(PartitionExecutor.Result::failure);
+        }
+
+        /** The retirements the data proof refused, as findings. */
+        public List<Finding> keptFindings() {
+            return result.map(r -> r.kept().stream().map(PartitionExecutor.Kept::finding).toList()).orElse(List.of());
+        }
+
+        /** What the pass found: the retirements the data proof refused, then the plan's findings (ClockSkew first). */
+        public List<Finding> findings() {
+            List<Finding> all = new ArrayList<>(keptFindings());
+            all.addAll(plan.findings());
+            return all;
         }
     }
 

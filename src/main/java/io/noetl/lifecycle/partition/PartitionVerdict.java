@@ -147,7 +147,7 @@ public final class PartitionVerdict {
 
     /** Whether a pass may write to the table: the mode applies changes and the claim lets it. */
     public static boolean writes(Mode mode, TableClaim claim) {
-        return heldBack(mode, claim).isEmpty();
+        return mode.writes() && claim.mayWrite();
     }
 
     /** Why a pass may not write, if it may not: the mode first (suspend, dry run), then the claim. */

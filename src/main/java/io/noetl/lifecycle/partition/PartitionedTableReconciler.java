@@ -19,7 +19,6 @@ import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Coverage;
-import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.RetentionGrace;
@@ -47,7 +46,6 @@ import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -108,15 +106,14 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         Instant now = clock.instant();
         T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
         String before = StatusDiff.fingerprint(status);
-        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        long generation = StatusPatch.generation(resource);
         boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != generation;
         Verdict verdict = pass(resource, context, status, now);
         if (newGeneration) {
             // a new or changed policy may change the claims of the others on its table: they look again now
             wakeOthers(resource, context);
         }
-        verdict.write(status, generation, now);
-        verdict.record(resource, events);
+        verdict.applyTo(resource, status, generation, now, events);
         verdict.failure().ifPresent(reason -> metrics.failure(resource, tableLabel(resource), reason));
         schedule.set(kind, ResourceID.fromResource(resource), verdict.nextRun());
         status.setNextMaintenanceAt(verdict.nextRun().map(Instant::toString).orElse(null));
@@ -129,10 +126,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     @Override
     public ErrorStatusUpdateControl<P> updateErrorStatus(P resource, Context<P> context, Exception e) {
         T status = resource.getStatus() == null ? newStatus() : resource.getStatus();
-        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        long generation = StatusPatch.generation(resource);
         Verdict verdict = Verdict.unexpected(e);
-        verdict.write(status, generation, clock.instant());
-        verdict.record(resource, events);
+        verdict.applyTo(resource, status, generation, clock.instant(), events);
         metrics.failure(resource, tableLabel(resource), Reason.UNEXPECTED_ERROR);
         return ErrorStatusUpdateControl.patchStatus(StatusPatch.blank(resource, status));
     }
@@ -183,7 +179,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                     after.partitionCount() + " partitions, covered until "
                             + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil()))
                     .withPending(outcome.plan().actions().size())
-                    .withFindings(findings(outcome))
+                    .withFindings(outcome.findings())
                     .withDefaultRows(after.defaultRows())
                     .withBootstrapped(outcome.bootstrapped())
                     .withApplied(applied)
@@ -208,15 +204,6 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     private DatabaseTarget resolve(P resource) throws ReconcileException {
         return targets.resolve(resource, spec(resource).getDatabase(),
                 name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
-    }
-
-    /** What the pass found: the retirements the data proof refused, then the plan's findings (ClockSkew first). */
-    private static List<Finding> findings(MaintenancePass.Outcome outcome) {
-        List<Finding> findings = new ArrayList<>();
-        outcome.result().ifPresent(r -> r.kept().forEach(k -> findings.add(new Finding(
-                Reason.PARTITION_HOLDS_RECENT_ROWS, k.describe()))));
-        findings.addAll(outcome.plan().findings());
-        return findings;
     }
 
     /**

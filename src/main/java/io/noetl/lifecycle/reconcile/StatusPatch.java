@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.reconcile;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -14,6 +15,12 @@ import java.lang.reflect.InvocationTargetException;
  */
 public final class StatusPatch {
     private StatusPatch() {
+    }
+
+    /** The resource's {@code metadata.generation}, 0 when the server has set none. */
+    public static long generation(HasMetadata resource) {
+        Long generation = resource.getMetadata().getGeneration();
+        return generation == null ? 0 : generation;
     }
 
     public static <P extends CustomResource<?, T>, T> UpdateControl<P> of(P resource, T status) {

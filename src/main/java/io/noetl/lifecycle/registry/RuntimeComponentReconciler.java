@@ -123,7 +123,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         Instant now = clock.instant();
         RuntimeComponentStatus status = rc.getStatus() == null ? new RuntimeComponentStatus() : rc.getStatus();
         String before = StatusDiff.fingerprint(status);
-        long generation = rc.getMetadata().getGeneration() == null ? 0 : rc.getMetadata().getGeneration();
+        long generation = StatusPatch.generation(rc);
         Optional<Duration> settling = settling(rc, status);
         if (settling.isPresent()) {
             // nothing written or shown yet: a duplicate created a moment later may still come first
@@ -132,8 +132,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         Registered registered = pass(rc, context, status, now);
         Verdict verdict = registered.verdict();
         Optional<RegistryRow> row = registered.row();
-        verdict.write(status, generation, now);
-        verdict.record(rc, events);
+        verdict.applyTo(rc, status, generation, now, events);
         verdict.failure().ifPresent(reason -> metrics.failure(rc, REGISTRY, reason));
         schedule.set(RuntimeComponent.class, ResourceID.fromResource(rc), verdict.nextRun());
         metrics.component(rc, status.getPhase());
@@ -184,10 +183,9 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     public ErrorStatusUpdateControl<RuntimeComponent> updateErrorStatus(RuntimeComponent rc,
             Context<RuntimeComponent> context, Exception e) {
         RuntimeComponentStatus status = rc.getStatus() == null ? new RuntimeComponentStatus() : rc.getStatus();
-        long generation = rc.getMetadata().getGeneration() == null ? 0 : rc.getMetadata().getGeneration();
+        long generation = StatusPatch.generation(rc);
         Verdict verdict = Verdict.unexpected(e);
-        verdict.write(status, generation, clock.instant());
-        verdict.record(rc, events);
+        verdict.applyTo(rc, status, generation, clock.instant(), events);
         metrics.failure(rc, REGISTRY, Reason.UNEXPECTED_ERROR);
         return ErrorStatusUpdateControl.patchStatus(StatusPatch.blank(rc, status));
     }

@@ -91,6 +91,13 @@ public record Verdict(Mark ready, Mark degraded, List<Notice> events, Optional<R
     private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(password=)[^&;\\s]*",
             Pattern.CASE_INSENSITIVE);
 
+    /** Writes both conditions into {@code status} and records the Events on {@code resource}. */
+    public void applyTo(HasMetadata resource, LifecycleStatus status, long generation, Instant now,
+            ResourceEvents recorder) {
+        write(status, generation, now);
+        record(resource, recorder);
+    }
+
     /** Writes both conditions into {@code status}. */
     public void write(LifecycleStatus status, long generation, Instant now) {
         if (ready.status()) {

@@ -12,6 +12,7 @@ import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
+import io.noetl.lifecycle.support.MetricsScrape;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.WithApiServer;
@@ -143,21 +144,6 @@ class ClockSkewTest {
         }
         String series = "lifecycle_clock_skew_seconds{kind=\"MetricRetentionPolicy\",name=\"" + name
                 + "\",namespace=\"" + kube.namespace() + "\",table=\"noetl.metric\"}";
-        assertEquals((double) skew.toSeconds(), sample(scrape(), series), 1.0);
-    }
-
-    private static double sample(String metrics, String series) {
-        return metrics.lines().filter(l -> l.startsWith(series + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
-                .orElseThrow(() -> new AssertionError("no sample " + series));
-    }
-
-    private String scrape() {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(metricsUrl.toURI()).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        assertEquals((double) skew.toSeconds(), MetricsScrape.sample(MetricsScrape.scrape(metricsUrl), series), 1.0);
     }
 }

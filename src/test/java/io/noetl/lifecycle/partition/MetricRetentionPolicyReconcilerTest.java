@@ -16,6 +16,7 @@ import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.PendingRetirementRef;
 import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
+import io.noetl.lifecycle.support.MetricsScrape;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.WithApiServer;
@@ -151,35 +152,20 @@ class MetricRetentionPolicyReconcilerTest {
         // the Prometheus endpoint shows the same numbers
         String series = "{kind=\"MetricRetentionPolicy\",name=\"bootstrap\",namespace=\"" + kube.namespace()
                 + "\",table=\"noetl.metric\"}";
-        String metrics = scrape();
-        assertEquals(8.0, sample(metrics, "lifecycle_partitions" + series));
-        assertEquals(8.0, sample(metrics, "lifecycle_partitions_created_total" + series));
-        assertEquals((double) status.getTotalBytes(), sample(metrics, "lifecycle_partitions_bytes" + series));
-        assertEquals(0.0, sample(metrics, "lifecycle_default_partition_rows" + series));
+        String metrics = MetricsScrape.scrape(metricsUrl);
+        assertEquals(8.0, MetricsScrape.sample(metrics, "lifecycle_partitions" + series));
+        assertEquals(8.0, MetricsScrape.sample(metrics, "lifecycle_partitions_created_total" + series));
+        assertEquals((double) status.getTotalBytes(), MetricsScrape.sample(metrics, "lifecycle_partitions_bytes" + series));
+        assertEquals(0.0, MetricsScrape.sample(metrics, "lifecycle_default_partition_rows" + series));
         // covered until the 29th: 7 days and 14 hours after now
-        assertEquals(7 * 86400 + 14 * 3600.0, sample(metrics, "lifecycle_coverage_ahead_seconds" + series));
-        assertEquals((double) NOW.getEpochSecond(), sample(metrics, "lifecycle_last_success_timestamp_seconds" + series));
-        assertEquals(1.0, sample(metrics, "lifecycle_maintenance_duration_seconds_count" + series));
+        assertEquals(7 * 86400 + 14 * 3600.0, MetricsScrape.sample(metrics, "lifecycle_coverage_ahead_seconds" + series));
+        assertEquals((double) NOW.getEpochSecond(), MetricsScrape.sample(metrics, "lifecycle_last_success_timestamp_seconds" + series));
+        assertEquals(1.0, MetricsScrape.sample(metrics, "lifecycle_maintenance_duration_seconds_count" + series));
         assertFalse(metrics.contains("password"));
     }
 
     @TestHTTPResource("/q/metrics")
     URL metricsUrl;
-
-    private static double sample(String metrics, String series) {
-        return metrics.lines().filter(l -> l.startsWith(series + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
-                .orElseThrow(() -> new AssertionError("no sample " + series));
-    }
-
-    private String scrape() {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(metricsUrl.toURI()).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Test
     void dropsPartitionsExactlyWhenTheirUpperBoundPassesRetentionAndKeepsTheRest() {

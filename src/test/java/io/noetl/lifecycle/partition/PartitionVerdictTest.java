@@ -12,6 +12,7 @@ import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.Window;
 import io.noetl.lifecycle.report.Verdict;
+import io.noetl.lifecycle.support.VerdictText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -110,9 +111,9 @@ class PartitionVerdictTest {
                     Verdict v = verdict(mode, claim, outcome);
                     String ready = failed(outcome) ? "False " + DEGRADED.get(outcome).get(0).substring(5)
                             : READY.get(mode).get(share.ordinal());
-                    assertEquals(ready, mark(v.ready()), at + ": Ready");
-                    assertEquals(DEGRADED.get(outcome).get(share.ordinal()), mark(v.degraded()), at + ": Degraded");
-                    assertEquals(EVENTS.get(outcome), events(v), at + ": events");
+                    assertEquals(ready, VerdictText.mark(v.ready()), at + ": Ready");
+                    assertEquals(DEGRADED.get(outcome).get(share.ordinal()), VerdictText.mark(v.degraded()), at + ": Degraded");
+                    assertEquals(EVENTS.get(outcome), VerdictText.events(v), at + ": events");
                     assertEquals(failed(outcome) ? Optional.of(v.ready().reason()) : Optional.empty(), v.failure(),
                             at + ": the failure the metrics count");
                     assertEquals(NEXT.get(outcome), v.nextRun(), at + ": next run");
@@ -181,9 +182,9 @@ class PartitionVerdictTest {
         Verdict v = PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass.of("noetl.metric",
                 SUMMARY).withFindings(List.of(deferred)).withHeld(new PartitionVerdict.Held(Optional.of(seen), 0, 0,
                         29, 10)), TIMING);
-        assertEquals("True Maintained", mark(v.ready()));
-        assertEquals("True RetirementsDeferred", mark(v.degraded()));
-        assertEquals(List.of("Warning RetentionShortened"), events(v));
+        assertEquals("True Maintained", VerdictText.mark(v.ready()));
+        assertEquals("True RetirementsDeferred", VerdictText.mark(v.degraded()));
+        assertEquals(List.of("Warning RetentionShortened"), VerdictText.events(v));
         assertEquals("spec.retention shortened from 30d to 1d: 29 partitions expire under it and are kept until "
                 + "2026-11-21T11:00:00Z (spec.retentionChangeGrace 1h); set spec.retention back to 30d before then to "
                 + "keep them", v.events().get(0).message());
@@ -191,10 +192,10 @@ class PartitionVerdictTest {
         // a shortening that retires nothing yet is said without a warning; a later pass says nothing more
         Verdict quiet = PartitionVerdict.passed(Mode.DRY_RUN, TableClaim.whole(), PartitionVerdict.Pass.of(
                 "noetl.metric", SUMMARY).withHeld(new PartitionVerdict.Held(Optional.of(seen), 0, 0, 0, 10)), TIMING);
-        assertEquals(List.of("Normal RetentionShortened"), events(quiet));
+        assertEquals(List.of("Normal RetentionShortened"), VerdictText.events(quiet));
         RetentionGrace.Decision still = RetentionGrace.decide(Optional.of(Duration.ofDays(1)), Duration.ofHours(1),
                 seen.memory(), NOW.plusSeconds(600));
-        assertEquals(List.of(), events(PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass
+        assertEquals(List.of(), VerdictText.events(PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass
                 .of("noetl.metric", SUMMARY).withHeld(new PartitionVerdict.Held(Optional.of(still), 0, 0, 29, 10)),
                 TIMING)));
     }
@@ -214,7 +215,7 @@ class PartitionVerdictTest {
                 SUMMARY).withPending(10).withApplied(drops).withFindings(List.of(new Finding(
                         Reason.RETIREMENTS_DEFERRED, "19 partitions past retention are over ...")))
                 .withHeld(new PartitionVerdict.Held(Optional.of(effective), 10, 19, 0, 10)), TIMING);
-        List<String> events = events(v);
+        List<String> events = VerdictText.events(v);
         assertEquals("Normal RetentionChangeInForce", events.get(0));
         assertEquals(10, events.stream().filter("Normal DropPartition"::equals).count());
         assertEquals("Normal RetirementsDeferred", events.get(events.size() - 1));
@@ -223,13 +224,13 @@ class PartitionVerdictTest {
                 v.events().get(0).message());
         assertEquals("10 retired in this pass, 19 more past retention wait for later passes "
                 + "(spec.maxRetirementsPerPass 10)", v.events().get(events.size() - 1).message());
-        assertEquals("True RetirementsDeferred", mark(v.degraded()));
+        assertEquals("True RetirementsDeferred", VerdictText.mark(v.degraded()));
 
         // in a dry run nothing is retired, so nothing is said to wait for later passes
         Verdict dry = PartitionVerdict.passed(Mode.DRY_RUN, TableClaim.whole(), PartitionVerdict.Pass.of(
                 "noetl.metric", SUMMARY).withPending(10).withHeld(new PartitionVerdict.Held(Optional.empty(), 10, 19, 0,
                         10)), TIMING);
-        assertEquals(List.of(), events(dry));
+        assertEquals(List.of(), VerdictText.events(dry));
     }
 
     @Test
@@ -240,10 +241,10 @@ class PartitionVerdictTest {
                 seen.memory(), NOW.plusSeconds(60));
         Verdict v = PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass.of("noetl.metric",
                 SUMMARY).withHeld(new PartitionVerdict.Held(Optional.of(back), 0, 0, 0, 10)), TIMING);
-        assertEquals(List.of("Normal RetentionChangeWithdrawn"), events(v));
+        assertEquals(List.of("Normal RetentionChangeWithdrawn"), VerdictText.events(v));
         assertEquals("spec.retention is 30d: the shortened retention 1d seen at 2026-11-21T10:00:00Z is withdrawn; "
                 + "nothing was retired for it", v.events().get(0).message());
-        assertEquals("False AsExpected", mark(v.degraded()));
+        assertEquals("False AsExpected", VerdictText.mark(v.degraded()));
     }
 
     private static boolean failed(Outcome outcome) {
@@ -269,15 +270,5 @@ class PartitionVerdictTest {
                     PartitionVerdict.Timing.afterFailure(NOW, RETRY));
             case INVALID_SPEC -> PartitionVerdict.rejected(Reason.INVALID_SPEC, "spec.interval: no such interval");
         };
-    }
-
-    private static String mark(Verdict.Mark mark) {
-        return (mark.status() ? "True " : "False ") + mark.reason().code();
-    }
-
-    private static List<String> events(Verdict v) {
-        List<String> events = new ArrayList<>();
-        v.events().forEach(n -> events.add((n.warning() ? "Warning " : "Normal ") + n.reason()));
-        return events;
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.Reason;
-import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,8 +21,8 @@ class DatabaseFailureTest {
         expected.put("55P03", "LockTimeout");
         expected.put("57014", "StatementTimeout");
         expected.put("42501", "PermissionDenied");
-        expected.put(PartitionExecutor.PARTITION_CHANGED_STATE, "PartitionChanged");
-        expected.put(PartitionExecutor.ROW_COUNT_MISMATCH_STATE, "RowCountMismatch");
+        expected.put(DatabaseFailure.PARTITION_CHANGED_STATE, "PartitionChanged");
+        expected.put(DatabaseFailure.ROW_COUNT_MISMATCH_STATE, "RowCountMismatch");
         expected.put("23514", "DefaultPartitionConflict");
         expected.put("42P01", "DatabaseError");
         expected.forEach((state, code) -> {

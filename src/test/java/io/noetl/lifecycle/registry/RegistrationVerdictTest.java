@@ -8,6 +8,7 @@ import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
 import io.noetl.lifecycle.report.Verdict;
+import io.noetl.lifecycle.support.VerdictText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,10 +82,10 @@ class RegistrationVerdictTest {
                     // a spec error comes before the claim is looked at, the claim before the database
                     String reason = spec ? "InvalidSpec" : outcome == Outcome.COULD_NOT_RUN ? "DatabaseUnreachable"
                             : claim == Claim.HELD ? "ConflictingComponent" : null;
-                    assertEquals(failed ? "False " + reason : READY.get(mode), mark(v.ready()), at + ": Ready");
-                    assertEquals(failed ? "True " + reason : DEGRADED.get(outcome), mark(v.degraded()),
+                    assertEquals(failed ? "False " + reason : READY.get(mode), VerdictText.mark(v.ready()), at + ": Ready");
+                    assertEquals(failed ? "True " + reason : DEGRADED.get(outcome), VerdictText.mark(v.degraded()),
                             at + ": Degraded");
-                    assertEquals(failed ? List.of("Warning " + reason) : EVENTS.get(outcome), events(v),
+                    assertEquals(failed ? List.of("Warning " + reason) : EVENTS.get(outcome), VerdictText.events(v),
                             at + ": events");
                     assertEquals(failed ? Optional.of(v.ready().reason()) : Optional.empty(), v.failure(), at);
                     assertEquals(spec ? Optional.empty() : failed ? Optional.of(NOW.plus(RETRY))
@@ -138,15 +139,5 @@ class RegistrationVerdictTest {
                 : Optional.of(outcome == Outcome.STALE ? ComponentPhase.Stale : ComponentPhase.Live);
         return RegistrationVerdict.registered(mode, new RegistrationVerdict.Registration(KEY, o, shown, phase, TIMEOUT,
                 NEXT_LOOK));
-    }
-
-    private static String mark(Verdict.Mark mark) {
-        return (mark.status() ? "True " : "False ") + mark.reason().code();
-    }
-
-    private static List<String> events(Verdict v) {
-        List<String> events = new ArrayList<>();
-        v.events().forEach(n -> events.add((n.warning() ? "Warning " : "Normal ") + n.reason()));
-        return events;
     }
 }

@@ -1,5 +1,7 @@
 package io.noetl.lifecycle.partition.postgres;
 
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreateDefaultPartition;
@@ -45,10 +47,6 @@ import org.jboss.logging.Logger;
  */
 public final class PartitionExecutor {
     private static final Logger LOG = Logger.getLogger(PartitionExecutor.class);
-    /** SQLSTATE of the failure raised when a partition is not what the plan saw. */
-    public static final String PARTITION_CHANGED_STATE = DatabaseFailure.PARTITION_CHANGED_STATE;
-    /** SQLSTATE of the failure raised when moved rows do not add up; the move is rolled back. */
-    public static final String ROW_COUNT_MISMATCH_STATE = DatabaseFailure.ROW_COUNT_MISMATCH_STATE;
     private static final String BOUNDS_CHECK = "lifecycle_bounds";
 
     public record Failure(PlannedAction action, DatabaseFailure cause) {
@@ -73,6 +71,11 @@ public final class PartitionExecutor {
         public String describe() {
             return action.partition() + " holds rows up to " + newest + ", at or after the retention cutoff " + cutoff
                     + " of the database's clock: kept";
+        }
+
+        /** The finding the status, the HTTP answer and the command line report it as. */
+        public Finding finding() {
+            return new Finding(Reason.PARTITION_HOLDS_RECENT_ROWS, describe());
         }
     }
 
@@ -205,7 +208,8 @@ public final class PartitionExecutor {
                     s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
                     verifyBounds(conn, candidates);
                     // again under the lock where an index on the key makes it a probe: nothing newer arrived since
-                    Map<PlannedAction, Optional<Kept>> locked = prove(conn, indexedOnKey(conn, candidates));
+                    Map<PlannedAction, Optional<Kept>> locked = retentionCutoff.isEmpty() ? Map.of()
+                            : prove(conn, indexedOnKey(conn, candidates));
                     for (PlannedAction a : candidates) {
                         locked.getOrDefault(a, Optional.empty()).ifPresentOrElse(refusedUnderLock::add,
                                 () -> proven.add(a));
@@ -346,7 +350,7 @@ public final class PartitionExecutor {
             long deleted = s.executeLargeUpdate("DELETE FROM " + dflt.sql() + " WHERE " + inRange);
             if (copied != expected || deleted != expected) {
                 throw new SQLException("moving rows into " + child + " counted " + expected + ", copied " + copied
-                        + " and deleted " + deleted + "; rolled back", ROW_COUNT_MISMATCH_STATE);
+                        + " and deleted " + deleted + "; rolled back", DatabaseFailure.ROW_COUNT_MISMATCH_STATE);
             }
             s.execute(String.join(";\n",
                     "ALTER TABLE " + child.sql() + " ADD CONSTRAINT " + check + " CHECK (" + key + " IS NOT NULL AND "
@@ -384,7 +388,7 @@ public final class PartitionExecutor {
         return columns;
     }
 
-    /** Fails with {@value #PARTITION_CHANGED_STATE} unless every partition still has the bounds the plan saw. */
+    /** Fails with {@value DatabaseFailure#PARTITION_CHANGED_STATE} unless every partition has the bounds the plan saw. */
     private void verifyBounds(Connection c, List<PlannedAction> batch) throws SQLException {
         Map<String, KeyRange> actual = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(CatalogReader.partitionsQuery(keyType,
@@ -404,7 +408,7 @@ public final class PartitionExecutor {
         for (PlannedAction a : batch) {
             if (!Objects.equals(actual.get(a.partition()), a.range())) {
                 throw new SQLException(parent.sibling(a.partition()) + " is no longer the partition the plan saw; "
-                        + "nothing was retired", PARTITION_CHANGED_STATE);
+                        + "nothing was retired", DatabaseFailure.PARTITION_CHANGED_STATE);
             }
         }
     }
