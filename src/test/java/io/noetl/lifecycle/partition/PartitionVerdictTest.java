@@ -11,6 +11,7 @@ import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.Window;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.report.Verdict;
 import io.noetl.lifecycle.support.VerdictText;
 import java.time.Duration;
@@ -158,6 +159,22 @@ class PartitionVerdictTest {
         assertEquals(COLLISION.message() + " (and 1 more findings)", findings.degraded().message());
         Verdict stopped = verdict(Mode.APPLY, TableClaim.whole(), Outcome.STOPPED);
         assertEquals("CreatePartition metric_2026_11_30: lock not granted", stopped.ready().message());
+    }
+
+    @Test
+    void aKeptRetirementOrASkewIsDegradedWithItsWordsAndAWarning() {
+        PlannedAction drop = new PlannedAction.DropPartition("metric_2026_11_20", new KeyRange(1L, 2L),
+                "past retention");
+        Finding kept = new PartitionExecutor.Kept(drop, "2026-11-20 23:59:59+00", "2026-11-20 10:00:00+00").finding();
+        Finding skew = new Finding(Reason.CLOCK_SKEW, "the operator's clock is 30d ahead");
+        Verdict v = PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass.of("noetl.metric",
+                SUMMARY).withFindings(List.of(kept, skew)), TIMING);
+        assertEquals("True Maintained", VerdictText.mark(v.ready()));
+        assertEquals("True PartitionHoldsRecentRows", VerdictText.mark(v.degraded()));
+        assertTrue(v.degraded().message().startsWith("metric_2026_11_20 holds rows up to 2026-11-20 23:59:59+00"),
+                v.degraded().message());
+        assertEquals(List.of("Warning PartitionHoldsRecentRows", "Warning ClockSkew"), VerdictText.events(v));
+        assertEquals(Optional.empty(), v.failure(), "a kept partition is no failure: the pass went on");
     }
 
     @Test
