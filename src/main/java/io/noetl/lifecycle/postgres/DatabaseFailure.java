@@ -12,6 +12,8 @@ public record DatabaseFailure(Reason reason, String message) {
     public static final String PARTITION_CHANGED_STATE = "LC001";
     /** The executor's own SQLSTATE: a row move counted, copied and deleted different numbers; rolled back. */
     public static final String ROW_COUNT_MISMATCH_STATE = "LC002";
+    /** The rollup's own SQLSTATE: two series share a fingerprint; nothing was rolled up. */
+    public static final String ROLLUP_COLLISION_STATE = "LC003";
 
     public DatabaseFailure {
         if (!reason.effect().readyFalse()) {
