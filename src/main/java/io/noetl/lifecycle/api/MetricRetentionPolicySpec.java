@@ -5,7 +5,9 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
 @ValidationRule(value = "self.retentionAction != 'Detach' || !self.table.startsWith(self.archiveSchema + '.')",
         message = "archiveSchema must differ from the table's schema when retentionAction is Detach")
@@ -42,6 +44,44 @@ public class MetricRetentionPolicySpec extends PartitionedTableSpec {
     @Pattern("^[A-Za-z0-9_+\\-/]{1,64}$")
     @JsonPropertyDescription("IANA time zone in which interval boundaries fall (for example `UTC`, `Europe/Berlin`). Never the database session's zone. Default `UTC`.")
     private String timeZone = "UTC";
+
+    // The rollup fields have no schema default and no Java one: left out, the operator applies its own
+    // (MetricPolicySettings), so a stored spec holds only what its author wrote.
+    @Size(max = 8)
+    @JsonPropertyDescription("Rollup tiers that keep metric history after raw partitions expire, from the finest to the coarsest, each resolution a whole multiple of the one before (for example `1m` kept 7d, `5m` kept 30d, `1h` kept 1y). Each closed raw partition is rolled into every tier once (recorded in the ledger `<schema>.metric_rollup_ledger`), and a raw partition is dropped or detached only after it is rolled into every tier. Read history with `<table>_history(name, labels, from, to)`. Empty or left out: no rollups.")
+    private List<RollupTier> rollups;
+
+    @Pattern(ApiGroup.DURATION_OR_ZERO)
+    @JsonPropertyDescription("How long after a raw partition's upper bound it is rolled up, so that rows written late (an insert time just before the bound) are in. Units s, m, h, d, w. Default `5m`.")
+    private String rollupGrace;
+
+    @Pattern(ApiGroup.QUALIFIED_IDENTIFIER)
+    @JsonPropertyDescription("The series catalogue the tiers refer to by fingerprint, `schema.table`. Default `metric_series` in the raw table's schema.")
+    private String seriesTable;
+
+    public List<RollupTier> getRollups() {
+        return rollups;
+    }
+
+    public void setRollups(List<RollupTier> rollups) {
+        this.rollups = rollups;
+    }
+
+    public String getRollupGrace() {
+        return rollupGrace;
+    }
+
+    public void setRollupGrace(String rollupGrace) {
+        this.rollupGrace = rollupGrace;
+    }
+
+    public String getSeriesTable() {
+        return seriesTable;
+    }
+
+    public void setSeriesTable(String seriesTable) {
+        this.seriesTable = seriesTable;
+    }
 
     public String getTable() {
         return table;

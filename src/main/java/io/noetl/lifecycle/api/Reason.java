@@ -75,6 +75,18 @@ public enum Reason {
      */
     RETIREMENTS_DEFERRED("RetirementsDeferred", Effect.DEGRADED, false),
 
+    /**
+     * A raw partition past retention is kept because the ledger does not show it rolled into every tier yet (it is
+     * not closed long enough, or its rollup is still to run); it goes in the pass after its rollup succeeds.
+     */
+    ROLLUP_PENDING("RollupPending", Effect.DEGRADED, false),
+    /**
+     * A rollup failed, or a tier cannot be rolled into (its table is missing while the ledger records partitions
+     * rolled into it, or the raw table lacks a column): the partitions concerned are kept, and every raw retirement
+     * waits while a tier is lost.
+     */
+    ROLLUP_FAILED("RollupFailed", Effect.DEGRADED, false),
+
     // Degraded=False
     AS_EXPECTED("AsExpected", Effect.HEALTHY, false),
 

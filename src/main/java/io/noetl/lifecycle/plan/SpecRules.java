@@ -101,6 +101,15 @@ public final class SpecRules {
         }
     }
 
+    /** A duration that may be zero ({@code 0}, {@code 0s}). */
+    public static Duration durationOrZero(String field, String value) throws InvalidSpecException {
+        try {
+            return DurationSpec.parseOrZero(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException(field, e.getMessage() + " (or 0s)");
+        }
+    }
+
     /** {@code spec.retentionAction}, Drop when unset. */
     public static RetentionAction retentionAction(PartitionedTableSpec spec) {
         return spec.getRetentionAction() == null ? RetentionAction.Drop : spec.getRetentionAction();

@@ -165,7 +165,7 @@ class PartitionVerdictTest {
     void aKeptRetirementOrASkewIsDegradedWithItsWordsAndAWarning() {
         PlannedAction drop = new PlannedAction.DropPartition("metric_2026_11_20", new KeyRange(1L, 2L),
                 "past retention");
-        Finding kept = new PartitionExecutor.Kept(drop, "2026-11-20 23:59:59+00", "2026-11-20 10:00:00+00").finding();
+        Finding kept = PartitionExecutor.Kept.holdsRecentRows(drop, "2026-11-20 23:59:59+00", "2026-11-20 10:00:00+00").finding();
         Finding skew = new Finding(Reason.CLOCK_SKEW, "the operator's clock is 30d ahead");
         Verdict v = PartitionVerdict.passed(Mode.APPLY, TableClaim.whole(), PartitionVerdict.Pass.of("noetl.metric",
                 SUMMARY).withFindings(List.of(kept, skew)), TIMING);

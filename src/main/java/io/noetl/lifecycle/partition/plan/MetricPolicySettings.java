@@ -17,7 +17,8 @@ import java.util.Optional;
 public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
         ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
         boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval, int maxRetirementsPerPass,
-        Duration retentionChangeGrace, Optional<RetentionGrace.Hold> hold) implements TablePolicySettings {
+        Duration retentionChangeGrace, Optional<RetentionGrace.Hold> hold, RollupSettings rollups)
+        implements TablePolicySettings {
 
     public static final String SEED_PARTITION_KEY = "created_at";
     /** {@code spec.maxRetirementsPerPass} when left out: a month of daily partitions. */
@@ -41,13 +42,15 @@ public record MetricPolicySettings(String schema, String table, String partition
         return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
                 archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()),
                 SpecRules.maxRetirementsPerPass(spec, DEFAULT_MAX_RETIREMENTS_PER_PASS),
-                SpecRules.retentionChangeGrace(spec), Optional.empty());
+                SpecRules.retentionChangeGrace(spec), Optional.empty(), RollupSettings.from(spec, table[0], table[1],
+                        retention));
     }
 
     /**
      * A builder starting from the settings of a spec that sets nothing ({@code noetl.metric} on
      * {@code created_at}, 1d in UTC, premake 7, retention 1d, Drop with archive schema {@code archive}, default
-     * rows moved, bootstrap Never, maintenance every 10m, at most 31 retirements a pass, a grace of 1h, no hold).
+     * rows moved, bootstrap Never, maintenance every 10m, at most 31 retirements a pass, a grace of 1h, no hold, no
+     * rollups).
      * Unlike {@link #from} it checks nothing.
      */
     public static Builder builder() {
@@ -140,6 +143,7 @@ public record MetricPolicySettings(String schema, String table, String partition
         private int maxRetirementsPerPass;
         private Duration retentionChangeGrace;
         private Optional<RetentionGrace.Hold> hold;
+        private RollupSettings rollups;
 
         private Builder(MetricPolicySettings s) {
             schema = s.schema();
@@ -157,6 +161,7 @@ public record MetricPolicySettings(String schema, String table, String partition
             maxRetirementsPerPass = s.maxRetirementsPerPass();
             retentionChangeGrace = s.retentionChangeGrace();
             hold = s.hold();
+            rollups = s.rollups();
         }
 
         public Builder schema(String schema) {
@@ -234,10 +239,15 @@ public record MetricPolicySettings(String schema, String table, String partition
             return this;
         }
 
+        public Builder rollups(RollupSettings rollups) {
+            this.rollups = rollups;
+            return this;
+        }
+
         public MetricPolicySettings build() {
             return new MetricPolicySettings(schema, table, partitionKey, interval, zone, premake, retention,
                     retentionAction, archiveSchema, moveDefaultRows, bootstrap, maintenanceInterval,
-                    maxRetirementsPerPass, retentionChangeGrace, hold);
+                    maxRetirementsPerPass, retentionChangeGrace, hold, rollups);
         }
     }
 }

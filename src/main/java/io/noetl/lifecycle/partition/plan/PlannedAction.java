@@ -1,5 +1,7 @@
 package io.noetl.lifecycle.partition.plan;
 
+import java.util.List;
+
 /** One step of a maintenance plan, with the reason it exists. Each is applied in a transaction of its own. */
 public sealed interface PlannedAction {
 
@@ -45,6 +47,18 @@ public sealed interface PlannedAction {
         @Override
         public KeyRange range() {
             return new KeyRange(null, null);
+        }
+    }
+
+    /**
+     * Roll the closed raw partition {@code partition} into the tier tables {@code tiers} (those the ledger does not
+     * have it in yet), in one transaction with their ledger rows. Not a change to the raw table: the executor never
+     * receives it; it is planned and shown beside the raw table's actions.
+     */
+    record RollupPartition(String partition, KeyRange range, List<String> tiers, String reason)
+            implements PlannedAction {
+        public RollupPartition {
+            tiers = List.copyOf(tiers);
         }
     }
 

@@ -62,20 +62,34 @@ public final class PartitionExecutor {
     }
 
     /**
-     * A retirement refused by the data proof: the partition holds a key at or after the retention cutoff.
-     *
-     * @param newest the partition's newest key, as PostgreSQL prints it
-     * @param cutoff the cutoff it was held against (server time minus retention, in key units)
+     * A retirement refused under its lock: by the data proof (the partition holds a key at or after the retention
+     * cutoff, {@link #holdsRecentRows}) or by the rollup gate (the ledger does not show it rolled into every tier).
      */
-    public record Kept(PlannedAction action, String newest, String cutoff) {
-        public String describe() {
-            return action.partition() + " holds rows up to " + newest + ", at or after the retention cutoff " + cutoff
-                    + " of the database's clock: kept";
+    public record Kept(PlannedAction action, Reason reason, String describe) {
+        /**
+         * @param newest the partition's newest key, as PostgreSQL prints it
+         * @param cutoff the cutoff it was held against (server time minus retention, in key units)
+         */
+        public static Kept holdsRecentRows(PlannedAction action, String newest, String cutoff) {
+            return new Kept(action, Reason.PARTITION_HOLDS_RECENT_ROWS, action.partition() + " holds rows up to "
+                    + newest + ", at or after the retention cutoff " + cutoff + " of the database's clock: kept");
         }
 
         /** The finding the status, the HTTP answer and the command line report it as. */
         public Finding finding() {
-            return new Finding(Reason.PARTITION_HOLDS_RECENT_ROWS, describe());
+            return new Finding(reason, describe);
+        }
+    }
+
+    /**
+     * The rollup gate: a raw partition may go only when {@code ledger} has a row for it in every one of
+     * {@code tierTables} ({@code schema.table}) and each of those tables exists.
+     *
+     * @param rawTable the raw table as the ledger names it ({@code schema.table})
+     */
+    public record RollupGate(TableName ledger, String rawTable, List<TableName> tierTables) {
+        public RollupGate {
+            tierTables = List.copyOf(tierTables);
         }
     }
 
@@ -98,6 +112,7 @@ public final class PartitionExecutor {
     private final DatabaseTarget target;
     private final Optional<TableName> defaultPartition;
     private Optional<String> retentionCutoff = Optional.empty();
+    private Optional<RollupGate> gate = Optional.empty();
     private long rowsMoved;
     private final List<Kept> kept = new ArrayList<>();
 
@@ -122,6 +137,16 @@ public final class PartitionExecutor {
      */
     public PartitionExecutor proving(Optional<String> cutoffSql) {
         this.retentionCutoff = cutoffSql;
+        return this;
+    }
+
+    /**
+     * Makes every retirement wait for its rollup: under the lock that drops or detaches it, in the step that re-checks
+     * its bounds, the ledger must show the partition rolled into every tier of {@code gate}; one that is not is kept
+     * and reported ({@code RollupPending}). Without it (a policy without rollups) nothing is gated.
+     */
+    public PartitionExecutor gated(Optional<RollupGate> gate) {
+        this.gate = gate;
         return this;
     }
 
@@ -210,9 +235,11 @@ public final class PartitionExecutor {
                     // again under the lock where an index on the key makes it a probe: nothing newer arrived since
                     Map<PlannedAction, Optional<Kept>> locked = retentionCutoff.isEmpty() ? Map.of()
                             : prove(conn, indexedOnKey(conn, candidates));
+                    Map<PlannedAction, Kept> ungated = ungated(conn, candidates);
                     for (PlannedAction a : candidates) {
-                        locked.getOrDefault(a, Optional.empty()).ifPresentOrElse(refusedUnderLock::add,
-                                () -> proven.add(a));
+                        Optional<Kept> refusal = locked.getOrDefault(a, Optional.empty())
+                                .or(() -> Optional.ofNullable(ungated.get(a)));
+                        refusal.ifPresentOrElse(refusedUnderLock::add, () -> proven.add(a));
                     }
                     List<String> ddl = new ArrayList<>();
                     proven.forEach(a -> ddl.addAll(statements(a)));
@@ -251,11 +278,60 @@ public final class PartitionExecutor {
         try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(String.join(" UNION ALL ", parts))) {
             while (rs.next()) {
                 PlannedAction a = retirements.get(rs.getInt(1));
-                proof.put(a, rs.getBoolean(3) ? Optional.of(new Kept(a, rs.getString(2), rs.getString(4)))
+                proof.put(a, rs.getBoolean(3) ? Optional.of(Kept.holdsRecentRows(a, rs.getString(2), rs.getString(4)))
                         : Optional.empty());
             }
         }
         return proof;
+    }
+
+    /**
+     * The retirements the rollup gate refuses, read under the retirement lock: a partition without a ledger row for
+     * every tier, or any partition while a tier table is missing. Rows of the ledger cannot change under the lock in a
+     * way that lets one through wrongly: a rollup adds rows, and one in progress holds ACCESS SHARE on the partition,
+     * which the lock taken here waited for.
+     */
+    private Map<PlannedAction, Kept> ungated(Connection conn, List<PlannedAction> retirements) throws SQLException {
+        Map<PlannedAction, Kept> refused = new HashMap<>();
+        if (gate.isEmpty() || retirements.isEmpty()) {
+            return refused;
+        }
+        RollupGate g = gate.get();
+        List<String> missingTiers = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT t FROM unnest(?::text[]) t WHERE to_regclass(t) IS NULL")) {
+            ps.setArray(1, conn.createArrayOf("text", g.tierTables().stream().map(TableName::sql).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    missingTiers.add(rs.getString(1));
+                }
+            }
+        }
+        Map<String, Long> tiersDone = new HashMap<>();
+        if (missingTiers.isEmpty()) {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT raw_partition, count(DISTINCT tier_table) FROM "
+                    + g.ledger().sql() + " WHERE raw_table = ? AND raw_partition = ANY (?) AND tier_table = ANY (?) "
+                    + "GROUP BY raw_partition")) {
+                ps.setString(1, g.rawTable());
+                ps.setArray(2, conn.createArrayOf("text", retirements.stream().map(PlannedAction::partition).toArray()));
+                ps.setArray(3, conn.createArrayOf("text", g.tierTables().stream().map(TableName::toString).toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        tiersDone.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+        }
+        for (PlannedAction a : retirements) {
+            long done = tiersDone.getOrDefault(a.partition(), 0L);
+            if (!missingTiers.isEmpty()) {
+                refused.put(a, new Kept(a, Reason.ROLLUP_FAILED, a.partition() + " is kept: the tier table "
+                        + String.join(", ", missingTiers) + " is missing, so its history cannot be kept"));
+            } else if (done < g.tierTables().size()) {
+                refused.put(a, new Kept(a, Reason.ROLLUP_PENDING, a.partition() + " is past retention but rolled into "
+                        + done + " of " + g.tierTables().size() + " tiers: kept until its rollup is done"));
+            }
+        }
+        return refused;
     }
 
     /** The retirements whose partition has a valid b-tree index with the key as its first column. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.EventPartitionPlanSpec;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.partition.plan.EventPlanSettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
@@ -113,9 +114,9 @@ class RetirementProofTest {
         // the server's cutoff is 11-20 10:00: 11-20 (a row at 08:00 is older) goes, 11-21 stays
         assertEquals(List.of("metric_2026_11_21"), result.kept().stream().map(k -> k.action().partition()).toList());
         PartitionExecutor.Kept kept = result.kept().get(0);
-        assertEquals("2026-11-21 08:00:00+00", kept.newest());
-        assertEquals("2026-11-20 10:00:00+00", kept.cutoff());
-        assertTrue(kept.describe().contains("holds rows up to 2026-11-21 08:00:00+00"), kept.describe());
+        assertEquals(Reason.PARTITION_HOLDS_RECENT_ROWS, kept.reason());
+        assertTrue(kept.describe().contains("holds rows up to 2026-11-21 08:00:00+00, at or after the retention "
+                + "cutoff 2026-11-20 10:00:00+00"), kept.describe());
         assertEquals(List.of("metric_2026_11_21"), db.partitions("noetl.metric"));
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric"));
     }
@@ -133,7 +134,8 @@ class RetirementProofTest {
         // retention 2d: cutoff 11-19 10:00; 11-19 (08:00) goes; 11-20 (23:59:59) and 11-21 stay
         assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21"),
                 result.kept().stream().map(k -> k.action().partition()).toList());
-        assertEquals("2026-11-20 23:59:59+00", result.kept().get(0).newest());
+        assertTrue(result.kept().get(0).describe().contains("holds rows up to 2026-11-20 23:59:59+00"),
+                result.kept().get(0).describe());
         assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21"), db.partitions("noetl.metric"));
         assertEquals(10, result.applied().size());
     }
