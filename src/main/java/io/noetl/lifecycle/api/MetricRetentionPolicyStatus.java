@@ -1,5 +1,30 @@
 package io.noetl.lifecycle.api;
 
-/** Status of a {@link MetricRetentionPolicy}: the shared partition report. */
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+
+/** Status of a {@link MetricRetentionPolicy}: the shared partition report, and its rollup tiers. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public class MetricRetentionPolicyStatus extends PartitionedTableStatus {
+    @JsonPropertyDescription("Each rollup tier of `spec.rollups`, in its order: what it holds, its watermark and lag. Absent without rollups.")
+    private List<RollupTierStatus> rollups;
+    @JsonPropertyDescription("The oldest of the tiers' watermarks (RFC 3339): raw rows inserted before it are rolled into every tier. Absent without rollups or before the first rollup.")
+    private String rollupWatermark;
+
+    public List<RollupTierStatus> getRollups() {
+        return rollups;
+    }
+
+    public void setRollups(List<RollupTierStatus> rollups) {
+        this.rollups = rollups;
+    }
+
+    public String getRollupWatermark() {
+        return rollupWatermark;
+    }
+
+    public void setRollupWatermark(String rollupWatermark) {
+        this.rollupWatermark = rollupWatermark;
+    }
 }

@@ -4,6 +4,7 @@ import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.Plan;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
@@ -50,7 +51,30 @@ public final class MaintenancePass {
      */
     public record Outcome(TableSnapshot before, Plan plan, TableSnapshot after,
             Optional<PartitionExecutor.Result> result, boolean bootstrapped, Instant startedAt, Instant finishedAt,
-            Duration took) {
+            Duration took, Optional<RollupPass.Outcome> rollups) {
+
+        public Outcome(TableSnapshot before, Plan plan, TableSnapshot after, Optional<PartitionExecutor.Result> result,
+                boolean bootstrapped, Instant startedAt, Instant finishedAt, Duration took) {
+            this(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, Optional.empty());
+        }
+
+        /** This outcome with the rollups of its pass, which ran before it. */
+        public Outcome withRollups(Optional<RollupPass.Outcome> rollups) {
+            return new Outcome(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, rollups);
+        }
+
+        /**
+         * Every action of the pass as status shows it: the rollups and the tier tables' actions, then the raw
+         * table's plan.
+         */
+        public Plan reportedPlan() {
+            if (rollups.isEmpty()) {
+                return plan;
+            }
+            List<PlannedAction> all = new ArrayList<>(rollups.get().planned());
+            all.addAll(plan.actions());
+            return new Plan(all, plan.findings(), plan.deferred());
+        }
 
         public Optional<PartitionExecutor.Failure> failure() {
             return result.flatMap(PartitionExecutor.Result::failure);
@@ -61,9 +85,13 @@ public final class MaintenancePass {
             return result.map(r -> r.kept().stream().map(PartitionExecutor.Kept::finding).toList()).orElse(List.of());
         }
 
-        /** What the pass found: the retirements the data proof refused, then the plan's findings (ClockSkew first). */
+        /**
+         * What the pass found: the rollups' failures, the retirements refused under the lock, then the plan's findings
+         * (ClockSkew first).
+         */
         public List<Finding> findings() {
-            List<Finding> all = new ArrayList<>(keptFindings());
+            List<Finding> all = new ArrayList<>(rollups.map(RollupPass.Outcome::findings).orElse(List.of()));
+            all.addAll(keptFindings());
             all.addAll(plan.findings());
             return all;
         }
@@ -74,6 +102,7 @@ public final class MaintenancePass {
     private final TableName table;
     private final LockPolicy lockPolicy;
     private final Clock clock;
+    private Optional<PartitionExecutor.RollupGate> gate = Optional.empty();
 
     public MaintenancePass(DataSource dataSource, DatabaseTarget target, TableName table, LockPolicy lockPolicy,
             Clock clock) {
@@ -82,6 +111,12 @@ public final class MaintenancePass {
         this.table = table;
         this.lockPolicy = lockPolicy;
         this.clock = clock;
+    }
+
+    /** Retirements wait for the rollup gate, checked under their lock ({@link PartitionExecutor#gated}). */
+    public MaintenancePass gated(Optional<PartitionExecutor.RollupGate> gate) {
+        this.gate = gate;
+        return this;
     }
 
     /**
@@ -127,7 +162,7 @@ public final class MaintenancePass {
             }
             PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
                     before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy)
-                    .proving(retentionCutoff.apply(before.keyType())).apply(plan.actions());
+                    .proving(retentionCutoff.apply(before.keyType())).gated(gate).apply(plan.actions());
             TableSnapshot after = result.applied().isEmpty() ? before : observe();
             return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant(),
                     Duration.ofNanos(System.nanoTime() - t0));

@@ -6,6 +6,7 @@ import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
@@ -26,10 +27,12 @@ import java.time.Clock;
 public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<MetricRetentionPolicy,
         MetricRetentionPolicySpec, MetricRetentionPolicyStatus, MetricPolicySettings> {
     public static final String NAME = "metricretentionpolicy";
+    private final OperatorMetrics metrics;
 
     public MetricRetentionPolicyReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
             ResourceEvents events, OperatorMetrics metrics, OperatorConfig config, Clock clock) {
         super(MetricRetentionPolicy.class, targets, pools, schedule, events, metrics, config, clock);
+        this.metrics = metrics;
     }
 
     @Override
@@ -40,6 +43,17 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
     @Override
     protected MetricRetentionPolicySpec spec(MetricRetentionPolicy resource) {
         return resource.specOrDefaults();
+    }
+
+    /** The tiers' part of the status, and their measures; cleared when the spec has no rollups. */
+    @Override
+    protected void reportPass(MetricRetentionPolicy resource, MetricRetentionPolicyStatus status,
+            MetricPolicySettings settings, MaintenancePass.Outcome outcome) {
+        RollupReport.report(status, outcome.rollups());
+        String table = String.valueOf(resource.specOrDefaults().getTable());
+        outcome.rollups().ifPresentOrElse(r -> metrics.rollupPass(resource, table, RollupReport.measures(r, settings),
+                r.durations(), (int) r.findings().stream().filter(f -> f.reason() == Reason.ROLLUP_FAILED).count()),
+                () -> metrics.forgetRollups(resource));
     }
 
     @Override

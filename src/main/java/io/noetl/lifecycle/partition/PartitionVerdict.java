@@ -25,7 +25,8 @@ import java.util.Set;
  */
 public final class PartitionVerdict {
     /** Findings that also raise a Warning Event: each held a retirement back. */
-    private static final Set<Reason> WARNED = Set.of(Reason.CLOCK_SKEW, Reason.PARTITION_HOLDS_RECENT_ROWS);
+    private static final Set<Reason> WARNED = Set.of(Reason.CLOCK_SKEW, Reason.PARTITION_HOLDS_RECENT_ROWS,
+            Reason.ROLLUP_PENDING, Reason.ROLLUP_FAILED);
 
     private PartitionVerdict() {
     }

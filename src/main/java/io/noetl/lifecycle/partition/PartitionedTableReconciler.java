@@ -94,6 +94,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     protected void reportExtras(T status, C settings, TableSnapshot after, PartitionPlanner.Policy policy) {
     }
 
+    /** Kind-specific status and measures of what the pass did besides the table's own maintenance (the rollups). */
+    protected void reportPass(P resource, T status, C settings, MaintenancePass.Outcome outcome) {
+    }
+
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         context.getPrimaryCache().addIndexer(TABLE_INDEX, this::tableKeys);
@@ -161,8 +165,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             TableSnapshot after = outcome.after();
             PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, PolicyPass.serverNow(after, now));
             Coverage coverage = PolicyPass.observed(status, settings, after, observed);
-            PartitionReport.planned(status, writes ? null : outcome.plan(), after.keyType());
+            PartitionReport.planned(status, writes ? null : outcome.reportedPlan(), after.keyType());
             reportExtras(status, settings, after, observed);
+            reportPass(resource, status, settings, outcome);
             RetirementReport.report(status, retention, outcome.plan(), settings, after.keyType());
             if (writes) {
                 status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),

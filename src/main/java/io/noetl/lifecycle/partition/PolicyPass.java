@@ -9,6 +9,7 @@ import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
@@ -23,6 +24,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
@@ -73,14 +76,44 @@ public final class PolicyPass {
      */
     public MaintenancePass.Outcome run(TablePolicySettings settings, Optional<MaintenancePass.Bootstrapper> bootstrap,
             UnaryOperator<Plan> narrow, Instant now, boolean apply) throws ReconcileException {
-        return new MaintenancePass(dataSource, target, tableOf(settings), lockPolicy, clock).run(bootstrap,
-                snapshot -> {
+        // rollups first: a raw partition they roll up in this pass may be retired in it
+        Optional<RollupPass.Outcome> rollups = settings instanceof MetricPolicySettings m && m.rollups().enabled()
+                ? Optional.of(new RollupPass(dataSource, target, lockPolicy, clock).run(m, now, apply))
+                : Optional.empty();
+        TableName table = tableOf(settings);
+        return new MaintenancePass(dataSource, target, table, lockPolicy, clock)
+                .gated(rollups.map(r -> r.gate(table)))
+                .run(bootstrap, snapshot -> {
                     Instant serverNow = serverNow(snapshot, now);
                     Plan plan = narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, serverNow),
                             snapshot));
+                    if (rollups.isPresent()) {
+                        plan = withheld(plan, rollups.get());
+                    }
                     Optional<Finding> skew = skew(now, serverNow, maxSkew);
                     return skew.isPresent() ? plan.withoutRetirements().withFindingFirst(skew.get()) : plan;
-                }, settings::retentionCutoffSql, apply);
+                }, settings::retentionCutoffSql, apply).withRollups(rollups);
+    }
+
+    /**
+     * {@code plan} without the retirements of raw partitions the ledger does not show rolled into every tier (all of
+     * them while a tier is lost), each reported as {@code RollupPending}; the executor checks again under its lock.
+     */
+    static Plan withheld(Plan plan, RollupPass.Outcome rollups) {
+        List<PlannedAction> waiting = plan.actions().stream().filter(a -> a.retires() && !rollups.retirable(
+                a.partition())).toList();
+        if (waiting.isEmpty()) {
+            return plan;
+        }
+        List<PlannedAction> kept = plan.actions().stream().filter(a -> !waiting.contains(a)).toList();
+        List<Finding> findings = new ArrayList<>(plan.findings());
+        if (!rollups.tierLost()) {
+            List<String> names = waiting.stream().map(PlannedAction::partition).toList();
+            findings.add(0, new Finding(Reason.ROLLUP_PENDING, names.size() + " partition(s) past retention wait for "
+                    + "their rollup into every tier before they are retired: " + String.join(", ", names.subList(0,
+                            Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "")));
+        }
+        return new Plan(kept, findings, plan.deferred());
     }
 
     /** The server's clock as of {@code snapshot}; {@code fallback} for a snapshot read from no server. */

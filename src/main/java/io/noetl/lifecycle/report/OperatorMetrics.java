@@ -66,6 +66,8 @@ public class OperatorMetrics {
         volatile double gaps = Double.NaN;
         volatile double lastSuccess = Double.NaN;
         volatile double clockSkew = Double.NaN;
+        /** Per rollup tier: its lag and interval gauges' values. */
+        final Map<String, double[]> tiers = new ConcurrentHashMap<>();
 
         Resource(String table, Tags tags) {
             this.table = table;
@@ -205,6 +207,58 @@ public class OperatorMetrics {
         }
         Timer.builder("lifecycle.maintenance.duration").description("Duration of maintenance passes")
                 .publishPercentileHistogram().tags(r.tags).register(registry).record(pass.took());
+    }
+
+    /**
+     * What one rollup tier measured at the end of a pass.
+     *
+     * @param tier the tier's resolution as the spec writes it ({@code 5m}), the series' {@code tier} label
+     * @param lag how long the oldest closed raw partition not rolled into the tier has waited; zero when none waits
+     * @param interval the raw table's partition width: a rollup is due once per interval, so a lag over twice it means
+     *     rollups do not keep up ({@code NoetlRollupLagging})
+     */
+    public record TierMeasures(String tier, Duration lag, Duration interval) {
+    }
+
+    /**
+     * After a pass of a policy with rollups: each tier's lag and the interval it is held against, the duration of each
+     * rollup that ran, and the rollups that failed.
+     */
+    public void rollupPass(HasMetadata resource, String table, List<TierMeasures> tiers, List<Duration> rollups,
+            int failures) {
+        Resource r = resource(resource, table);
+        for (TierMeasures t : tiers) {
+            double[] values = r.tiers.computeIfAbsent(t.tier(), k -> {
+                double[] holder = {Double.NaN, Double.NaN};
+                Tags tags = r.tags.and("tier", k);
+                Gauge.builder("lifecycle.rollup.lag.seconds", holder, h -> h[0]).description("How long the oldest "
+                        + "closed raw partition not yet rolled into the tier has waited since it closed")
+                        .tags(tags).strongReference(true).register(registry);
+                Gauge.builder("lifecycle.rollup.interval.seconds", holder, h -> h[1]).description("The raw table's "
+                        + "partition width: rollups are due once per interval").tags(tags).strongReference(true)
+                        .register(registry);
+                return holder;
+            });
+            values[0] = t.lag().toMillis() / 1000.0;
+            values[1] = t.interval().toSeconds();
+        }
+        Timer timer = Timer.builder("lifecycle.rollup.duration").description("Duration of one raw partition's rollup "
+                + "into its tiers").publishPercentileHistogram().tags(r.tags).register(registry);
+        rollups.forEach(timer::record);
+        Counter failed = Counter.builder("lifecycle.rollup.failures").description("Rollups that failed, and tiers "
+                + "that could not be rolled into").tags(r.tags).register(registry);
+        failed.increment(failures);
+    }
+
+    /** Removes a resource's rollup series (its spec no longer has rollups). */
+    public void forgetRollups(HasMetadata resource) {
+        Resource r = resources.get(key(resource));
+        if (r == null || r.tiers.isEmpty() && registry.find("lifecycle.rollup.duration").tags(r.tags).meters().isEmpty()) {
+            return;
+        }
+        r.tiers.clear();
+        registry.getMeters().stream().filter(m -> m.getId().getName().startsWith("lifecycle.rollup.")
+                && m.getId().getTags().containsAll(r.tags.stream().toList())).toList().forEach(registry::remove);
     }
 
     /**

@@ -183,6 +183,32 @@ public final class RollupSql {
         return rolled;
     }
 
+    /**
+     * What the ledger shows of one tier: how many raw partitions are rolled into it, the newest of them (the watermark:
+     * its name and upper bound) and the raw bytes they held when rolled up.
+     */
+    public record TierLedger(long partitions, Optional<String> newestPartition, Optional<Instant> watermark,
+            long rawBytes) {
+        public static final TierLedger EMPTY = new TierLedger(0, Optional.empty(), Optional.empty(), 0);
+    }
+
+    /** The ledger's summary of each tier table ({@code schema.table}) of {@code tables.raw()}. */
+    public static Map<String, TierLedger> tierLedgers(Connection c, Tables tables) throws SQLException {
+        Map<String, TierLedger> tiers = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT tier_table, count(*), "
+                + "(array_agg(raw_partition ORDER BY range_to DESC))[1], max(range_to), coalesce(sum(raw_bytes), 0) "
+                + "FROM " + tables.ledger().sql() + " WHERE raw_table = ? GROUP BY tier_table")) {
+            ps.setString(1, tables.raw().toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tiers.put(rs.getString(1), new TierLedger(rs.getLong(2), Optional.ofNullable(rs.getString(3)),
+                            Optional.ofNullable(rs.getTimestamp(4)).map(Timestamp::toInstant), rs.getLong(5)));
+                }
+            }
+        }
+        return tiers;
+    }
+
     /** How many ledger rows name {@code tier}: a tier table that is missing while this is not 0 was lost. */
     public static long ledgerRowsFor(Connection c, Tables tables, TableName tier) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + tables.ledger().sql()

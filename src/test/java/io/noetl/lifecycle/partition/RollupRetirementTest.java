@@ -1,0 +1,218 @@
+package io.noetl.lifecycle.partition;
+
+import static io.noetl.lifecycle.support.KubeFixtures.condition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.noetl.lifecycle.api.LifecycleStatus;
+import io.noetl.lifecycle.api.MetricRetentionPolicy;
+import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
+import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.PlannedActionRef;
+import io.noetl.lifecycle.api.RollupTier;
+import io.noetl.lifecycle.api.RollupTierStatus;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.ApiServerContext;
+import io.noetl.lifecycle.support.KubeFixtures;
+import io.noetl.lifecycle.support.MetricsScrape;
+import io.noetl.lifecycle.support.TestClockProducer;
+import io.noetl.lifecycle.support.TestDatabase;
+import io.noetl.lifecycle.support.WithApiServer;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The retirement gate, end to end: real kube-apiserver, the operator as deploy/ runs it, real PostgreSQL. Raw
+ * partitions that expired before rollups were configured are rolled up first, then retired; a partition past
+ * retention whose rollup has not run is kept as RollupPending and goes in the pass after its rollup; a tier table
+ * dropped by hand makes the policy Degraded RollupFailed and retires nothing; dryRun shows the rollups as planned
+ * actions and writes nothing. The operator's clock is the injected test clock and the server's the test database's
+ * shadow of now() (a stand-in: PostgreSQL's own clock cannot be moved), both at the same time.
+ */
+@QuarkusTest
+@WithApiServer("rollup")
+class RollupRetirementTest {
+    private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
+    private static final TableName METRIC = new TableName("noetl", "metric");
+    private static TestDatabase db;
+
+    ApiServerContext kube;
+
+    @TestHTTPResource("/q/metrics")
+    URL metricsUrl;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create("rollup_e2e");
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    /** The seed's metric table with daily partitions 11-14 to 11-21 and 24 rows an hour in each, for two series. */
+    @BeforeEach
+    void setUp() throws SQLException {
+        TestClockProducer.CLOCK.set(NOW);
+        db.setServerTime(NOW);
+        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
+        try (Connection c = db.connect()) {
+            SeedSchema.ensureMetricTable(c, METRIC);
+        }
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w1', 'worker_pool', 'ready')");
+        for (int d = 14; d <= 21; d++) {
+            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
+        }
+        // until 09:00 today; timestamps a few seconds before the insert time
+        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, timestamp, "
+                + "created_at) SELECT 1, 'cpu', 'gauge', (g % 100) - 20, jsonb_build_object('host', 'h' || (g % 2)), "
+                + "t - interval '3 seconds', t FROM generate_series(0, 7 * 24 * 24 + 9 * 24 - 1) g, "
+                + "LATERAL (SELECT timestamptz '2026-11-14 00:00+00' + g * interval '150 seconds' AS t) x");
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "rollup-db", db);
+    }
+
+    @AfterEach
+    void tearDown() {
+        KubeFixtures.deleteAll(kube.admin(), MetricRetentionPolicy.class, kube.namespace());
+    }
+
+    private MetricRetentionPolicy apply(String name, Consumer<MetricRetentionPolicySpec> customize) {
+        return KubeFixtures.apply(kube.admin(), new MetricRetentionPolicy(), new MetricRetentionPolicySpec(),
+                kube.namespace(), name, "rollup-db", s -> {
+                    s.setInterval("1d");
+                    s.setPremake(2);
+                    s.setRetention("1d");
+                    s.setRollups(List.of(new RollupTier("1m", "7d"), new RollupTier("1h", "90d")));
+                    customize.accept(s);
+                });
+    }
+
+    private MetricRetentionPolicy await(String name, Predicate<LifecycleStatus> check) {
+        return KubeFixtures.await(kube.admin(), MetricRetentionPolicy.class, kube.namespace(), name,
+                MetricRetentionPolicy::getStatus, check);
+    }
+
+    private static List<String> days(int from, int to) {
+        return IntStream.rangeClosed(from, to).mapToObj(d -> String.format("metric_2026_11_%02d", d)).toList();
+    }
+
+    @Test
+    void partitionsThatExpiredBeforeRollupsWereConfiguredAreRolledUpFirstThenRetired() {
+        long samplesBefore = db.queryLong("SELECT count(*) FROM noetl.metric WHERE timestamp < '2026-11-20 00:00+00'");
+        apply("rolled", s -> {
+        });
+        MetricRetentionPolicy p = await("rolled", s -> ((MetricRetentionPolicyStatus) s).getRollupWatermark() != null
+                && condition("Degraded", "False", "AsExpected").test(s));
+
+        // 11-14 .. 11-19 ended before 11-20 10:00: rolled into both tiers, then dropped; 11-20 is closed and rolled
+        // up but not expired; 11-21 is still open
+        List<String> partitions = db.partitions("noetl.metric");
+        assertEquals(days(20, 23), partitions);
+        assertEquals(7, db.queryLong("SELECT count(DISTINCT raw_partition) FROM noetl.metric_rollup_ledger"));
+        assertEquals(14, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger"));
+        // every sample taken before 11-20 (all in the partitions rolled up, 11-20's first seconds included) is in the
+        // hourly tier, counted once
+        assertEquals(samplesBefore, db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h "
+                + "WHERE bucket_start < '2026-11-20 00:00+00'"));
+        assertEquals(2, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
+        // the 1m tier keeps 7 days: nothing before 11-14 10:00 is in it
+        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_1m WHERE bucket_start < "
+                + "'2026-11-14 09:59+00'"));
+
+        MetricRetentionPolicyStatus status = p.getStatus();
+        assertEquals("2026-11-21T00:00:00Z", status.getRollupWatermark());
+        assertEquals(List.of("1m", "1h"), status.getRollups().stream().map(RollupTierStatus::getResolution).toList());
+        RollupTierStatus hourly = status.getRollups().get(1);
+        assertEquals("noetl.metric_rollup_1h", hourly.getTable());
+        assertEquals("metric_2026_11_20", hourly.getWatermarkPartition());
+        assertEquals(0L, hourly.getLagSeconds());
+        assertEquals(7L, hourly.getRolledUpPartitions());
+        assertTrue(hourly.getPartitions() >= 1 && hourly.getBytes() > 0, () -> "tier partitions: " + hourly.getPartitions());
+        assertTrue(Double.parseDouble(hourly.getStorageRatio()) > 1, hourly.getStorageRatio());
+        assertTrue(status.getLastMaintenance().getDropped().containsAll(days(14, 19)));
+
+        String labels = "kind=\"MetricRetentionPolicy\",name=\"rolled\",namespace=\"" + kube.namespace()
+                + "\",table=\"noetl.metric\",tier=\"1h\"";
+        String scrape = MetricsScrape.scrape(metricsUrl);
+        assertEquals(0.0, MetricsScrape.sample(scrape, "lifecycle_rollup_lag_seconds{" + labels + "}"), 0.0);
+        assertEquals(86400.0, MetricsScrape.sample(scrape, "lifecycle_rollup_interval_seconds{" + labels + "}"), 0.0);
+    }
+
+    @Test
+    void aPartitionPastRetentionWithoutItsRollupIsKeptAndGoesInThePassAfterItsRollup() {
+        // a grace of 3 days: 11-14 .. 11-17 are closed for rollup; 11-18 and 11-19 are past retention but not yet
+        apply("pending", s -> s.setRollupGrace("3d"));
+        MetricRetentionPolicy p = await("pending", condition("Degraded", "True", "RollupPending"));
+        assertEquals(days(18, 23), db.partitions("noetl.metric"));
+        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger WHERE raw_partition IN "
+                + "('metric_2026_11_18', 'metric_2026_11_19')"));
+        String message = p.getStatus().condition("Degraded").orElseThrow().getMessage();
+        assertTrue(message.contains("metric_2026_11_18") && message.contains("metric_2026_11_19"), message);
+        // Events are written by their own thread, after the status
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> kube.admin().v1().events()
+                .inNamespace(kube.namespace()).list().getItems().stream()
+                .filter(e -> "pending".equals(e.getInvolvedObject().getName())).map(Event::getReason)
+                .anyMatch("RollupPending"::equals));
+
+        // the grace back to its default: the next pass rolls them up and then retires them
+        apply("pending", s -> {
+        });
+        await("pending", condition("Degraded", "False", "AsExpected"));
+        assertEquals(days(20, 23), db.partitions("noetl.metric"));
+        assertEquals(2, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger WHERE raw_partition = "
+                + "'metric_2026_11_19'"));
+    }
+
+    @Test
+    void aTierTableDroppedByHandMakesThePolicyDegradedAndRetiresNothing() {
+        apply("lost", s -> {
+        });
+        await("lost", s -> ((MetricRetentionPolicyStatus) s).getRollupWatermark() != null);
+        db.execute("DROP TABLE noetl.metric_rollup_1h");
+        // a day later 11-20 expires; the policy's spec changes to make it look now
+        TestClockProducer.CLOCK.set(NOW.plusSeconds(86400));
+        db.setServerTime(NOW.plusSeconds(86400));
+        apply("lost", s -> s.setPremake(3));
+        MetricRetentionPolicy p = await("lost", condition("Degraded", "True", "RollupFailed"));
+        String message = p.getStatus().condition("Degraded").orElseThrow().getMessage();
+        assertTrue(message.contains("noetl.metric_rollup_1h") && message.contains("missing"), message);
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_20"), "nothing retired");
+        assertFalse(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'metric_rollup_1h'") > 0,
+                "a lost tier is not re-created");
+        assertTrue(condition("Ready", "True", "Maintained").test(p.getStatus()), "the pass itself works");
+    }
+
+    @Test
+    void dryRunShowsTheRollupsAsPlannedActionsAndWritesNothing() {
+        apply("dry", s -> s.setDryRun(true));
+        MetricRetentionPolicy p = await("dry", s -> condition("Ready", "True", "DryRun").test(s)
+                && ((MetricRetentionPolicyStatus) s).getPlannedActionCount() != null);
+        List<PlannedActionRef> planned = p.getStatus().getPlannedActions();
+        List<String> rollups = planned.stream().filter(a -> "RollupPartition".equals(a.getAction()))
+                .map(PlannedActionRef::getPartition).toList();
+        assertEquals(days(14, 20), rollups);
+        assertEquals(days(14, 21), db.partitions("noetl.metric"));
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class WHERE relname IN ('metric_rollup_1m', "
+                + "'metric_rollup_1h', 'metric_rollup_ledger', 'metric_series')"));
+    }
+}
