@@ -31,7 +31,9 @@ class MonitoringFilesTest {
             "lifecycle_last_success_timestamp_seconds", "lifecycle_clock_skew_seconds", "lifecycle_partitions_created_total",
             "lifecycle_partitions_dropped_total", "lifecycle_partitions_detached_total", "lifecycle_rows_moved_total",
             "lifecycle_maintenance_failures_total", "lifecycle_maintenance_duration_seconds_bucket",
-            "lifecycle_runtime_components", "lifecycle_runtime_component_failures_total");
+            "lifecycle_runtime_components", "lifecycle_runtime_component_failures_total", "lifecycle_rollup_lag_seconds",
+            "lifecycle_rollup_interval_seconds", "lifecycle_rollup_duration_seconds_bucket",
+            "lifecycle_rollup_failures_total");
     /** Labels of the RuntimeComponent series: aggregates, never one component's name. */
     private static final Set<String> COMPONENT_LABELS = Set.of("namespace", "type", "phase", "reason");
 
@@ -45,7 +47,7 @@ class MonitoringFilesTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("SUCCESS: 7 rules found"), out);
+        assertTrue(out.contains("SUCCESS: 8 rules found"), out);
     }
 
     @Test

@@ -200,6 +200,9 @@ class RollupRetirementTest {
         assertFalse(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'metric_rollup_1h'") > 0,
                 "a lost tier is not re-created");
         assertTrue(condition("Ready", "True", "Maintained").test(p.getStatus()), "the pass itself works");
+        String failures = "lifecycle_rollup_failures_total{kind=\"MetricRetentionPolicy\",name=\"lost\",namespace=\""
+                + kube.namespace() + "\",table=\"noetl.metric\"}";
+        assertTrue(MetricsScrape.sample(MetricsScrape.scrape(metricsUrl), failures) >= 1.0, failures);
     }
 
     @Test
