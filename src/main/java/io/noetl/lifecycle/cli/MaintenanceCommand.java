@@ -241,11 +241,14 @@ public final class MaintenanceCommand {
             MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew).run(
                     c.settings().withHold(retention.hold()), Optional.empty(), claim.narrow(), now, false);
             List<ActionRow> rows = new ArrayList<>();
-            for (PlannedAction a : outcome.plan().actions()) {
-                Long counted = a.retires() ? countRows(dataSource, c.settings(), a.partition()) : null;
+            // the rollups and the tier tables' actions first, as the status lists them
+            for (PlannedAction a : outcome.reportedPlan().actions()) {
+                Long counted = a.retires() && outcome.plan().actions().contains(a)
+                        ? countRows(dataSource, c.settings(), a.partition()) : null;
                 rows.add(row(a, c.settings(), outcome.before(), counted));
             }
-            Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts, retention);
+            Observed observed = observe(c, outcome.after(), outcome.plan(), now, rollupFindings(outcome, conflicts),
+                    retention);
             return report(c, "Planned", null, null, state(observed, !rows.isEmpty()), observed, rows);
         } catch (ReconcileException e) {
             if (e.reason() == Reason.TABLE_MISSING && c.settings().bootstrap() == Bootstrap.IfMissing) {
@@ -306,13 +309,16 @@ public final class MaintenanceCommand {
                     lockPolicy, clock, maxSkew).run(c.settings().withHold(retention.hold()),
                     act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(), claim.narrow(), now, act);
             if (!act) {
-                List<ActionRow> rows = outcome.plan().actions().stream()
+                List<ActionRow> rows = outcome.reportedPlan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();
-                Observed observed = observe(c, outcome.after(), outcome.plan(), now, conflicts, retention);
+                Observed observed = observe(c, outcome.after(), outcome.plan(), now, rollupFindings(outcome,
+                        conflicts), retention);
                 return report(c, "Planned", held.get().reason().code(), held.get().message(),
                         state(observed, !rows.isEmpty()), observed, rows);
             }
-            List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
+            // what the rollups did (rollups, tier partitions), then what was applied to the table
+            List<PlannedAction> applied = new ArrayList<>(outcome.rollups().map(r -> r.planned()).orElse(List.of()));
+            applied.addAll(outcome.result().map(r -> r.applied()).orElse(List.of()));
             List<ActionRow> rows = applied.stream().map(a -> row(a, c.settings(), outcome.before(), null)).toList();
             if (outcome.failure().isPresent()) {
                 var failure = outcome.failure().get();
@@ -325,13 +331,21 @@ public final class MaintenanceCommand {
             }
             all.addAll(rows);
             // the retirements the data proof refused come first, as in the status
-            List<Finding> first = new ArrayList<>(outcome.keptFindings());
+            List<Finding> first = new ArrayList<>(outcome.rollups().map(r -> r.findings()).orElse(List.of()));
+            first.addAll(outcome.keptFindings());
             first.addAll(conflicts);
             Observed observed = observe(c, outcome.after(), outcome.plan(), now, first, retention);
             return report(c, "Applied", null, null, state(observed, false), observed, all);
         } catch (ReconcileException e) {
             return failed(c, e.reason().code(), e.getMessage());
         }
+    }
+
+    /** The rollups' findings (failures, lost tiers), then {@code conflicts}. */
+    private static List<Finding> rollupFindings(MaintenancePass.Outcome outcome, List<Finding> conflicts) {
+        List<Finding> all = new ArrayList<>(outcome.rollups().map(r -> r.findings()).orElse(List.of()));
+        all.addAll(conflicts);
+        return all;
     }
 
     /** The exact row count of a partition about to be retired (the catalog only has an estimate). */

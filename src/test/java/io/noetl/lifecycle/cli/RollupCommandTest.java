@@ -1,0 +1,121 @@
+package io.noetl.lifecycle.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code plan} shows and {@code apply --once} runs the rollups too: real PostgreSQL, no cluster. */
+class RollupCommandTest {
+    private static TestDatabase db;
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void createDatabase() {
+        db = CommandFixtures.database("cli_rollup_it");
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    /** The seed's metric table, 11-18 to 11-21, 48 samples a day. */
+    @BeforeEach
+    void setUp() throws Exception {
+        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
+        try (Connection c = db.connect()) {
+            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
+        }
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
+                + "'ready')");
+        for (int d = 18; d <= 21; d++) {
+            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
+        }
+        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, timestamp, created_at) "
+                + "SELECT 1, 'cpu', 'gauge', g, t, t FROM generate_series(0, 3 * 48 + 19) g, "
+                + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
+    }
+
+    private int run(String... args) {
+        return CommandFixtures.command(out, err).run(List.of(args));
+    }
+
+    private String file() throws Exception {
+        String yaml = """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: noetl-db
+                stringData:
+                  url: %s
+                  username: %s
+                  password: "%s"
+                ---
+                apiVersion: lifecycle.noetl.io/v1alpha1
+                kind: MetricRetentionPolicy
+                metadata:
+                  name: noetl-metrics
+                spec:
+                  database:
+                    secretRef:
+                      name: noetl-db
+                  retention: 1d
+                  premake: 2
+                  rollups:
+                    - resolution: 1h
+                      retention: 30d
+                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        Path path = dir.resolve("resources.yaml");
+        Files.writeString(path, yaml);
+        return path.toString();
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void planShowsTheRollupsAndWritesNothing() throws Exception {
+        assertEquals(0, run("plan", "-f", file()), out + " " + err);
+        String table = stdout();
+        for (String day : List.of("18", "19", "20")) {
+            assertTrue(table.lines().anyMatch(l -> l.contains("RollupPartition") && l.contains("metric_2026_11_" + day)),
+                    table);
+        }
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'metric_rollup_ledger'"));
+        assertEquals(4, db.partitions("noetl.metric").size());
+    }
+
+    @Test
+    void applyOnceRollsUpThenRetires() throws Exception {
+        assertEquals(0, run("apply", "-f", file(), "--once"), out + " " + err);
+        String table = stdout();
+        assertTrue(table.lines().anyMatch(l -> l.contains("RollupPartition") && l.contains("metric_2026_11_19")), table);
+        assertTrue(table.lines().anyMatch(l -> l.contains("DropPartition") && l.contains("metric_2026_11_19")), table);
+        assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21", "metric_2026_11_22", "metric_2026_11_23"),
+                db.partitions("noetl.metric"));
+        assertEquals(3, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger"));
+        assertEquals(3 * 48, db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h WHERE bucket_start < "
+                + "'2026-11-21 00:00+00'"));
+    }
+}
