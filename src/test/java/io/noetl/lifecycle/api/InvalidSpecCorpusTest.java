@@ -126,6 +126,22 @@ class InvalidSpecCorpusTest {
         // cross-field rules (CEL in the schema, repeated by the reconciler)
         mrp("{retentionAction: Detach, archiveSchema: noetl}");
         mrp("{bootstrap: IfMissing, partitionKey: ts}");
+        // rollup tiers: out of order, not multiples, not outliving the raw rows, bad fields, duplicates
+        mrp("rollups: [{resolution: 5m, retention: 30d}, {resolution: 1m, retention: 7d}]");
+        mrp("rollups: [{resolution: 2m, retention: 7d}, {resolution: 5m, retention: 30d}]");
+        mrp("rollups: [{resolution: 5m, retention: 5m}]");
+        mrp("{retention: 30d, rollups: [{resolution: 5m, retention: 7d}]}");
+        mrp("rollups: [{resolution: 0m, retention: 7d}]");
+        mrp("rollups: [{resolution: 1mo, retention: 7d}]");
+        mrp("rollups: [{retention: 7d}]");
+        mrp("rollups: [{resolution: 5m}]");
+        mrp("rollups: [{resolution: 5m, retention: 7d, partitionInterval: 2d}]");
+        mrp("rollups: [{resolution: 5m, retention: 7d, table: 'noetl.bad name'}]");
+        mrp("rollups: [{resolution: 5m, retention: 7d, table: noetl.metric}]");
+        mrp("rollups: [{resolution: 1m, retention: 7d, table: noetl.t}, {resolution: 5m, retention: 30d, table: noetl.t}]");
+        mrp("rollups: [{resolution: 1m, retention: 7d, table: noetl.a_table_name_that_is_much_too_long_for_partitions}]");
+        mrp("rollupGrace: 5 minutes");
+        mrp("seriesTable: 'bad name'");
         epp("{retentionAction: Detach, archiveSchema: noetl}");
         epp("{bootstrap: IfMissing, partitionKey: id}");
         epp("{protect: [event_default]}");
@@ -148,6 +164,9 @@ class InvalidSpecCorpusTest {
             new Case("MetricRetentionPolicy", "{interval: 1h, premake: 48, retention: 36h, timeZone: Europe/Berlin, "
                     + "retentionAction: Detach, archiveSchema: archive, table: public.metrics_v2}"),
             new Case("MetricRetentionPolicy", "{maxRetirementsPerPass: 0, retentionChangeGrace: '0'}"),
+            new Case("MetricRetentionPolicy", "{rollupGrace: 0s, seriesTable: metrics.series, rollups: [{resolution: "
+                    + "1m, retention: 7d}, {resolution: 5m, retention: 30d, partitionInterval: 1d}, {resolution: 1h, "
+                    + "retention: 365d, table: history.metric_hourly}]}"),
             new Case("MetricRetentionPolicy", "{maxRetirementsPerPass: 500, retentionChangeGrace: 0s}"),
             new Case("EventPartitionPlan", "{maxRetirementsPerPass: 1, retentionChangeGrace: 2d12h}"),
             new Case("EventPartitionPlan", "{window: HalfYear, ahead: 1, retention: 52w, protect: [event_2026_gke], "
