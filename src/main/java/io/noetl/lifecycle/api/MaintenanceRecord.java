@@ -18,6 +18,8 @@ public class MaintenanceRecord {
     private List<String> dropped = new ArrayList<>();
     @JsonPropertyDescription("Partitions detached into the archive schema (at most 16 names listed).")
     private List<String> detached = new ArrayList<>();
+    @JsonPropertyDescription("Raw partitions rolled up into the tiers of `spec.rollups` in the pass (at most 16 names listed; absent without rollups).")
+    private List<String> rolledUp;
     @JsonPropertyDescription("Rows moved out of the default partition into the partitions created for them.")
     private Long rowsMoved;
     @JsonPropertyDescription("Number of actions that succeeded in the pass.")
@@ -87,5 +89,13 @@ public class MaintenanceRecord {
 
     public void setError(String error) {
         this.error = error;
+    }
+
+    public List<String> getRolledUp() {
+        return rolledUp;
+    }
+
+    public void setRolledUp(List<String> rolledUp) {
+        this.rolledUp = rolledUp;
     }
 }

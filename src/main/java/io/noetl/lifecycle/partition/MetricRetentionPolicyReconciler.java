@@ -18,6 +18,7 @@ import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.List;
 
 /** MetricRetentionPolicy: time-ranged partitions of a table such as noetl.metric. */
 // the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
@@ -50,6 +51,12 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
     protected void reportPass(MetricRetentionPolicy resource, MetricRetentionPolicyStatus status,
             MetricPolicySettings settings, MaintenancePass.Outcome outcome) {
         RollupReport.report(status, outcome.rollups());
+        // only a pass that writes rolls anything up, and it has just written lastMaintenance
+        List<String> rolled = outcome.rollups().map(r -> r.rolled().stream().map(x -> x.partition()).toList())
+                .orElse(List.of());
+        if (!rolled.isEmpty() && status.getLastMaintenance() != null) {
+            status.getLastMaintenance().setRolledUp(rolled.stream().limit(16).toList());
+        }
         String table = String.valueOf(resource.specOrDefaults().getTable());
         outcome.rollups().ifPresentOrElse(r -> metrics.rollupPass(resource, table, RollupReport.measures(r, settings),
                 r.durations(), (int) r.findings().stream().filter(f -> f.reason() == Reason.ROLLUP_FAILED).count()),

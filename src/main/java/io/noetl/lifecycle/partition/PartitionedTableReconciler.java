@@ -167,12 +167,12 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             Coverage coverage = PolicyPass.observed(status, settings, after, observed);
             PartitionReport.planned(status, writes ? null : outcome.reportedPlan(), after.keyType());
             reportExtras(status, settings, after, observed);
-            reportPass(resource, status, settings, outcome);
             RetirementReport.report(status, retention, outcome.plan(), settings, after.keyType());
             if (writes) {
                 status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
                         outcome.result().orElse(null)));
             }
+            reportPass(resource, status, settings, outcome);
             List<PlannedAction> applied = outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of());
             metrics.partitionPass(resource, tableLabel(resource), OperatorMetrics.PassMeasures.builder().status(status)
                     .coveredUntil(coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k))).now(now)

@@ -150,6 +150,7 @@ class RollupRetirementTest {
         assertTrue(hourly.getPartitions() >= 1 && hourly.getBytes() > 0, () -> "tier partitions: " + hourly.getPartitions());
         assertTrue(Double.parseDouble(hourly.getStorageRatio()) > 1, hourly.getStorageRatio());
         assertTrue(status.getLastMaintenance().getDropped().containsAll(days(14, 19)));
+        assertEquals(days(14, 20), status.getLastMaintenance().getRolledUp());
 
         String labels = "kind=\"MetricRetentionPolicy\",name=\"rolled\",namespace=\"" + kube.namespace()
                 + "\",table=\"noetl.metric\",tier=\"1h\"";
