@@ -1,0 +1,267 @@
+package io.noetl.lifecycle.partition.postgres;
+
+import io.noetl.lifecycle.partition.rollup.Resolution;
+import io.noetl.lifecycle.partition.rollup.Tiers;
+import io.noetl.lifecycle.postgres.SqlIdentifier;
+import io.noetl.lifecycle.postgres.SqlLiteral;
+import io.noetl.lifecycle.postgres.TableName;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The history reader: one SQL function per raw table that answers a metric's history from the raw rows where they
+ * still exist and from the rollup tiers before that, each row naming where it came from.
+ *
+ * <pre>
+ * &lt;raw schema&gt;.&lt;raw table&gt;_history(metric_name text, labels_subset jsonb, from_time timestamptz, to_time timestamptz)
+ *   RETURNS TABLE (tier text, fingerprint bigint, metric_type text, runtime_id bigint, labels jsonb,
+ *                  bucket_start timestamptz, bucket_end timestamptz, sample_count bigint, min_value float8,
+ *                  max_value float8, avg_value float8, sum_value float8, first_value float8, last_value float8,
+ *                  increase float8)
+ * </pre>
+ *
+ * <p>For {@code noetl.metric} that is {@code noetl.metric_history}. {@code metric_name} matches exactly;
+ * {@code labels_subset} selects the series whose labels contain it ({@code labels @> labels_subset}; a raw row's SQL
+ * NULL labels count as {@code {}}, as in the catalogue), and NULL selects every series of the name; a row is in
+ * {@code [from_time, to_time)} when its {@code bucket_start} is (NULL for either is unbounded). Rows come in no
+ * particular order.
+ *
+ * <p><b>Raw rows</b> ({@code tier = 'raw'}): one per sample, {@code bucket_start = bucket_end =} the sample time,
+ * {@code sample_count} 1, min, max, avg, sum, first and last all the value, and {@code increase} 0 (a single sample
+ * gains nothing, as a tier bucket of one sample; so the increase of a counter over any mix of rows is the sum of
+ * {@code increase} plus the step from each row's {@code last_value} to the next row's {@code first_value}, see
+ * docs/operations.md). Values that are not finite (NaN, the staleness marker, and the infinities) are left out, as
+ * the rollup leaves them out of every bucket, so {@code sample_count} means the same in every tier. {@code labels}
+ * is the row's, {@code {}} for NULL. {@code fingerprint} is {@code series_fingerprint} of the catalogue's schema,
+ * computed once per distinct series of the answer rather than per row (on 100,000 raw rows of 12 series: 0.34 s per
+ * row against 0.16 s with the column NULL and 0.17 s once per series), so raw and tier rows of one series group
+ * together.
+ *
+ * <p><b>Tier rows</b> ({@code tier} the resolution, {@code '5m'}): one per bucket, joined to the catalogue for the
+ * name, type, runtime and labels; {@code bucket_end = bucket_start +} the resolution, {@code sum_value} the positive
+ * plus the negative sum, {@code avg_value} that over {@code sample_count}, {@code increase} the bucket's (reset-aware,
+ * within the bucket).
+ *
+ * <p><b>The boundary rule.</b> Each source answers one range of sample time, and the ranges do not overlap, so no
+ * sample is counted twice, whatever ran in between. With {@code floor_w(t)} the edge of the epoch-aligned
+ * {@code w}-grid at or before {@code t} and {@code ceil_w(t)} the one at or after it, and "a tier is present" meaning
+ * its table and the catalogue exist and the tier table has at least one non-default partition:
+ * <ol>
+ * <li>{@code R} is the lower bound of the raw table's oldest non-default partition (its key is the insert time,
+ * {@code created_at}), {@code -infinity} when it has none (then the raw table answers everything and no tier
+ * anything). The raw boundary is {@code B0 = floor_w(R)}, {@code w} the finest present tier's resolution
+ * ({@code B0 = R} when no tier is present, and whenever {@code R} is on that grid, as daily partitions are for tiers
+ * up to 1d). Raw answers the samples with sample time {@code >= B0}.
+ * <li>Each present tier {@code i}, finest first, answers the whole buckets in {@code [Bi, Ui)}: {@code Ui =
+ * floor_wi(B(i-1))} (the previous boundary, so a bucket ends at or before it) and {@code Bi =
+ * least(ceil_v(Li), Ui)}, {@code Li} the lower bound of the tier's oldest partition and {@code v} the next present
+ * (coarser) tier's resolution, or the tier's own for the coarsest. Rounding up to the coarser grid hands the
+ * coarser tier a whole bucket at the seam: the tiers' resolutions are multiples of one another
+ * ({@link Tiers#check}, enforced here), so every such edge is on each finer tier's grid too.
+ * </ol>
+ * What that means for samples: one whose row is in the raw table is answered by raw iff its sample time is
+ * {@code >= B0}; one in a tier bucket is answered by that tier iff the bucket is in the tier's range. A sample whose
+ * row came late, into a raw partition after the one its sample time belongs to, with its sample time before
+ * {@code B0}, is answered by no one until that partition is rolled up (then by a tier); one whose sample time is
+ * later than its insert time by more than the distance to {@code B0} is answered by no one once its partition is
+ * dropped. Everything else is answered exactly once when the raw partitions are on the finest tier's grid, each
+ * tier's oldest partition starts on the next tier's grid, and a tier keeps every bucket from its oldest partition on
+ * (rollup skips buckets before a tier's retention cutoff, so a tier partition whose lower part is older than that
+ * cutoff answers less than it covers).
+ *
+ * <p><b>Dynamic SQL.</b> The function is PL/pgSQL and reads every table through {@code EXECUTE}: creating it needs
+ * none of the tier tables or the catalogue, and a tier table that is missing when it is called (or has no
+ * partition yet) is skipped, as if it were not in the list; one created later is used from then on without
+ * recreating the function. The tables, the resolutions and the labels are fixed in the body, quoted by
+ * {@link SqlIdentifier} and {@link SqlLiteral}; the caller's arguments only ever reach a query as parameters
+ * ({@code USING}). The function first takes ACCESS SHARE on the raw table and on each present tier, as the reads
+ * would, so a partition cannot be dropped between reading the boundaries and reading the rows (retirement drops or
+ * detaches under ACCESS EXCLUSIVE on the parent and waits for the calling transaction instead); it writes nothing.
+ */
+public final class MetricHistorySql {
+    /** The suffix of the function's name after the raw table's. */
+    public static final String SUFFIX = "_history";
+    /** The {@code tier} of a raw row. */
+    public static final String RAW = "raw";
+    private static final String ORIGIN = "timestamptz '1970-01-01 00:00:00+00'";
+    private static final String RANGE_BOUND = SqlLiteral.of("^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$");
+    /** PostgreSQL's NAMEDATALEN - 1: a longer name would be truncated, and the function would be another's. */
+    private static final int MAX_NAME_BYTES = 63;
+
+    private MetricHistorySql() {
+    }
+
+    /** {@code <schema>.<table>_history}. */
+    public static TableName functionName(TableName raw) {
+        TableName name = raw.sibling(raw.name() + SUFFIX);
+        if (name.name().getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("the history function of " + raw + " would be named " + name.name()
+                    + ", longer than PostgreSQL's 63 bytes");
+        }
+        return name;
+    }
+
+    /**
+     * Creates or replaces {@code functionName(tables.raw())} over {@code tiers}, finest first (none: raw rows only).
+     * The tiers' resolutions must keep {@link Tiers#check}, and no two tiers may share a table or a resolution.
+     */
+    public static void ensureFunction(Connection c, RollupSql.Tables tables, List<RollupSql.Tier> tiers)
+            throws SQLException {
+        String sql = functionSql(tables, tiers);
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tables.catalogue().schema()));
+            SeriesFingerprintSql.ensureFunctions(s, tables.catalogue().schema());
+            s.execute(sql);
+        }
+    }
+
+    /** The CREATE OR REPLACE FUNCTION statement; throws IllegalArgumentException for tiers it cannot answer from. */
+    static String functionSql(RollupSql.Tables tables, List<RollupSql.Tier> tiers) {
+        List<Resolution> resolutions = tiers.stream().map(RollupSql.Tier::resolution).toList();
+        Tiers.check(resolutions).ifPresent(p -> {
+            throw new IllegalArgumentException(p.message());
+        });
+        Set<TableName> seen = new HashSet<>();
+        for (RollupSql.Tier t : tiers) {
+            if (!seen.add(t.table()) || t.table().equals(tables.raw()) || t.table().equals(tables.catalogue())) {
+                throw new IllegalArgumentException("tier table " + t.table() + " is listed twice or is not a tier");
+            }
+        }
+        TableName function = functionName(tables.raw());
+        String fingerprint = tables.catalogue().sibling(SeriesFingerprintSql.FINGERPRINT).sql();
+        String t = SqlIdentifier.quote(RollupSql.SAMPLE_TIME);
+        String finite = "r.metric_value NOT IN ('NaN', 'Infinity', '-Infinity')";
+        // the raw rows of the range ($3, $4) that match the name ($1) and, after it, the label condition
+        String rawRows = "SELECT r.metric_type, r.runtime_id, coalesce(r.labels, '{}'::jsonb) AS labels, r." + t
+                + " AS t, r.metric_value AS v FROM " + tables.raw().sql() + " r WHERE r.metric_name = $1 AND r." + t
+                + " >= $3 AND r." + t + " < $4 AND " + finite;
+        // the query text is two literals around the label condition, which the function picks for the subset it got
+        String rawQuery = SqlLiteral.of("WITH r AS MATERIALIZED (" + rawRows) + " || label_condition || "
+                + SqlLiteral.of("), s AS (SELECT metric_type, runtime_id, labels, " + fingerprint + "($1, "
+                        + "metric_type, runtime_id, labels) AS fingerprint FROM (SELECT DISTINCT metric_type, "
+                        + "runtime_id, labels FROM r) d) SELECT " + SqlLiteral.of(RAW) + "::text, s.fingerprint, "
+                        + "r.metric_type, r.runtime_id, r.labels, r.t, r.t, 1::bigint, r.v, r.v, r.v, r.v, r.v, r.v, "
+                        + "0::float8 FROM r JOIN s ON s.metric_type = r.metric_type AND s.runtime_id = r.runtime_id "
+                        + "AND s.labels = r.labels");
+        String tierQuery = SqlLiteral.of("SELECT $5::text, t.fingerprint, s.metric_type, s.runtime_id, s.labels, "
+                + "t.bucket_start, t.bucket_start + $6, t.sample_count, t.min_value, t.max_value, "
+                + "(t.positive_sum + t.negative_sum) / nullif(t.sample_count, 0), t.positive_sum + t.negative_sum, "
+                + "t.first_value, t.last_value, t.increase FROM ") + " || tier_tables[k] || "
+                + SqlLiteral.of(" t JOIN ") + " || catalogue || " + SqlLiteral.of(" s ON s.fingerprint = "
+                + "t.fingerprint WHERE s.metric_name = $1 AND ($2 IS NULL OR s.labels @> $2) "
+                + "AND t.bucket_start >= $3 AND t.bucket_start < $4");
+        StringBuilder body = new StringBuilder();
+        body.append("DECLARE\n")
+                .append("  tier_tables text[] := ARRAY[").append(list(tiers.stream()
+                        .map(x -> SqlLiteral.of(x.table().sql())).toList())).append("]::text[];\n")
+                .append("  tier_names text[] := ARRAY[").append(list(resolutions.stream()
+                        .map(r -> SqlLiteral.of(r.toString())).toList())).append("]::text[];\n")
+                .append("  tier_widths interval[] := ARRAY[").append(list(resolutions.stream()
+                        .map(MetricHistorySql::stride).toList())).append("]::interval[];\n")
+                .append("  catalogue text := ").append(SqlLiteral.of(tables.catalogue().sql())).append(";\n")
+                .append("  lows timestamptz[] := '{}';\n")
+                .append("  present int[] := '{}';\n")
+                .append("  raw_low timestamptz;\n")
+                .append("  edge timestamptz;\n")
+                .append("  upper_edge timestamptz;\n")
+                .append("  lower_edge timestamptz;\n")
+                .append("  coarser interval;\n")
+                .append("  label_condition text := '';\n")
+                .append("  lo timestamptz := coalesce(from_time, '-infinity');\n")
+                .append("  hi timestamptz := coalesce(to_time, 'infinity');\n")
+                .append("  k int;\n")
+                .append("BEGIN\n")
+                .append("  LOCK TABLE ").append(tables.raw().sql()).append(" IN ACCESS SHARE MODE;\n")
+                .append("  raw_low := coalesce(").append(oldestLowerBound(SqlLiteral.of(tables.raw().sql())))
+                .append(", '-infinity');\n")
+                .append("  IF to_regclass(catalogue) IS NOT NULL THEN\n")
+                .append("    FOR n IN 1 .. coalesce(array_length(tier_tables, 1), 0) LOOP\n")
+                .append("      IF to_regclass(tier_tables[n]) IS NOT NULL THEN\n")
+                .append("        EXECUTE 'LOCK TABLE ' || tier_tables[n] || ' IN ACCESS SHARE MODE';\n")
+                .append("        lows[n] := ").append(oldestLowerBound("tier_tables[n]")).append(";\n")
+                .append("        IF lows[n] IS NOT NULL THEN present := present || n; END IF;\n")
+                .append("      END IF;\n")
+                .append("    END LOOP;\n")
+                .append("  END IF;\n")
+                // B0: R on the finest present tier's grid
+                .append("  edge := raw_low;\n")
+                .append("  IF array_length(present, 1) > 0 THEN edge := ")
+                .append(floor("tier_widths[present[1]]", "raw_low")).append("; END IF;\n")
+                .append("  IF labels_subset IS NOT NULL THEN\n")
+                // NULL labels are {}: when {} cannot contain the subset, the plain form lets the GIN index help
+                .append("    IF '{}'::jsonb @> labels_subset THEN\n")
+                .append("      label_condition := ").append(SqlLiteral.of(" AND coalesce(r.labels, '{}'::jsonb) @> $2"))
+                .append(";\n")
+                .append("    ELSE\n")
+                .append("      label_condition := ").append(SqlLiteral.of(" AND r.labels @> $2")).append(";\n")
+                .append("    END IF;\n")
+                .append("  END IF;\n")
+                .append("  IF greatest(lo, edge) < hi THEN\n")
+                .append("    RETURN QUERY EXECUTE ").append(rawQuery)
+                .append(" USING metric_name, labels_subset, greatest(lo, edge), hi;\n")
+                .append("  END IF;\n")
+                .append("  FOR j IN 1 .. coalesce(array_length(present, 1), 0) LOOP\n")
+                .append("    k := present[j];\n")
+                .append("    upper_edge := ").append(floor("tier_widths[k]", "edge")).append(";\n")
+                .append("    coarser := coalesce(tier_widths[present[j + 1]], tier_widths[k]);\n")
+                .append("    lower_edge := least(").append(ceil("coarser", "lows[k]")).append(", upper_edge);\n")
+                .append("    IF greatest(lo, lower_edge) < least(hi, upper_edge) THEN\n")
+                .append("      RETURN QUERY EXECUTE ").append(tierQuery).append(" ")
+                .append("USING metric_name, labels_subset, greatest(lo, lower_edge), least(hi, upper_edge), "
+                        + "tier_names[k], tier_widths[k];\n")
+                .append("    END IF;\n")
+                .append("    edge := lower_edge;\n")
+                .append("  END LOOP;\n")
+                .append("END\n");
+        // a tag no table name in the body contains, so none can end the body early
+        String tag = "$fn$";
+        for (int n = 1; body.indexOf(tag) >= 0; n++) {
+            tag = "$fn" + n + "$";
+        }
+        return "CREATE OR REPLACE FUNCTION " + function.sql() + "(metric_name text, labels_subset jsonb, "
+                + "from_time timestamptz, to_time timestamptz) RETURNS TABLE (tier text, fingerprint bigint, "
+                + "metric_type text, runtime_id bigint, labels jsonb, bucket_start timestamptz, "
+                + "bucket_end timestamptz, sample_count bigint, min_value float8, max_value float8, avg_value float8, "
+                + "sum_value float8, first_value float8, last_value float8, increase float8) "
+                + "LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS " + tag + "\n"
+                + "#variable_conflict error\n" + body + tag;
+    }
+
+    /**
+     * The lower bound of the oldest non-default partition of the table whose quoted name {@code table} (a text
+     * expression) is, {@code -infinity} for MINVALUE, NULL when it has none; read from pg_inherits and relpartbound.
+     */
+    private static String oldestLowerBound(String table) {
+        return "(SELECT min(CASE WHEN b[1] = 'MINVALUE' THEN '-infinity'::timestamptz "
+                + "ELSE btrim(b[1], '''')::timestamptz END) FROM (SELECT regexp_match(pg_get_expr(c.relpartbound, "
+                + "c.oid), " + RANGE_BOUND + ") AS b FROM pg_inherits inh JOIN pg_class c ON c.oid = inh.inhrelid "
+                + "WHERE inh.inhparent = to_regclass(" + table + ")) x WHERE b IS NOT NULL)";
+    }
+
+    /** The grid edge at or before {@code t}; infinities stay. */
+    private static String floor(String width, String t) {
+        return "(CASE WHEN isfinite(" + t + ") THEN date_bin(" + width + ", " + t + ", " + ORIGIN + ") ELSE " + t
+                + " END)";
+    }
+
+    /** The grid edge at or after {@code t}; infinities stay. */
+    private static String ceil(String width, String t) {
+        String down = "date_bin(" + width + ", " + t + ", " + ORIGIN + ")";
+        return "(CASE WHEN NOT isfinite(" + t + ") THEN " + t + " WHEN " + down + " = " + t + " THEN " + t + " ELSE "
+                + down + " + " + width + " END)";
+    }
+
+    private static String stride(Resolution r) {
+        return "interval " + SqlLiteral.of(r.width().getSeconds() + " seconds");
+    }
+
+    private static String list(List<String> items) {
+        return items.stream().collect(Collectors.joining(", "));
+    }
+}
