@@ -13,6 +13,7 @@ import io.noetl.lifecycle.partition.plan.RollupSettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.partition.postgres.MetricHistorySql;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.partition.postgres.RollupSql;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
@@ -166,6 +167,15 @@ public final class RollupPass {
                     usable.add(tier);
                 }
             }
+            // the history reader over the tiers there are, remade only when they change
+            if (apply && shared) {
+                List<RollupSql.Tier> readable = usable.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
+                        t.retention())).toList();
+                if (MetricHistorySql.ensureCurrent(c, tables, readable)) {
+                    LOG.infof("made %s over %s", MetricHistorySql.functionName(raw), readable.stream()
+                            .map(t -> t.resolution().toString()).toList());
+                }
+            }
             // each tier table's own partitions, by the same planner and executor as the raw table's
             Map<RollupSettings.Tier, TableSnapshot> tierSnapshots = new java.util.HashMap<>();
             for (RollupSettings.Tier tier : usable) {
@@ -217,7 +227,7 @@ public final class RollupPass {
                     }
                     long started = System.nanoTime();
                     try {
-                        RollupSql.Rolled r = rollUp(c, tables, step, rawSnapshot.keyType(), settings, into);
+                        RollupSql.Rolled r = rollUp(c, tables, step, rawSnapshot.keyType(), settings, into, now);
                         rolled.add(r);
                         durations.add(Duration.ofNanos(System.nanoTime() - started));
                         planned.add(step);
@@ -257,7 +267,7 @@ public final class RollupPass {
             TableSnapshot snapshot = CatalogReader.read(c, table);
             TimeGrid grid = new TimeGrid(tier.partitionInterval(), settings.zone(), KeyType.TIMESTAMPTZ);
             Optional<List<CreatePartition>> creates = RollupPlanner.tierCreates(grid, tier.table(), snapshot,
-                    span.get()[0], span.get()[1], now.minus(tier.retention()), partition.name());
+                    span.get()[0], span.get()[1], keepFrom(tier, settings, now), partition.name());
             if (creates.isEmpty()) {
                 return Optional.of("its sample times (" + span.get()[0] + " to " + span.get()[1] + ") would need more "
                         + "than " + RollupPlanner.MAX_TIER_CREATES + " partitions of " + table);
@@ -277,9 +287,9 @@ public final class RollupPass {
 
     /** One rollup, waiting at most the DDL lock timeout for its locks (a retirement of the partition, say). */
     private RollupSql.Rolled rollUp(Connection c, RollupSql.Tables tables, RollupPartition step, KeyType keyType,
-            MetricPolicySettings settings, List<RollupSettings.Tier> into) throws SQLException {
+            MetricPolicySettings settings, List<RollupSettings.Tier> into, Instant now) throws SQLException {
         List<RollupSql.Tier> tiers = into.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
-                t.retention())).toList();
+                t.retention(), Optional.of(keepFrom(t, settings, now)))).toList();
         try (Statement s = c.createStatement()) {
             s.execute("SET lock_timeout = " + Math.max(1, lockPolicy.lockTimeout().toMillis()));
         }
@@ -291,6 +301,16 @@ public final class RollupPass {
                 s.execute("RESET lock_timeout");
             }
         }
+    }
+
+    /**
+     * The first bucket a tier keeps: the lower bound of its partition that holds {@code now} less its retention, so
+     * that each tier partition holds all the buckets of its range or none (the history reader trusts a tier from its
+     * oldest partition on); the tier's own retention drops that partition when it is wholly past.
+     */
+    static Instant keepFrom(RollupSettings.Tier tier, MetricPolicySettings settings, Instant now) {
+        TimeGrid grid = new TimeGrid(tier.partitionInterval(), settings.zone(), KeyType.TIMESTAMPTZ);
+        return grid.instantOf(grid.windowContaining(grid.keyOf(now.minus(tier.retention()))).from());
     }
 
     private static List<TierState> tierStates(Connection c, RollupSettings rollups, RollupSql.Tables tables,

@@ -135,9 +135,26 @@ class RollupRetirementTest {
         assertEquals(samplesBefore, db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h "
                 + "WHERE bucket_start < '2026-11-20 00:00+00'"));
         assertEquals(2, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
-        // the 1m tier keeps 7 days: nothing before 11-14 10:00 is in it
-        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_1m WHERE bucket_start < "
-                + "'2026-11-14 09:59+00'"));
+        // the 1m tier keeps 7 days, in whole daily partitions: from the day that holds 11-14 10:00, all of it
+        // (the first sample of 11-14's partition was taken at 11-13 23:59:57, a day the tier no longer keeps)
+        assertEquals("2026-11-14 00:02:00+00", db.queryStrings("SELECT min(bucket_start)::text FROM "
+                + "noetl.metric_rollup_1m").get(0));
+        assertEquals(db.queryLong("SELECT count(*) FROM noetl.metric_rollup_1h WHERE bucket_start >= '2026-11-14 "
+                + "00:00+00' AND bucket_start < '2026-11-20 00:00+00'") * 12, db.queryLong("SELECT count(*) FROM "
+                + "noetl.metric_rollup_1m WHERE bucket_start < '2026-11-20 00:00+00'"), "each series has a sample "
+                + "every 5 minutes, so 12 one-minute buckets for each hourly one");
+
+        // the history reader: raw rows for today, the 1m tier where it reaches, the 1h tier before that
+        List<String> sources = db.queryStrings("SELECT tier FROM noetl.metric_history('cpu', '{\"host\": \"h0\"}', "
+                + "'2026-11-10 00:00+00', '2026-11-22 00:00+00') GROUP BY tier ORDER BY min(bucket_start)");
+        assertEquals(List.of("1h", "1m", "raw"), sources);
+        assertEquals(db.queryLong("SELECT count(*) FROM noetl.metric WHERE labels @> '{\"host\": \"h0\"}' AND "
+                + "timestamp >= '2026-11-20 00:00+00'")
+                + db.queryLong("SELECT sum(t.sample_count) FROM noetl.metric_rollup_1h t JOIN noetl.metric_series s "
+                        + "USING (fingerprint) WHERE s.labels @> '{\"host\": \"h0\"}' AND t.bucket_start < "
+                        + "'2026-11-20 00:00+00'"),
+                db.queryLong("SELECT sum(sample_count) FROM noetl.metric_history('cpu', '{\"host\": \"h0\"}', NULL, "
+                        + "NULL)"), "every sample once: raw from 11-20, the tiers before");
 
         MetricRetentionPolicyStatus status = p.getStatus();
         assertEquals("2026-11-21T00:00:00Z", status.getRollupWatermark());

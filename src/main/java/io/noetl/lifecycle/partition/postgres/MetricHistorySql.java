@@ -7,6 +7,8 @@ import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
@@ -118,6 +120,40 @@ public final class MetricHistorySql {
             s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tables.catalogue().schema()));
             SeriesFingerprintSql.ensureFunctions(s, tables.catalogue().schema());
             s.execute(sql);
+        }
+    }
+
+    /**
+     * {@link #ensureFunction} only when the function is missing or was made for other tables or tiers: its comment
+     * holds a digest of the statement that made it, so a pass that changes nothing writes nothing to the catalog.
+     * Returns whether it (re)created the function.
+     */
+    public static boolean ensureCurrent(Connection c, RollupSql.Tables tables, List<RollupSql.Tier> tiers)
+            throws SQLException {
+        String digest = "noetl-lifecycle " + digest(functionSql(tables, tiers));
+        TableName function = functionName(tables.raw());
+        String signature = function.sql() + "(text, jsonb, timestamptz, timestamptz)";
+        try (PreparedStatement ps = c.prepareStatement("SELECT obj_description(to_regprocedure(?), 'pg_proc')")) {
+            ps.setString(1, signature);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && digest.equals(rs.getString(1))) {
+                    return false;
+                }
+            }
+        }
+        ensureFunction(c, tables, tiers);
+        try (Statement s = c.createStatement()) {
+            s.execute("COMMENT ON FUNCTION " + signature + " IS " + SqlLiteral.of(digest));
+        }
+        return true;
+    }
+
+    private static String digest(String sql) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(sql.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 

@@ -61,8 +61,24 @@ public final class RollupSql {
     private RollupSql() {
     }
 
-    /** A tier as the rollup sees it: its table, its bucket width, and the cutoff before which it keeps nothing. */
-    public record Tier(TableName table, Resolution resolution, Duration retention) {
+    /**
+     * A tier as the rollup sees it: its table, its bucket width, and where it starts keeping buckets.
+     *
+     * @param keepFrom the first bucket start the tier keeps; empty for the server's {@code now()} less
+     *     {@code retention}, on the tier's grid. The pass gives the lower bound of the tier partition that holds that
+     *     cutoff, so a tier partition holds every bucket of its range or none.
+     */
+    public record Tier(TableName table, Resolution resolution, Duration retention, Optional<Instant> keepFrom) {
+        public Tier(TableName table, Resolution resolution, Duration retention) {
+            this(table, resolution, retention, Optional.empty());
+        }
+
+        /** The SQL of the first bucket start kept. */
+        String keepFromSql() {
+            return keepFrom.map(t -> "timestamptz " + SqlLiteral.of(t.toString())).orElse("date_bin("
+                    + stride(resolution) + ", now() - make_interval(secs => " + retention.getSeconds() + "), "
+                    + ORIGIN + ")");
+        }
     }
 
     /** The tables a policy's rollups use besides its tiers. */
@@ -416,14 +432,12 @@ public final class RollupSql {
                 + "FROM (SELECT f.*, lag(last_value) OVER w AS prev_last, lag(true, 1, false) OVER w AS has_prev, "
                 + "lead(true, 1, false) OVER w AS has_next FROM " + FINE + " f "
                 + "WINDOW w AS (PARTITION BY fingerprint, " + bucket + " ORDER BY bucket_start)) x "
-                + "WHERE " + bucket + " >= date_bin(" + stride + ", now() - make_interval(secs => "
-                + tier.retention().getSeconds() + "), " + ORIGIN + ") "
+                + "WHERE " + bucket + " >= " + tier.keepFromSql() + " "
                 + "GROUP BY fingerprint, " + bucket;
         if (tier.resolution().equals(finest)) {
             coarse = "SELECT fingerprint, bucket_start AS b, sample_count, min_value, max_value, positive_count, "
                     + "positive_sum, negative_count, negative_sum, first_time, first_value, last_time, last_value, "
-                    + "increase, resets FROM " + FINE + " WHERE bucket_start >= date_bin(" + stride
-                    + ", now() - make_interval(secs => " + tier.retention().getSeconds() + "), " + ORIGIN + ")";
+                    + "increase, resets FROM " + FINE + " WHERE bucket_start >= " + tier.keepFromSql();
         }
         // t is the bucket already there, e the part merged into it
         String tFirst = "(t.first_time, t.first_value)";
