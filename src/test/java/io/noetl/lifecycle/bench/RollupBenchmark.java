@@ -41,9 +41,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * into a standalone table that then gets the seed's indexes and is attached to {@code noetl.metric}.
  *
  * <p>Run: {@code ./mvnw -B -q test-compile exec:java -Dexec.mainClass=io.noetl.lifecycle.bench.RollupBenchmark
- * -Dexec.classpathScope=test [-Dexec.args="SERIES ROUNDS [explain] [keep]"]} (defaults 2000 and 3): {@code explain}
+ * -Dexec.classpathScope=test [-Dexec.args="SERIES ROUNDS [explain] [keep] [timeline] [serial]"]} (defaults 2000 and 3): {@code explain}
  * adds one untimed rollup and floor with {@code auto_explain} (plans in the server's log) after the measured rounds,
- * {@code keep} leaves the database in place for a look afterwards.
+ * {@code keep} leaves the database in place for a look afterwards, {@code timeline} prints the writers' latencies
+ * second by second through the first round's rollup and floor,
+ * {@code serial} runs the rounds with {@code max_parallel_workers_per_gather = 0} (an experiment).
  */
 public final class RollupBenchmark {
     private static final TableName RAW = new TableName("noetl", "metric");
@@ -82,6 +84,8 @@ public final class RollupBenchmark {
         List<String> flags = Arrays.asList(args).subList(Math.min(2, args.length), args.length);
         boolean explain = flags.contains("explain");
         boolean keep = flags.contains("keep");
+        boolean timeline = flags.contains("timeline");
+        boolean serial = flags.contains("serial");
 
         Instant today = Instant.now().truncatedTo(ChronoUnit.DAYS);
         Instant day = today.minus(Duration.ofDays(1));
@@ -94,6 +98,11 @@ public final class RollupBenchmark {
         try {
             setUp(db, day, today);
             long rows = load(db, partition, day, seriesCount);
+            if (serial) {
+                // an experiment, not the default: no parallel workers in any session of the database from here on
+                db.execute("ALTER DATABASE \"" + db.name() + "\" SET max_parallel_workers_per_gather = 0");
+                System.out.println("serial: max_parallel_workers_per_gather = 0 for the rounds");
+            }
 
             Recorder rss = new Recorder();
             Thread sampler = new Thread(() -> sampleRss(rss), "rss-sampler");
@@ -143,6 +152,9 @@ public final class RollupBenchmark {
                     tag = UNTRACKED;
                     storage.add(storage(db, partition));
                     report(round, phase, parts[0], writers, rss);
+                    if (timeline && round == 1) {
+                        timeline(writers, tag(round, phase), t0);
+                    }
                 }
             }
             stop = true;
@@ -409,6 +421,21 @@ public final class RollupBenchmark {
                 max(busy), "", mib(peak(busyRss)));
     }
 
+    /** Per second since the rollup's start: writes, the slowest, and how many took over 2 ms. */
+    private static void timeline(Recorder[] writers, int wanted, long start) {
+        Map<Long, long[]> slots = new java.util.TreeMap<>();
+        for (Recorder w : writers) {
+            for (long[] e : w.timed(wanted)) {
+                long[] slot = slots.computeIfAbsent((e[0] - start) / 1_000_000_000L, k -> new long[3]);
+                slot[0]++;
+                slot[1] = Math.max(slot[1], e[1]);
+                slot[2] += e[1] > 2_000 ? 1 : 0;
+            }
+        }
+        System.out.println("    s  writes  max ms  >2ms");
+        slots.forEach((s, v) -> System.out.printf("  %3d %7d %7.1f %5d%n", s, v[0], v[1] / 1000.0, v[2]));
+    }
+
     private static void summary(int rounds, long rows, int seriesCount, List<Long> opMs, List<long[]> floorMs,
             List<Map<String, Long>> storage, Recorder[] writers, Recorder rss) {
         System.out.printf("%n== %d series, %,d raw rows, %d rounds each after one warm-up each ==%n", seriesCount, rows,
@@ -531,7 +558,7 @@ public final class RollupBenchmark {
                 long t0 = System.nanoTime();
                 try {
                     ps.executeUpdate();
-                    r.add(at, (System.nanoTime() - t0) / 1000);
+                    r.add(at, (System.nanoTime() - t0) / 1000, t0);
                 } catch (SQLException e) {
                     r.failed++;
                 }
@@ -549,7 +576,7 @@ public final class RollupBenchmark {
             try {
                 for (String line : Files.readAllLines(status)) {
                     if (line.startsWith("VmRSS:")) {
-                        r.add(tag, Long.parseLong(line.replaceAll("[^0-9]", "")));
+                        r.add(tag, Long.parseLong(line.replaceAll("[^0-9]", "")), System.nanoTime());
                         break;
                     }
                 }
@@ -566,18 +593,33 @@ public final class RollupBenchmark {
     private static final class Recorder {
         private int[] tags = new int[1 << 16];
         private long[] values = new long[1 << 16];
+        private long[] times = new long[1 << 16];
         private volatile int size;
         long failed;
 
-        void add(int t, long v) {
+        void add(int t, long v, long at) {
             int n = size;
             if (n == tags.length) {
                 tags = Arrays.copyOf(tags, n * 2);
                 values = Arrays.copyOf(values, n * 2);
+                times = Arrays.copyOf(times, n * 2);
             }
             tags[n] = t;
+            times[n] = at;
             values[n] = v;
             size = n + 1;
+        }
+
+        /** {start nanoTime, value} of the entries with tag {@code wanted}. */
+        List<long[]> timed(int wanted) {
+            int n = size;
+            List<long[]> out = new ArrayList<>();
+            for (int i = 0; i < n && i < tags.length && i < times.length; i++) {
+                if (tags[i] == wanted) {
+                    out.add(new long[] {times[i], values[i]});
+                }
+            }
+            return out;
         }
 
         synchronized long[] values(int... wanted) {
