@@ -132,13 +132,14 @@ public final class RollupBenchmark {
             List<Long> opMs = new ArrayList<>();
             List<long[]> floorMs = new ArrayList<>();
             List<Map<String, Long>> storage = new ArrayList<>();
-            System.out.printf("%nround  phase     time ms   writes  p50 ms  p99 ms  max ms  rss idle MiB  rss peak MiB%n");
+            System.out.printf("%nround  phase     time ms   writes  p50 ms  p99 ms  max ms  rss idle MiB  rss peak MiB  WAL MiB%n");
             for (int round = 1; round <= rounds; round++) {
                 for (int phase : new int[] {OPERATOR, FLOOR}) {
                     prepare(db);
                     tag = tag(round, phase - 1);
                     Thread.sleep(IDLE_WINDOW_MS);
                     tag = tag(round, phase);
+                    long lsn = db.queryLong("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn");
                     long t0 = System.nanoTime();
                     long[] parts;
                     if (phase == OPERATOR) {
@@ -150,8 +151,9 @@ public final class RollupBenchmark {
                         floorMs.add(parts);
                     }
                     tag = UNTRACKED;
+                    long wal = db.queryLong("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn") - lsn;
                     storage.add(storage(db, partition));
-                    report(round, phase, parts[0], writers, rss);
+                    report(round, phase, parts[0], writers, rss, wal);
                     if (timeline && round == 1) {
                         timeline(writers, tag(round, phase), t0);
                     }
@@ -409,16 +411,16 @@ public final class RollupBenchmark {
         return bytes;
     }
 
-    private static void report(int round, int phase, long ms, Recorder[] writers, Recorder rss) {
+    private static void report(int round, int phase, long ms, Recorder[] writers, Recorder rss, long wal) {
         long[] idle = latencies(writers, tag(round, phase - 1));
         long[] busy = latencies(writers, tag(round, phase));
         long[] idleRss = rss.values(tag(round, phase - 1));
         long[] busyRss = rss.values(tag(round, phase));
         System.out.printf("%5d  %-8s %8s %8d %7.2f %7.2f %7.1f %13s %13s%n", round, "idle", "", idle.length,
                 pct(idle, 0.50), pct(idle, 0.99), max(idle), mib(median(idleRss)), mib(peak(idleRss)));
-        System.out.printf("%5d  %-8s %8d %8d %7.2f %7.2f %7.1f %13s %13s%n", round,
+        System.out.printf("%5d  %-8s %8d %8d %7.2f %7.2f %7.1f %13s %13s %8.0f%n", round,
                 phase == OPERATOR ? "operator" : "floor", ms, busy.length, pct(busy, 0.50), pct(busy, 0.99),
-                max(busy), "", mib(peak(busyRss)));
+                max(busy), "", mib(peak(busyRss)), wal / 1048576.0);
     }
 
     /** Per second since the rollup's start: writes, the slowest, and how many took over 2 ms. */
