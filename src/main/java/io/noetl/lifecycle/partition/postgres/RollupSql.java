@@ -292,6 +292,10 @@ public final class RollupSql {
     private static Rolled rollUpInTransaction(Connection c, Tables tables, String partition, Instant from, Instant to,
             List<Tier> tiers) throws SQLException {
         TableName raw = tables.raw().sibling(partition);
+        try (Statement s = c.createStatement()) {
+            // one core: parallel workers would take the database's other core from the writers (docs/benchmarks.md)
+            s.execute("SET LOCAL max_parallel_workers_per_gather = 0");
+        }
         // the ledger first: whoever inserts a (partition, tier) row merges that tier, once
         List<Tier> claimed = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tables.ledger().sql() + " (raw_table, "
