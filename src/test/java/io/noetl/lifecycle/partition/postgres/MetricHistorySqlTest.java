@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.TestDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,6 +28,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -389,16 +394,59 @@ class MetricHistorySqlTest {
         }
     }
 
-    /** docs/operations.md: the increase of a counter, across the 1h and 1m tiers and raw, equals the samples'. */
+    /** The SQL examples of docs/operations.md, "Reading history", verbatim, in order. */
+    private static List<String> documentedExamples() throws IOException {
+        String doc = Files.readString(Path.of("docs", "operations.md"));
+        int from = doc.indexOf("## Reading history");
+        assertTrue(from >= 0, "docs/operations.md has no section Reading history");
+        int to = doc.indexOf("\n## ", from + 1);
+        Matcher m = Pattern.compile("```sql\n(.*?)```", Pattern.DOTALL).matcher(doc.substring(from, to < 0
+                ? doc.length() : to));
+        List<String> examples = new ArrayList<>();
+        while (m.find()) {
+            examples.add(m.group(1).strip().replaceAll(";$", ""));
+        }
+        assertEquals(3, examples.size(), "the examples of Reading history");
+        return examples;
+    }
+
+    /**
+     * The documented hourly average over the last 30 days (the server's now() is {@link #NOW}) of the series with
+     * host h1 equals the samples', hour by hour, though its hours come from the 1h and 1m tiers and from raw.
+     */
     @Test
-    void theDocumentedIncreaseOfACounterEqualsTheSamples() throws SQLException {
-        Instant from = day(-4).plus(Duration.ofHours(6));
-        Instant to = TODAY.plus(Duration.ofHours(6));
-        List<List<Object>> got = db.query("SELECT fingerprint, sum(increase) + sum(CASE WHEN prev IS NULL THEN 0 "
-                + "WHEN first_value >= prev THEN first_value - prev ELSE first_value END) AS increase "
-                + "FROM (SELECT h.*, lag(last_value) OVER (PARTITION BY fingerprint ORDER BY bucket_start) AS prev "
-                + "FROM noetl.metric_history('requests_total', '{\"host\": \"h0\"}', ?, ?) h) x GROUP BY fingerprint",
-                OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC));
+    void theDocumentedHourlyAverageEqualsTheSamples() throws IOException {
+        List<List<Object>> got = db.query("SELECT (extract(epoch FROM hour) * 1000000)::bigint, avg_value, samples "
+                + "FROM (" + documentedExamples().get(0) + ") x ORDER BY 1");
+        long from = at(NOW.minus(Duration.ofDays(30)));
+        Map<Long, double[]> expected = new TreeMap<>();
+        for (int i = 0; i < SAMPLES.size(); i++) {
+            long[] s = SAMPLES.get(i);
+            if (s[0] == 1 && s[1] >= from && s[1] < at(NOW)) {
+                double[] a = expected.computeIfAbsent(Math.floorDiv(s[1], HOUR_US) * HOUR_US, k -> new double[2]);
+                a[0] += VALUES.get(i);
+                a[1]++;
+            }
+        }
+        assertTrue(expected.size() > 24 * 4, "hours of samples: " + expected.size());
+        assertEquals(expected.size(), got.size());
+        int i = 0;
+        for (Map.Entry<Long, double[]> e : expected.entrySet()) {
+            List<Object> r = got.get(i++);
+            String where = "hour " + instant(e.getKey());
+            assertEquals(e.getKey(), ((Number) r.get(0)).longValue(), where);
+            double avg = e.getValue()[0] / e.getValue()[1];
+            assertEquals(avg, (Double) r.get(1), Math.max(Math.abs(avg), 1) * 1e-9, where);
+            assertEquals((long) e.getValue()[1], ((Number) r.get(2)).longValue(), where + " samples");
+        }
+    }
+
+    /** The documented increase of a counter, across the 1h and 1m tiers and raw, equals the samples'. */
+    @Test
+    void theDocumentedIncreaseOfACounterEqualsTheSamples() throws IOException, SQLException {
+        Instant from = Instant.parse("2026-12-04T00:00:00Z");
+        Instant to = Instant.parse("2026-12-11T00:00:00Z");
+        List<List<Object>> got = db.query(documentedExamples().get(1));
         assertEquals(1, got.size());
         assertEquals(FINGERPRINTS[4], ((Number) got.get(0).get(0)).longValue());
         double expected = 0;
@@ -412,36 +460,17 @@ class MetricHistorySqlTest {
             }
         }
         assertTrue(expected > 1000, "the counter hardly grew: " + expected);
-        assertEquals(expected, (Double) got.get(0).get(1), expected * 1e-9);
+        assertEquals(expected, (Double) got.get(0).get(2), expected * 1e-9);
         assertEquals(Set.of("raw", "1m", "1h"), tiers(history(REQUESTS, "{\"host\": \"h0\"}", from, to)));
     }
 
-    /** docs/operations.md: the hourly average of one series, wherever its rows come from, equals the samples'. */
+    /** The documented breakdown by tier: raw, 1m and 1h, one after the other, their samples all of the range's. */
     @Test
-    void theDocumentedHourlyAverageEqualsTheSamples() throws SQLException {
-        Instant from = day(-3);
-        Instant to = TODAY.plus(Duration.ofHours(6));
-        List<List<Object>> got = db.query("SELECT (extract(epoch FROM date_bin('1 hour', bucket_start, "
-                + "timestamptz '1970-01-01')) * 1000000)::bigint AS hour, sum(sum_value) / sum(sample_count) AS avg "
-                + "FROM noetl.metric_history('temperature', '{\"host\": \"h1\"}', ?, ?) GROUP BY 1 ORDER BY 1",
-                OffsetDateTime.ofInstant(from, ZoneOffset.UTC), OffsetDateTime.ofInstant(to, ZoneOffset.UTC));
-        Map<Long, double[]> expected = new TreeMap<>();
-        for (int i = 0; i < SAMPLES.size(); i++) {
-            long[] s = SAMPLES.get(i);
-            if (s[0] == 1 && s[1] >= at(from) && s[1] < at(to)) {
-                double[] a = expected.computeIfAbsent(Math.floorDiv(s[1], HOUR_US) * HOUR_US, k -> new double[2]);
-                a[0] += VALUES.get(i);
-                a[1]++;
-            }
-        }
-        assertEquals(expected.size(), got.size());
-        int i = 0;
-        for (Map.Entry<Long, double[]> e : expected.entrySet()) {
-            List<Object> r = got.get(i++);
-            assertEquals(e.getKey(), ((Number) r.get(0)).longValue());
-            double avg = e.getValue()[0] / e.getValue()[1];
-            assertEquals(avg, (Double) r.get(1), Math.max(Math.abs(avg), 1) * 1e-9, "hour " + instant(e.getKey()));
-        }
+    void theDocumentedBreakdownByTierAddsUpToTheSamples() throws IOException {
+        List<List<Object>> got = db.query(documentedExamples().get(2));
+        assertEquals(List.of("1h", "1m", "raw"), got.stream().map(r -> (String) r.get(0)).toList());
+        assertEquals(samplesIn(allOf(TEMPERATURE), at(NOW.minus(Duration.ofDays(90))), at(NOW)),
+                got.stream().mapToLong(r -> ((Number) r.get(4)).longValue()).sum());
     }
 
     @Test
