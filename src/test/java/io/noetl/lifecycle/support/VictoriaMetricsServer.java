@@ -1,0 +1,123 @@
+package io.noetl.lifecycle.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real VictoriaMetrics single-node (Debian's {@code victoria-metrics}, 1.79.x) on a free loopback port, with its own
+ * temporary storage directory and a retention of 100 years, so that samples of any past day are kept. Started and
+ * stopped by the test that uses it; {@link #available()} says whether the binary is there ({@code .ci/run} installs
+ * it).
+ */
+public final class VictoriaMetricsServer implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/bin/victoria-metrics");
+    private final Process process;
+    private final Path storage;
+    private final int port;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private VictoriaMetricsServer(Process process, Path storage, int port) {
+        this.process = process;
+        this.storage = storage;
+        this.port = port;
+    }
+
+    public static boolean available() {
+        return Files.isExecutable(BINARY);
+    }
+
+    public static VictoriaMetricsServer start() {
+        try {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            Path storage = Files.createTempDirectory("noetl-vm");
+            Process p = new ProcessBuilder(BINARY.toString(), "-httpListenAddr=127.0.0.1:" + port,
+                    "-storageDataPath=" + storage, "-retentionPeriod=100y", "-loggerLevel=ERROR")
+                    .redirectErrorStream(true).redirectOutput(storage.resolve("vm.log").toFile()).start();
+            VictoriaMetricsServer vm = new VictoriaMetricsServer(p, storage, port);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!vm.healthy()) {
+                if (System.nanoTime() > deadline || !p.isAlive()) {
+                    vm.close();
+                    throw new IllegalStateException("VictoriaMetrics did not start: " + Files.readString(
+                            storage.resolve("vm.log")));
+                }
+                Thread.sleep(100);
+            }
+            return vm;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean healthy() {
+        try {
+            return get("/health").statusCode() == 200;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    public URI writeUrl() {
+        return URI.create("http://127.0.0.1:" + port + "/api/v1/write");
+    }
+
+    /** Makes what was written searchable at once. */
+    public void flush() throws IOException, InterruptedException {
+        get("/internal/force_flush");
+    }
+
+    /** {@code /api/v1/export} for a series selector: one JSON object per series and line. */
+    public List<String> export(String selector) throws IOException, InterruptedException {
+        HttpResponse<String> r = get("/api/v1/export?match[]=" + java.net.URLEncoder.encode(selector,
+                java.nio.charset.StandardCharsets.UTF_8));
+        if (r.statusCode() != 200) {
+            throw new IOException("export answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body().lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Stops the server (it stays stopped) without removing its storage. */
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Stream<Path> files = Files.walk(storage)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory; nothing else depends on it
+        }
+    }
+}
