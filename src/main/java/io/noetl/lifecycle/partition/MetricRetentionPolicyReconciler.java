@@ -8,6 +8,7 @@ import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
+import io.noetl.lifecycle.partition.report.PartitionReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
@@ -55,7 +56,7 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
         List<String> rolled = outcome.rollups().map(r -> r.rolled().stream().map(x -> x.partition()).toList())
                 .orElse(List.of());
         if (!rolled.isEmpty() && status.getLastMaintenance() != null) {
-            status.getLastMaintenance().setRolledUp(rolled.stream().limit(16).toList());
+            status.getLastMaintenance().setRolledUp(PartitionReport.capped(rolled));
         }
         String table = String.valueOf(resource.specOrDefaults().getTable());
         outcome.rollups().ifPresentOrElse(r -> metrics.rollupPass(resource, table, RollupReport.measures(r, settings),

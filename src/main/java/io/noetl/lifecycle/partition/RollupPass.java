@@ -160,11 +160,11 @@ public final class RollupPass {
                             + "partition(s) rolled into it: its history is gone. No raw partition is retired until "
                             + "it is restored, or its ledger rows are deleted (DELETE FROM " + tables.ledger()
                             + " WHERE tier_table = '" + table + "') to start it afresh"));
-                } else if (apply) {
-                    RollupSql.ensureTierTable(c, table);
-                    usable.add(tier);
                 } else {
-                    usable.add(tier);
+                    if (apply) {
+                        RollupSql.ensureTierTable(c, table);
+                    }
+                    usable.add(tier); // a dry run plans for the tier it would create
                 }
             }
             // the history reader over the tiers there are, remade only when they change
@@ -264,7 +264,8 @@ public final class RollupPass {
         }
         for (RollupSettings.Tier tier : into) {
             TableName table = tableOf(tier);
-            TableSnapshot snapshot = CatalogReader.read(c, table);
+            // the tier's maintenance has just read it; read again only after this pass created partitions in it
+            TableSnapshot snapshot = snapshots.containsKey(tier) ? snapshots.get(tier) : CatalogReader.read(c, table);
             TimeGrid grid = new TimeGrid(tier.partitionInterval(), settings.zone(), KeyType.TIMESTAMPTZ);
             Optional<List<CreatePartition>> creates = RollupPlanner.tierCreates(grid, tier.table(), snapshot,
                     span.get()[0], span.get()[1], keepFrom(tier, settings, now), partition.name());

@@ -54,7 +54,17 @@ public final class KubeFixtures {
         spec.setDatabase(databaseRef(secretName));
         customize.accept(spec);
         resource.setSpec(spec);
-        return client.resource(resource).createOr(r -> r.update());
+        // the operator patches the resource's status and finalizer meanwhile: an update that loses that race (409) is
+        // sent again, as kubectl apply would be
+        for (int attempt = 1;; attempt++) {
+            try {
+                return client.resource(resource).createOr(r -> r.update());
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     public static DatabaseRef databaseRef(String secretName) {

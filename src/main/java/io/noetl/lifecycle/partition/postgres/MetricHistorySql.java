@@ -99,7 +99,6 @@ public final class MetricHistorySql {
     public static final String SUFFIX = "_history";
     /** The {@code tier} of a raw row. */
     public static final String RAW = "raw";
-    private static final String ORIGIN = "timestamptz '1970-01-01 00:00:00+00'";
     private static final String RANGE_BOUND = SqlLiteral.of("^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$");
     /** PostgreSQL's NAMEDATALEN - 1: a longer name would be truncated, and the function would be another's. */
     private static final int MAX_NAME_BYTES = 63;
@@ -204,7 +203,7 @@ public final class MetricHistorySql {
                 .append("  tier_names text[] := ARRAY[").append(list(resolutions.stream()
                         .map(r -> SqlLiteral.of(r.toString())).toList())).append("]::text[];\n")
                 .append("  tier_widths interval[] := ARRAY[").append(list(resolutions.stream()
-                        .map(MetricHistorySql::stride).toList())).append("]::interval[];\n")
+                        .map(RollupSql::stride).toList())).append("]::interval[];\n")
                 .append("  catalogue text := ").append(SqlLiteral.of(tables.catalogue().sql())).append(";\n")
                 .append("  lows timestamptz[] := '{}';\n")
                 .append("  present int[] := '{}';\n")
@@ -287,19 +286,15 @@ public final class MetricHistorySql {
 
     /** The grid edge at or before {@code t}; infinities stay. */
     private static String floor(String width, String t) {
-        return "(CASE WHEN isfinite(" + t + ") THEN date_bin(" + width + ", " + t + ", " + ORIGIN + ") ELSE " + t
+        return "(CASE WHEN isfinite(" + t + ") THEN date_bin(" + width + ", " + t + ", " + RollupSql.ORIGIN + ") ELSE " + t
                 + " END)";
     }
 
     /** The grid edge at or after {@code t}; infinities stay. */
     private static String ceil(String width, String t) {
-        String down = "date_bin(" + width + ", " + t + ", " + ORIGIN + ")";
+        String down = "date_bin(" + width + ", " + t + ", " + RollupSql.ORIGIN + ")";
         return "(CASE WHEN NOT isfinite(" + t + ") THEN " + t + " WHEN " + down + " = " + t + " THEN " + t + " ELSE "
                 + down + " + " + width + " END)";
-    }
-
-    private static String stride(Resolution r) {
-        return "interval " + SqlLiteral.of(r.width().getSeconds() + " seconds");
     }
 
     private static String list(List<String> items) {

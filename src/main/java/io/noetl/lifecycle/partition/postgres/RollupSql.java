@@ -56,7 +56,8 @@ public final class RollupSql {
             "metric_value", SAMPLE_TIME);
     private static final String FINE = "lifecycle_rollup_fine";
     private static final String SERIES = "lifecycle_rollup_series";
-    private static final String ORIGIN = "timestamptz '1970-01-01 00:00:00+00'";
+    /** The origin of every bucket grid, for {@code date_bin}: buckets are epoch-aligned ({@code Resolution}). */
+    static final String ORIGIN = "timestamptz '1970-01-01 00:00:00+00'";
 
     private RollupSql() {
     }
@@ -488,7 +489,8 @@ public final class RollupSql {
                 + next + ") END)";
     }
 
-    private static String stride(Resolution r) {
+    /** A resolution as an SQL interval, the stride of {@code date_bin}. */
+    static String stride(Resolution r) {
         return "interval " + SqlLiteral.of(r.width().getSeconds() + " seconds");
     }
 

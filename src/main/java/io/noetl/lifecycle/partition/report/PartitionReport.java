@@ -101,7 +101,11 @@ public final class PartitionReport {
     }
 
     private static List<String> names(List<PlannedAction> applied, Class<? extends PlannedAction> kind) {
-        List<String> all = applied.stream().filter(kind::isInstance).map(PlannedAction::partition).toList();
+        return capped(applied.stream().filter(kind::isInstance).map(PlannedAction::partition).toList());
+    }
+
+    /** At most 16 names for a maintenance record, the last saying how many more there were. */
+    public static List<String> capped(List<String> all) {
         if (all.size() <= NAME_CAP) {
             return all;
         }
