@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Oldest", jsonPath = ".status.oldest.name", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Newest", jsonPath = ".status.newest.name", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Rolled Up", jsonPath = ".status.rollupWatermark", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Exported", jsonPath = ".status.export.watermark", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Last Maintenance", jsonPath = ".status.lastMaintenance.finishedAt", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class MetricRetentionPolicy extends CustomResource<MetricRetentionPolicySpec, MetricRetentionPolicyStatus>

@@ -59,6 +59,17 @@ public class MetricRetentionPolicySpec extends PartitionedTableSpec {
     @JsonPropertyDescription("The series catalogue the tiers refer to by fingerprint, `schema.table`. Default `metric_series` in the raw table's schema.")
     private String seriesTable;
 
+    @JsonPropertyDescription("Hand each closed raw partition to a long-term time-series store by Prometheus remote-write (VictoriaMetrics, Prometheus, Mimir, Thanos, Cortex) before it is retired: while this is set, a partition past retention is dropped or detached only after its samples are sent and confirmed (`verify`). Progress is kept in the ledger `<schema>.metric_export_ledger`; an interrupted export resumes from its last acknowledged batch. Left out: no export.")
+    private MetricExport export;
+
+    public MetricExport getExport() {
+        return export;
+    }
+
+    public void setExport(MetricExport export) {
+        this.export = export;
+    }
+
     public List<RollupTier> getRollups() {
         return rollups;
     }

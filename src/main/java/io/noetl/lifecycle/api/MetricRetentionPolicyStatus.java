@@ -11,6 +11,16 @@ public class MetricRetentionPolicyStatus extends PartitionedTableStatus {
     private List<RollupTierStatus> rollups;
     @JsonPropertyDescription("The oldest of the tiers' watermarks (RFC 3339): raw rows inserted before it are rolled into every tier. Absent without rollups or before the first rollup.")
     private String rollupWatermark;
+    @JsonPropertyDescription("The export of `spec.export`: watermark, lag, samples exported and in flight, the last error. Absent without export.")
+    private ExportStatus export;
+
+    public ExportStatus getExport() {
+        return export;
+    }
+
+    public void setExport(ExportStatus export) {
+        this.export = export;
+    }
 
     public List<RollupTierStatus> getRollups() {
         return rollups;

@@ -86,6 +86,22 @@ public enum Reason {
      * waits while a tier is lost.
      */
     ROLLUP_FAILED("RollupFailed", Effect.DEGRADED, false),
+    /**
+     * A raw partition past retention is kept because the export ledger does not show it sent to the receiver of
+     * {@code spec.export} and confirmed; it goes in the pass after its export is confirmed.
+     */
+    EXPORT_PENDING("ExportPending", Effect.DEGRADED, false),
+    /**
+     * An export stopped: the receiver could not be reached or kept failing (5xx, 429) after the retries, or refused a
+     * batch (another 4xx, with its message), or its credentials could not be read. Nothing is retired that is not
+     * confirmed; the export resumes from its last acknowledged batch in the next pass.
+     */
+    EXPORT_FAILED("ExportFailed", Effect.DEGRADED, false),
+    /**
+     * A partition was sent, but the receiver's count of its samples falls short of what was sent (or the receiver
+     * could not be asked): it is kept, and counted again in the next pass.
+     */
+    EXPORT_UNVERIFIED("ExportUnverified", Effect.DEGRADED, false),
 
     // Degraded=False
     AS_EXPECTED("AsExpected", Effect.HEALTHY, false),

@@ -18,6 +18,8 @@ import io.noetl.lifecycle.api.PendingRetirementRef;
 import io.noetl.lifecycle.api.RangeRef;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RetentionRef;
+import io.noetl.lifecycle.partition.ExportCredentials;
+import io.noetl.lifecycle.partition.ExportPass;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PartitionVerdict;
 import io.noetl.lifecycle.partition.PolicyPass;
@@ -120,7 +122,9 @@ public final class MaintenanceCommand {
     public record Report(String command, List<String> notes, List<PolicyReport> policies) {
     }
 
-    private record Checked(HasMetadata resource, TablePolicySettings settings, DatabaseTarget target) {
+    /** @param credentials the receiver's credentials for spec.export, from the Secrets in the file */
+    private record Checked(HasMetadata resource, TablePolicySettings settings, DatabaseTarget target,
+            ExportPass.Credentials credentials) {
     }
 
     private final TargetResolver targets;
@@ -229,7 +233,8 @@ public final class MaintenanceCommand {
                         + "; put the Secret in the file or pass --database-url");
             }
         }
-        return new Checked(resource, settings, target);
+        return new Checked(resource, settings, target, ExportCredentials.of(resource,
+                name -> file.secretFor(resource, name)));
     }
 
     private PolicyReport plan(Checked c, TableClaim claim) {
@@ -306,7 +311,8 @@ public final class MaintenanceCommand {
         RetentionGrace.Decision retention = retention(c, now);
         try {
             MaintenancePass.Outcome outcome = new PolicyPass(connections.open(c.target(), !act), c.target(),
-                    lockPolicy, clock, maxSkew).run(c.settings().withHold(retention.hold()),
+                    lockPolicy, clock, maxSkew).withCredentials(c.credentials()).run(c.settings().withHold(
+                            retention.hold()),
                     act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(), claim.narrow(), now, act);
             if (!act) {
                 List<ActionRow> rows = outcome.reportedPlan().actions().stream()

@@ -8,8 +8,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * How a row of NoETL's metric table becomes a remote-write series' labels (groundwork for issue 14; nothing calls it
- * yet):
+ * How a row of NoETL's metric table becomes a remote-write series' labels ({@code ExportPass} sends them):
  * <ul>
  * <li>{@code __name__} is {@code metric_name}, sanitised ({@link RemoteWriteFrame#sanitiseMetricName});</li>
  * <li>each top-level key of the {@code labels} JSONB is a label, its name sanitised
@@ -87,6 +86,26 @@ public final class NoetlLabels {
             }
         }
         return Mapped.of(labels);
+    }
+
+    /**
+     * The remote-write metadata of a metric family from a row: its {@code metric_type} ({@code counter},
+     * {@code gauge}, {@code histogram}, {@code summary}; anything else {@code UNKNOWN}), {@code unit} and
+     * {@code help_text} (null: left empty).
+     */
+    public static io.noetl.lifecycle.export.prompb.MetricMetadata metadata(String metricName, String metricType,
+            String unit, String help) {
+        io.noetl.lifecycle.export.prompb.MetricMetadata.MetricType type = switch (metricType == null ? ""
+                : metricType.toLowerCase(java.util.Locale.ROOT)) {
+            case "counter" -> io.noetl.lifecycle.export.prompb.MetricMetadata.MetricType.COUNTER;
+            case "gauge" -> io.noetl.lifecycle.export.prompb.MetricMetadata.MetricType.GAUGE;
+            case "histogram" -> io.noetl.lifecycle.export.prompb.MetricMetadata.MetricType.HISTOGRAM;
+            case "summary" -> io.noetl.lifecycle.export.prompb.MetricMetadata.MetricType.SUMMARY;
+            default -> io.noetl.lifecycle.export.prompb.MetricMetadata.MetricType.UNKNOWN;
+        };
+        return io.noetl.lifecycle.export.prompb.MetricMetadata.newBuilder().setType(type)
+                .setMetricFamilyName(RemoteWriteFrame.sanitiseMetricName(metricName))
+                .setUnit(unit == null ? "" : unit).setHelp(help == null ? "" : help).build();
     }
 
     private static String text(JsonNode v) {

@@ -8,6 +8,7 @@ import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.ExportCredentials;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.MetricRetentionPolicyReconciler;
 import io.noetl.lifecycle.partition.PartitionVerdict;
@@ -165,7 +166,9 @@ public class OnDemandMaintenance {
         try {
             DataSource dataSource = pools.acquire(owner, c.target());
             // never creates a missing table: that is the operator's, by the spec's bootstrap
-            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew).run(settings,
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew)
+                    .withCredentials(ExportCredentials.of(c.policy(), secret -> Optional.ofNullable(
+                            client.secrets().inNamespace(ns).withName(secret).get()))).run(settings,
                     Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), clock.instant(), true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);

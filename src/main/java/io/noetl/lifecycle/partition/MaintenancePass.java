@@ -51,16 +51,22 @@ public final class MaintenancePass {
      */
     public record Outcome(TableSnapshot before, Plan plan, TableSnapshot after,
             Optional<PartitionExecutor.Result> result, boolean bootstrapped, Instant startedAt, Instant finishedAt,
-            Duration took, Optional<RollupPass.Outcome> rollups) {
+            Duration took, Optional<RollupPass.Outcome> rollups, Optional<ExportPass.Outcome> export) {
 
         public Outcome(TableSnapshot before, Plan plan, TableSnapshot after, Optional<PartitionExecutor.Result> result,
                 boolean bootstrapped, Instant startedAt, Instant finishedAt, Duration took) {
-            this(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, Optional.empty());
+            this(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, Optional.empty(),
+                    Optional.empty());
         }
 
         /** This outcome with the rollups of its pass, which ran before it. */
         public Outcome withRollups(Optional<RollupPass.Outcome> rollups) {
-            return new Outcome(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, rollups);
+            return new Outcome(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, rollups, export);
+        }
+
+        /** This outcome with the export of its pass, which ran before it. */
+        public Outcome withExport(Optional<ExportPass.Outcome> export) {
+            return new Outcome(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, rollups, export);
         }
 
         /**
@@ -68,10 +74,11 @@ public final class MaintenancePass {
          * table's plan.
          */
         public Plan reportedPlan() {
-            if (rollups.isEmpty()) {
+            if (rollups.isEmpty() && export.isEmpty()) {
                 return plan;
             }
-            List<PlannedAction> all = new ArrayList<>(rollups.get().planned());
+            List<PlannedAction> all = new ArrayList<>(rollups.map(RollupPass.Outcome::planned).orElse(List.of()));
+            export.ifPresent(e -> all.addAll(e.planned()));
             all.addAll(plan.actions());
             return new Plan(all, plan.findings(), plan.deferred());
         }
@@ -91,6 +98,7 @@ public final class MaintenancePass {
          */
         public List<Finding> findings() {
             List<Finding> all = new ArrayList<>(rollups.map(RollupPass.Outcome::findings).orElse(List.of()));
+            export.ifPresent(e -> all.addAll(e.findings()));
             all.addAll(keptFindings());
             all.addAll(plan.findings());
             return all;
@@ -103,6 +111,7 @@ public final class MaintenancePass {
     private final LockPolicy lockPolicy;
     private final Clock clock;
     private Optional<PartitionExecutor.RollupGate> gate = Optional.empty();
+    private Optional<PartitionExecutor.ExportGate> exportGate = Optional.empty();
 
     public MaintenancePass(DataSource dataSource, DatabaseTarget target, TableName table, LockPolicy lockPolicy,
             Clock clock) {
@@ -116,6 +125,12 @@ public final class MaintenancePass {
     /** Retirements wait for the rollup gate, checked under their lock ({@link PartitionExecutor#gated}). */
     public MaintenancePass gated(Optional<PartitionExecutor.RollupGate> gate) {
         this.gate = gate;
+        return this;
+    }
+
+    /** Retirements wait for the export gate, checked under their lock ({@link PartitionExecutor#exportGated}). */
+    public MaintenancePass exportGated(Optional<PartitionExecutor.ExportGate> gate) {
+        this.exportGate = gate;
         return this;
     }
 
@@ -162,7 +177,7 @@ public final class MaintenancePass {
             }
             PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
                     before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy)
-                    .proving(retentionCutoff.apply(before.keyType())).gated(gate).apply(plan.actions());
+                    .proving(retentionCutoff.apply(before.keyType())).gated(gate).exportGated(exportGate).apply(plan.actions());
             TableSnapshot after = result.applied().isEmpty() ? before : observe();
             return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant(),
                     Duration.ofNanos(System.nanoTime() - t0));

@@ -52,6 +52,7 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
     protected void reportPass(MetricRetentionPolicy resource, MetricRetentionPolicyStatus status,
             MetricPolicySettings settings, MaintenancePass.Outcome outcome) {
         RollupReport.report(status, outcome.rollups());
+        ExportReport.report(status, outcome.export());
         // only a pass that writes rolls anything up, and it has just written lastMaintenance
         List<String> rolled = outcome.rollups().map(r -> r.rolled().stream().map(x -> x.partition()).toList())
                 .orElse(List.of());
@@ -62,6 +63,25 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
         outcome.rollups().ifPresentOrElse(r -> metrics.rollupPass(resource, table, RollupReport.measures(r, settings),
                 r.durations(), (int) r.findings().stream().filter(f -> f.reason() == Reason.ROLLUP_FAILED).count()),
                 () -> metrics.forgetRollups(resource));
+        outcome.export().ifPresentOrElse(e -> metrics.exportPass(resource, table, new OperatorMetrics.ExportMeasures(
+                e.sent().stream().mapToLong(ExportPass.Sent::samples).sum(),
+                e.sent().stream().mapToLong(ExportPass.Sent::bytes).sum(),
+                e.sent().stream().mapToLong(ExportPass.Sent::retries).sum(),
+                e.sent().stream().mapToLong(ExportPass.Sent::refused).sum(),
+                e.sent().stream().map(ExportPass.Sent::took).toList(),
+                e.lag(), RollupReport.nominal(settings.interval()),
+                (int) e.findings().stream().filter(f -> f.reason() == Reason.EXPORT_FAILED
+                        || f.reason() == Reason.EXPORT_UNVERIFIED).count())),
+                () -> metrics.forgetExport(resource));
+    }
+
+    /** spec.export.secretRef: a change to that Secret wakes the policy. */
+    @Override
+    protected List<String> otherSecrets(MetricRetentionPolicy resource) {
+        MetricRetentionPolicySpec spec = resource.specOrDefaults();
+        return spec.getExport() == null || spec.getExport().getSecretRef() == null
+                || spec.getExport().getSecretRef().getName() == null ? List.of()
+                        : List.of(spec.getExport().getSecretRef().getName());
     }
 
     @Override

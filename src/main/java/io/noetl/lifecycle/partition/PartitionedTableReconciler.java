@@ -94,6 +94,11 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     protected void reportExtras(T status, C settings, TableSnapshot after, PartitionPlanner.Policy policy) {
     }
 
+    /** The Secrets the spec names besides spec.database's (spec.export.secretRef): their changes wake the resource. */
+    protected List<String> otherSecrets(P resource) {
+        return List.of();
+    }
+
     /** Kind-specific status and measures of what the pass did besides the table's own maintenance (the rollups). */
     protected void reportPass(P resource, T status, C settings, MaintenancePass.Outcome outcome) {
     }
@@ -101,7 +106,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     @Override
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         context.getPrimaryCache().addIndexer(TABLE_INDEX, this::tableKeys);
-        secrets = SecretReferences.informer(context, kind, p -> spec(p).getDatabase());
+        secrets = SecretReferences.informer(context, kind, p -> spec(p).getDatabase(), this::otherSecrets);
         return List.of(secrets, schedule.eventSourceFor(kind));
     }
 
@@ -160,7 +165,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             // which retention is in force: a shortened one waits its grace after this status first records it
             RetentionGrace.Decision retention = RetentionGrace.decide(settings, RetirementReport.remembered(status), now);
             MaintenancePass.Outcome outcome = new PolicyPass(ResourcePools.acquire(pools, resource, target), target,
-                    LockPolicy.from(config.ddl()), clock, config.clock().maxSkew()).run(settings.withHold(retention.hold()),
+                    LockPolicy.from(config.ddl()), clock, config.clock().maxSkew())
+                    .withCredentials(ExportCredentials.of(resource, name -> secrets.get(new ResourceID(name,
+                            resource.getMetadata().getNamespace()))))
+                    .run(settings.withHold(retention.hold()),
                     PolicyPass.bootstrapper(settings), claim.narrow(), now, writes);
             TableSnapshot after = outcome.after();
             PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, PolicyPass.serverNow(after, now));

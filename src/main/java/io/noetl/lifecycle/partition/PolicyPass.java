@@ -40,6 +40,8 @@ public final class PolicyPass {
     private final LockPolicy lockPolicy;
     private final Clock clock;
     private final Duration maxSkew;
+    private ExportPass.Credentials credentials = ExportPass.noSecrets("this pass");
+    private ExportPass.Timing exportTiming = ExportPass.Timing.DEFAULT;
 
     /**
      * Passes over tables of {@code target}, through {@code dataSource}.
@@ -54,6 +56,18 @@ public final class PolicyPass {
         this.lockPolicy = lockPolicy;
         this.clock = clock;
         this.maxSkew = maxSkew;
+    }
+
+    /** Where the export reads the receiver's credentials from ({@code spec.export.secretRef}). */
+    public PolicyPass withCredentials(ExportPass.Credentials credentials) {
+        this.credentials = credentials;
+        return this;
+    }
+
+    /** How hard the export tries within the pass (tests shorten the waits). */
+    public PolicyPass withExportTiming(ExportPass.Timing timing) {
+        this.exportTiming = timing;
+        return this;
     }
 
     /** The table a policy keeps. */
@@ -76,13 +90,19 @@ public final class PolicyPass {
      */
     public MaintenancePass.Outcome run(TablePolicySettings settings, Optional<MaintenancePass.Bootstrapper> bootstrap,
             UnaryOperator<Plan> narrow, Instant now, boolean apply) throws ReconcileException {
+        long started = System.nanoTime();
         // rollups first: a raw partition they roll up in this pass may be retired in it
         Optional<RollupPass.Outcome> rollups = settings instanceof MetricPolicySettings m && m.rollups().enabled()
                 ? Optional.of(new RollupPass(dataSource, target, lockPolicy, clock).run(m, now, apply))
                 : Optional.empty();
+        // then the export: a raw partition it confirms in this pass may be retired in it
+        Optional<ExportPass.Outcome> export = settings instanceof MetricPolicySettings m && m.export().enabled()
+                ? Optional.of(new ExportPass(dataSource, target, credentials, exportTiming).run(m, now, apply))
+                : Optional.empty();
         TableName table = tableOf(settings);
         return new MaintenancePass(dataSource, target, table, lockPolicy, clock)
                 .gated(rollups.map(r -> r.gate(table)))
+                .exportGated(export.map(e -> e.gate(table)))
                 .run(bootstrap, snapshot -> {
                     Instant serverNow = serverNow(snapshot, now);
                     Plan plan = narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, serverNow),
@@ -90,9 +110,13 @@ public final class PolicyPass {
                     if (rollups.isPresent()) {
                         plan = withheld(plan, rollups.get());
                     }
-                    Optional<Finding> skew = skew(now, serverNow, maxSkew);
+                    if (export.isPresent()) {
+                        plan = unexported(plan, export.get());
+                    }
+                    // the operator's clock as of this observation: the rollups and the export may have taken minutes
+                    Optional<Finding> skew = skew(now.plusNanos(System.nanoTime() - started), serverNow, maxSkew);
                     return skew.isPresent() ? plan.withoutRetirements().withFindingFirst(skew.get()) : plan;
-                }, settings::retentionCutoffSql, apply).withRollups(rollups);
+                }, settings::retentionCutoffSql, apply).withRollups(rollups).withExport(export);
     }
 
     /**
@@ -113,6 +137,25 @@ public final class PolicyPass {
                     + "their rollup into every tier before they are retired: " + String.join(", ", names.subList(0,
                             Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "")));
         }
+        return new Plan(kept, findings, plan.deferred());
+    }
+
+    /**
+     * {@code plan} without the retirements of raw partitions the export ledger does not show confirmed at the
+     * receiver, each reported as {@code ExportPending}; the executor checks again under its lock.
+     */
+    static Plan unexported(Plan plan, ExportPass.Outcome export) {
+        List<PlannedAction> waiting = plan.actions().stream().filter(a -> a.retires() && !export.retirable(
+                a.partition())).toList();
+        if (waiting.isEmpty()) {
+            return plan;
+        }
+        List<PlannedAction> kept = plan.actions().stream().filter(a -> !waiting.contains(a)).toList();
+        List<Finding> findings = new ArrayList<>(plan.findings());
+        List<String> names = waiting.stream().map(PlannedAction::partition).toList();
+        findings.add(0, new Finding(Reason.EXPORT_PENDING, names.size() + " partition(s) past retention wait for their "
+                + "export to " + export.settings().target() + " to be confirmed before they are retired: "
+                + String.join(", ", names.subList(0, Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "")));
         return new Plan(kept, findings, plan.deferred());
     }
 

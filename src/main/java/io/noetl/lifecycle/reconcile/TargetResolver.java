@@ -38,11 +38,11 @@ public class TargetResolver {
         String name = ref.getSecretRef().getName();
         Secret secret = secrets.apply(name).orElseThrow(() -> new ReconcileException(Reason.SECRET_NOT_FOUND,
                 "Secret " + resource.getMetadata().getNamespace() + "/" + name + " does not exist"));
-        String url = value(secret, "url");
+        String url = secretValue(secret, "url");
         if (url == null) {
             throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + name + " has no key 'url'");
         }
-        return target(url, value(secret, "username"), value(secret, "password"), "Secret " + name);
+        return target(url, secretValue(secret, "username"), secretValue(secret, "password"), "Secret " + name);
     }
 
     private static DatabaseTarget target(String url, String user, String password, String source)
@@ -54,7 +54,8 @@ public class TargetResolver {
         }
     }
 
-    private static String value(Secret secret, String key) {
+    /** A Secret's value for {@code key}, from stringData or decoded from data; null when it has none. */
+    public static String secretValue(Secret secret, String key) {
         Map<String, String> string = secret.getStringData();
         if (string != null && string.containsKey(key)) {
             return string.get(key);

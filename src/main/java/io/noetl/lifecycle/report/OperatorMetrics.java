@@ -68,6 +68,9 @@ public class OperatorMetrics {
         volatile double clockSkew = Double.NaN;
         /** Per rollup tier: its lag and interval gauges' values. */
         final Map<String, double[]> tiers = new ConcurrentHashMap<>();
+        /** The export's lag and interval gauges' values; null without spec.export. */
+        final java.util.concurrent.atomic.AtomicReference<double[]> export = new java.util.concurrent.atomic
+                .AtomicReference<>();
 
         Resource(String table, Tags tags) {
             this.table = table;
@@ -248,6 +251,65 @@ public class OperatorMetrics {
         Counter failed = Counter.builder("lifecycle.rollup.failures").description("Rollups that failed, and tiers "
                 + "that could not be rolled into").tags(r.tags).register(registry);
         failed.increment(failures);
+    }
+
+    /**
+     * What one pass's export measured.
+     *
+     * @param samples samples sent and acknowledged
+     * @param bytes request bodies sent (snappy-compressed), retries included
+     * @param retries requests sent again after a 5xx, a 429 or no answer
+     * @param refused rows the label mapping could not express
+     * @param took how long each partition's export ran in the pass
+     * @param lag how long the oldest closed raw partition not yet confirmed at the receiver has waited
+     * @param interval the raw table's partition width ({@code NoetlExportLagging} fires at a lag over twice it)
+     * @param failures exports that stopped and counts that fell short or failed
+     */
+    public record ExportMeasures(long samples, long bytes, long retries, long refused, List<Duration> took,
+            Duration lag, Duration interval, int failures) {
+    }
+
+    /** After a pass of a policy with {@code spec.export}. */
+    public void exportPass(HasMetadata resource, String table, ExportMeasures m) {
+        Resource r = resource(resource, table);
+        double[] values = r.export.updateAndGet(existing -> {
+            if (existing != null) {
+                return existing;
+            }
+            double[] holder = {Double.NaN, Double.NaN};
+            Gauge.builder("lifecycle.export.lag.seconds", holder, h -> h[0]).description("How long the oldest "
+                    + "closed raw partition not yet confirmed at the receiver has waited since it closed")
+                    .tags(r.tags).strongReference(true).register(registry);
+            Gauge.builder("lifecycle.export.interval.seconds", holder, h -> h[1]).description("The raw table's "
+                    + "partition width: an export is due once per interval").tags(r.tags).strongReference(true)
+                    .register(registry);
+            return holder;
+        });
+        values[0] = m.lag().toMillis() / 1000.0;
+        values[1] = m.interval().toSeconds();
+        Counter.builder("lifecycle.export.samples").description("Samples sent to the remote-write receiver and "
+                + "acknowledged").tags(r.tags).register(registry).increment(m.samples());
+        Counter.builder("lifecycle.export.bytes").description("Bytes of remote-write request bodies sent "
+                + "(snappy-compressed), retries included").tags(r.tags).register(registry).increment(m.bytes());
+        Counter.builder("lifecycle.export.batches.retried").description("Remote-write requests sent again after a "
+                + "5xx, a 429 or no answer").tags(r.tags).register(registry).increment(m.retries());
+        Counter.builder("lifecycle.export.rows.refused").description("Rows the label mapping could not express, "
+                + "never sent").tags(r.tags).register(registry).increment(m.refused());
+        Counter.builder("lifecycle.export.failures").description("Exports that stopped, and receiver counts that "
+                + "failed or fell short").tags(r.tags).register(registry).increment(m.failures());
+        Timer timer = Timer.builder("lifecycle.export.duration").description("Duration of one raw partition's "
+                + "export in a pass").publishPercentileHistogram().tags(r.tags).register(registry);
+        m.took().forEach(timer::record);
+    }
+
+    /** Removes a resource's export series (its spec no longer has spec.export). */
+    public void forgetExport(HasMetadata resource) {
+        Resource r = resources.get(key(resource));
+        if (r == null || r.export.getAndSet(null) == null) {
+            return;
+        }
+        registry.getMeters().stream().filter(m -> m.getId().getName().startsWith("lifecycle.export.")
+                && m.getId().getTags().containsAll(r.tags.stream().toList())).toList().forEach(registry::remove);
     }
 
     /** Removes a resource's rollup series (its spec no longer has rollups). */

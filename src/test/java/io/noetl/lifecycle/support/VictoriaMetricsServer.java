@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  */
 public final class VictoriaMetricsServer implements AutoCloseable {
     public static final Path BINARY = Path.of("/usr/bin/victoria-metrics");
-    private final Process process;
+    private Process process;
     private final Path storage;
     private final int port;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -45,19 +45,8 @@ public final class VictoriaMetricsServer implements AutoCloseable {
                 port = s.getLocalPort();
             }
             Path storage = Files.createTempDirectory("noetl-vm");
-            Process p = new ProcessBuilder(BINARY.toString(), "-httpListenAddr=127.0.0.1:" + port,
-                    "-storageDataPath=" + storage, "-retentionPeriod=100y", "-loggerLevel=ERROR")
-                    .redirectErrorStream(true).redirectOutput(storage.resolve("vm.log").toFile()).start();
-            VictoriaMetricsServer vm = new VictoriaMetricsServer(p, storage, port);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!vm.healthy()) {
-                if (System.nanoTime() > deadline || !p.isAlive()) {
-                    vm.close();
-                    throw new IllegalStateException("VictoriaMetrics did not start: " + Files.readString(
-                            storage.resolve("vm.log")));
-                }
-                Thread.sleep(100);
-            }
+            VictoriaMetricsServer vm = new VictoriaMetricsServer(launch(storage, port), storage, port);
+            vm.awaitHealthy();
             return vm;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -65,6 +54,42 @@ public final class VictoriaMetricsServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static Process launch(Path storage, int port) throws IOException {
+        return new ProcessBuilder(BINARY.toString(), "-httpListenAddr=127.0.0.1:" + port,
+                "-storageDataPath=" + storage.resolve("data"), "-retentionPeriod=100y", "-loggerLevel=ERROR")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(storage.resolve("vm.log")
+                        .toFile())).start();
+    }
+
+    private void awaitHealthy() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!healthy()) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                String log = Files.readString(storage.resolve("vm.log"));
+                close();
+                throw new IllegalStateException("VictoriaMetrics did not start: " + log);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Starts the server again after {@link #stop}, on the same port and storage (what it held is still there). */
+    public void restart() {
+        try {
+            process = launch(storage, port);
+            awaitHealthy();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int port() {
+        return port;
     }
 
     private boolean healthy() {
@@ -88,6 +113,18 @@ public final class VictoriaMetricsServer implements AutoCloseable {
     public List<String> export(String selector) throws IOException, InterruptedException {
         HttpResponse<String> r = get("/api/v1/export?match[]=" + java.net.URLEncoder.encode(selector,
                 java.nio.charset.StandardCharsets.UTF_8));
+        if (r.statusCode() != 200) {
+            throw new IOException("export answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body().lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** {@code /api/v1/export} for a series selector and the time range [start, end], in milliseconds. */
+    public List<String> export(String selector, long startMillis, long endMillis) throws IOException,
+            InterruptedException {
+        HttpResponse<String> r = get("/api/v1/export?match[]=" + java.net.URLEncoder.encode(selector,
+                java.nio.charset.StandardCharsets.UTF_8) + "&start=" + startMillis / 1000.0 + "&end="
+                + endMillis / 1000.0);
         if (r.statusCode() != 200) {
             throw new IOException("export answered " + r.statusCode() + ": " + r.body());
         }

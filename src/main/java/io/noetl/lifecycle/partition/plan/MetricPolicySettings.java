@@ -17,8 +17,8 @@ import java.util.Optional;
 public record MetricPolicySettings(String schema, String table, String partitionKey, TimeInterval interval,
         ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
         boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval, int maxRetirementsPerPass,
-        Duration retentionChangeGrace, Optional<RetentionGrace.Hold> hold, RollupSettings rollups)
-        implements TablePolicySettings {
+        Duration retentionChangeGrace, Optional<RetentionGrace.Hold> hold, RollupSettings rollups,
+        ExportSettings export) implements TablePolicySettings {
 
     public static final String SEED_PARTITION_KEY = "created_at";
     /** {@code spec.maxRetirementsPerPass} when left out: a month of daily partitions. */
@@ -43,7 +43,7 @@ public record MetricPolicySettings(String schema, String table, String partition
                 archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()),
                 SpecRules.maxRetirementsPerPass(spec, DEFAULT_MAX_RETIREMENTS_PER_PASS),
                 SpecRules.retentionChangeGrace(spec), Optional.empty(), RollupSettings.from(spec, table[0], table[1],
-                        retention));
+                        retention), ExportSettings.from(spec.getExport()));
     }
 
     /**
@@ -144,6 +144,7 @@ public record MetricPolicySettings(String schema, String table, String partition
         private Duration retentionChangeGrace;
         private Optional<RetentionGrace.Hold> hold;
         private RollupSettings rollups;
+        private ExportSettings export;
 
         private Builder(MetricPolicySettings s) {
             schema = s.schema();
@@ -162,6 +163,7 @@ public record MetricPolicySettings(String schema, String table, String partition
             retentionChangeGrace = s.retentionChangeGrace();
             hold = s.hold();
             rollups = s.rollups();
+            export = s.export();
         }
 
         public Builder schema(String schema) {
@@ -239,6 +241,11 @@ public record MetricPolicySettings(String schema, String table, String partition
             return this;
         }
 
+        public Builder export(ExportSettings export) {
+            this.export = export;
+            return this;
+        }
+
         public Builder rollups(RollupSettings rollups) {
             this.rollups = rollups;
             return this;
@@ -247,7 +254,7 @@ public record MetricPolicySettings(String schema, String table, String partition
         public MetricPolicySettings build() {
             return new MetricPolicySettings(schema, table, partitionKey, interval, zone, premake, retention,
                     retentionAction, archiveSchema, moveDefaultRows, bootstrap, maintenanceInterval,
-                    maxRetirementsPerPass, retentionChangeGrace, hold, rollups);
+                    maxRetirementsPerPass, retentionChangeGrace, hold, rollups, export);
         }
     }
 }

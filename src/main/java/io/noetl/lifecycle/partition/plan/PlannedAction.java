@@ -62,6 +62,14 @@ public sealed interface PlannedAction {
         }
     }
 
+    /**
+     * Send the closed raw partition {@code partition} to the receiver {@code target} of {@code spec.export}, from the
+     * last batch the export ledger shows acknowledged, then have the receiver count it. Not a change to the raw
+     * table: the executor never receives it; it is planned and shown beside the raw table's actions.
+     */
+    record ExportPartition(String partition, KeyRange range, String target, String reason) implements PlannedAction {
+    }
+
     /** Drop an expired partition. */
     record DropPartition(String partition, KeyRange range, String reason) implements PlannedAction {
         @Override

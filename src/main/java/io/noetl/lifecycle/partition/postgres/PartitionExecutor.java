@@ -94,6 +94,13 @@ public final class PartitionExecutor {
     }
 
     /**
+     * The export gate of a policy with {@code spec.export}: a partition may be retired only when the export ledger
+     * {@code ledger} has it confirmed ({@code verified_at}) for the receiver {@code target}.
+     */
+    public record ExportGate(TableName ledger, String rawTable, String target) {
+    }
+
+    /**
      * @param rowsMoved rows moved out of the default partition by the applied actions
      * @param kept retirements the data proof refused; the pass went on without them
      */
@@ -113,6 +120,7 @@ public final class PartitionExecutor {
     private final Optional<TableName> defaultPartition;
     private Optional<String> retentionCutoff = Optional.empty();
     private Optional<RollupGate> gate = Optional.empty();
+    private Optional<ExportGate> exportGate = Optional.empty();
     private long rowsMoved;
     private final List<Kept> kept = new ArrayList<>();
 
@@ -147,6 +155,15 @@ public final class PartitionExecutor {
      */
     public PartitionExecutor gated(Optional<RollupGate> gate) {
         this.gate = gate;
+        return this;
+    }
+
+    /**
+     * Makes every retirement wait for its export: under the same lock, the export ledger must show the partition
+     * confirmed at the receiver; one that is not is kept and reported ({@code ExportPending}).
+     */
+    public PartitionExecutor exportGated(Optional<ExportGate> gate) {
+        this.exportGate = gate;
         return this;
     }
 
@@ -236,6 +253,7 @@ public final class PartitionExecutor {
                     Map<PlannedAction, Optional<Kept>> locked = retentionCutoff.isEmpty() ? Map.of()
                             : prove(conn, indexedOnKey(conn, candidates));
                     Map<PlannedAction, Kept> ungated = ungated(conn, candidates);
+                    unexported(conn, candidates).forEach(ungated::putIfAbsent);
                     for (PlannedAction a : candidates) {
                         Optional<Kept> refusal = locked.getOrDefault(a, Optional.empty())
                                 .or(() -> Optional.ofNullable(ungated.get(a)));
@@ -329,6 +347,48 @@ public final class PartitionExecutor {
             } else if (done < g.tierTables().size()) {
                 refused.put(a, new Kept(a, Reason.ROLLUP_PENDING, a.partition() + " is past retention but rolled into "
                         + done + " of " + g.tierTables().size() + " tiers: kept until its rollup is done"));
+            }
+        }
+        return refused;
+    }
+
+    /**
+     * The retirements the export gate refuses, read under the retirement lock: a partition whose export ledger row for
+     * the receiver is missing or not confirmed. An export in progress reads the partition under ACCESS SHARE, which
+     * the lock taken here waited for; confirmation only ever adds a timestamp.
+     */
+    private Map<PlannedAction, Kept> unexported(Connection conn, List<PlannedAction> retirements) throws SQLException {
+        Map<PlannedAction, Kept> refused = new HashMap<>();
+        if (exportGate.isEmpty() || retirements.isEmpty()) {
+            return refused;
+        }
+        ExportGate g = exportGate.get();
+        java.util.Set<String> confirmed = new java.util.HashSet<>();
+        boolean ledger;
+        try (PreparedStatement ps = conn.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, g.ledger().sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                ledger = rs.getBoolean(1);
+            }
+        }
+        if (ledger) {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT raw_partition FROM " + g.ledger().sql()
+                    + " WHERE raw_table = ? AND target = ? AND raw_partition = ANY (?) AND verified_at IS NOT NULL")) {
+                ps.setString(1, g.rawTable());
+                ps.setString(2, g.target());
+                ps.setArray(3, conn.createArrayOf("text", retirements.stream().map(PlannedAction::partition).toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        confirmed.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        for (PlannedAction a : retirements) {
+            if (!confirmed.contains(a.partition())) {
+                refused.put(a, new Kept(a, Reason.EXPORT_PENDING, a.partition() + " is past retention but not yet "
+                        + "exported to " + g.target() + " and confirmed there: kept until it is"));
             }
         }
         return refused;

@@ -18,6 +18,9 @@ public final class SeedSchema {
     private SeedSchema() {
     }
 
+    /** The runtime registry seed 000's metric table references ({@code runtime_id}). */
+    public static final TableName REGISTRY = RegistrySchema.RUNTIME;
+
     /**
      * The partitioned metric table of seed 000 under {@code table}, RANGE-partitioned on {@code created_at},
      * with the seed's indexes and a {@code <table>_partitions} view of its partitions.

@@ -1,0 +1,109 @@
+package io.noetl.lifecycle.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.Map;
+
+/**
+ * {@code spec.export}: where closed raw partitions are sent, by Prometheus remote-write, before they may be retired.
+ * Only what the user writes is stored: no field but {@code url} is required, and none has a default in the schema or
+ * here; the operator derives its own (ExportSettings).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class MetricExport {
+    @Required
+    @Pattern("^https?://[^\\s@/]+(/\\S*)?$")
+    @JsonPropertyDescription("The Prometheus remote-write endpoint, for example `http://victoria-metrics:8428/api/v1/write`, a VictoriaMetrics cluster's `http://vminsert:8480/insert/<tenant>/prometheus/api/v1/write`, or Prometheus' own `http://prometheus:9090/api/v1/write` (with `--web.enable-remote-write-receiver`). No credentials in the URL: use `secretRef`.")
+    private String url;
+
+    @JsonPropertyDescription("Credentials for the endpoint: a bearer token or HTTP basic authentication, from a Secret.")
+    private ExportSecretRef secretRef;
+
+    @Size(max = 16)
+    @JsonPropertyDescription("Extra HTTP headers sent with every request, for example a tenant header (`X-Scope-OrgID: team-a`). The remote-write headers (`Content-Encoding`, `Content-Type`, `X-Prometheus-Remote-Write-Version`) cannot be set, nor `Authorization` (use `secretRef`).")
+    private Map<String, String> headers;
+
+    @Pattern("^raw$")
+    @JsonPropertyDescription("What is sent: `raw` (the default), the raw table's rows, one sample per row.")
+    private String source;
+
+    @JsonPropertyDescription("How a partition's export is confirmed before the partition may go: `Query` (the default) asks the receiver's query API (`queryUrl`) how many samples it holds; `AckOnly` trusts the receiver's acknowledgements, for an endpoint that cannot be asked.")
+    private ExportVerify verify;
+
+    @Pattern("^https?://[^\\s@/]+(/\\S*)?$")
+    @JsonPropertyDescription("The Prometheus instant-query endpoint `verify: Query` asks. Default: `url` with its trailing `/api/v1/write` replaced by `/api/v1/query`, right for VictoriaMetrics single-node and Prometheus; a VictoriaMetrics cluster needs vmselect's `http://vmselect:8481/select/<tenant>/prometheus/api/v1/query`.")
+    private String queryUrl;
+
+    @Min(100)
+    @Max(1000000)
+    @JsonPropertyDescription("Samples per remote-write request. Default 10000.")
+    private Integer batchSamples;
+
+    public MetricExport() {
+    }
+
+    public MetricExport(String url) {
+        this.url = url;
+    }
+
+    public String getUrl() {
+        return url;
+    }
+
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    public ExportSecretRef getSecretRef() {
+        return secretRef;
+    }
+
+    public void setSecretRef(ExportSecretRef secretRef) {
+        this.secretRef = secretRef;
+    }
+
+    public Map<String, String> getHeaders() {
+        return headers;
+    }
+
+    public void setHeaders(Map<String, String> headers) {
+        this.headers = headers;
+    }
+
+    public String getSource() {
+        return source;
+    }
+
+    public void setSource(String source) {
+        this.source = source;
+    }
+
+    public ExportVerify getVerify() {
+        return verify;
+    }
+
+    public void setVerify(ExportVerify verify) {
+        this.verify = verify;
+    }
+
+    public String getQueryUrl() {
+        return queryUrl;
+    }
+
+    public void setQueryUrl(String queryUrl) {
+        this.queryUrl = queryUrl;
+    }
+
+    public Integer getBatchSamples() {
+        return batchSamples;
+    }
+
+    public void setBatchSamples(Integer batchSamples) {
+        this.batchSamples = batchSamples;
+    }
+}

@@ -1,0 +1,46 @@
+package io.noetl.lifecycle.partition;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.reconcile.ReconcileException;
+import io.noetl.lifecycle.reconcile.TargetResolver;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The receiver's credentials from the Secret {@code spec.export.secretRef} names: its key {@code token} as
+ * {@code Authorization: Bearer <token>}, or its keys {@code username} and {@code password} as HTTP basic
+ * authentication. The same in the reconciler (the informer's cache), the HTTP endpoints (the API) and the command line
+ * (the Secrets in its file).
+ */
+public final class ExportCredentials {
+    private ExportCredentials() {
+    }
+
+    /** Credentials read through {@code secrets}, a lookup by name in {@code resource}'s namespace. */
+    public static ExportPass.Credentials of(HasMetadata resource, Function<String, Optional<Secret>> secrets) {
+        return name -> headers(resource, name, secrets.apply(name));
+    }
+
+    static Map<String, String> headers(HasMetadata resource, String name, Optional<Secret> found)
+            throws ReconcileException {
+        Secret secret = found.orElseThrow(() -> new ReconcileException(Reason.SECRET_NOT_FOUND, "Secret "
+                + resource.getMetadata().getNamespace() + "/" + name + " (spec.export.secretRef) does not exist"));
+        String token = TargetResolver.secretValue(secret, "token");
+        if (token != null && !token.isBlank()) {
+            return Map.of("Authorization", "Bearer " + token.strip());
+        }
+        String user = TargetResolver.secretValue(secret, "username");
+        String password = TargetResolver.secretValue(secret, "password");
+        if (user == null || password == null) {
+            throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + name + " (spec.export.secretRef) has "
+                    + "neither the key 'token' nor both 'username' and 'password'");
+        }
+        return Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString((user.strip() + ":" + password)
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,500 @@
+package io.noetl.lifecycle.partition;
+
+import io.noetl.lifecycle.api.ExportVerify;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.export.NoetlLabels;
+import io.noetl.lifecycle.export.ReceiverCount;
+import io.noetl.lifecycle.export.RemoteWriteClient;
+import io.noetl.lifecycle.export.RemoteWriteFrame;
+import io.noetl.lifecycle.export.prompb.MetricMetadata;
+import io.noetl.lifecycle.partition.plan.ExportSettings;
+import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
+import io.noetl.lifecycle.partition.plan.ObservedPartition;
+import io.noetl.lifecycle.partition.plan.PartitionPlanner;
+import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.PlannedAction.ExportPartition;
+import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.partition.postgres.ExportSql;
+import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.partition.postgres.RollupSql;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.reconcile.ReconcileException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * The export part of a MetricRetentionPolicy's pass ({@code spec.export}), run after the rollups and before the raw
+ * table's maintenance, so that a partition confirmed in this pass can be retired in it.
+ *
+ * <p>Each closed raw partition (the rollups' rule: its upper bound plus {@code rollupGrace} has passed), oldest first,
+ * is read in the order of (sample time, {@code metric_id}) through a cursor and sent in batches of about
+ * {@code batchSamples} samples: the operator holds one batch at a time, never a partition. A batch is cut only where
+ * the millisecond changes, so that all samples of one millisecond travel together and a series' two rows at one
+ * millisecond (which remote-write cannot carry) are seen and refused as such. After the receiver acknowledges a
+ * batch the ledger ({@link ExportSql}) records it; a pass that stops (the receiver down, the connection killed, the
+ * operator killed) resumes in the next from the last recorded batch, so at most the one batch acknowledged but not
+ * yet recorded is sent twice.
+ *
+ * <p>A partition all of whose batches are acknowledged is then counted at the receiver ({@code verify: Query},
+ * {@link ReceiverCount}) and confirmed when the count reaches the samples sent; {@code AckOnly} confirms it with its
+ * last acknowledgement. Only confirmed partitions pass the retirement gate ({@link Outcome#gate}), which the raw
+ * table's executor checks again under its lock.
+ *
+ * <p>One policy exports one partition at a time, and a pass exports for at most {@link #PASS_BUDGET} before it stops
+ * at a batch boundary and leaves the rest to the next pass, so that one policy's backlog does not hold a reconcile
+ * thread for long and other policies get their turn.
+ */
+public final class ExportPass {
+    private static final Logger LOG = Logger.getLogger(ExportPass.class);
+    /** How long one pass may export before it leaves the rest to the next pass. */
+    public static final Duration PASS_BUDGET = Duration.ofMinutes(2);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * How hard an export tries within one pass.
+     *
+     * @param sendAttempts requests one batch may take when the receiver answers 5xx or 429 or cannot be reached
+     * @param firstBackoff the wait after the first failed request; it doubles after each
+     * @param countAttempts counts of a partition exported in this pass (a partition sent in an earlier pass is counted
+     *     once a pass): a receiver may need some seconds before new series answer queries (VictoriaMetrics: up to about
+     *     10 s); a count still short waits for the next pass
+     * @param firstCountWait the wait after the first short count; it doubles after each
+     * @param budget how long one pass may export before it leaves the rest to the next pass
+     */
+    public record Timing(int sendAttempts, Duration firstBackoff, int countAttempts, Duration firstCountWait,
+            Duration budget) {
+        /** 5 requests a batch (waits 0.5, 1, 2, 4 s), 6 counts (waits 0.5 to 8 s), 2 minutes a pass. */
+        public static final Timing DEFAULT = new Timing(5, Duration.ofMillis(500), 6, Duration.ofMillis(500),
+                PASS_BUDGET);
+    }
+    private static final int MAPPING_CACHE = 50_000;
+
+    /** Reads the receiver's credentials from the Secret {@code spec.export.secretRef} names, as headers. */
+    @FunctionalInterface
+    public interface Credentials {
+        Map<String, String> headers(String secretName) throws ReconcileException;
+    }
+
+    /** Where no Secret can be read (the command line without the Secret in its file). */
+    public static Credentials noSecrets(String where) {
+        return name -> {
+            throw new ReconcileException(Reason.SECRET_NOT_FOUND, where + " cannot read the Secret " + name
+                    + " that spec.export.secretRef names");
+        };
+    }
+
+    /**
+     * What one partition's export did in this pass.
+     *
+     * @param samples samples sent and acknowledged in this pass
+     * @param refused rows the mapping could not express, counted in this pass
+     * @param bytes request bodies sent (compressed), retries included
+     * @param retries requests sent again after a 5xx, a 429 or no answer
+     * @param done whether its last batch was acknowledged
+     */
+    public record Sent(String partition, long samples, long refused, long bytes, long batches, long retries,
+            Duration took, boolean done) {
+    }
+
+    /**
+     * @param planned the exports of the pass, shown beside the raw table's plan (what ran, or with {@code dryRun} and
+     *     {@code suspend} what would run)
+     * @param findings failures ({@code ExportFailed}), short counts ({@code ExportUnverified}), and partitions past
+     *     retention waiting ({@code ExportPending}, added by {@link PolicyPass})
+     * @param ledger the ledger rows of the raw table for the receiver, after the pass
+     * @param closed the closed managed raw partitions, oldest first, with their upper bounds
+     * @param blocked the export cannot work at all (the raw table lacks a column): nothing may be retired
+     */
+    public record Outcome(ExportSettings settings, List<PlannedAction> planned, List<Sent> sent,
+            List<Finding> findings, Map<String, ExportSql.Entry> ledger, List<Closed> closed, boolean blocked,
+            Optional<String> lastError, Instant now) {
+
+        /** Whether the raw partition {@code name} may be retired: exported and confirmed. */
+        public boolean retirable(String name) {
+            return !blocked && Optional.ofNullable(ledger.get(name)).map(ExportSql.Entry::verified).orElse(false);
+        }
+
+        /** The gate the raw table's executor checks again under its lock. */
+        public PartitionExecutor.ExportGate gate(TableName raw) {
+            return new PartitionExecutor.ExportGate(ExportSql.ledgerOf(raw), raw.toString(), settings.target());
+        }
+
+        /** The newest closed partition confirmed with every closed partition before it. */
+        public Optional<Closed> watermark() {
+            Optional<Closed> mark = Optional.empty();
+            for (Closed c : closed) {
+                if (!retirable(c.name())) {
+                    break;
+                }
+                mark = Optional.of(c);
+            }
+            return mark;
+        }
+
+        /** How long the oldest closed partition not yet confirmed has waited since it closed. */
+        public Duration lag() {
+            return closed.stream().filter(c -> !retirable(c.name())).findFirst()
+                    .map(c -> Duration.between(c.closedAt(), now)).filter(d -> !d.isNegative())
+                    .orElse(Duration.ZERO);
+        }
+    }
+
+    /** A closed raw partition: its name, upper bound, and when it closed (upper bound plus the grace). */
+    public record Closed(String name, Instant upperBound, Instant closedAt) {
+    }
+
+    private final DataSource dataSource;
+    private final DatabaseTarget target;
+    private final Credentials credentials;
+    private final Timing timing;
+
+    public ExportPass(DataSource dataSource, DatabaseTarget target, Credentials credentials, Timing timing) {
+        this.dataSource = dataSource;
+        this.target = target;
+        this.credentials = credentials;
+        this.timing = timing;
+    }
+
+    /**
+     * Runs the export of {@code settings} (which has {@code spec.export}). {@code fallbackNow} is the operator's
+     * clock, used only when the database does not say its own.
+     *
+     * @param apply false for suspend and dry-run: only plan
+     */
+    public Outcome run(MetricPolicySettings settings, Instant fallbackNow, boolean apply) throws ReconcileException {
+        ExportSettings export = settings.export();
+        TableName raw = PolicyPass.tableOf(settings);
+        TableName ledgerTable = ExportSql.ledgerOf(raw);
+        List<Finding> findings = new ArrayList<>();
+        List<PlannedAction> planned = new ArrayList<>();
+        List<Sent> sent = new ArrayList<>();
+        Optional<String> lastError = Optional.empty();
+        try (Connection c = dataSource.getConnection()) {
+            TableSnapshot snapshot = CatalogReader.read(c, raw);
+            Instant now = PolicyPass.serverNow(snapshot, fallbackNow);
+            if (snapshot.state() != TableSnapshot.State.PARTITIONED) {
+                return new Outcome(export, List.of(), List.of(), List.of(), Map.of(), List.of(), false,
+                        Optional.empty(), now);
+            }
+            List<String> missing = ExportSql.missingRawColumns(c, raw);
+            if (!missing.isEmpty()) {
+                String message = raw + " lacks the column(s) " + String.join(", ", missing) + " an export reads "
+                        + "(seed 000's metric table has them): nothing is exported, and no raw partition is retired";
+                findings.add(new Finding(Reason.EXPORT_FAILED, message));
+                return new Outcome(export, List.of(), List.of(), findings, Map.of(), List.of(), true,
+                        Optional.of(message), now);
+            }
+            boolean ledgerExists = RollupSql.exists(c, ledgerTable);
+            if (!ledgerExists && apply) {
+                ExportSql.ensureLedger(c, ledgerTable);
+                ledgerExists = true;
+            }
+            Map<String, ExportSql.Entry> ledger = ledgerExists ? ExportSql.entries(c, ledgerTable, raw,
+                    export.target()) : Map.of();
+            PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(settings, snapshot, now);
+            List<Closed> closed = new ArrayList<>();
+            Map<String, ObservedPartition> byName = new HashMap<>();
+            List<ObservedPartition> partitions = new ArrayList<>(snapshot.partitions());
+            partitions.sort(Comparator.comparing(p -> p.range().from() == null ? Long.MIN_VALUE : p.range().from()));
+            for (ObservedPartition p : partitions) {
+                if (p.isDefault() || !p.range().isBounded() || PartitionPlanner.classify(policy, p).isPresent()) {
+                    continue;
+                }
+                Instant upper = settings.instantOf(snapshot.keyType(), p.range().to());
+                Instant closesAt = upper.plus(settings.rollups().grace());
+                if (!closesAt.isAfter(now)) {
+                    closed.add(new Closed(p.name(), upper, closesAt));
+                    byName.put(p.name(), p);
+                }
+            }
+            List<Closed> due = closed.stream().filter(p -> !Optional.ofNullable(ledger.get(p.name()))
+                    .map(ExportSql.Entry::verified).orElse(false)).toList();
+            if (!apply) {
+                due.forEach(p -> planned.add(action(byName.get(p.name()), export, ledger.get(p.name()))));
+                return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.empty(), now);
+            }
+            Map<String, String> headers = new LinkedHashMap<>(export.headers());
+            if (export.secretName().isPresent()) {
+                try {
+                    headers.putAll(credentials.headers(export.secretName().get()));
+                } catch (ReconcileException e) {
+                    String message = "the receiver's credentials: " + e.reason().code() + ": " + e.getMessage();
+                    findings.add(new Finding(Reason.EXPORT_FAILED, message + "; nothing is exported"));
+                    return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.of(message),
+                            now);
+                }
+            }
+            RemoteWriteClient client = new RemoteWriteClient(export.url(), headers, timing.sendAttempts(),
+                    timing.firstBackoff(), REQUEST_TIMEOUT);
+            Optional<ReceiverCount> counter = export.queryUrl().map(q -> new ReceiverCount(q, headers,
+                    REQUEST_TIMEOUT));
+            long deadline = System.nanoTime() + timing.budget().toNanos();
+            Map<String, ExportSql.Entry> entries = new HashMap<>(ledger);
+            for (Closed p : due) {
+                ExportSql.Entry entry = entries.getOrDefault(p.name(), ExportSql.Entry.fresh(p.name()));
+                boolean exportedNow = false;
+                if (!entry.done()) {
+                    if (System.nanoTime() > deadline) {
+                        break;
+                    }
+                    planned.add(action(byName.get(p.name()), export, entry));
+                    try {
+                        Sent s = send(c, raw, raw.sibling(p.name()), ledgerTable, export, client, entry, deadline);
+                        sent.add(s);
+                        LOG.infof("exported %d samples of %s to %s in %d batches (%d rows refused)%s", s.samples(),
+                                p.name(), export.target(), s.batches(), s.refused(), s.done() ? "" : "; more next pass");
+                        if (!s.done()) {
+                            break;
+                        }
+                        exportedNow = true;
+                    } catch (RemoteWriteClient.SendFailure f) {
+                        String message = p.name() + " was not exported: " + f.getMessage() + "; the batches "
+                                + "acknowledged before are kept, and the export resumes after them";
+                        findings.add(new Finding(Reason.EXPORT_FAILED, message));
+                        lastError = Optional.of(message);
+                        if (f.retryable()) {
+                            break; // the receiver is down or overloaded: the others wait for the next pass too
+                        }
+                        continue; // refused: this partition's export stops; the others may go
+                    } catch (SQLException e) {
+                        DatabaseFailure f = DatabaseFailure.of(e, target);
+                        String message = p.name() + " was not exported: " + f.reason().code() + ": " + f.message()
+                                + "; it resumes after its last recorded batch";
+                        findings.add(new Finding(Reason.EXPORT_FAILED, message));
+                        lastError = Optional.of(message);
+                        break;
+                    }
+                    entries = new HashMap<>(ExportSql.entries(c, ledgerTable, raw, export.target()));
+                    entry = entries.get(p.name());
+                }
+                if (entry != null && entry.done() && !entry.verified() && counter.isPresent()) {
+                    Optional<Finding> unverified = verify(c, raw, ledgerTable, export, counter.get(), entry,
+                            exportedNow ? timing.countAttempts() : 1, timing.firstCountWait());
+                    if (unverified.isPresent()) {
+                        findings.add(unverified.get());
+                        lastError = Optional.of(unverified.get().message());
+                    }
+                }
+            }
+            return new Outcome(export, planned, sent, findings, ExportSql.entries(c, ledgerTable, raw,
+                    export.target()), closed, false, lastError, now);
+        } catch (SQLException e) {
+            DatabaseFailure failure = DatabaseFailure.of(e, target);
+            throw new ReconcileException(failure.reason(), failure.message());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReconcileException(Reason.EXPORT_FAILED, "the export was interrupted");
+        }
+    }
+
+    private static ExportPartition action(ObservedPartition p, ExportSettings export, ExportSql.Entry entry) {
+        String reason;
+        if (entry == null || entry.samplesSent() == 0 && entry.rowsRefused() == 0 && !entry.done()) {
+            reason = "closed; to " + export.target();
+        } else if (!entry.done()) {
+            reason = "resumes after " + entry.samplesSent() + " samples sent; to " + export.target();
+        } else {
+            reason = "sent (" + entry.samplesSent() + " samples); waits for the receiver's count";
+        }
+        return new ExportPartition(p.name(), p.range(), export.target(), reason);
+    }
+
+    /** Counts a done partition at the receiver; the finding when it is not confirmed. */
+    private static Optional<Finding> verify(Connection c, TableName raw, TableName ledgerTable, ExportSettings export,
+            ReceiverCount counter, ExportSql.Entry entry, int attempts, Duration firstWait) throws SQLException,
+            InterruptedException {
+        if (entry.samplesSent() == 0 || entry.oldestSample().isEmpty() || entry.newestSample().isEmpty()) {
+            ExportSql.counted(c, ledgerTable, raw, entry.partition(), export.target(), 0, true);
+            return Optional.empty();
+        }
+        Set<String> names = new TreeSet<>();
+        ExportSql.metricNames(c, raw.sibling(entry.partition())).forEach(n -> {
+            if (n != null && !n.isEmpty()) {
+                names.add(RemoteWriteFrame.sanitiseMetricName(n));
+            }
+        });
+        long count = -1;
+        String failure = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            if (attempt > 1) {
+                Thread.sleep(firstWait.toMillis() << (attempt - 2));
+            }
+            try {
+                count = counter.count(names, entry.oldestSample().get(), entry.newestSample().get());
+                failure = null;
+                if (count >= entry.samplesSent()) {
+                    break;
+                }
+            } catch (ReceiverCount.CountFailure e) {
+                failure = e.getMessage();
+            }
+        }
+        if (failure != null) {
+            return Optional.of(new Finding(Reason.EXPORT_UNVERIFIED, entry.partition() + " was sent ("
+                    + entry.samplesSent() + " samples) but the receiver could not be asked how many it holds: "
+                    + failure + "; it is kept and asked again next pass"));
+        }
+        boolean verified = count >= entry.samplesSent();
+        ExportSql.counted(c, ledgerTable, raw, entry.partition(), export.target(), count, verified);
+        if (verified) {
+            LOG.infof("%s confirmed at %s: %d samples counted, %d sent", entry.partition(), export.target(), count,
+                    entry.samplesSent());
+            return Optional.empty();
+        }
+        return Optional.of(new Finding(Reason.EXPORT_UNVERIFIED, entry.partition() + " is kept: the receiver holds "
+                + count + " of the " + entry.samplesSent() + " samples sent (" + entry.oldestSample().get() + " to "
+                + entry.newestSample().get() + "); counted again next pass"));
+    }
+
+    /** Streams one partition from where its ledger row stands, until it is done or the pass's time is up. */
+    private Sent send(Connection ledgerConnection, TableName raw, TableName partition, TableName ledgerTable,
+            ExportSettings export, RemoteWriteClient client, ExportSql.Entry entry, long deadline)
+            throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
+        long started = System.nanoTime();
+        Stream stream = new Stream(ledgerConnection, raw, partition.name(), ledgerTable, export, client);
+        try (Connection read = dataSource.getConnection()) {
+            ExportSql.<Exception>read(read, partition, Optional.of(SeedSchema.REGISTRY), entry.lastTime(),
+                    entry.lastId(), Math.min(export.batchSamples(), 10_000), row -> stream.accept(row, deadline));
+        } catch (SQLException | RemoteWriteClient.SendFailure | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        if (!stream.stopped) {
+            stream.flush(true);
+        }
+        return new Sent(partition.name(), stream.samples, stream.refused, stream.bytes, stream.batches,
+                stream.retries, Duration.ofNanos(System.nanoTime() - started), !stream.stopped);
+    }
+
+    /** The batch being filled, and what was sent of the partition in this pass. */
+    private static final class Stream {
+        private final Connection ledger;
+        private final TableName raw;
+        private final String partition;
+        private final TableName ledgerTable;
+        private final ExportSettings export;
+        private final RemoteWriteClient client;
+        private final Map<String, NoetlLabels.Mapped> mapped = new HashMap<>();
+        private Map<Map<String, String>, List<RemoteWriteFrame.Sample>> series = new LinkedHashMap<>();
+        private Map<String, MetricMetadata> metadata = new LinkedHashMap<>();
+        private int batchSamples;
+        private long batchRefused;
+        private Optional<String> refusal = Optional.empty();
+        private OffsetDateTime lastTime;
+        private long lastId;
+        private long lastMillis = Long.MIN_VALUE;
+        private Instant oldest;
+        private Instant newest;
+        long samples;
+        long refused;
+        long bytes;
+        long batches;
+        long retries;
+        boolean stopped;
+
+        Stream(Connection ledger, TableName raw, String partition, TableName ledgerTable, ExportSettings export,
+                RemoteWriteClient client) {
+            this.ledger = ledger;
+            this.raw = raw;
+            this.partition = partition;
+            this.ledgerTable = ledgerTable;
+            this.export = export;
+            this.client = client;
+        }
+
+        boolean accept(ExportSql.Row row, long deadline) throws SQLException, RemoteWriteClient.SendFailure,
+                InterruptedException {
+            boolean cut = batchSamples + batchRefused >= export.batchSamples() && row.millis() != lastMillis;
+            if (cut) {
+                flush(false);
+                if (System.nanoTime() > deadline) {
+                    stopped = true;
+                    return false;
+                }
+            }
+            lastTime = row.time();
+            lastId = row.id();
+            lastMillis = row.millis();
+            String key = row.metricName() + '\u0001' + row.labelsJson() + '\u0001' + row.runtimeName() + '\u0001'
+                    + row.runtimeType();
+            NoetlLabels.Mapped m = mapped.get(key);
+            if (m == null) {
+                if (mapped.size() >= MAPPING_CACHE) {
+                    mapped.clear();
+                }
+                m = NoetlLabels.of(row.metricName(), row.labelsJson(), row.runtimeName(), row.runtimeType());
+                mapped.put(key, m);
+            }
+            if (m.labels().isEmpty()) {
+                refuse(row, m.refusal().orElse("cannot be expressed"));
+                return true;
+            }
+            List<RemoteWriteFrame.Sample> list = series.computeIfAbsent(m.labels().get(), k -> new ArrayList<>());
+            if (!list.isEmpty() && list.get(list.size() - 1).timestampMillis() == row.millis()) {
+                refuse(row, "another row of its series has the same millisecond (" + row.time() + "), and a series "
+                        + "holds one sample per millisecond");
+                return true;
+            }
+            list.add(new RemoteWriteFrame.Sample(row.millis(), row.value()));
+            metadata.computeIfAbsent(row.metricName(), n -> NoetlLabels.metadata(n, row.metricType(), row.unit(),
+                    row.help()));
+            batchSamples++;
+            Instant at = Instant.ofEpochMilli(row.millis());
+            oldest = oldest == null || at.isBefore(oldest) ? at : oldest;
+            newest = newest == null || at.isAfter(newest) ? at : newest;
+            return true;
+        }
+
+        private void refuse(ExportSql.Row row, String why) {
+            batchRefused++;
+            refusal = Optional.of("metric_id " + row.id() + " (" + row.metricName() + ") in " + partition + ": " + why);
+        }
+
+        /** Sends the batch (if it has samples) and records it; {@code last}: the partition is done. */
+        void flush(boolean last) throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
+            if (batchSamples > 0) {
+                RemoteWriteFrame frame = RemoteWriteFrame.of(series.entrySet().stream()
+                        .map(e -> new RemoteWriteFrame.Series(e.getKey(), e.getValue())).toList(), metadata.values());
+                int attempts = client.send(frame);
+                bytes += (long) frame.body().length * attempts;
+                retries += attempts - 1;
+                batches++;
+            }
+            if (batchSamples > 0 || batchRefused > 0 || last) {
+                ExportSql.acknowledged(ledger, ledgerTable, raw, partition, export.target(),
+                        Optional.ofNullable(lastTime), lastId, batchSamples, batchRefused, refusal,
+                        Optional.ofNullable(oldest), Optional.ofNullable(newest), batchSamples > 0, last,
+                        export.verify() == ExportVerify.AckOnly);
+            }
+            samples += batchSamples;
+            refused += batchRefused;
+            series = new LinkedHashMap<>();
+            metadata = new LinkedHashMap<>();
+            batchSamples = 0;
+            batchRefused = 0;
+            refusal = Optional.empty();
+            oldest = null;
+            newest = null;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.noetl.lifecycle.partition;
+
+import io.noetl.lifecycle.api.ExportStatus;
+import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.partition.postgres.ExportSql;
+import java.util.Optional;
+
+/** What status shows of a policy's export ({@code status.export}). */
+public final class ExportReport {
+    private ExportReport() {
+    }
+
+    /** Writes {@code status.export}; clears it for a policy without export. */
+    public static void report(MetricRetentionPolicyStatus status, Optional<ExportPass.Outcome> outcome) {
+        if (outcome.isEmpty()) {
+            status.setExport(null);
+            return;
+        }
+        ExportPass.Outcome o = outcome.get();
+        ExportStatus s = new ExportStatus();
+        s.setTarget(o.settings().target());
+        s.setVerify(o.settings().verify().name());
+        o.watermark().ifPresent(w -> {
+            s.setWatermarkPartition(w.name());
+            s.setWatermark(w.upperBound().toString());
+        });
+        s.setLagSeconds(o.lag().toSeconds());
+        long exported = 0;
+        long inFlight = 0;
+        long refused = 0;
+        int confirmed = 0;
+        Optional<String> refusal = Optional.empty();
+        for (ExportSql.Entry e : o.ledger().values()) {
+            if (e.verified()) {
+                exported += e.samplesSent();
+                confirmed++;
+            } else {
+                inFlight += e.samplesSent();
+            }
+            refused += e.rowsRefused();
+            if (e.lastRefusal().isPresent()) {
+                refusal = e.lastRefusal();
+            }
+        }
+        s.setSamplesExported(exported);
+        s.setSamplesInFlight(inFlight);
+        s.setRowsRefused(refused);
+        s.setLastRefusal(refusal.orElse(null));
+        s.setPartitionsExported(confirmed);
+        s.setPartitionsPending((int) o.closed().stream().filter(c -> !o.retirable(c.name())).count());
+        s.setLastError(o.lastError().orElse(null));
+        status.setExport(s);
+    }
+}

@@ -1,0 +1,148 @@
+package io.noetl.lifecycle.partition.plan;
+
+import io.noetl.lifecycle.api.ExportVerify;
+import io.noetl.lifecycle.api.MetricExport;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A MetricRetentionPolicy's {@code spec.export}, checked and with the operator's defaults applied. Not enabled: no
+ * export, and retirements do not wait for one.
+ *
+ * @param target the ledger's key for the receiver: the URL as written, so that pointing the policy at another
+ *     receiver exports every closed partition to it afresh
+ * @param secretName the Secret with the receiver's credentials, if any
+ * @param headers extra headers, by name as written
+ * @param queryUrl where {@code verify: Query} asks; empty for {@code AckOnly}
+ */
+public record ExportSettings(boolean enabled, URI url, String target, Optional<String> secretName,
+        Map<String, String> headers, ExportVerify verify, Optional<URI> queryUrl, int batchSamples) {
+    public static final int DEFAULT_BATCH_SAMPLES = 10_000;
+    private static final String WRITE_PATH = "/api/v1/write";
+    private static final Pattern TOKEN = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$");
+    /** Headers the remote-write protocol or {@code secretRef} sets. */
+    private static final Set<String> RESERVED = Set.of("content-encoding", "content-type", "content-length",
+            "x-prometheus-remote-write-version", "authorization", "host", "user-agent");
+
+    public ExportSettings {
+        headers = Map.copyOf(headers);
+    }
+
+    /** No export. */
+    public static ExportSettings none() {
+        return new ExportSettings(false, null, "", Optional.empty(), Map.of(), ExportVerify.Query, Optional.empty(),
+                DEFAULT_BATCH_SAMPLES);
+    }
+
+    public static ExportSettings from(MetricExport export) throws InvalidSpecException {
+        if (export == null) {
+            return none();
+        }
+        URI url = url("export.url", export.getUrl());
+        if (export.getSource() != null && !"raw".equals(export.getSource())) {
+            throw new InvalidSpecException("export.source", "only `raw` can be exported, not " + export.getSource());
+        }
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        if (export.getHeaders() != null) {
+            if (export.getHeaders().size() > 16) {
+                throw new InvalidSpecException("export.headers", "at most 16 headers, not " + export.getHeaders().size());
+            }
+            for (Map.Entry<String, String> h : export.getHeaders().entrySet()) {
+                String name = h.getKey();
+                if (name == null || !TOKEN.matcher(name).matches()) {
+                    throw new InvalidSpecException("export.headers", "`" + name + "` is not an HTTP header name");
+                }
+                if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+                    throw new InvalidSpecException("export.headers." + name, "this header is set by the operator"
+                            + (name.equalsIgnoreCase("authorization") ? " from export.secretRef" : "")
+                            + " and cannot be given");
+                }
+                String value = h.getValue() == null ? "" : h.getValue();
+                if (value.chars().anyMatch(ch -> ch == '\r' || ch == '\n' || ch == 0)) {
+                    throw new InvalidSpecException("export.headers." + name, "a header value cannot hold a line break");
+                }
+                if (headers.put(name, value) != null) {
+                    throw new InvalidSpecException("export.headers." + name, "given twice (header names ignore case)");
+                }
+            }
+        }
+        ExportVerify verify = export.getVerify() == null ? ExportVerify.Query : export.getVerify();
+        Optional<URI> queryUrl = Optional.empty();
+        if (verify == ExportVerify.Query) {
+            if (export.getQueryUrl() != null) {
+                queryUrl = Optional.of(url("export.queryUrl", export.getQueryUrl()));
+            } else {
+                queryUrl = Optional.of(derivedQueryUrl(url));
+            }
+        } else if (export.getQueryUrl() != null) {
+            throw new InvalidSpecException("export.queryUrl", "verify: AckOnly asks no query API; leave queryUrl out "
+                    + "or use verify: Query");
+        }
+        int batch = export.getBatchSamples() == null ? DEFAULT_BATCH_SAMPLES : export.getBatchSamples();
+        if (batch < 100 || batch > 1_000_000) {
+            throw new InvalidSpecException("export.batchSamples", "between 100 and 1000000, not " + batch);
+        }
+        Optional<String> secret = export.getSecretRef() == null ? Optional.empty()
+                : Optional.ofNullable(export.getSecretRef().getName());
+        if (export.getSecretRef() != null && secret.isEmpty()) {
+            throw new InvalidSpecException("export.secretRef.name", "the Secret's name is missing");
+        }
+        return new ExportSettings(true, url, export.getUrl(), secret, headers, verify, queryUrl, batch);
+    }
+
+    /**
+     * The query endpoint beside a write endpoint that ends in {@code /api/v1/write} (VictoriaMetrics single-node,
+     * Prometheus); a VictoriaMetrics cluster's vminsert serves no queries, and another endpoint's query API cannot be
+     * guessed.
+     */
+    static URI derivedQueryUrl(URI url) throws InvalidSpecException {
+        String path = url.getPath() == null ? "" : url.getPath();
+        if (path.startsWith("/insert/")) {
+            throw new InvalidSpecException("export.queryUrl", "a VictoriaMetrics cluster's vminsert (" + url
+                    + ") answers no queries: set queryUrl to vmselect's /select/<tenant>/prometheus/api/v1/query, "
+                    + "or verify: AckOnly");
+        }
+        if (!path.endsWith(WRITE_PATH)) {
+            throw new InvalidSpecException("export.queryUrl", "cannot tell where " + url + " answers queries (its "
+                    + "path does not end in " + WRITE_PATH + "): set queryUrl, or verify: AckOnly for an endpoint "
+                    + "that cannot be asked");
+        }
+        try {
+            return new URI(url.getScheme(), url.getRawAuthority(), path.substring(0, path.length()
+                    - WRITE_PATH.length()) + "/api/v1/query", null, null);
+        } catch (URISyntaxException e) {
+            throw new InvalidSpecException("export.queryUrl", e.getMessage());
+        }
+    }
+
+    private static URI url(String field, String text) throws InvalidSpecException {
+        if (text == null || text.isBlank()) {
+            throw new InvalidSpecException(field, "a URL such as http://victoria-metrics:8428/api/v1/write is needed");
+        }
+        URI url;
+        try {
+            url = new URI(text.strip());
+        } catch (URISyntaxException e) {
+            throw new InvalidSpecException(field, "not a URL: " + e.getMessage());
+        }
+        if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+                || url.getHost() == null) {
+            throw new InvalidSpecException(field, "an http:// or https:// URL with a host is needed, not " + text);
+        }
+        if (url.getRawUserInfo() != null) {
+            throw new InvalidSpecException(field, "credentials do not belong in the URL (they would show in status "
+                    + "and logs): put them in a Secret named by export.secretRef");
+        }
+        if (url.getRawFragment() != null) {
+            throw new InvalidSpecException(field, "a URL with a #fragment is not an endpoint");
+        }
+        return url;
+    }
+}

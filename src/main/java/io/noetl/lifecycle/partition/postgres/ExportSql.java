@@ -1,0 +1,280 @@
+package io.noetl.lifecycle.partition.postgres;
+
+import io.noetl.lifecycle.postgres.SqlIdentifier;
+import io.noetl.lifecycle.postgres.TableName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The export's PostgreSQL side: the ledger {@code <schema>.metric_export_ledger}, one row per (raw table, raw
+ * partition, receiver), and the ordered read of a closed raw partition.
+ *
+ * <p>The ledger row of a partition moves forward only after the receiver acknowledged a batch: it holds the key of the
+ * last row of that batch ({@code last_time}, {@code last_id}: the sample time and {@code metric_id}, the order the
+ * rows are read in), the samples and refused rows counted so far, and the oldest and newest sample time sent. A run
+ * killed between an acknowledgement and its ledger update sends that one batch again when it resumes; nothing else is
+ * sent twice and nothing is skipped. {@code done_at} is set when the last batch is acknowledged, {@code verified_at}
+ * when the receiver's count reached {@code samples_sent} ({@code verify: Query}) or, under {@code AckOnly}, with
+ * {@code done_at}. The retirement gate lets a partition go only with {@code verified_at} set for the policy's receiver.
+ */
+public final class ExportSql {
+    public static final String LEDGER = "metric_export_ledger";
+    /** The raw table's columns the export reads; {@code runtime_id} is optional (no registry labels without it). */
+    static final List<String> RAW_COLUMNS = List.of("metric_id", "metric_name", "metric_value", "labels", "timestamp");
+
+    private ExportSql() {
+    }
+
+    /** The ledger of the policy's schema. */
+    public static TableName ledgerOf(TableName raw) {
+        return raw.sibling(LEDGER);
+    }
+
+    /** Where one partition's export stands for one receiver. */
+    public record Entry(String partition, Optional<OffsetDateTime> lastTime, long lastId, long samplesSent,
+            long rowsRefused, long batches, Optional<Instant> oldestSample, Optional<Instant> newestSample,
+            Optional<String> lastRefusal, Optional<Instant> doneAt, Optional<Instant> verifiedAt,
+            Optional<Long> verifiedSamples) {
+        public static Entry fresh(String partition) {
+            return new Entry(partition, Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        }
+
+        public boolean done() {
+            return doneAt.isPresent();
+        }
+
+        public boolean verified() {
+            return verifiedAt.isPresent();
+        }
+    }
+
+    public static void ensureLedger(Connection c, TableName ledger) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(ledger.schema()));
+            s.execute("CREATE TABLE IF NOT EXISTS " + ledger.sql() + " ("
+                    + "raw_table TEXT NOT NULL, "
+                    + "raw_partition TEXT NOT NULL, "
+                    + "target TEXT NOT NULL, "
+                    + "last_time TIMESTAMPTZ, "
+                    + "last_id BIGINT NOT NULL DEFAULT 0, "
+                    + "samples_sent BIGINT NOT NULL DEFAULT 0, "
+                    + "rows_refused BIGINT NOT NULL DEFAULT 0, "
+                    + "batches BIGINT NOT NULL DEFAULT 0, "
+                    + "oldest_sample TIMESTAMPTZ, "
+                    + "newest_sample TIMESTAMPTZ, "
+                    + "last_refusal TEXT, "
+                    + "started_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                    + "updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                    + "done_at TIMESTAMPTZ, "
+                    + "verified_at TIMESTAMPTZ, "
+                    + "verified_samples BIGINT, "
+                    + "PRIMARY KEY (raw_table, raw_partition, target))");
+            s.execute("COMMENT ON TABLE " + ledger.sql() + " IS 'Export of raw metric partitions by Prometheus "
+                    + "remote-write, kept by the noetl lifecycle operator: one row per partition and receiver; a "
+                    + "partition is retired only once verified_at is set'");
+        }
+    }
+
+    /** The ledger rows of {@code raw}'s partitions for {@code target}, by partition name. */
+    public static Map<String, Entry> entries(Connection c, TableName ledger, TableName raw, String target)
+            throws SQLException {
+        Map<String, Entry> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT raw_partition, last_time, last_id, samples_sent, "
+                + "rows_refused, batches, oldest_sample, newest_sample, last_refusal, done_at, verified_at, "
+                + "verified_samples FROM " + ledger.sql() + " WHERE raw_table = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long verified = rs.getLong(12);
+                    Optional<Long> verifiedSamples = rs.wasNull() ? Optional.empty() : Optional.of(verified);
+                    out.put(rs.getString(1), new Entry(rs.getString(1),
+                            Optional.ofNullable(rs.getObject(2, OffsetDateTime.class)), rs.getLong(3), rs.getLong(4),
+                            rs.getLong(5), rs.getLong(6), instant(rs, 7), instant(rs, 8),
+                            Optional.ofNullable(rs.getString(9)), instant(rs, 10), instant(rs, 11), verifiedSamples));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records one acknowledged batch: the key of its last row, its samples and refusals, the sample-time span; and,
+     * when it was the last, that the partition is done (and, with {@code verifiedNow}, verified: {@code AckOnly}).
+     */
+    public static void acknowledged(Connection c, TableName ledger, TableName raw, String partition, String target,
+            Optional<OffsetDateTime> lastTime, long lastId, long samples, long refused, Optional<String> refusal,
+            Optional<Instant> oldest, Optional<Instant> newest, boolean batch, boolean last, boolean verifiedNow)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.sql() + " AS l (raw_table, "
+                + "raw_partition, target, last_time, last_id, samples_sent, rows_refused, batches, oldest_sample, "
+                + "newest_sample, last_refusal, done_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                + "CASE WHEN ? THEN now() END, CASE WHEN ? THEN now() END) "
+                + "ON CONFLICT (raw_table, raw_partition, target) DO UPDATE SET "
+                + "last_time = coalesce(EXCLUDED.last_time, l.last_time), "
+                + "last_id = CASE WHEN EXCLUDED.last_time IS NULL THEN l.last_id ELSE EXCLUDED.last_id END, "
+                + "samples_sent = l.samples_sent + EXCLUDED.samples_sent, "
+                + "rows_refused = l.rows_refused + EXCLUDED.rows_refused, "
+                + "batches = l.batches + EXCLUDED.batches, "
+                + "oldest_sample = least(l.oldest_sample, EXCLUDED.oldest_sample), "
+                + "newest_sample = greatest(l.newest_sample, EXCLUDED.newest_sample), "
+                + "last_refusal = coalesce(EXCLUDED.last_refusal, l.last_refusal), "
+                + "updated_at = now(), "
+                + "done_at = coalesce(EXCLUDED.done_at, l.done_at), "
+                + "verified_at = coalesce(EXCLUDED.verified_at, l.verified_at)")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            if (lastTime.isPresent()) {
+                ps.setObject(4, lastTime.get());
+            } else {
+                ps.setNull(4, Types.TIMESTAMP_WITH_TIMEZONE);
+            }
+            ps.setLong(5, lastId);
+            ps.setLong(6, samples);
+            ps.setLong(7, refused);
+            ps.setLong(8, batch ? 1 : 0);
+            timestamp(ps, 9, oldest);
+            timestamp(ps, 10, newest);
+            ps.setString(11, refusal.orElse(null));
+            ps.setBoolean(12, last);
+            ps.setBoolean(13, last && verifiedNow);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records the receiver's count of a done partition; verified when it reaches what was sent. */
+    public static void counted(Connection c, TableName ledger, TableName raw, String partition, String target,
+            long count, boolean verified) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.sql() + " SET verified_samples = ?, "
+                + "verified_at = CASE WHEN ? THEN coalesce(verified_at, now()) END, updated_at = now() "
+                + "WHERE raw_table = ? AND raw_partition = ? AND target = ?")) {
+            ps.setLong(1, count);
+            ps.setBoolean(2, verified);
+            ps.setString(3, raw.toString());
+            ps.setString(4, partition);
+            ps.setString(5, target);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The distinct metric names of a partition, for asking the receiver about its series. */
+    public static Set<String> metricNames(Connection c, TableName partition) throws SQLException {
+        Set<String> names = new TreeSet<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT DISTINCT metric_name FROM ONLY "
+                + partition.sql())) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
+    /** The raw table's columns the export reads that it lacks; empty when it can be exported. */
+    public static List<String> missingRawColumns(Connection c, TableName raw) throws SQLException {
+        Set<String> present = columns(c, raw);
+        return RAW_COLUMNS.stream().filter(col -> !present.contains(col)).toList();
+    }
+
+    static Set<String> columns(Connection c, TableName table) throws SQLException {
+        Set<String> present = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
+                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
+            ps.setString(1, table.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    present.add(rs.getString(1));
+                }
+            }
+        }
+        return present;
+    }
+
+    /** One row of a raw partition as the export reads it. */
+    public record Row(OffsetDateTime time, long millis, long id, String metricName, String metricType, String unit,
+            String help, double value, String labelsJson, String runtimeName, String runtimeType) {
+    }
+
+    /** Takes the rows of a read; false stops the read (its transaction ends, and nothing is lost: see the ledger). */
+    @FunctionalInterface
+    public interface RowSink<E extends Exception> {
+        boolean accept(Row row) throws E;
+    }
+
+    /**
+     * Reads the rows of {@code partition} after the key ({@code afterTime}, {@code afterId}) in the order of that key,
+     * through a cursor of {@code fetch} rows, so that only one fetch is held at a time; {@code sink} sees each row.
+     * The read runs in one transaction (a consistent snapshot of the closed partition) on {@code c}, which it leaves
+     * in autocommit. The registry's name and type of each row's runtime are joined when the raw table has
+     * {@code runtime_id} and {@code registry} exists.
+     */
+    public static <E extends Exception> void read(Connection c, TableName partition, Optional<TableName> registry,
+            Optional<OffsetDateTime> afterTime, long afterId, int fetch, RowSink<E> sink) throws SQLException, E {
+        Set<String> cols = columns(c, partition);
+        boolean joined = registry.isPresent() && cols.contains("runtime_id") && RollupSql.exists(c, registry.get());
+        String type = cols.contains("metric_type") ? "m.metric_type" : "NULL::text";
+        String unit = cols.contains("unit") ? "m.unit" : "NULL::text";
+        String help = cols.contains("help_text") ? "m.help_text" : "NULL::text";
+        String sql = "SELECT m.\"timestamp\", floor(extract(epoch FROM m.\"timestamp\") * 1000)::bigint, m.metric_id, "
+                + "m.metric_name, " + type + ", " + unit + ", " + help + ", m.metric_value, m.labels::text, "
+                + (joined ? "r.name, r.component_type" : "NULL::text, NULL::text")
+                + " FROM ONLY " + partition.sql() + " m"
+                + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
+                + (afterTime.isPresent() ? " WHERE (m.\"timestamp\", m.metric_id) > (?, ?)" : "")
+                + " ORDER BY m.\"timestamp\", m.metric_id";
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setFetchSize(fetch);
+            if (afterTime.isPresent()) {
+                ps.setObject(1, afterTime.get());
+                ps.setLong(2, afterId);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                boolean more = true;
+                while (more && rs.next()) {
+                    more = sink.accept(new Row(rs.getObject(1, OffsetDateTime.class), rs.getLong(2), rs.getLong(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getDouble(8),
+                            rs.getString(9), rs.getString(10), rs.getString(11)));
+                }
+            }
+            c.commit();
+        } catch (Exception e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? Optional.empty() : Optional.of(t.toInstant());
+    }
+
+    private static void timestamp(PreparedStatement ps, int index, Optional<Instant> value) throws SQLException {
+        if (value.isPresent()) {
+            ps.setObject(index, OffsetDateTime.ofInstant(value.get(), java.time.ZoneOffset.UTC));
+        } else {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+    }
+}
