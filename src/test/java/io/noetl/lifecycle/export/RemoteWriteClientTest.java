@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The remote-write client against a real VictoriaMetrics (round trip, receiver stopped) and, for the status codes a
- * real receiver cannot be made to answer on purpose (a 503 that clears, a 429, a 400), against a JDK HttpServer
- * stand-in that answers them.
+ * The remote-write client against a real VictoriaMetrics (round trip, a batch sent twice, receiver stopped) and, for
+ * the status codes a real receiver cannot be made to answer on purpose (a 503 that clears, a 429, a 400), against a
+ * JDK HttpServer stand-in that answers them. Prometheus as the receiver: PrometheusReceiverTest.
  */
 class RemoteWriteClientTest {
 
@@ -75,6 +75,34 @@ class RemoteWriteClientTest {
             assertEquals(0, down.status());
             assertTrue(down.getMessage().contains("could not be reached") && down.getMessage().contains("2 attempts"),
                     down.getMessage());
+        }
+    }
+
+    @Test
+    void victoriaMetricsKeepsEverySampleOfABatchSentTwice() throws Exception {
+        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
+                + "victoria-metrics package (.ci/run does) to run the remote-write round trip");
+        try (VictoriaMetricsServer vm = VictoriaMetricsServer.start()) {
+            long start = Instant.now().minus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.HOURS)
+                    .toEpochMilli();
+            List<RemoteWriteFrame.Sample> samples = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                samples.add(new RemoteWriteFrame.Sample(start + i * 15_000L, i));
+            }
+            RemoteWriteFrame frame = RemoteWriteFrame.of(List.of(new RemoteWriteFrame.Series("noetl_test_resent",
+                    Map.of("job", "worker"), samples)));
+            assertEquals(1, client(vm.writeUrl(), 1).send(frame));
+            assertEquals(1, client(vm.writeUrl(), 1).send(frame), "the same frame again: 204 as well");
+            vm.flush();
+            List<String> lines = vm.export("noetl_test_resent");
+            assertEquals(1, lines.size(), lines.toString());
+            JsonNode node = new ObjectMapper().readTree(lines.get(0));
+            // without -dedup.minScrapeInterval, VictoriaMetrics 1.79 stores (and exports, and counts) both copies
+            assertEquals(20, node.get("timestamps").size(), lines.get(0));
+            for (int i = 0; i < 20; i++) {
+                assertEquals(samples.get(i / 2).timestampMillis(), node.get("timestamps").get(i).asLong());
+                assertEquals(i / 2, node.get("values").get(i).asDouble(), 0.0);
+            }
         }
     }
 
