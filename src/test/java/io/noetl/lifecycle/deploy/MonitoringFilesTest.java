@@ -33,7 +33,8 @@ class MonitoringFilesTest {
             "lifecycle_maintenance_failures_total", "lifecycle_maintenance_duration_seconds_bucket",
             "lifecycle_runtime_components", "lifecycle_runtime_component_failures_total", "lifecycle_rollup_lag_seconds",
             "lifecycle_rollup_interval_seconds", "lifecycle_rollup_duration_seconds_bucket",
-            "lifecycle_rollup_failures_total");
+            "lifecycle_rollup_failures_total", "lifecycle_export_lag_seconds", "lifecycle_export_interval_seconds",
+            "lifecycle_export_samples_total", "lifecycle_export_bytes_total", "lifecycle_export_failures_total");
     /** Labels of the RuntimeComponent series: aggregates, never one component's name. */
     private static final Set<String> COMPONENT_LABELS = Set.of("namespace", "type", "phase", "reason");
 
@@ -47,7 +48,7 @@ class MonitoringFilesTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("SUCCESS: 8 rules found"), out);
+        assertTrue(out.contains("SUCCESS: 9 rules found"), out);
     }
 
     @Test

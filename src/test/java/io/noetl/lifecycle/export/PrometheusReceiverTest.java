@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * does with samples a day old, with and without {@code out_of_order_time_window}, and with a batch sent twice. Two
  * servers per class, each with its own TSDB, removed afterwards. Each first gets one sample of "now", as a
  * Prometheus that scrapes anything has: the head's newest timestamp is what Prometheus measures "too old" against,
- * and an empty TSDB would take a day-old batch in order whatever its configuration. See FINDINGS.md.
+ * and an empty TSDB would take a day-old batch in order whatever its configuration. See docs/receivers-measured.md.
  */
 class PrometheusReceiverTest {
     /** What the findings say day-old samples need: a window longer than their age (relative to the newest sample). */

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * {@code --storage.tsdb.path}, the remote-write receiver switched on ({@code --web.enable-remote-write-receiver}) and
  * a generated configuration file with no scrape job, so that the TSDB holds only what a test writes. With an
  * out-of-order window, the file has {@code storage: tsdb: out_of_order_time_window: <window>}; without one, the
- * TSDB accepts only samples in order (see FINDINGS.md for what that means for old samples). The retention is
+ * TSDB accepts only samples in order (see docs/receivers-measured.md for what that means for old samples). The retention is
  * Prometheus's default (15 days, {@code --storage.tsdb.retention.time}). Started and stopped by the test that uses it;
  * {@link #available()} says whether the binary is there ({@code apt-get install prometheus}; {@code .ci/run} installs
  * it for promtool).
