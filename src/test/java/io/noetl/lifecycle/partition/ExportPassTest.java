@@ -458,6 +458,38 @@ class ExportPassTest {
         assertTrue(o.plan().actions().stream().noneMatch(a -> a.retires()), "no retirement planned before export");
     }
 
+    /**
+     * The same export into a real Prometheus 2.42 (Debian's {@code prometheus}) with its remote-write receiver on,
+     * which already holds a sample of now (as any Prometheus that scrapes does) and has an out-of-order window of 10
+     * days, so that samples up to four days old are accepted (docs/export.md): it holds exactly the rows, the
+     * operator's count through its query API confirms them, and the expired partitions go.
+     */
+    @Test
+    void aPrometheusWithAnOutOfOrderWindowReceivesConfirmsAndLetsThePartitionsGo() throws Exception {
+        Assumptions.assumeTrue(io.noetl.lifecycle.support.PrometheusServer.available(), "Prometheus is absent: "
+                + "install Debian's prometheus (.ci/run does) to export into a real Prometheus");
+        try (io.noetl.lifecycle.support.PrometheusServer prometheus = io.noetl.lifecycle.support.PrometheusServer
+                .start(Duration.ofDays(10))) {
+            new io.noetl.lifecycle.export.RemoteWriteClient(prometheus.writeUrl(), Map.of(), 1, Duration.ZERO,
+                    Duration.ofSeconds(10)).send(io.noetl.lifecycle.export.RemoteWriteFrame.of(List.of(
+                            new io.noetl.lifecycle.export.RemoteWriteFrame.Series("noetl_test_now", Map.of(),
+                                    List.of(new io.noetl.lifecycle.export.RemoteWriteFrame.Sample(
+                                            Instant.now().toEpochMilli() - 1000, 1))))));
+            MaintenancePass.Outcome o = pass(settings(export(prometheus.writeUrl(), 100), "2d"));
+            assertEquals(List.of(), o.findings(), () -> o.findings().toString());
+            assertFalse(db.partitions("noetl.metric").contains(partition(4)));
+            assertFalse(db.partitions("noetl.metric").contains(partition(3)));
+            Map<Map<String, String>, List<io.noetl.lifecycle.export.RemoteWriteFrame.Sample>> got = prometheus
+                    .rawSamples("{__name__=~\"noetl_jobs_total|queue_depth\"}", Instant.now(), Duration.ofDays(5));
+            assertEquals(expected.keySet(), got.keySet());
+            for (Map.Entry<Map<String, String>, TreeMap<Long, Double>> e : expected.entrySet()) {
+                assertEquals(e.getValue().entrySet().stream().map(x -> x.getKey() + "=" + x.getValue()).toList(),
+                        got.get(e.getKey()).stream().map(x -> x.timestampMillis() + "=" + x.value()).toList(),
+                        "the samples of " + e.getKey());
+            }
+        }
+    }
+
     // the stand-in in front of VictoriaMetrics
 
     @FunctionalInterface

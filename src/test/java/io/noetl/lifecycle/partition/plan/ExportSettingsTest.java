@@ -1,0 +1,105 @@
+package io.noetl.lifecycle.partition.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.noetl.lifecycle.api.ExportSecretRef;
+import io.noetl.lifecycle.api.ExportVerify;
+import io.noetl.lifecycle.api.MetricExport;
+import io.noetl.lifecycle.plan.InvalidSpecException;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** spec.export parsed: the defaults, the derived query URL, and what is refused with which field. No cluster. */
+class ExportSettingsTest {
+    private static MetricExport export(String url) {
+        return new MetricExport(url);
+    }
+
+    private static String refusal(MetricExport e) {
+        return assertThrows(InvalidSpecException.class, () -> ExportSettings.from(e)).getMessage();
+    }
+
+    @Test
+    void noExportIsNotEnabled() throws Exception {
+        assertFalse(ExportSettings.from(null).enabled());
+    }
+
+    @Test
+    void aSingleNodeUrlGetsTheDefaultsAndTheQueryUrlBesideIt() throws Exception {
+        ExportSettings s = ExportSettings.from(export("http://vm:8428/api/v1/write"));
+        assertTrue(s.enabled());
+        assertEquals(ExportVerify.Query, s.verify());
+        assertEquals(ExportSettings.DEFAULT_BATCH_SAMPLES, s.batchSamples());
+        assertEquals(Optional.of(URI.create("http://vm:8428/api/v1/query")), s.queryUrl());
+        assertEquals("http://vm:8428/api/v1/write", s.target());
+        assertEquals(Optional.empty(), s.secretName());
+    }
+
+    @Test
+    void aClusterUrlWorksAsItIsButNeedsVmselectToBeAsked() throws Exception {
+        MetricExport cluster = export("http://vminsert:8480/insert/42/prometheus/api/v1/write");
+        assertTrue(refusal(cluster).startsWith("spec.export.queryUrl: a VictoriaMetrics cluster's vminsert"),
+                refusal(cluster));
+        cluster.setQueryUrl("http://vmselect:8481/select/42/prometheus/api/v1/query");
+        assertEquals(URI.create("http://vmselect:8481/select/42/prometheus/api/v1/write".replace("write", "query")),
+                ExportSettings.from(cluster).queryUrl().orElseThrow());
+        MetricExport ackOnly = export("http://vminsert:8480/insert/42/prometheus/api/v1/write");
+        ackOnly.setVerify(ExportVerify.AckOnly);
+        assertEquals(Optional.empty(), ExportSettings.from(ackOnly).queryUrl());
+        assertEquals(URI.create("http://vminsert:8480/insert/42/prometheus/api/v1/write"),
+                ExportSettings.from(ackOnly).url());
+    }
+
+    @Test
+    void anEndpointWhoseQueryApiCannotBeGuessedNeedsQueryUrlOrAckOnly() {
+        assertTrue(refusal(export("https://gateway.example/push")).contains("set queryUrl, or verify: AckOnly"));
+    }
+
+    @Test
+    void credentialsBelongInASecretNotInTheUrlOrTheHeaders() throws Exception {
+        assertTrue(refusal(export("http://user:pw@vm:8428/api/v1/write")).startsWith(
+                "spec.export.url: credentials do not belong in the URL"));
+        MetricExport auth = export("http://vm:8428/api/v1/write");
+        auth.setHeaders(Map.of("authorization", "Bearer x"));
+        assertTrue(refusal(auth).contains("from export.secretRef"), refusal(auth));
+        auth.setHeaders(Map.of("X-Scope-OrgID", "team-a"));
+        auth.setSecretRef(new ExportSecretRef("vm-write"));
+        ExportSettings s = ExportSettings.from(auth);
+        assertEquals(Map.of("X-Scope-OrgID", "team-a"), Map.copyOf(s.headers()));
+        assertEquals(Optional.of("vm-write"), s.secretName());
+    }
+
+    @Test
+    void theProtocolsHeadersAndBrokenHeadersAreRefused() {
+        for (String name : new String[] {"Content-Encoding", "content-type", "X-Prometheus-Remote-Write-Version"}) {
+            MetricExport e = export("http://vm:8428/api/v1/write");
+            e.setHeaders(Map.of(name, "x"));
+            assertTrue(refusal(e).contains("set by the operator"), name);
+        }
+        MetricExport broken = export("http://vm:8428/api/v1/write");
+        broken.setHeaders(Map.of("X-Tenant", "a\r\nX-Evil: 1"));
+        assertTrue(refusal(broken).contains("line break"));
+        broken.setHeaders(Map.of("Bad Name", "a"));
+        assertTrue(refusal(broken).contains("not an HTTP header name"));
+    }
+
+    @Test
+    void otherFieldsAreChecked() {
+        assertTrue(refusal(export("ftp://vm/api/v1/write")).startsWith("spec.export.url: an http:// or https://"));
+        MetricExport tier = export("http://vm:8428/api/v1/write");
+        tier.setSource("5m");
+        assertTrue(refusal(tier).startsWith("spec.export.source: only `raw`"));
+        MetricExport both = export("http://vm:8428/api/v1/write");
+        both.setVerify(ExportVerify.AckOnly);
+        both.setQueryUrl("http://vm:8428/api/v1/query");
+        assertTrue(refusal(both).startsWith("spec.export.queryUrl: verify: AckOnly asks no query API"));
+        MetricExport tiny = export("http://vm:8428/api/v1/write");
+        tiny.setBatchSamples(10);
+        assertTrue(refusal(tiny).startsWith("spec.export.batchSamples"));
+    }
+}
