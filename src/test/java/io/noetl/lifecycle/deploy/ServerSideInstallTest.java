@@ -55,6 +55,17 @@ class ServerSideInstallTest {
             Result samples = kubectl(kubeconfig, "apply --server-side --field-manager=gitops -k config/samples");
             assertEquals(0, samples.code(), samples.output());
         }
+        // the alternative sample with spec.export passes the server's schema; credentials in its URL do not
+        Result export = kubectl(kubeconfig, "apply --server-side --field-manager=gitops --dry-run=server -n "
+                + "noetl-lifecycle -f config/samples/metricretentionpolicy-export.yaml");
+        assertEquals(0, export.code(), export.output());
+        Path withCredentials = Files.writeString(server.workDir().resolve("export-with-credentials.yaml"), Files
+                .readString(Path.of("config/samples/metricretentionpolicy-export.yaml")).replace(
+                        "url: http://victoria-metrics", "url: http://user:pw@victoria-metrics"));
+        Result credentials = kubectl(kubeconfig, "apply --server-side --field-manager=gitops --dry-run=server -n noetl-lifecycle -f "
+                + withCredentials);
+        assertNotEquals(0, credentials.code(), credentials.output());
+        assertTrue(credentials.output().contains("spec.export.url"), credentials.output());
 
         Service service = server.admin().services().inNamespace("noetl-lifecycle").withName("metric-lifecycle-operator")
                 .get();
