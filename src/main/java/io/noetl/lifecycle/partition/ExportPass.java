@@ -67,6 +67,8 @@ public final class ExportPass {
     private static final Logger LOG = Logger.getLogger(ExportPass.class);
     /** How long one pass may export before it leaves the rest to the next pass. */
     public static final Duration PASS_BUDGET = Duration.ofMinutes(2);
+    /** When the next pass comes after one whose export time ran out. */
+    public static final Duration CONTINUE_AFTER = Duration.ofSeconds(5);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     /**
@@ -123,10 +125,17 @@ public final class ExportPass {
      * @param ledger the ledger rows of the raw table for the receiver, after the pass
      * @param closed the closed managed raw partitions, oldest first, with their upper bounds
      * @param blocked the export cannot work at all (the raw table lacks a column): nothing may be retired
+     * @param outOfTime the pass's export time ran out with partitions left to send: the next pass should come soon
      */
     public record Outcome(ExportSettings settings, List<PlannedAction> planned, List<Sent> sent,
             List<Finding> findings, Map<String, ExportSql.Entry> ledger, List<Closed> closed, boolean blocked,
-            Optional<String> lastError, Instant now) {
+            Optional<String> lastError, Instant now, boolean outOfTime) {
+
+        public Outcome(ExportSettings settings, List<PlannedAction> planned, List<Sent> sent, List<Finding> findings,
+                Map<String, ExportSql.Entry> ledger, List<Closed> closed, boolean blocked, Optional<String> lastError,
+                Instant now) {
+            this(settings, planned, sent, findings, ledger, closed, blocked, lastError, now, false);
+        }
 
         /** Whether the raw partition {@code name} may be retired: exported and confirmed. */
         public boolean retirable(String name) {
@@ -248,12 +257,15 @@ public final class ExportPass {
             Optional<ReceiverCount> counter = export.queryUrl().map(q -> new ReceiverCount(q, headers,
                     REQUEST_TIMEOUT));
             long deadline = System.nanoTime() + timing.budget().toNanos();
+            boolean outOfTime = false;
             Map<String, ExportSql.Entry> entries = new HashMap<>(ledger);
             for (Closed p : due) {
                 ExportSql.Entry entry = entries.getOrDefault(p.name(), ExportSql.Entry.fresh(p.name()));
                 boolean exportedNow = false;
                 if (!entry.done()) {
-                    if (System.nanoTime() > deadline) {
+                    // every pass sends at least one batch, whatever the time: a pass always moves the export on
+                    if (!sent.isEmpty() && System.nanoTime() > deadline) {
+                        outOfTime = true;
                         break;
                     }
                     planned.add(action(byName.get(p.name()), export, entry));
@@ -263,6 +275,7 @@ public final class ExportPass {
                         LOG.infof("exported %d samples of %s to %s in %d batches (%d rows refused)%s", s.samples(),
                                 p.name(), export.target(), s.batches(), s.refused(), s.done() ? "" : "; more next pass");
                         if (!s.done()) {
+                            outOfTime = true;
                             break;
                         }
                         exportedNow = true;
@@ -296,7 +309,7 @@ public final class ExportPass {
                 }
             }
             return new Outcome(export, planned, sent, findings, ExportSql.entries(c, ledgerTable, raw,
-                    export.target()), closed, false, lastError, now);
+                    export.target()), closed, false, lastError, now, outOfTime);
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, target);
             throw new ReconcileException(failure.reason(), failure.message());

@@ -200,7 +200,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                             f.describe())))
                     .withHeld(PartitionVerdict.Held.of(retention, outcome.plan(), settings.maxRetirementsPerPass()));
             // a waiting retention change is looked at again when it takes effect, if that comes first
-            Instant periodic = now.plus(settings.maintenanceInterval());
+            // an export that ran out of time goes on soon, not a maintenance interval later
+            Instant periodic = outcome.export().filter(ExportPass.Outcome::outOfTime).isPresent()
+                    ? now.plus(ExportPass.CONTINUE_AFTER) : now.plus(settings.maintenanceInterval());
             return PartitionVerdict.passed(mode, claim, pass, new PartitionVerdict.Timing(now,
                     retention.effectiveAt().filter(periodic::isAfter).orElse(periodic),
                     settings.nextBoundary(after.keyType(), now).plus(config.maintenance().afterBoundary()), retry));

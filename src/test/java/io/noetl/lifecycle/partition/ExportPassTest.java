@@ -376,6 +376,28 @@ class ExportPassTest {
         }
     }
 
+    /**
+     * A pass whose export time runs out stops at a batch boundary and says so (the reconciler books the next pass
+     * soon); the passes after it go on where it stopped, and the receiver ends up with every sample once.
+     */
+    @Test
+    void aPassOutOfExportTimeStopsAtABatchAndTheNextGoesOn() throws Exception {
+        timing = new ExportPass.Timing(5, Duration.ofMillis(100), 8, Duration.ofMillis(100), Duration.ZERO);
+        MaintenancePass.Outcome first = pass(settings(export(vm.writeUrl(), 100), "30d"));
+        ExportPass.Outcome e = first.export().orElseThrow();
+        assertTrue(e.outOfTime());
+        assertEquals(List.of(partition(4)), e.sent().stream().map(ExportPass.Sent::partition).toList());
+        assertEquals(100, e.sent().get(0).samples(), "one batch, then the time is up");
+        assertEquals(100, ledgerLong("samples_sent", partition(4)));
+        int passes = 1;
+        while (pass(settings(export(vm.writeUrl(), 100), "30d")).export().orElseThrow().outOfTime()) {
+            passes++;
+            assertTrue(passes < 40, "1,800 samples in batches of 100 take about 18 passes");
+        }
+        assertTrue(passes >= 17, "one batch a pass: " + passes);
+        assertReceivedExactly();
+    }
+
     @Test
     void aBadRequestStopsThePartitionsExportWithTheReceiversMessage() throws Exception {
         URI front = standIn(exchange -> {
