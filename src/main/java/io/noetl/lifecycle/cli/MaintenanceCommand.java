@@ -322,8 +322,9 @@ public final class MaintenanceCommand {
                 return report(c, "Planned", held.get().reason().code(), held.get().message(),
                         state(observed, !rows.isEmpty()), observed, rows);
             }
-            // what the rollups did (rollups, tier partitions), then what was applied to the table
+            // what the rollups did (rollups, tier partitions) and the export, then what was applied to the table
             List<PlannedAction> applied = new ArrayList<>(outcome.rollups().map(r -> r.planned()).orElse(List.of()));
+            outcome.export().ifPresent(e -> applied.addAll(e.planned()));
             applied.addAll(outcome.result().map(r -> r.applied()).orElse(List.of()));
             List<ActionRow> rows = applied.stream().map(a -> row(a, c.settings(), outcome.before(), null)).toList();
             if (outcome.failure().isPresent()) {
@@ -337,7 +338,7 @@ public final class MaintenanceCommand {
             }
             all.addAll(rows);
             // the retirements the data proof refused come first, as in the status
-            List<Finding> first = new ArrayList<>(outcome.rollups().map(r -> r.findings()).orElse(List.of()));
+            List<Finding> first = new ArrayList<>(stepFindings(outcome));
             first.addAll(outcome.keptFindings());
             first.addAll(conflicts);
             Observed observed = observe(c, outcome.after(), outcome.plan(), now, first, retention);
@@ -347,10 +348,17 @@ public final class MaintenanceCommand {
         }
     }
 
-    /** The rollups' findings (failures, lost tiers), then {@code conflicts}. */
+    /** The rollups' and the export's findings (failures, lost tiers, short counts), then {@code conflicts}. */
     private static List<Finding> rollupFindings(MaintenancePass.Outcome outcome, List<Finding> conflicts) {
-        List<Finding> all = new ArrayList<>(outcome.rollups().map(r -> r.findings()).orElse(List.of()));
+        List<Finding> all = new ArrayList<>(stepFindings(outcome));
         all.addAll(conflicts);
+        return all;
+    }
+
+    /** What the before-retire steps found: the rollups', then the export's. */
+    private static List<Finding> stepFindings(MaintenancePass.Outcome outcome) {
+        List<Finding> all = new ArrayList<>(outcome.rollups().map(r -> r.findings()).orElse(List.of()));
+        outcome.export().ifPresent(e -> all.addAll(e.findings()));
         return all;
     }
 

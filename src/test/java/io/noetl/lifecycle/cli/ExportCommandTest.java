@@ -1,0 +1,160 @@
+package io.noetl.lifecycle.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.TestDatabase;
+import io.noetl.lifecycle.support.VictoriaMetricsServer;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code plan} shows and {@code apply --once} runs the export too, by the same pass as the reconciler: real
+ * PostgreSQL, a real VictoriaMetrics on loopback, no cluster. The command's clock and the database's {@code now()}
+ * are the fixtures' 2026-11-21T10:00Z (a stand-in for the server's clock; see CommandFixtures).
+ */
+class ExportCommandTest {
+    private static TestDatabase db;
+    private static VictoriaMetricsServer vm;
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void start() {
+        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
+                + "victoria-metrics (.ci/run does) to run the command line's export against a real receiver");
+        db = CommandFixtures.database("cli_export_it");
+        vm = VictoriaMetricsServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (vm != null) {
+            vm.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    /** The seed's metric table, 11-18 to 11-21, one sample every 30 minutes. */
+    @BeforeEach
+    void setUp() throws Exception {
+        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
+        try (Connection c = db.connect()) {
+            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
+        }
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
+                + "'ready')");
+        for (int d = 18; d <= 21; d++) {
+            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
+        }
+        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, timestamp, "
+                + "created_at) SELECT 1, 'cli_cpu', 'gauge', g, '{\"core\": 0}', t, t FROM generate_series(0, 3 * 48 + 19) g, "
+                + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
+    }
+
+    private int run(String... args) {
+        return CommandFixtures.command(out, err).run(List.of(args));
+    }
+
+    private String file(String exportExtra) throws Exception {
+        String yaml = """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: noetl-db
+                stringData:
+                  url: %s
+                  username: %s
+                  password: "%s"
+                ---
+                apiVersion: lifecycle.noetl.io/v1alpha1
+                kind: MetricRetentionPolicy
+                metadata:
+                  name: noetl-metrics
+                spec:
+                  database:
+                    secretRef:
+                      name: noetl-db
+                  retention: 1d
+                  premake: 2
+                  export:
+                    url: %s
+                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD, vm.writeUrl()) + exportExtra;
+        Path path = dir.resolve("resources.yaml");
+        Files.writeString(path, yaml);
+        return path.toString();
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void planShowsTheExportsAndSendsNothing() throws Exception {
+        assertEquals(0, run("plan", "-f", file("")), out + " " + err);
+        String table = stdout();
+        for (String day : List.of("18", "19", "20")) {
+            assertTrue(table.lines().anyMatch(l -> l.contains("ExportPartition") && l.contains("metric_2026_11_" + day)),
+                    table);
+        }
+        assertTrue(table.lines().noneMatch(l -> l.contains("DropPartition")), "nothing retired before its export: "
+                + table);
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'metric_export_ledger'"));
+        vm.flush();
+        assertEquals(List.of(), vm.export("{__name__=\"cli_cpu\"}"));
+    }
+
+    @Test
+    void applyOnceExportsConfirmsThenRetires() throws Exception {
+        assertEquals(0, run("apply", "-f", file(""), "--once"), out + " " + err);
+        String table = stdout();
+        assertTrue(table.lines().anyMatch(l -> l.contains("ExportPartition") && l.contains("metric_2026_11_19")), table);
+        assertTrue(table.lines().anyMatch(l -> l.contains("DropPartition") && l.contains("metric_2026_11_19")), table);
+        assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21", "metric_2026_11_22", "metric_2026_11_23"),
+                db.partitions("noetl.metric"));
+        assertEquals(3, db.queryLong("SELECT count(verified_at) FROM noetl.metric_export_ledger"));
+        vm.flush();
+        List<Long> values = new ArrayList<>();
+        for (String line : vm.export("{__name__=\"cli_cpu\"}")) {
+            JsonNode n = new ObjectMapper().readTree(line);
+            assertEquals("0", n.get("metric").get("core").asText());
+            assertEquals("w", n.get("metric").get("runtime_name").asText());
+            n.get("values").forEach(v -> values.add(v.asLong()));
+        }
+        values.sort(Long::compare);
+        assertEquals(java.util.stream.LongStream.range(0, 3 * 48).boxed().toList(), values,
+                "the three closed days' samples, each once");
+    }
+
+    @Test
+    void aSecretTheFileLacksStopsTheExportAndRetiresNothing() throws Exception {
+        int code = run("apply", "-f", file("    secretRef: {name: vm-write}\n"), "--once");
+        String all = stdout() + err;
+        assertTrue(all.contains("ExportFailed") && all.contains("vm-write"), all);
+        assertTrue(code != 0 || all.contains("ExportPending"), all);
+        assertEquals(6, db.partitions("noetl.metric").size(), "created ahead, nothing dropped: "
+                + db.partitions("noetl.metric"));
+    }
+}
