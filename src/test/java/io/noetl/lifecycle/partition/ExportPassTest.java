@@ -398,6 +398,38 @@ class ExportPassTest {
         assertReceivedExactly();
     }
 
+    /**
+     * A row written into a partition after its export (an explicit old {@code created_at}) is not lost: before the
+     * partition may go its rows are counted again, and one with more rows than were sent is kept and sent again.
+     */
+    @Test
+    void aRowWrittenAfterTheExportKeepsThePartitionUntilItIsSentToo() throws Exception {
+        pass(settings(export(vm.writeUrl(), 100), "30d"));
+        assertEquals(1, ledgerLong("count(verified_at)", partition(4)));
+        Instant late = LocalDate.now(ZoneOffset.UTC).minusDays(4).atStartOfDay(ZoneOffset.UTC).toInstant()
+                .plus(run, ChronoUnit.HOURS).plusSeconds(1800).plusMillis(1);
+        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, \"timestamp\", "
+                + "created_at) VALUES (1, 'noetl_jobs_total', 'counter', 4242, '{\"pool\": \"p0\", \"shard\": 0, "
+                + "\"ok\": true}', '" + late + "', '" + late + "')");
+        expected.get(new TreeMap<>(Map.of("__name__", "noetl_jobs_total", "pool", "p0", "shard", "0", "ok", "true",
+                "runtime_name", "cpu-01", "runtime_type", "worker_pool"))).put(late.toEpochMilli(), 4242.0);
+
+        MaintenancePass.Outcome kept = pass(settings(export(vm.writeUrl(), 100), "2d"));
+        assertTrue(kept.findings().stream().anyMatch(f -> f.reason() == Reason.EXPORT_PENDING
+                && f.message().contains(partition(4) + " holds 601 rows, 1 more than its export sent")),
+                () -> kept.findings().toString());
+        assertTrue(db.partitions("noetl.metric").contains(partition(4)), "kept");
+        assertFalse(db.partitions("noetl.metric").contains(partition(3)), "its neighbour, unchanged, went");
+
+        MaintenancePass.Outcome again = pass(settings(export(vm.writeUrl(), 100), "2d"));
+        assertFalse(db.partitions("noetl.metric").contains(partition(4)), () -> again.findings().toString());
+        Map<Map<String, String>, List<long[]>> got = received(selector());
+        for (Map.Entry<Map<String, String>, TreeMap<Long, Double>> e : expected.entrySet()) {
+            assertTrue(got.get(e.getKey()).stream().map(x -> x[0]).collect(java.util.stream.Collectors.toSet())
+                    .containsAll(e.getValue().keySet()), "every sample of " + e.getKey() + ", the late one too");
+        }
+    }
+
     @Test
     void aBadRequestStopsThePartitionsExportWithTheReceiversMessage() throws Exception {
         URI front = standIn(exchange -> {

@@ -172,6 +172,27 @@ public final class ExportSql {
         }
     }
 
+    /** The exact number of rows of a partition. */
+    public static long rows(Connection c, TableName partition) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM ONLY "
+                + partition.sql())) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Forgets a partition's export to {@code target}: the next pass sends it again from its first row. */
+    public static void forget(Connection c, TableName ledger, TableName raw, String partition, String target)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.sql() + " WHERE raw_table = ? AND "
+                + "raw_partition = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            ps.executeUpdate();
+        }
+    }
+
     /** The distinct metric names of a partition, for asking the receiver about its series. */
     public static Set<String> metricNames(Connection c, TableName partition) throws SQLException {
         Set<String> names = new TreeSet<>();
