@@ -88,7 +88,8 @@ public final class ExportPass {
         public static final Timing DEFAULT = new Timing(5, Duration.ofMillis(500), 6, Duration.ofMillis(500),
                 PASS_BUDGET);
     }
-    private static final int MAPPING_CACHE = 50_000;
+    /** Label mappings kept while a partition streams (rows of one series repeat its labels); cleared when full. */
+    private static final int MAPPING_CACHE = 10_000;
 
     /** Reads the receiver's credentials from the Secret {@code spec.export.secretRef} names, as headers. */
     @FunctionalInterface

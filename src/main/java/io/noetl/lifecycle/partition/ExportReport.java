@@ -30,7 +30,8 @@ public final class ExportReport {
         long refused = 0;
         int confirmed = 0;
         Optional<String> refusal = Optional.empty();
-        for (ExportSql.Entry e : o.ledger().values()) {
+        // by partition name, oldest first, so that the last refusal is the newest partition's
+        for (ExportSql.Entry e : new java.util.TreeMap<>(o.ledger()).values()) {
             if (e.verified()) {
                 exported += e.samplesSent();
                 confirmed++;
