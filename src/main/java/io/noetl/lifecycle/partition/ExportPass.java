@@ -495,6 +495,12 @@ public final class ExportPass {
                 refuse(row, m.refusal().orElse("cannot be expressed"));
                 return true;
             }
+            if (Double.isNaN(row.value())) {
+                // VictoriaMetrics drops NaN samples (measured: 204, then absent), so the count could never reach what
+                // was sent; and to Prometheus one NaN is a staleness marker
+                refuse(row, "its value is NaN, which receivers drop or read as a staleness marker");
+                return true;
+            }
             List<RemoteWriteFrame.Sample> list = series.computeIfAbsent(m.labels().get(), k -> new ArrayList<>());
             if (!list.isEmpty() && list.get(list.size() - 1).timestampMillis() == row.millis()) {
                 refuse(row, "another row of its series has the same millisecond (" + row.time() + "), and a series "

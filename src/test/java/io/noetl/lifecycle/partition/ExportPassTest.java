@@ -251,12 +251,14 @@ class ExportPassTest {
 
     @Test
     void everyClosedPartitionIsSentInBatchesAndTheReceiverHoldsExactlyItsSamples() throws Exception {
-        // two rows the mapping cannot express, counted and reported rather than dropped silently
+        // three rows that cannot be sent (labels not an object, a reserved label, a NaN value), counted and reported
+        // rather than dropped silently
         LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(3);
         db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, \"timestamp\", "
                 + "created_at) VALUES (1, 'noetl_jobs_total', 'counter', 1, '[1, 2]', '" + day
                 + " 05:00+00', '" + day + " 05:00+00'), (1, 'odd', 'gauge', 1, '{\"__name__\": \"x\"}', '"
-                + day + " 05:00+00', '" + day + " 05:00+00')");
+                + day + " 05:00+00', '" + day + " 05:00+00'), (1, 'odd', 'gauge', 'NaN', '{}', '" + day + " 05:00+00', '"
+                + day + " 05:00+00')");
 
         MaintenancePass.Outcome o = pass(settings(export(vm.writeUrl(), 100), "30d"));
 
@@ -275,7 +277,9 @@ class ExportPassTest {
             assertTrue(ledgerLong("verified_samples", p) >= samplesPerPartition.get(p));
             assertTrue(export.retirable(p));
         }
-        assertEquals(2, ledgerLong("rows_refused", partition(3)));
+        assertEquals(3, ledgerLong("rows_refused", partition(3)));
+        assertTrue(db.queryStrings("SELECT last_refusal FROM noetl.metric_export_ledger WHERE raw_partition = ?",
+                partition(3)).get(0).contains("NaN"));
         assertEquals(Optional.of(partition(1)), export.watermark().map(ExportPass.Closed::name));
         assertEquals(Duration.ZERO, export.lag());
         // a second pass sends nothing again
