@@ -87,7 +87,8 @@ public final class ReceiverCount {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new CountFailure(queryUrl + " could not be reached: " + e.getMessage(), e);
+            throw new CountFailure(queryUrl + " could not be reached: " + (e.getMessage() == null ? e.getClass()
+                    .getSimpleName() : e.getMessage()), e);
         }
         String body = response.body() == null ? "" : response.body();
         if (response.statusCode() / 100 != 2) {

@@ -94,7 +94,9 @@ public final class RemoteWriteClient {
                     throw last;
                 }
             } catch (IOException e) {
-                last = new SendFailure(url + " could not be reached: " + e.getMessage(), 0, true, e);
+                // the JDK's ConnectException of a refused connection has no message: its name says what happened
+                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                last = new SendFailure(url + " could not be reached: " + why, 0, true, e);
             }
         }
         throw new SendFailure(last.getMessage() + " (after " + attempts + " attempts)", last.status(), true, last);

@@ -128,7 +128,11 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         status.setNextMaintenanceAt(verdict.nextRun().map(Instant::toString).orElse(null));
         status.setObservedGeneration(generation);
         resource.setStatus(status);
-        return StatusDiff.changed(before, status) ? StatusPatch.of(resource, status) : UpdateControl.noUpdate();
+        if (!StatusDiff.changed(before, status)) {
+            return UpdateControl.noUpdate();
+        }
+        StatusPatch.removeLeftOut(context.getClient(), resource, before, status);
+        return StatusPatch.of(resource, status);
     }
 
     /** An unforeseen failure: left on the resource as {@code UnexpectedError}; the framework retries. */

@@ -143,7 +143,11 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             RuntimeComponentReport.heartbeat(status, row.get(), now);
         }
         rc.setStatus(status);
-        return changed ? StatusPatch.of(rc, status) : UpdateControl.noUpdate();
+        if (!changed) {
+            return UpdateControl.noUpdate();
+        }
+        StatusPatch.removeLeftOut(context.getClient(), rc, before, status);
+        return StatusPatch.of(rc, status);
     }
 
     /** What one registration pass decided, and the row it saw. */
