@@ -47,6 +47,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.awaitility.Awaitility;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -418,6 +419,11 @@ class ExportRetirementTest {
                 && message.contains("(after 5 attempts)") && message.endsWith("(and 1 more findings)"), message);
         assertTrue(condition("Ready", "True", "Maintained").test(p.getStatus()), "the pass itself works");
         assertEquals(days(17, 23), db.partitions("noetl.metric"), "nothing dropped");
+        // and a Warning Event, as for the rollups' failures (Events are written by their own thread, after the status)
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> kube.admin().v1().events()
+                .inNamespace(kube.namespace()).list().getItems().stream()
+                .filter(ev -> "down".equals(ev.getInvolvedObject().getName()))
+                .anyMatch(ev -> "ExportFailed".equals(ev.getReason()) && "Warning".equals(ev.getType())));
         assertEquals(Map.of(), drops());
         ExportStatus e = p.getStatus().getExport();
         assertEquals(dead, e.getTarget());
