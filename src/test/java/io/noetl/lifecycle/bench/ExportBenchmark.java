@@ -435,19 +435,32 @@ public final class ExportBenchmark {
             long samples) throws Exception {
         System.out.printf("%nprofile (untimed stages, each a run of its own; ms, samples/s):%n");
         TableName p = RAW.sibling(partition);
-        for (int stage = 1; stage <= 4; stage++) {
+        for (int k = 0; k < 8; k++) {
+            int stage = 1 + k / 2;
             try (VictoriaMetricsServer vm = stage == 4 ? VictoriaMetricsServer.start() : null) {
                 Pipeline pipe = new Pipeline(stage, vm == null ? null : new RemoteWriteClient(vm.writeUrl(), Map.of(),
                         5, Duration.ofMillis(500), Duration.ofSeconds(30)));
+                java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
                 long t0 = System.nanoTime();
+                long cpu0 = cpu.getCurrentThreadCpuTime();
+                long backendCpu;
                 try (Connection c = ds.getConnection()) {
+                    int pid;
+                    try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                        rs.next();
+                        pid = rs.getInt(1);
+                    }
+                    long b0 = procCpuMs(pid);
                     ExportSql.<Exception>read(c, p, Optional.of(SeedSchema.REGISTRY), Optional.empty(), 0, 10_000,
                             pipe::accept);
+                    backendCpu = procCpuMs(pid) - b0;
                 }
                 pipe.flush();
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                System.out.printf("  %-58s %7d ms %10.0f/s  (rows %,d, frame build %,d ms, send %,d ms, %,d bytes)%n",
-                        Pipeline.NAMES[stage - 1], ms, samples * 1000.0 / ms, pipe.rows, pipe.frameNanos / 1_000_000,
+                long threadCpu = (cpu.getCurrentThreadCpuTime() - cpu0) / 1_000_000;
+                System.out.printf("  %-58s %7d ms %10.0f/s  (CPU: this thread %,d ms, PostgreSQL backend %,d ms; "
+                        + "rows %,d, frame build %,d ms, send %,d ms, %,d bytes)%n", Pipeline.NAMES[stage - 1], ms,
+                        samples * 1000.0 / ms, threadCpu, backendCpu, pipe.rows, pipe.frameNanos / 1_000_000,
                         pipe.sendNanos / 1_000_000, pipe.bytes);
                 if (vm != null) {
                     System.out.printf("    %s%n", counted(vm, day, today, samples));
@@ -461,6 +474,13 @@ public final class ExportBenchmark {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("  %-58s %7d ms %10.0f/s%n", "floor: psql \\copy to /dev/null (its SQL alone)", ms,
                 samples * 1000.0 / ms);
+    }
+
+    /** utime + stime of a process, in ms (clock ticks of 10 ms). */
+    private static long procCpuMs(int pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
     }
 
     /** ExportPass's batch loop without the ledger, stopped after a stage. */
