@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.postgresql.PGStatement;
 
 /**
  * The export's PostgreSQL side: the ledger {@code <schema>.metric_export_ledger}, one row per (raw table, raw
@@ -261,6 +262,12 @@ public final class ExportSql {
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setFetchSize(fetch);
+            if (ps.isWrapperFor(PGStatement.class)) {
+                // results in binary from the first execution: the timestamps, ids and values are then neither
+                // formatted as text by the server nor parsed by the driver, row by row (a negative threshold is
+                // the driver's switch for binary transfer; the statement is prepared on the server once)
+                ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
+            }
             if (afterTime.isPresent()) {
                 ps.setObject(1, afterTime.get());
                 ps.setLong(2, afterId);
