@@ -28,8 +28,8 @@ public class MetricExport {
     @JsonPropertyDescription("Extra HTTP headers sent with every request, for example a tenant header (`X-Scope-OrgID: team-a`). The remote-write headers (`Content-Encoding`, `Content-Type`, `X-Prometheus-Remote-Write-Version`) cannot be set, nor `Authorization` (use `secretRef`).")
     private Map<String, String> headers;
 
-    @Pattern("^raw$")
-    @JsonPropertyDescription("What is sent: `raw` (the default), the raw table's rows, one sample per row.")
+    @Pattern("^(raw|([0-9]{1,6}(s|m|h|d|w))+)$")
+    @JsonPropertyDescription("What is sent: `raw` (the default), the raw table's rows, one sample per row, each raw partition before it is retired; or the resolution of one tier of `spec.rollups` (for example `1h`): that tier's buckets, as the series `<name>:avg_<resolution>`, `:min_`, `:max_`, `:sum_`, `:count_`, `:last_` (and `:increase_` for counters), each tier partition once no raw partition can still add to it and before the tier's retention retires it.")
     private String source;
 
     @JsonPropertyDescription("How a partition's export is confirmed before the partition may go: `Query` (the default) asks the receiver's query API (`queryUrl`) how many samples it holds; `AckOnly` trusts the receiver's acknowledgements, for an endpoint that cannot be asked.")

@@ -14,12 +14,14 @@ import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.PlannedAction.ExportPartition;
+import io.noetl.lifecycle.partition.plan.RollupSettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.ExportSql;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.partition.postgres.RollupSql;
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.TableName;
@@ -58,6 +60,10 @@ import org.jboss.logging.Logger;
  * {@link ReceiverCount}) and confirmed when the count reaches the samples sent; {@code AckOnly} confirms it with its
  * last acknowledgement. Only confirmed partitions pass the retirement gate ({@link Outcome#gate}), which the raw
  * table's executor checks again under its lock.
+ *
+ * <p>With {@code source: <resolution>} the partitions are those of that rollup tier's table, each exported once no
+ * raw partition can add to it ({@link TierFinality}), one sample per bucket and statistic
+ * ({@link ExportSql#readTier}); the gate then guards the tier's retirements ({@link RollupPass}), not the raw table's.
  *
  * <p>One policy exports one partition at a time, and a pass exports for at most {@link #PASS_BUDGET} before it stops
  * at a batch boundary and leaves the rest to the next pass, so that one policy's backlog does not hold a reconcile
@@ -168,6 +174,45 @@ public final class ExportPass {
         }
     }
 
+    /**
+     * When a tier partition's buckets are final: a raw partition adds to the buckets of its rows' sample times, which
+     * may lie before its own lower bound (rows written late), so a tier partition up to {@code upper} is final once
+     * every raw partition that begins at or before {@code upper} (the one holding {@code upper} included, for its late
+     * rows) is rolled into the tier, or gone.
+     */
+    record TierFinality(List<Instant[]> rawRanges, Set<String> rolled, List<String> names) {
+        static TierFinality read(Connection c, MetricPolicySettings settings, TableName raw, TableSnapshot rawSnapshot,
+                RollupSettings.Tier tier, Instant now) throws SQLException {
+            RollupSql.Tables tables = RollupSql.Tables.of(raw, RollupPass.catalogue(settings.rollups()));
+            Map<String, Set<String>> ledger = RollupSql.exists(c, tables.ledger()) ? RollupSql.ledger(c, tables)
+                    : Map.of();
+            List<Instant[]> ranges = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            Set<String> rolled = new java.util.HashSet<>();
+            for (ObservedPartition p : rawSnapshot.partitions()) {
+                if (p.isDefault() || !p.range().isBounded()) {
+                    continue;
+                }
+                ranges.add(new Instant[] {settings.instantOf(rawSnapshot.keyType(), p.range().from()),
+                        settings.instantOf(rawSnapshot.keyType(), p.range().to())});
+                names.add(p.name());
+                if (ledger.getOrDefault(p.name(), Set.of()).contains(tier.qualified())) {
+                    rolled.add(p.name());
+                }
+            }
+            return new TierFinality(ranges, rolled, names);
+        }
+
+        boolean isFinal(Instant upper) {
+            for (int i = 0; i < names.size(); i++) {
+                if (!rawRanges.get(i)[0].isAfter(upper) && !rolled.contains(names.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /** A closed raw partition: its name, upper bound, and when it closed (upper bound plus the grace). */
     public record Closed(String name, Instant upperBound, Instant closedAt) {
     }
@@ -198,14 +243,27 @@ public final class ExportPass {
         List<PlannedAction> planned = new ArrayList<>();
         List<Sent> sent = new ArrayList<>();
         Optional<String> lastError = Optional.empty();
+        Optional<RollupSettings.Tier> tier;
+        try {
+            tier = export.tierOf(settings.rollups());
+        } catch (InvalidSpecException e) {
+            throw new ReconcileException(e.reason(), e.getMessage());
+        }
+        // what is sent: the raw table's partitions, or those of the tier table source names
+        TableName source = tier.map(RollupPass::tableOf).orElse(raw);
+        MetricPolicySettings sourceSettings = tier.map(t -> t.tableSettings(settings)).orElse(settings);
         try (Connection c = dataSource.getConnection()) {
-            TableSnapshot snapshot = CatalogReader.read(c, raw);
-            Instant now = PolicyPass.serverNow(snapshot, fallbackNow);
-            if (snapshot.state() != TableSnapshot.State.PARTITIONED) {
+            TableSnapshot rawSnapshot = CatalogReader.read(c, raw);
+            Instant now = PolicyPass.serverNow(rawSnapshot, fallbackNow);
+            TableSnapshot snapshot = tier.isPresent() && RollupSql.exists(c, source) ? CatalogReader.read(c, source)
+                    : rawSnapshot;
+            if (rawSnapshot.state() != TableSnapshot.State.PARTITIONED || tier.isPresent() && snapshot == rawSnapshot
+                    || snapshot.state() != TableSnapshot.State.PARTITIONED) {
+                // no table yet (the raw pass reports it; a tier table is made by the rollups)
                 return new Outcome(export, List.of(), List.of(), List.of(), Map.of(), List.of(), false,
                         Optional.empty(), now);
             }
-            List<String> missing = ExportSql.missingRawColumns(c, raw);
+            List<String> missing = tier.isPresent() ? List.of() : ExportSql.missingRawColumns(c, raw);
             if (!missing.isEmpty()) {
                 String message = raw + " lacks the column(s) " + String.join(", ", missing) + " an export reads "
                         + "(seed 000's metric table has them): nothing is exported, and no raw partition is retired";
@@ -218,9 +276,11 @@ public final class ExportPass {
                 ExportSql.ensureLedger(c, ledgerTable);
                 ledgerExists = true;
             }
-            Map<String, ExportSql.Entry> ledger = ledgerExists ? ExportSql.entries(c, ledgerTable, raw,
+            Map<String, ExportSql.Entry> ledger = ledgerExists ? ExportSql.entries(c, ledgerTable, source,
                     export.target()) : Map.of();
-            PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(settings, snapshot, now);
+            PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(sourceSettings, snapshot, now);
+            Optional<TierFinality> finality = tier.isPresent() ? Optional.of(TierFinality.read(c, settings, raw,
+                    rawSnapshot, tier.get(), now)) : Optional.empty();
             List<Closed> closed = new ArrayList<>();
             Map<String, ObservedPartition> byName = new HashMap<>();
             List<ObservedPartition> partitions = new ArrayList<>(snapshot.partitions());
@@ -229,9 +289,9 @@ public final class ExportPass {
                 if (p.isDefault() || !p.range().isBounded() || PartitionPlanner.classify(policy, p).isPresent()) {
                     continue;
                 }
-                Instant upper = settings.instantOf(snapshot.keyType(), p.range().to());
+                Instant upper = sourceSettings.instantOf(snapshot.keyType(), p.range().to());
                 Instant closesAt = upper.plus(settings.rollups().grace());
-                if (!closesAt.isAfter(now)) {
+                if (!closesAt.isAfter(now) && finality.map(f -> f.isFinal(upper)).orElse(true)) {
                     closed.add(new Closed(p.name(), upper, closesAt));
                     byName.put(p.name(), p);
                 }
@@ -271,7 +331,8 @@ public final class ExportPass {
                     }
                     planned.add(action(byName.get(p.name()), export, entry));
                     try {
-                        Sent s = send(c, raw, raw.sibling(p.name()), ledgerTable, export, client, entry, deadline);
+                        Sent s = send(c, source, source.sibling(p.name()), ledgerTable, export, client, entry,
+                                deadline, tier.map(t -> RollupPass.catalogue(settings.rollups())));
                         sent.add(s);
                         LOG.infof("exported %d samples of %s to %s in %d batches (%d rows refused)%s", s.samples(),
                                 p.name(), export.target(), s.batches(), s.refused(), s.done() ? "" : "; more next pass");
@@ -297,11 +358,12 @@ public final class ExportPass {
                         lastError = Optional.of(message);
                         break;
                     }
-                    entries = new HashMap<>(ExportSql.entries(c, ledgerTable, raw, export.target()));
+                    entries = new HashMap<>(ExportSql.entries(c, ledgerTable, source, export.target()));
                     entry = entries.get(p.name());
                 }
                 if (entry != null && entry.done() && !entry.verified() && counter.isPresent()) {
-                    Optional<Finding> unverified = verify(c, raw, ledgerTable, export, counter.get(), entry,
+                    Optional<Finding> unverified = verify(c, source, ledgerTable, export, counter.get(), entry,
+                            tier.map(t -> RollupPass.catalogue(settings.rollups())),
                             exportedNow ? timing.countAttempts() : 1, timing.firstCountWait());
                     if (unverified.isPresent()) {
                         findings.add(unverified.get());
@@ -309,8 +371,10 @@ public final class ExportPass {
                     }
                 }
             }
-            recount(c, raw, ledgerTable, export, settings, closed, now, findings);
-            return new Outcome(export, planned, sent, findings, ExportSql.entries(c, ledgerTable, raw,
+            if (tier.isEmpty()) {
+                recount(c, raw, ledgerTable, export, settings, closed, now, findings);
+            }
+            return new Outcome(export, planned, sent, findings, ExportSql.entries(c, ledgerTable, source,
                     export.target()), closed, false, lastError, now, outOfTime);
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, target);
@@ -366,18 +430,30 @@ public final class ExportPass {
 
     /** Counts a done partition at the receiver; the finding when it is not confirmed. */
     private static Optional<Finding> verify(Connection c, TableName raw, TableName ledgerTable, ExportSettings export,
-            ReceiverCount counter, ExportSql.Entry entry, int attempts, Duration firstWait) throws SQLException,
-            InterruptedException {
+            ReceiverCount counter, ExportSql.Entry entry, Optional<TableName> catalogue, int attempts,
+            Duration firstWait) throws SQLException, InterruptedException {
         if (entry.samplesSent() == 0 || entry.oldestSample().isEmpty() || entry.newestSample().isEmpty()) {
             ExportSql.counted(c, ledgerTable, raw, entry.partition(), export.target(), 0, true);
             return Optional.empty();
         }
         Set<String> names = new TreeSet<>();
-        ExportSql.metricNames(c, raw.sibling(entry.partition())).forEach(n -> {
-            if (n != null && !n.isEmpty()) {
-                names.add(RemoteWriteFrame.sanitiseMetricName(n));
-            }
-        });
+        if (catalogue.isPresent()) {
+            String resolution = export.tier().orElseThrow().toString();
+            ExportSql.tierMetricNames(c, raw.sibling(entry.partition()), catalogue.get()).forEach((n, type) -> {
+                ExportSql.TIER_STATS.forEach(stat -> names.add(RemoteWriteFrame.sanitiseMetricName(
+                        ExportSql.tierSeries(n, stat, resolution))));
+                if ("counter".equals(type)) {
+                    names.add(RemoteWriteFrame.sanitiseMetricName(ExportSql.tierSeries(n, ExportSql.TIER_INCREASE,
+                            resolution)));
+                }
+            });
+        } else {
+            ExportSql.metricNames(c, raw.sibling(entry.partition())).forEach(n -> {
+                if (n != null && !n.isEmpty()) {
+                    names.add(RemoteWriteFrame.sanitiseMetricName(n));
+                }
+            });
+        }
         long count = -1;
         String failure = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
@@ -413,13 +489,20 @@ public final class ExportPass {
 
     /** Streams one partition from where its ledger row stands, until it is done or the pass's time is up. */
     private Sent send(Connection ledgerConnection, TableName raw, TableName partition, TableName ledgerTable,
-            ExportSettings export, RemoteWriteClient client, ExportSql.Entry entry, long deadline)
-            throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
+            ExportSettings export, RemoteWriteClient client, ExportSql.Entry entry, long deadline,
+            Optional<TableName> catalogue) throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
         long started = System.nanoTime();
         Stream stream = new Stream(ledgerConnection, raw, partition.name(), ledgerTable, export, client);
         try (Connection read = dataSource.getConnection()) {
-            ExportSql.<Exception>read(read, partition, Optional.of(SeedSchema.REGISTRY), entry.lastTime(),
-                    entry.lastId(), Math.min(export.batchSamples(), 10_000), row -> stream.accept(row, deadline));
+            int fetch = Math.min(export.batchSamples(), 10_000);
+            if (catalogue.isPresent()) {
+                ExportSql.<Exception>readTier(read, partition, catalogue.get(), Optional.of(SeedSchema.REGISTRY),
+                        export.tier().orElseThrow().toString(), entry.lastTime(), entry.lastId(), fetch,
+                        row -> stream.accept(row, deadline));
+            } else {
+                ExportSql.<Exception>read(read, partition, Optional.of(SeedSchema.REGISTRY), entry.lastTime(),
+                        entry.lastId(), fetch, row -> stream.accept(row, deadline));
+            }
         } catch (SQLException | RemoteWriteClient.SendFailure | InterruptedException | RuntimeException e) {
             throw e;
         } catch (Exception e) {

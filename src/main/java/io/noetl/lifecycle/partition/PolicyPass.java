@@ -102,7 +102,8 @@ public final class PolicyPass {
         TableName table = tableOf(settings);
         return new MaintenancePass(dataSource, target, table, lockPolicy, clock)
                 .gated(rollups.map(r -> r.gate(table)))
-                .exportGated(export.map(e -> e.gate(table)))
+                // a tier's export gates that tier's retirements (in the rollups), not the raw table's
+                .exportGated(export.filter(e -> e.settings().tier().isEmpty()).map(e -> e.gate(table)))
                 .run(bootstrap, snapshot -> {
                     Instant serverNow = serverNow(snapshot, now);
                     Plan plan = narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, serverNow),
@@ -110,7 +111,7 @@ public final class PolicyPass {
                     if (rollups.isPresent()) {
                         plan = withheld(plan, rollups.get());
                     }
-                    if (export.isPresent()) {
+                    if (export.isPresent() && export.get().settings().tier().isEmpty()) {
                         plan = unexported(plan, export.get());
                     }
                     // the operator's clock as of this observation: the rollups and the export may have taken minutes

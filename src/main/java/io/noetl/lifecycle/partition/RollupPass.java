@@ -13,6 +13,7 @@ import io.noetl.lifecycle.partition.plan.RollupSettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.partition.postgres.ExportSql;
 import io.noetl.lifecycle.partition.postgres.MetricHistorySql;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.partition.postgres.RollupSql;
@@ -185,14 +186,22 @@ public final class RollupPass {
                 }
                 MetricPolicySettings tierSettings = tier.tableSettings(settings);
                 try {
-                    MaintenancePass.Outcome o = new MaintenancePass(dataSource, target, table, lockPolicy, clock).run(
-                            Optional.empty(), snapshot -> PartitionPlanner.plan(PolicyPass.plannerPolicy(tierSettings,
-                                    snapshot, now), snapshot), tierSettings::retentionCutoffSql, apply);
+                    // the tier spec.export sends: its partitions go only once confirmed at the receiver
+                    Optional<PartitionExecutor.ExportGate> exportGate = settings.export().enabled() && settings.export()
+                            .tier().filter(tier.resolution()::equals).isPresent()
+                            ? Optional.of(new PartitionExecutor.ExportGate(ExportSql.ledgerOf(raw), table.toString(),
+                                    settings.export().target()))
+                            : Optional.empty();
+                    MaintenancePass.Outcome o = new MaintenancePass(dataSource, target, table, lockPolicy, clock)
+                            .exportGated(exportGate).run(Optional.empty(), snapshot -> PartitionPlanner.plan(
+                                    PolicyPass.plannerPolicy(tierSettings, snapshot, now), snapshot),
+                                    tierSettings::retentionCutoffSql, apply);
                     tierSnapshots.put(tier, o.after());
                     if (!apply) {
                         planned.addAll(o.plan().actions());
                     } else {
                         o.result().ifPresent(r -> planned.addAll(r.applied()));
+                        findings.addAll(o.keptFindings()); // a tier partition kept for its export, say
                         o.failure().ifPresent(f -> findings.add(new Finding(Reason.ROLLUP_FAILED, "tier " + table
                                 + ": " + f.describe())));
                     }

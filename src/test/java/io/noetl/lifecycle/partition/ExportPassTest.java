@@ -434,6 +434,107 @@ class ExportPassTest {
         }
     }
 
+    /**
+     * {@code source: 1h}: the 1h tier is sent instead of the raw rows, each bucket as the series
+     * {@code <name>:<stat>_1h} at the bucket's start, each tier partition once every raw partition that could still
+     * add to it (the one holding its upper bound included) is rolled up; the raw partitions go by the rollups' gate
+     * alone, and the receiver holds exactly the statistics the test computes from the rows it wrote.
+     */
+    @Test
+    void aTierIsSentBucketByBucketOnceNoRawPartitionCanAddToIt() throws Exception {
+        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = new io.noetl.lifecycle.api.MetricRetentionPolicySpec();
+        spec.setRetention("2d");
+        spec.setPremake(1);
+        io.noetl.lifecycle.api.RollupTier hourly = new io.noetl.lifecycle.api.RollupTier("1h", "30d");
+        hourly.setPartitionInterval("1d");
+        spec.setRollups(List.of(hourly));
+        MetricExport e = export(vm.writeUrl(), 100);
+        e.setSource("1h");
+        spec.setExport(e);
+
+        MaintenancePass.Outcome o = pass(MetricPolicySettings.from(spec));
+
+        assertEquals(List.of(), o.findings(), () -> o.findings().toString());
+        ExportPass.Outcome export = o.export().orElseThrow();
+        List<String> tierDays = List.of(4, 3, 2).stream().map(d -> "metric_rollup_1h_" + partition(d).substring(
+                "metric_".length())).toList();
+        assertEquals(tierDays, export.sent().stream().map(ExportPass.Sent::partition).toList(),
+                "the tier's partitions of the three days with rows; yesterday's has none");
+        assertEquals(3, db.queryLong("SELECT count(verified_at) FROM noetl.metric_export_ledger WHERE raw_table = "
+                + "'noetl.metric_rollup_1h'"));
+        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_export_ledger WHERE raw_table = 'noetl.metric'"),
+                "no raw row is sent");
+        assertFalse(db.partitions("noetl.metric").contains(partition(4)), "raw partitions go by the rollups' gate");
+
+        Map<Map<String, String>, List<long[]>> got = received("{__name__=~\"(noetl_jobs_total|queue_depth):.+_1h\"}");
+        Map<Map<String, String>, List<String>> want = new HashMap<>();
+        for (Map.Entry<Map<String, String>, TreeMap<Long, Double>> series : expected.entrySet()) {
+            String name = series.getKey().get("__name__");
+            boolean counter = name.equals("noetl_jobs_total");
+            // the test's samples: each day's 150 of a series fall in one hour, the test's own
+            Map<Long, List<Double>> byHour = new TreeMap<>();
+            series.getValue().forEach((t, v) -> byHour.computeIfAbsent(t - Math.floorMod(t, 3_600_000L),
+                    k -> new ArrayList<>()).add(v));
+            for (String stat : counter ? List.of("avg", "min", "max", "sum", "count", "last", "increase")
+                    : List.of("avg", "min", "max", "sum", "count", "last")) {
+                Map<String, String> labels = new TreeMap<>(series.getKey());
+                labels.put("__name__", name + ":" + stat + "_1h");
+                List<String> samples = new ArrayList<>();
+                byHour.forEach((hour, values) -> {
+                    double sum = values.stream().mapToDouble(Double::doubleValue).sum();
+                    double v = switch (stat) {
+                        case "avg" -> sum / values.size();
+                        case "min" -> values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+                        case "max" -> values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+                        case "sum" -> sum;
+                        case "count" -> values.size();
+                        case "last" -> values.get(values.size() - 1);
+                        default -> values.get(values.size() - 1) - values.get(0); // increase: no reset in them
+                    };
+                    samples.add(hour + "=" + v);
+                });
+                want.put(labels, samples);
+            }
+        }
+        assertEquals(want.keySet(), got.keySet(), "the series the receiver holds");
+        for (Map.Entry<Map<String, String>, List<String>> w : want.entrySet()) {
+            List<long[]> samples = got.get(w.getKey());
+            samples.sort((a, b) -> Long.compare(a[0], b[0]));
+            assertEquals(w.getValue(), samples.stream().map(x -> x[0] + "=" + Double.longBitsToDouble(x[1])).toList(),
+                    "the samples of " + w.getKey());
+        }
+    }
+
+    /** The tier sent is gated as the raw table is otherwise: its partitions past the tier's retention wait for it. */
+    @Test
+    void aTierPartitionPastItsRetentionWaitsForItsExport() throws Exception {
+        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = new io.noetl.lifecycle.api.MetricRetentionPolicySpec();
+        spec.setRetention("2d");
+        spec.setPremake(1);
+        io.noetl.lifecycle.api.RollupTier hourly = new io.noetl.lifecycle.api.RollupTier("1h", "30d");
+        hourly.setPartitionInterval("1d");
+        spec.setRollups(List.of(hourly));
+        spec.setExport(export(URI.create("http://127.0.0.1:1/api/v1/write"), 100));
+        spec.getExport().setSource("1h");
+        String oldest = "metric_rollup_1h_" + partition(4).substring("metric_".length());
+
+        MaintenancePass.Outcome down = pass(MetricPolicySettings.from(spec));
+        assertTrue(reasons(down).contains(Reason.EXPORT_FAILED), () -> down.findings().toString());
+        assertTrue(db.partitions("noetl.metric_rollup_1h").contains(oldest));
+        // the tier's retention shortened to 3 days (a tier's takes effect at once): its oldest partition expires
+        hourly.setRetention("3d");
+        MaintenancePass.Outcome again = pass(MetricPolicySettings.from(spec));
+        assertTrue(again.findings().stream().anyMatch(f -> f.reason() == Reason.EXPORT_PENDING
+                && f.message().contains(oldest)), () -> again.findings().toString());
+        assertTrue(db.partitions("noetl.metric_rollup_1h").contains(oldest), "kept while it is not exported");
+
+        spec.getExport().setUrl(vm.writeUrl().toString());
+        pass(MetricPolicySettings.from(spec)); // exported and confirmed
+        pass(MetricPolicySettings.from(spec)); // the tier's maintenance retires it
+        assertFalse(db.partitions("noetl.metric_rollup_1h").contains(oldest), db.partitions("noetl.metric_rollup_1h")
+                .toString());
+    }
+
     @Test
     void aBadRequestStopsThePartitionsExportWithTheReceiversMessage() throws Exception {
         URI front = standIn(exchange -> {

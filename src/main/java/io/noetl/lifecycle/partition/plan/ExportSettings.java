@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition.plan;
 
 import io.noetl.lifecycle.api.ExportVerify;
 import io.noetl.lifecycle.api.MetricExport;
+import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -21,9 +22,11 @@ import java.util.regex.Pattern;
  * @param secretName the Secret with the receiver's credentials, if any
  * @param headers extra headers, by name as written
  * @param queryUrl where {@code verify: Query} asks; empty for {@code AckOnly}
+ * @param tier the resolution of the rollup tier {@code source} names; empty for {@code raw}
  */
 public record ExportSettings(boolean enabled, URI url, String target, Optional<String> secretName,
-        Map<String, String> headers, ExportVerify verify, Optional<URI> queryUrl, int batchSamples) {
+        Map<String, String> headers, ExportVerify verify, Optional<URI> queryUrl, int batchSamples,
+        Optional<Resolution> tier) {
     public static final int DEFAULT_BATCH_SAMPLES = 10_000;
     private static final String WRITE_PATH = "/api/v1/write";
     private static final Pattern TOKEN = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$");
@@ -38,7 +41,7 @@ public record ExportSettings(boolean enabled, URI url, String target, Optional<S
     /** No export. */
     public static ExportSettings none() {
         return new ExportSettings(false, null, "", Optional.empty(), Map.of(), ExportVerify.Query, Optional.empty(),
-                DEFAULT_BATCH_SAMPLES);
+                DEFAULT_BATCH_SAMPLES, Optional.empty());
     }
 
     public static ExportSettings from(MetricExport export) throws InvalidSpecException {
@@ -46,8 +49,14 @@ public record ExportSettings(boolean enabled, URI url, String target, Optional<S
             return none();
         }
         URI url = url("export.url", export.getUrl());
+        Optional<Resolution> tier = Optional.empty();
         if (export.getSource() != null && !"raw".equals(export.getSource())) {
-            throw new InvalidSpecException("export.source", "only `raw` can be exported, not " + export.getSource());
+            try {
+                tier = Optional.of(Resolution.parse(export.getSource()));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSpecException("export.source", "`raw` or the resolution of a tier of spec.rollups, not "
+                        + export.getSource() + ": " + e.getMessage());
+            }
         }
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         if (export.getHeaders() != null) {
@@ -94,7 +103,22 @@ public record ExportSettings(boolean enabled, URI url, String target, Optional<S
         if (export.getSecretRef() != null && secret.isEmpty()) {
             throw new InvalidSpecException("export.secretRef.name", "the Secret's name is missing");
         }
-        return new ExportSettings(true, url, export.getUrl(), secret, headers, verify, queryUrl, batch);
+        return new ExportSettings(true, url, export.getUrl(), secret, headers, verify, queryUrl, batch, tier);
+    }
+
+    /** The tier of {@code rollups} that {@code source} names; refused when there is none of that resolution. */
+    public Optional<RollupSettings.Tier> tierOf(RollupSettings rollups) throws InvalidSpecException {
+        if (tier.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<RollupSettings.Tier> found = rollups.tiers().stream().filter(t -> t.resolution().equals(tier.get()))
+                .findFirst();
+        if (found.isEmpty()) {
+            throw new InvalidSpecException("export.source", "no tier of spec.rollups has the resolution "
+                    + tier.get() + (rollups.enabled() ? " (they are " + rollups.tiers().stream()
+                            .map(t -> t.resolution().toString()).toList() + ")" : ": the policy has no rollups"));
+        }
+        return found;
     }
 
     /**

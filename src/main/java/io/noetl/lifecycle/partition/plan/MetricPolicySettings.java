@@ -39,11 +39,13 @@ public record MetricPolicySettings(String schema, String table, String partition
         RetentionAction action = SpecRules.retentionAction(spec);
         String archive = SpecRules.archiveSchema(spec, action, table[0]);
         Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);
+        RollupSettings rollups = RollupSettings.from(spec, table[0], table[1], retention);
+        ExportSettings export = ExportSettings.from(spec.getExport());
+        export.tierOf(rollups);
         return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
                 archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()),
                 SpecRules.maxRetirementsPerPass(spec, DEFAULT_MAX_RETIREMENTS_PER_PASS),
-                SpecRules.retentionChangeGrace(spec), Optional.empty(), RollupSettings.from(spec, table[0], table[1],
-                        retention), ExportSettings.from(spec.getExport()));
+                SpecRules.retentionChangeGrace(spec), Optional.empty(), rollups, export);
     }
 
     /**

@@ -293,6 +293,90 @@ public final class ExportSql {
         }
     }
 
+    /** The statistics a tier bucket is sent as, each a series {@code <name>:<stat>_<resolution>}. */
+    public static final List<String> TIER_STATS = List.of("avg", "min", "max", "sum", "count", "last");
+    /** Sent for counters only: the bucket's increase (exact, or its lower bound, as the tier holds it). */
+    public static final String TIER_INCREASE = "increase";
+
+    /** The name a tier bucket's statistic is sent under. */
+    public static String tierSeries(String metricName, String stat, String resolution) {
+        return metricName + ":" + stat + "_" + resolution;
+    }
+
+    /**
+     * Reads the buckets of a tier partition after the key ({@code afterTime}, {@code afterId}) = (bucket start,
+     * fingerprint) in that order, through a cursor, joined to the series catalogue (name, type, labels) and the
+     * registry (runtime name and type); each bucket becomes one row per statistic ({@link #TIER_STATS}, and
+     * {@link #TIER_INCREASE} for counters), all at the bucket's start, all with the bucket's key. As {@link #read}
+     * otherwise.
+     */
+    public static <E extends Exception> void readTier(Connection c, TableName partition, TableName catalogue,
+            Optional<TableName> registry, String resolution, Optional<OffsetDateTime> afterTime, long afterId,
+            int fetch, RowSink<E> sink) throws SQLException, E {
+        boolean joined = registry.isPresent() && RollupSql.exists(c, registry.get());
+        String sql = "SELECT t.bucket_start, floor(extract(epoch FROM t.bucket_start) * 1000)::bigint, t.fingerprint, "
+                + "s.metric_name, s.metric_type, s.labels::text, "
+                + (joined ? "r.name, r.component_type" : "NULL::text, NULL::text") + ", "
+                + "(t.positive_sum + t.negative_sum) / t.sample_count, t.min_value, t.max_value, "
+                + "t.positive_sum + t.negative_sum, t.sample_count::double precision, t.last_value, t.increase"
+                + " FROM ONLY " + partition.sql() + " t JOIN " + catalogue.sql() + " s ON s.fingerprint = t.fingerprint"
+                + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = s.runtime_id" : "")
+                + (afterTime.isPresent() ? " WHERE (t.bucket_start, t.fingerprint) > (?, ?)" : "")
+                + " ORDER BY t.bucket_start, t.fingerprint";
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setFetchSize(fetch);
+            if (afterTime.isPresent()) {
+                ps.setObject(1, afterTime.get());
+                ps.setLong(2, afterId);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                boolean more = true;
+                while (more && rs.next()) {
+                    OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
+                    long millis = rs.getLong(2);
+                    long fingerprint = rs.getLong(3);
+                    String name = rs.getString(4);
+                    String type = rs.getString(5);
+                    String labels = rs.getString(6);
+                    String runtimeName = rs.getString(7);
+                    String runtimeType = rs.getString(8);
+                    int stats = "counter".equals(type) ? TIER_STATS.size() + 1 : TIER_STATS.size();
+                    for (int i = 0; i < stats && more; i++) {
+                        String stat = i < TIER_STATS.size() ? TIER_STATS.get(i) : TIER_INCREASE;
+                        more = sink.accept(new Row(time, millis, fingerprint, tierSeries(name, stat, resolution),
+                                "gauge", null, null, rs.getDouble(9 + i), labels, runtimeName, runtimeType));
+                    }
+                }
+            }
+            c.commit();
+        } catch (Exception e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** The distinct (metric name, type) pairs of a tier partition's buckets, from the catalogue. */
+    public static Map<String, String> tierMetricNames(Connection c, TableName partition, TableName catalogue)
+            throws SQLException {
+        Map<String, String> names = new java.util.TreeMap<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT DISTINCT s.metric_name, "
+                + "s.metric_type FROM ONLY " + partition.sql() + " t JOIN " + catalogue.sql()
+                + " s ON s.fingerprint = t.fingerprint")) {
+            while (rs.next()) {
+                names.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return names;
+    }
+
     private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
         Timestamp t = rs.getTimestamp(column);
         return t == null ? Optional.empty() : Optional.of(t.toInstant());

@@ -89,11 +89,30 @@ class ExportSettingsTest {
     }
 
     @Test
+    void aTierSourceMustNameATierOfTheRollups() throws Exception {
+        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = new io.noetl.lifecycle.api.MetricRetentionPolicySpec();
+        MetricExport e = export("http://vm:8428/api/v1/write");
+        e.setSource("5m");
+        spec.setExport(e);
+        assertTrue(assertThrows(InvalidSpecException.class, () -> MetricPolicySettings.from(spec)).getMessage()
+                .equals("spec.export.source: no tier of spec.rollups has the resolution 5m: the policy has no rollups"));
+        spec.setRollups(java.util.List.of(new io.noetl.lifecycle.api.RollupTier("1m", "7d"),
+                new io.noetl.lifecycle.api.RollupTier("1h", "365d")));
+        assertTrue(assertThrows(InvalidSpecException.class, () -> MetricPolicySettings.from(spec)).getMessage()
+                .contains("(they are [1m, 1h])"));
+        e.setSource("60m"); // the same width as 1h
+        MetricPolicySettings s = MetricPolicySettings.from(spec);
+        assertEquals("noetl.metric_rollup_1h", s.export().tierOf(s.rollups()).orElseThrow().qualified());
+        e.setSource("raw");
+        assertEquals(Optional.empty(), MetricPolicySettings.from(spec).export().tier());
+    }
+
+    @Test
     void otherFieldsAreChecked() {
         assertTrue(refusal(export("ftp://vm/api/v1/write")).startsWith("spec.export.url: an http:// or https://"));
-        MetricExport tier = export("http://vm:8428/api/v1/write");
-        tier.setSource("5m");
-        assertTrue(refusal(tier).startsWith("spec.export.source: only `raw`"));
+        MetricExport odd = export("http://vm:8428/api/v1/write");
+        odd.setSource("hourly");
+        assertTrue(refusal(odd).startsWith("spec.export.source: `raw` or the resolution of a tier"), refusal(odd));
         MetricExport both = export("http://vm:8428/api/v1/write");
         both.setVerify(ExportVerify.AckOnly);
         both.setQueryUrl("http://vm:8428/api/v1/query");
