@@ -92,16 +92,16 @@ public final class ReceiverCount {
         }
         String body = response.body() == null ? "" : response.body();
         if (response.statusCode() / 100 != 2) {
-            throw new CountFailure(queryUrl + " answered " + response.statusCode() + ": " + shorten(body), null);
+            throw new CountFailure(queryUrl + " answered " + response.statusCode() + ": " + RemoteWriteClient.quote(body), null);
         }
         try {
             JsonNode root = JSON.readTree(body);
             if (!"success".equals(root.path("status").asText())) {
-                throw new CountFailure(queryUrl + " answered " + shorten(body), null);
+                throw new CountFailure(queryUrl + " answered " + RemoteWriteClient.quote(body), null);
             }
             JsonNode result = root.path("data").path("result");
             if (!result.isArray()) {
-                throw new CountFailure(queryUrl + " answered no vector: " + shorten(body), null);
+                throw new CountFailure(queryUrl + " answered no vector: " + RemoteWriteClient.quote(body), null);
             }
             long sum = 0;
             for (JsonNode r : result) {
@@ -109,12 +109,7 @@ public final class ReceiverCount {
             }
             return sum;
         } catch (IOException | NumberFormatException e) {
-            throw new CountFailure(queryUrl + " answered what is not a count: " + shorten(body), e);
+            throw new CountFailure(queryUrl + " answered what is not a count: " + RemoteWriteClient.quote(body), e);
         }
-    }
-
-    private static String shorten(String body) {
-        String line = body.strip().replaceAll("\\s+", " ");
-        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
     }
 }

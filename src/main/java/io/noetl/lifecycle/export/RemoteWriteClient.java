@@ -102,7 +102,8 @@ public final class RemoteWriteClient {
         throw new SendFailure(last.getMessage() + " (after " + attempts + " attempts)", last.status(), true, last);
     }
 
-    private static String quote(String body) {
+    /** A receiver's answer on one line, cut to a length a status message can carry. */
+    static String quote(String body) {
         String oneLine = body == null ? "" : body.strip().replaceAll("\\s+", " ");
         return oneLine.length() > MESSAGE_LIMIT ? oneLine.substring(0, MESSAGE_LIMIT) + "..." : oneLine;
     }

@@ -371,11 +371,11 @@ public final class ExportPass {
                     }
                 }
             }
-            if (tier.isEmpty()) {
-                recount(c, raw, ledgerTable, export, settings, closed, now, findings);
+            Map<String, ExportSql.Entry> after = ExportSql.entries(c, ledgerTable, source, export.target());
+            if (tier.isEmpty() && recount(c, raw, ledgerTable, export, settings, closed, after, now, findings)) {
+                after = ExportSql.entries(c, ledgerTable, source, export.target());
             }
-            return new Outcome(export, planned, sent, findings, ExportSql.entries(c, ledgerTable, source,
-                    export.target()), closed, false, lastError, now, outOfTime);
+            return new Outcome(export, planned, sent, findings, after, closed, false, lastError, now, outOfTime);
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, target);
             throw new ReconcileException(failure.reason(), failure.message());
@@ -391,12 +391,12 @@ public final class ExportPass {
      * {@code created_at}); its ledger row is forgotten, so it is kept ({@code ExportPending}) and sent again, whole, in
      * the next pass (the receiver gets its other samples twice: see docs/export.md). The count is made before the
      * retirement's lock, not under it, so as not to hold writers for a scan; a row inserted in the seconds between
-     * the two is the window that remains (as for the rollups).
+     * the two is the window that remains (as for the rollups). Returns whether it forgot any.
      */
-    private static void recount(Connection c, TableName raw, TableName ledgerTable, ExportSettings export,
-            MetricPolicySettings settings, List<Closed> closed, Instant now, List<Finding> findings)
-            throws SQLException {
-        Map<String, ExportSql.Entry> entries = ExportSql.entries(c, ledgerTable, raw, export.target());
+    private static boolean recount(Connection c, TableName raw, TableName ledgerTable, ExportSettings export,
+            MetricPolicySettings settings, List<Closed> closed, Map<String, ExportSql.Entry> entries, Instant now,
+            List<Finding> findings) throws SQLException {
+        boolean forgot = false;
         Instant cutoff = now.minus(settings.retention());
         for (Closed p : closed) {
             ExportSql.Entry e = entries.get(p.name());
@@ -412,8 +412,10 @@ public final class ExportPass {
                         + "and sent again, whole, in the next pass";
                 LOG.warn(message);
                 findings.add(new Finding(Reason.EXPORT_PENDING, message));
+                forgot = true;
             }
         }
+        return forgot;
     }
 
     private static ExportPartition action(ObservedPartition p, ExportSettings export, ExportSql.Entry entry) {

@@ -2,10 +2,13 @@ package io.noetl.lifecycle.partition;
 
 import io.noetl.lifecycle.api.ExportStatus;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
+import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.postgres.ExportSql;
+import io.noetl.lifecycle.report.OperatorMetrics;
 import java.util.Optional;
 
-/** What status shows of a policy's export ({@code status.export}). */
+/** What status shows of a policy's export ({@code status.export}), and the measures the metrics take of it. */
 public final class ExportReport {
     private ExportReport() {
     }
@@ -51,5 +54,16 @@ public final class ExportReport {
         s.setPartitionsPending((int) o.closed().stream().filter(c -> !o.retirable(c.name())).count());
         s.setLastError(o.lastError().orElse(null));
         status.setExport(s);
+    }
+
+    /** The measures of a pass's export for {@link OperatorMetrics#exportPass}. */
+    public static OperatorMetrics.ExportMeasures measures(ExportPass.Outcome e, MetricPolicySettings settings) {
+        return new OperatorMetrics.ExportMeasures(e.sent().stream().mapToLong(ExportPass.Sent::samples).sum(),
+                e.sent().stream().mapToLong(ExportPass.Sent::bytes).sum(),
+                e.sent().stream().mapToLong(ExportPass.Sent::retries).sum(),
+                e.sent().stream().mapToLong(ExportPass.Sent::refused).sum(),
+                e.sent().stream().map(ExportPass.Sent::took).toList(), e.lag(), RollupReport.nominal(settings.interval()),
+                (int) e.findings().stream().filter(f -> f.reason() == Reason.EXPORT_FAILED
+                        || f.reason() == Reason.EXPORT_UNVERIFIED).count());
     }
 }

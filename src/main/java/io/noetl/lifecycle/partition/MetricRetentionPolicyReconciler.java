@@ -63,15 +63,7 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
         outcome.rollups().ifPresentOrElse(r -> metrics.rollupPass(resource, table, RollupReport.measures(r, settings),
                 r.durations(), (int) r.findings().stream().filter(f -> f.reason() == Reason.ROLLUP_FAILED).count()),
                 () -> metrics.forgetRollups(resource));
-        outcome.export().ifPresentOrElse(e -> metrics.exportPass(resource, table, new OperatorMetrics.ExportMeasures(
-                e.sent().stream().mapToLong(ExportPass.Sent::samples).sum(),
-                e.sent().stream().mapToLong(ExportPass.Sent::bytes).sum(),
-                e.sent().stream().mapToLong(ExportPass.Sent::retries).sum(),
-                e.sent().stream().mapToLong(ExportPass.Sent::refused).sum(),
-                e.sent().stream().map(ExportPass.Sent::took).toList(),
-                e.lag(), RollupReport.nominal(settings.interval()),
-                (int) e.findings().stream().filter(f -> f.reason() == Reason.EXPORT_FAILED
-                        || f.reason() == Reason.EXPORT_UNVERIFIED).count())),
+        outcome.export().ifPresentOrElse(e -> metrics.exportPass(resource, table, ExportReport.measures(e, settings)),
                 () -> metrics.forgetExport(resource));
     }
 

@@ -125,20 +125,9 @@ public final class PolicyPass {
      * them while a tier is lost), each reported as {@code RollupPending}; the executor checks again under its lock.
      */
     static Plan withheld(Plan plan, RollupPass.Outcome rollups) {
-        List<PlannedAction> waiting = plan.actions().stream().filter(a -> a.retires() && !rollups.retirable(
-                a.partition())).toList();
-        if (waiting.isEmpty()) {
-            return plan;
-        }
-        List<PlannedAction> kept = plan.actions().stream().filter(a -> !waiting.contains(a)).toList();
-        List<Finding> findings = new ArrayList<>(plan.findings());
-        if (!rollups.tierLost()) {
-            List<String> names = waiting.stream().map(PlannedAction::partition).toList();
-            findings.add(0, new Finding(Reason.ROLLUP_PENDING, names.size() + " partition(s) past retention wait for "
-                    + "their rollup into every tier before they are retired: " + String.join(", ", names.subList(0,
-                            Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "")));
-        }
-        return new Plan(kept, findings, plan.deferred());
+        return withholding(plan, rollups::retirable, rollups.tierLost() ? Optional.empty() : Optional.of(names ->
+                new Finding(Reason.ROLLUP_PENDING, names.size() + " partition(s) past retention wait for their rollup "
+                        + "into every tier before they are retired: " + listed(names))));
     }
 
     /**
@@ -146,18 +135,31 @@ public final class PolicyPass {
      * receiver, each reported as {@code ExportPending}; the executor checks again under its lock.
      */
     static Plan unexported(Plan plan, ExportPass.Outcome export) {
-        List<PlannedAction> waiting = plan.actions().stream().filter(a -> a.retires() && !export.retirable(
+        return withholding(plan, export::retirable, Optional.of(names -> new Finding(Reason.EXPORT_PENDING,
+                names.size() + " partition(s) past retention wait for their export to " + export.settings().target()
+                        + " to be confirmed before they are retired: " + listed(names))));
+    }
+
+    /**
+     * {@code plan} without the retirements whose partition {@code retirable} refuses, with {@code finding} of their
+     * names first among the findings (none when it is empty).
+     */
+    private static Plan withholding(Plan plan, java.util.function.Predicate<String> retirable,
+            Optional<java.util.function.Function<List<String>, Finding>> finding) {
+        List<PlannedAction> waiting = plan.actions().stream().filter(a -> a.retires() && !retirable.test(
                 a.partition())).toList();
         if (waiting.isEmpty()) {
             return plan;
         }
         List<PlannedAction> kept = plan.actions().stream().filter(a -> !waiting.contains(a)).toList();
         List<Finding> findings = new ArrayList<>(plan.findings());
-        List<String> names = waiting.stream().map(PlannedAction::partition).toList();
-        findings.add(0, new Finding(Reason.EXPORT_PENDING, names.size() + " partition(s) past retention wait for their "
-                + "export to " + export.settings().target() + " to be confirmed before they are retired: "
-                + String.join(", ", names.subList(0, Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "")));
+        finding.ifPresent(f -> findings.add(0, f.apply(waiting.stream().map(PlannedAction::partition).toList())));
         return new Plan(kept, findings, plan.deferred());
+    }
+
+    /** At most five names, then an ellipsis. */
+    private static String listed(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "");
     }
 
     /** The server's clock as of {@code snapshot}; {@code fallback} for a snapshot read from no server. */

@@ -40,6 +40,21 @@ public final class CatalogReader {
     /** Matches a range partition's bound expression: groups 1 and 2 are its FROM and TO literals. */
     static final String RANGE_BOUND_PATTERN = "'^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$'";
 
+    /** The names of {@code table}'s columns (none when it does not exist). */
+    public static java.util.Set<String> columns(Connection c, TableName table) throws SQLException {
+        java.util.Set<String> present = new java.util.TreeSet<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
+                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
+            ps.setString(1, table.sql());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    present.add(rs.getString(1));
+                }
+            }
+        }
+        return present;
+    }
+
     /**
      * Every partition of a parent with its bounds in key units. %1$s and %2$s turn the lower and upper bound
      * literals (columns {@code lo}, {@code hi}) into key units ({@link #unitsOf(KeyType, String)}); %3$s selects

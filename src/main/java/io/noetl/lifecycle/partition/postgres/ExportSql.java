@@ -208,22 +208,8 @@ public final class ExportSql {
 
     /** The raw table's columns the export reads that it lacks; empty when it can be exported. */
     public static List<String> missingRawColumns(Connection c, TableName raw) throws SQLException {
-        Set<String> present = columns(c, raw);
+        Set<String> present = CatalogReader.columns(c, raw);
         return RAW_COLUMNS.stream().filter(col -> !present.contains(col)).toList();
-    }
-
-    static Set<String> columns(Connection c, TableName table) throws SQLException {
-        Set<String> present = new TreeSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
-                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
-            ps.setString(1, table.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    present.add(rs.getString(1));
-                }
-            }
-        }
-        return present;
     }
 
     /** One row of a raw partition as the export reads it. */
@@ -246,7 +232,7 @@ public final class ExportSql {
      */
     public static <E extends Exception> void read(Connection c, TableName partition, Optional<TableName> registry,
             Optional<OffsetDateTime> afterTime, long afterId, int fetch, RowSink<E> sink) throws SQLException, E {
-        Set<String> cols = columns(c, partition);
+        Set<String> cols = CatalogReader.columns(c, partition);
         boolean joined = registry.isPresent() && cols.contains("runtime_id") && RollupSql.exists(c, registry.get());
         String type = cols.contains("metric_type") ? "m.metric_type" : "NULL::text";
         String unit = cols.contains("unit") ? "m.unit" : "NULL::text";
@@ -258,6 +244,24 @@ public final class ExportSql {
                 + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
                 + (afterTime.isPresent() ? " WHERE (m.\"timestamp\", m.metric_id) > (?, ?)" : "")
                 + " ORDER BY m.\"timestamp\", m.metric_id";
+        cursor(c, sql, afterTime, afterId, fetch, rs -> sink.accept(new Row(rs.getObject(1, OffsetDateTime.class),
+                rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                rs.getDouble(8), rs.getString(9), rs.getString(10), rs.getString(11))));
+    }
+
+    /** Takes the cursor's current row; false stops the read. */
+    @FunctionalInterface
+    private interface RowReader<E extends Exception> {
+        boolean read(ResultSet rs) throws SQLException, E;
+    }
+
+    /**
+     * Runs {@code sql} (its parameters the key after which to read, when there is one) through a cursor of
+     * {@code fetch} rows in one transaction on {@code c}, which it leaves in its autocommit mode, handing each row to
+     * {@code reader} until it says stop.
+     */
+    private static <E extends Exception> void cursor(Connection c, String sql, Optional<OffsetDateTime> afterTime,
+            long afterId, int fetch, RowReader<E> reader) throws SQLException, E {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -275,9 +279,7 @@ public final class ExportSql {
             try (ResultSet rs = ps.executeQuery()) {
                 boolean more = true;
                 while (more && rs.next()) {
-                    more = sink.accept(new Row(rs.getObject(1, OffsetDateTime.class), rs.getLong(2), rs.getLong(3),
-                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getDouble(8),
-                            rs.getString(9), rs.getString(10), rs.getString(11)));
+                    more = reader.read(rs);
                 }
             }
             c.commit();
@@ -323,44 +325,19 @@ public final class ExportSql {
                 + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = s.runtime_id" : "")
                 + (afterTime.isPresent() ? " WHERE (t.bucket_start, t.fingerprint) > (?, ?)" : "")
                 + " ORDER BY t.bucket_start, t.fingerprint";
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setFetchSize(fetch);
-            if (afterTime.isPresent()) {
-                ps.setObject(1, afterTime.get());
-                ps.setLong(2, afterId);
+        cursor(c, sql, afterTime, afterId, fetch, rs -> {
+            OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
+            String type = rs.getString(5);
+            int stats = "counter".equals(type) ? TIER_STATS.size() + 1 : TIER_STATS.size();
+            boolean more = true;
+            for (int i = 0; i < stats && more; i++) {
+                String stat = i < TIER_STATS.size() ? TIER_STATS.get(i) : TIER_INCREASE;
+                more = sink.accept(new Row(time, rs.getLong(2), rs.getLong(3), tierSeries(rs.getString(4), stat,
+                        resolution), "gauge", null, null, rs.getDouble(9 + i), rs.getString(6), rs.getString(7),
+                        rs.getString(8)));
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                boolean more = true;
-                while (more && rs.next()) {
-                    OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
-                    long millis = rs.getLong(2);
-                    long fingerprint = rs.getLong(3);
-                    String name = rs.getString(4);
-                    String type = rs.getString(5);
-                    String labels = rs.getString(6);
-                    String runtimeName = rs.getString(7);
-                    String runtimeType = rs.getString(8);
-                    int stats = "counter".equals(type) ? TIER_STATS.size() + 1 : TIER_STATS.size();
-                    for (int i = 0; i < stats && more; i++) {
-                        String stat = i < TIER_STATS.size() ? TIER_STATS.get(i) : TIER_INCREASE;
-                        more = sink.accept(new Row(time, millis, fingerprint, tierSeries(name, stat, resolution),
-                                "gauge", null, null, rs.getDouble(9 + i), labels, runtimeName, runtimeType));
-                    }
-                }
-            }
-            c.commit();
-        } catch (Exception e) {
-            try {
-                c.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+            return more;
+        });
     }
 
     /** The distinct (metric name, type) pairs of a tier partition's buckets, from the catalogue. */

@@ -364,15 +364,7 @@ public final class PartitionExecutor {
         }
         ExportGate g = exportGate.get();
         java.util.Set<String> confirmed = new java.util.HashSet<>();
-        boolean ledger;
-        try (PreparedStatement ps = conn.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, g.ledger().sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                ledger = rs.getBoolean(1);
-            }
-        }
-        if (ledger) {
+        if (RollupSql.exists(conn, g.ledger())) {
             try (PreparedStatement ps = conn.prepareStatement("SELECT raw_partition FROM " + g.ledger().sql()
                     + " WHERE raw_table = ? AND target = ? AND raw_partition = ANY (?) AND verified_at IS NOT NULL")) {
                 ps.setString(1, g.rawTable());

@@ -172,16 +172,7 @@ public final class RollupSql {
 
     /** The raw table's columns a rollup reads that it lacks; empty when it can be rolled up. */
     public static List<String> missingRawColumns(Connection c, TableName raw) throws SQLException {
-        Set<String> present = new TreeSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
-                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
-            ps.setString(1, raw.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    present.add(rs.getString(1));
-                }
-            }
-        }
+        Set<String> present = CatalogReader.columns(c, raw);
         return RAW_COLUMNS.stream().filter(col -> !present.contains(col)).toList();
     }
 
