@@ -1,5 +1,18 @@
 package io.noetl.lifecycle.bench;
 
+import static io.noetl.lifecycle.bench.BenchSupport.concat;
+import static io.noetl.lifecycle.bench.BenchSupport.fmt;
+import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
+import static io.noetl.lifecycle.bench.BenchSupport.max;
+import static io.noetl.lifecycle.bench.BenchSupport.median;
+import static io.noetl.lifecycle.bench.BenchSupport.medianD;
+import static io.noetl.lifecycle.bench.BenchSupport.mib;
+import static io.noetl.lifecycle.bench.BenchSupport.peak;
+import static io.noetl.lifecycle.bench.BenchSupport.pct;
+import static io.noetl.lifecycle.bench.BenchSupport.sleepUntil;
+import static io.noetl.lifecycle.bench.BenchSupport.tag;
+import static io.noetl.lifecycle.bench.BenchSupport.tags;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.api.ExportVerify;
@@ -45,7 +58,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,10 +104,6 @@ public final class ExportBenchmark {
     private static final int OPERATOR = 2;
     private static final int FLOOR = 4;
     private static volatile boolean stop;
-
-    private static int tag(int round, int phase) {
-        return round * 8 + phase;
-    }
 
     public static void main(String[] args) throws Exception {
         long samples = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
@@ -604,8 +612,8 @@ public final class ExportBenchmark {
                 + "less idle per round %s MiB -> median %s MiB; VmHWM since reset at the export's start less idle "
                 + "per round %s MiB -> median %s MiB (target <= 100)%n",
                 Arrays.stream(tags(rounds, OPERATOR - 1)).mapToObj(t -> mib(median(rss.values(t)))).toList(),
-                rssDelta.stream().map(ExportBenchmark::mib).toList(), mib(median(rssDelta)),
-                hwmDelta.stream().map(ExportBenchmark::mib).toList(), mib(median(hwmDelta)));
+                rssDelta.stream().map(BenchSupport::mib).toList(), mib(median(rssDelta)),
+                hwmDelta.stream().map(BenchSupport::mib).toList(), mib(median(hwmDelta)));
     }
 
     /** A writer: one insert every 20 ms into noetl.metric (today's partition), each its own transaction. */
@@ -705,20 +713,6 @@ public final class ExportBenchmark {
         }
     }
 
-    private static int[] tags(int rounds, int phase) {
-        int[] t = new int[rounds];
-        for (int r = 1; r <= rounds; r++) {
-            t[r - 1] = tag(r, phase);
-        }
-        return t;
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
-    }
-
     private static long[] latencies(Recorder[] writers, int... wanted) {
         return Arrays.stream(writers).flatMapToLong(w -> Arrays.stream(w.values(wanted))).sorted().toArray();
     }
@@ -727,70 +721,4 @@ public final class ExportBenchmark {
         return KeyType.TIMESTAMPTZ.sqlLiteral(GRID.keyOf(t));
     }
 
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    private static void sleepUntil(long nanoTime) {
-        long wait = nanoTime - System.nanoTime();
-        if (wait > 0) {
-            try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** Percentile of microseconds, in ms. */
-    private static double pct(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        long[] s = sorted.clone();
-        Arrays.sort(s);
-        return s[Math.min(s.length - 1, (int) Math.ceil(p * s.length) - 1)] / 1000.0;
-    }
-
-    private static double max(long[] micros) {
-        return micros.length == 0 ? Double.NaN : Arrays.stream(micros).max().getAsLong() / 1000.0;
-    }
-
-    private static long peak(long[] values) {
-        return Arrays.stream(values).max().orElse(0);
-    }
-
-    private static long median(long[] values) {
-        if (values.length == 0) {
-            return 0;
-        }
-        long[] s = values.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
-
-    private static long median(List<Long> values) {
-        List<Long> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
-    }
-
-    private static double medianD(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
-    }
-
-    private static String fmt(List<Double> ms) {
-        return ms.stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList().toString();
-    }
-
-    private static String mib(long kb) {
-        return String.format(Locale.ROOT, "%.1f", kb / 1024.0);
-    }
 }
