@@ -2,7 +2,6 @@ package io.noetl.lifecycle.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,10 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real VictoriaMetrics single-node (Debian's {@code victoria-metrics}, 1.79.x) on a free loopback port, with its own
@@ -40,10 +37,7 @@ public final class VictoriaMetricsServer implements AutoCloseable {
 
     public static VictoriaMetricsServer start() {
         try {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
+            int port = LoopbackProcesses.freePort();
             Path storage = Files.createTempDirectory("noetl-vm");
             VictoriaMetricsServer vm = new VictoriaMetricsServer(launch(storage, port), storage, port);
             vm.awaitHealthy();
@@ -138,10 +132,7 @@ public final class VictoriaMetricsServer implements AutoCloseable {
 
     /** Stops the server (it stays stopped) without removing its storage. */
     public void stop() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-        }
+        LoopbackProcesses.stop(process);
     }
 
     @Override
@@ -151,10 +142,6 @@ public final class VictoriaMetricsServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (Stream<Path> files = Files.walk(storage)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory; nothing else depends on it
-        }
+        LoopbackProcesses.deleteTree(storage);
     }
 }
