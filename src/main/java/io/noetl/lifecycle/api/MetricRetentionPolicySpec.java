@@ -62,6 +62,29 @@ public class MetricRetentionPolicySpec extends PartitionedTableSpec {
     @JsonPropertyDescription("Hand each closed raw partition to a long-term time-series store by Prometheus remote-write (VictoriaMetrics, Prometheus, Mimir, Thanos, Cortex) before it is retired: while this is set, a partition past retention is dropped or detached only after its samples are sent and confirmed (`verify`). Progress is kept in the ledger `<schema>.metric_export_ledger`; an interrupted export resumes from its last acknowledged batch. Left out: no export.")
     private MetricExport export;
 
+    @Pattern(ApiGroup.IDENTIFIER)
+    @JsonPropertyDescription("The column holding each sample's time, which rollup buckets, the export and the history reader use. Default: `timestamp` when the table has one, else the partition key (NoETL's live `noetl.metric` has only `created_at`). A `timestamp without time zone` column is read as wall-clock time in `timeZone`. A column that is missing or not a timestamp is refused (InvalidSpec).")
+    private String sampleTimeColumn;
+
+    @JsonPropertyDescription("What retirement does with NoETL's per-row TTL column `expires_at`, when the table has one: `Honor` (default) keeps a partition past retention while any of its rows has `expires_at` ahead of the database's clock, until the last of them expires (reported as RowsNotExpired); `Ignore` retires by the partition's bounds alone, as NoETL's `cleanup_expired_metrics()` does.")
+    private RowExpiry rowExpiry;
+
+    public String getSampleTimeColumn() {
+        return sampleTimeColumn;
+    }
+
+    public void setSampleTimeColumn(String sampleTimeColumn) {
+        this.sampleTimeColumn = sampleTimeColumn;
+    }
+
+    public RowExpiry getRowExpiry() {
+        return rowExpiry;
+    }
+
+    public void setRowExpiry(RowExpiry rowExpiry) {
+        this.rowExpiry = rowExpiry;
+    }
+
     public MetricExport getExport() {
         return export;
     }

@@ -102,6 +102,11 @@ public enum Reason {
      * could not be asked): it is kept, and counted again in the next pass.
      */
     EXPORT_UNVERIFIED("ExportUnverified", Effect.DEGRADED, false),
+    /**
+     * A partition past retention is kept because some of its rows have NoETL's per-row expiry ({@code expires_at})
+     * ahead of the database's clock ({@code spec.rowExpiry: Honor}); it goes once the last of them expires.
+     */
+    ROWS_NOT_EXPIRED("RowsNotExpired", Effect.DEGRADED, false),
 
     // Degraded=False
     AS_EXPECTED("AsExpected", Effect.HEALTHY, false),

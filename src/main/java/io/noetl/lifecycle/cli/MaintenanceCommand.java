@@ -52,6 +52,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import io.noetl.lifecycle.partition.plan.MetricColumns;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -112,7 +114,14 @@ public final class MaintenanceCommand {
             String outcome, String reason, String message, String state, Integer partitionCount,
             String coveredUntil, Long defaultPartitionRows, Integer gapCount, List<RangeRef> gaps,
             Integer unmanagedCount, List<PartitionRef> unmanaged, List<Finding> findings, List<ActionRow> actions,
-            RetentionRef retention, Integer pendingRetirementCount, List<PendingRetirementRef> pendingRetirements) {
+            RetentionRef retention, Integer pendingRetirementCount, List<PendingRetirementRef> pendingRetirements,
+            String metricColumns) {
+        /** This report with the metric table's column mapping as {@code plan} prints it. */
+        PolicyReport withMetricColumns(String line) {
+            return new PolicyReport(kind, namespace, name, table, database, outcome, reason, message, state,
+                    partitionCount, coveredUntil, defaultPartitionRows, gapCount, gaps, unmanagedCount, unmanaged,
+                    findings, actions, retention, pendingRetirementCount, pendingRetirements, line);
+        }
     }
 
     /** What the status would show of a table, and the findings. */
@@ -192,7 +201,7 @@ public final class MaintenanceCommand {
         List<PolicyReport> reports = new ArrayList<>();
         for (Checked c : checked) {
             TableClaim claim = claims.get(c);
-            reports.add(invocation.apply() ? apply(c, claim) : plan(c, claim));
+            reports.add(withColumns(c, invocation.apply() ? apply(c, claim) : plan(c, claim)));
         }
         print(new Report(invocation.command(), file.notes(), reports), invocation.json());
         if (reports.stream().anyMatch(r -> "Failed".equals(r.outcome()))) {
@@ -410,7 +419,31 @@ public final class MaintenanceCommand {
                 s == null ? null : s.getGaps(), s == null ? null : s.getUnmanagedCount(),
                 s == null ? null : s.getUnmanaged(), observed == null ? null : observed.findings(), actions,
                 s == null ? null : s.getRetention(), s == null ? null : s.getPendingRetirementCount(),
-                s == null ? null : s.getPendingRetirements());
+                s == null ? null : s.getPendingRetirements(), null);
+    }
+
+    /**
+     * {@code report} with the metric table's column mapping (which column is the sample time, in which zone, and the
+     * rest: {@link MetricColumns#describe}), when the resource is a MetricRetentionPolicy whose table exists.
+     */
+    private PolicyReport withColumns(Checked c, PolicyReport report) {
+        if (!(c.settings() instanceof MetricPolicySettings m)) {
+            return report;
+        }
+        TableName table = PolicyPass.tableOf(m);
+        try (Connection conn = connections.open(c.target(), true).getConnection()) {
+            MetricColumns columns = CatalogReader.metricColumns(conn, table, m.sampleTimeColumn(), m.partitionKey(),
+                    m.zone());
+            if (columns.columns().isEmpty()) {
+                return report;
+            }
+            List<String> problems = columns.problems(table.toString(), m.sampleTimeColumn(), m.partitionKey(),
+                    m.rollups().enabled());
+            return report.withMetricColumns(columns.describe() + (problems.isEmpty() ? ""
+                    : " (cannot serve: " + String.join("; ", problems) + ")"));
+        } catch (SQLException e) {
+            return report; // the report already says what failed
+        }
     }
 
     /** The row for creating the table (bootstrap IfMissing), which comes before the partitions' rows. */
@@ -443,6 +476,9 @@ public final class MaintenanceCommand {
             out.println(p.kind() + " " + (p.namespace() == null ? "" : p.namespace() + "/") + p.name() + "  "
                     + p.table() + "  " + p.database() + "  " + p.outcome()
                     + (p.reason() == null ? "" : " (" + p.reason() + ": " + p.message() + ")"));
+            if (p.metricColumns() != null) {
+                out.println("  metric columns: " + p.metricColumns());
+            }
             printObserved(p);
             if (p.actions().isEmpty()) {
                 out.println("  nothing to do");

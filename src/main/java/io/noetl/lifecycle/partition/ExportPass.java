@@ -9,6 +9,7 @@ import io.noetl.lifecycle.export.RemoteWriteFrame;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
 import io.noetl.lifecycle.partition.plan.ExportSettings;
 import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
@@ -263,11 +264,12 @@ public final class ExportPass {
                 return new Outcome(export, List.of(), List.of(), List.of(), Map.of(), List.of(), false,
                         Optional.empty(), now);
             }
-            List<String> missing = tier.isPresent() ? List.of() : ExportSql.missingRawColumns(c, raw);
+            MetricColumns columns = RollupPass.columnsOf(c, raw, settings);
+            List<String> missing = tier.isPresent() ? List.of() : columns.problems(raw.toString(),
+                    settings.sampleTimeColumn(), settings.partitionKey(), false);
             if (!missing.isEmpty()) {
-                String message = raw + " lacks the column(s) " + String.join(", ", missing) + " an export reads "
-                        + "(seed 000's metric table has them): nothing is exported, and no raw partition is retired";
-                findings.add(new Finding(Reason.EXPORT_FAILED, message));
+                String message = String.join("; ", missing) + ": nothing is exported, and no raw partition is retired";
+                findings.add(new Finding(RollupPass.columnReason(settings, Reason.EXPORT_FAILED), message));
                 return new Outcome(export, List.of(), List.of(), findings, Map.of(), List.of(), true,
                         Optional.of(message), now);
             }
@@ -331,7 +333,8 @@ public final class ExportPass {
                     }
                     planned.add(action(byName.get(p.name()), export, entry));
                     try {
-                        Sent s = send(c, source, source.sibling(p.name()), ledgerTable, export, client, entry,
+                        Sent s = send(c, source, new ExportSql.Source(source.sibling(p.name()), Optional.of(
+                                SeedSchema.REGISTRY), columns), ledgerTable, export, client, entry,
                                 deadline, tier.map(t -> RollupPass.catalogue(settings.rollups())));
                         sent.add(s);
                         LOG.infof("exported %d samples of %s to %s in %d batches (%d rows refused)%s", s.samples(),
@@ -490,10 +493,11 @@ public final class ExportPass {
     }
 
     /** Streams one partition from where its ledger row stands, until it is done or the pass's time is up. */
-    private Sent send(Connection ledgerConnection, TableName raw, TableName partition, TableName ledgerTable,
+    private Sent send(Connection ledgerConnection, TableName raw, ExportSql.Source source, TableName ledgerTable,
             ExportSettings export, RemoteWriteClient client, ExportSql.Entry entry, long deadline,
             Optional<TableName> catalogue) throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
         long started = System.nanoTime();
+        TableName partition = source.partition();
         Stream stream = new Stream(ledgerConnection, raw, partition.name(), ledgerTable, export, client);
         try (Connection read = dataSource.getConnection()) {
             int fetch = Math.min(export.batchSamples(), 10_000);
@@ -502,8 +506,8 @@ public final class ExportPass {
                         export.tier().orElseThrow().toString(), entry.lastTime(), entry.lastId(), fetch,
                         row -> stream.accept(row, deadline));
             } else {
-                ExportSql.<Exception>read(read, partition, Optional.of(SeedSchema.REGISTRY), entry.lastTime(),
-                        entry.lastId(), fetch, row -> stream.accept(row, deadline));
+                ExportSql.<Exception>read(read, source, entry.lastTime(), entry.lastId(), fetch,
+                        row -> stream.accept(row, deadline));
             }
         } catch (SQLException | RemoteWriteClient.SendFailure | InterruptedException | RuntimeException e) {
             throw e;

@@ -14,6 +14,8 @@ import io.noetl.lifecycle.postgres.DdlTransaction;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.ReconcileException;
+import io.noetl.lifecycle.partition.postgres.RowExpirySql;
+import java.util.Map;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -112,6 +114,7 @@ public final class MaintenancePass {
     private final Clock clock;
     private Optional<PartitionExecutor.RollupGate> gate = Optional.empty();
     private Optional<PartitionExecutor.ExportGate> exportGate = Optional.empty();
+    private Optional<java.time.ZoneId> rowExpiry = Optional.empty();
 
     public MaintenancePass(DataSource dataSource, DatabaseTarget target, TableName table, LockPolicy lockPolicy,
             Clock clock) {
@@ -132,6 +135,53 @@ public final class MaintenancePass {
     public MaintenancePass exportGated(Optional<PartitionExecutor.ExportGate> gate) {
         this.exportGate = gate;
         return this;
+    }
+
+    /**
+     * Retirements wait for the rows' own expiry where the table has NoETL's {@code expires_at} column
+     * ({@link PartitionExecutor#expiryGated}); a {@code timestamp} one is read in {@code zone}. A plan that is not
+     * applied leaves such partitions out and says why, so that {@code plan} and {@code check} show it.
+     */
+    public MaintenancePass expiryGated(Optional<java.time.ZoneId> zone) {
+        this.rowExpiry = zone;
+        return this;
+    }
+
+    /** The row-expiry gate of the table, when the policy honours row expiry and the table has the column. */
+    private Optional<PartitionExecutor.RowExpiryGate> expiryGate(TableSnapshot snapshot) throws SQLException {
+        if (rowExpiry.isEmpty()) {
+            return Optional.empty();
+        }
+        try (Connection c = dataSource.getConnection()) {
+            io.noetl.lifecycle.partition.plan.MetricColumns columns = CatalogReader.metricColumns(c, table,
+                    Optional.empty(), snapshot.keyColumn(), rowExpiry.get());
+            return columns.optional(io.noetl.lifecycle.partition.plan.MetricColumns.Role.EXPIRES_AT)
+                    .filter(col -> col.type().startsWith("timestamp"))
+                    .map(col -> new PartitionExecutor.RowExpiryGate(col.name(), columns.expiresAtSql("").orElseThrow()));
+        }
+    }
+
+    /** {@code plan} without the retirements of partitions holding unexpired rows, each with its finding. */
+    private Plan withoutUnexpired(Plan plan, PartitionExecutor.RowExpiryGate gate) throws SQLException {
+        List<PlannedAction> retiring = plan.actions().stream().filter(PlannedAction::retires).toList();
+        if (retiring.isEmpty()) {
+            return plan;
+        }
+        Map<String, RowExpirySql.Unexpired> unexpired;
+        try (Connection c = dataSource.getConnection()) {
+            unexpired = RowExpirySql.unexpired(c, table, retiring.stream().map(PlannedAction::partition).toList(),
+                    gate.expiresSql());
+        }
+        if (unexpired.isEmpty()) {
+            return plan;
+        }
+        List<PlannedAction> kept = plan.actions().stream().filter(a -> !(a.retires() && unexpired.containsKey(
+                a.partition()))).toList();
+        List<Finding> findings = new ArrayList<>();
+        retiring.stream().filter(a -> unexpired.containsKey(a.partition())).forEach(a -> findings.add(
+                PartitionExecutor.RowExpiryGate.kept(a, unexpired.get(a.partition())).finding()));
+        findings.addAll(plan.findings());
+        return new Plan(kept, findings, plan.deferred());
     }
 
     /**
@@ -171,13 +221,17 @@ public final class MaintenancePass {
                 }
                 plan = planner.plan(before);
             }
+            Optional<PartitionExecutor.RowExpiryGate> expiry = expiryGate(before);
+            if (!apply && expiry.isPresent()) {
+                plan = withoutUnexpired(plan, expiry.get());
+            }
             if (!apply || plan.isEmpty()) {
                 return new Outcome(before, plan, before, Optional.empty(), bootstrapped, started, clock.instant(),
                         Duration.ofNanos(System.nanoTime() - t0));
             }
             PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
                     before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy)
-                    .proving(retentionCutoff.apply(before.keyType())).gated(gate).exportGated(exportGate).apply(plan.actions());
+                    .proving(retentionCutoff.apply(before.keyType())).gated(gate).exportGated(exportGate).expiryGated(expiry).apply(plan.actions());
             TableSnapshot after = result.applied().isEmpty() ? before : observe();
             return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant(),
                     Duration.ofNanos(System.nanoTime() - t0));

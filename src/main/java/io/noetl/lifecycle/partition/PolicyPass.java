@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.api.RowExpiry;
 import io.noetl.lifecycle.partition.plan.Coverage;
 import io.noetl.lifecycle.partition.plan.EventPlanSettings;
 import io.noetl.lifecycle.partition.plan.Finding;
@@ -104,6 +105,9 @@ public final class PolicyPass {
                 .gated(rollups.map(r -> r.gate(table)))
                 // a tier's export gates that tier's retirements (in the rollups), not the raw table's
                 .exportGated(export.filter(e -> e.settings().tier().isEmpty()).map(e -> e.gate(table)))
+                // NoETL's per-row TTL, unless the spec retires by bounds alone
+                .expiryGated(settings instanceof MetricPolicySettings m && m.rowExpiry() == RowExpiry.Honor
+                        ? Optional.of(m.zone()) : Optional.empty())
                 .run(bootstrap, snapshot -> {
                     Instant serverNow = serverNow(snapshot, now);
                     Plan plan = narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, serverNow),

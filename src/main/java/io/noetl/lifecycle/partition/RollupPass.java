@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyType;
+import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
@@ -132,11 +133,12 @@ public final class RollupPass {
                         Duration.ofNanos(System.nanoTime() - t0));
             }
             Instant now = PolicyPass.serverNow(rawSnapshot, fallbackNow);
-            List<String> missingColumns = RollupSql.missingRawColumns(c, raw);
-            if (!missingColumns.isEmpty()) {
-                findings.add(new Finding(Reason.ROLLUP_FAILED, raw + " lacks the column(s) " + String.join(", ",
-                        missingColumns) + " a rollup reads (seed 000's metric table has them): nothing is rolled "
-                        + "up, and no raw partition is retired"));
+            MetricColumns columns = columnsOf(c, raw, settings);
+            List<String> problems = columns.problems(raw.toString(), settings.sampleTimeColumn(),
+                    settings.partitionKey(), true);
+            if (!problems.isEmpty()) {
+                findings.add(new Finding(columnReason(settings, Reason.ROLLUP_FAILED), String.join("; ", problems)
+                        + ": nothing is rolled up, and no raw partition is retired"));
                 return new Outcome(rollups, List.of(), List.of(), List.of(), findings, Map.of(), true, List.of(),
                         Duration.ofNanos(System.nanoTime() - t0));
             }
@@ -172,7 +174,7 @@ public final class RollupPass {
             if (apply && shared) {
                 List<RollupSql.Tier> readable = usable.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
                         t.retention())).toList();
-                if (MetricHistorySql.ensureCurrent(c, tables, readable)) {
+                if (MetricHistorySql.ensureCurrent(c, tables, columns, readable)) {
                     LOG.infof("made %s over %s", MetricHistorySql.functionName(raw), readable.stream()
                             .map(t -> t.resolution().toString()).toList());
                 }
@@ -228,7 +230,7 @@ public final class RollupPass {
                         continue;
                     }
                     Optional<String> problem = prepareTiers(c, into, tierSnapshots, settings, raw.sibling(
-                            step.partition()), now);
+                            step.partition()), columns, now);
                     if (problem.isPresent()) {
                         findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
                                 + problem.get()));
@@ -236,7 +238,10 @@ public final class RollupPass {
                     }
                     long started = System.nanoTime();
                     try {
-                        RollupSql.Rolled r = rollUp(c, tables, step, rawSnapshot.keyType(), settings, into, now);
+                        RollupSql.Rolled r = rollUp(c, tables, new RollupSql.RawPartition(step.partition(),
+                                settings.instantOf(rawSnapshot.keyType(), step.range().from()),
+                                settings.instantOf(rawSnapshot.keyType(), step.range().to()), columns), settings,
+                                into, now);
                         rolled.add(r);
                         durations.add(Duration.ofNanos(System.nanoTime() - started));
                         planned.add(step);
@@ -266,8 +271,8 @@ public final class RollupPass {
      */
     private Optional<String> prepareTiers(Connection c, List<RollupSettings.Tier> into,
             Map<RollupSettings.Tier, TableSnapshot> snapshots, MetricPolicySettings settings, TableName partition,
-            Instant now) throws SQLException {
-        Optional<Instant[]> span = RollupSql.sampleSpan(c, partition);
+            MetricColumns columns, Instant now) throws SQLException {
+        Optional<Instant[]> span = RollupSql.sampleSpan(c, partition, columns);
         if (span.isEmpty()) {
             return Optional.empty();
         }
@@ -296,7 +301,7 @@ public final class RollupPass {
     }
 
     /** One rollup, waiting at most the DDL lock timeout for its locks (a retirement of the partition, say). */
-    private RollupSql.Rolled rollUp(Connection c, RollupSql.Tables tables, RollupPartition step, KeyType keyType,
+    private RollupSql.Rolled rollUp(Connection c, RollupSql.Tables tables, RollupSql.RawPartition partition,
             MetricPolicySettings settings, List<RollupSettings.Tier> into, Instant now) throws SQLException {
         List<RollupSql.Tier> tiers = into.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
                 t.retention(), Optional.of(keepFrom(t, settings, now)))).toList();
@@ -304,13 +309,26 @@ public final class RollupPass {
             s.execute("SET lock_timeout = " + Math.max(1, lockPolicy.lockTimeout().toMillis()));
         }
         try {
-            return RollupSql.rollUp(c, tables, step.partition(), settings.instantOf(keyType, step.range().from()),
-                    settings.instantOf(keyType, step.range().to()), tiers);
+            return RollupSql.rollUp(c, tables, partition, tiers);
         } finally {
             try (Statement s = c.createStatement()) {
                 s.execute("RESET lock_timeout");
             }
         }
+    }
+
+    /** The mapping of the raw table's columns for a policy: its {@code sampleTimeColumn}, read in its zone. */
+    static MetricColumns columnsOf(Connection c, TableName raw, MetricPolicySettings settings) throws SQLException {
+        return CatalogReader.metricColumns(c, raw, settings.sampleTimeColumn(), settings.partitionKey(),
+                settings.zone());
+    }
+
+    /**
+     * The reason for a table whose columns cannot serve: InvalidSpec when the spec named the sample-time column, else
+     * {@code otherwise} (the rollups' or the export's failure).
+     */
+    static Reason columnReason(MetricPolicySettings settings, Reason otherwise) {
+        return settings.sampleTimeColumn().isPresent() ? Reason.INVALID_SPEC : otherwise;
     }
 
     /**

@@ -459,8 +459,9 @@ public final class ExportBenchmark {
                         pid = rs.getInt(1);
                     }
                     long b0 = procCpuMs(pid);
-                    ExportSql.<Exception>read(c, p, Optional.of(SeedSchema.REGISTRY), Optional.empty(), 0, 10_000,
-                            pipe::accept);
+                    ExportSql.<Exception>read(c, new ExportSql.Source(p, Optional.of(SeedSchema.REGISTRY),
+                            io.noetl.lifecycle.support.MetricShape.columns(c, p, java.time.ZoneOffset.UTC)),
+                            Optional.empty(), 0, 10_000, pipe::accept);
                     backendCpu = procCpuMs(pid) - b0;
                 }
                 pipe.flush();

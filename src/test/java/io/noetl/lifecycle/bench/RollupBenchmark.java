@@ -297,7 +297,8 @@ public final class RollupBenchmark {
     private static RollupSql.Rolled operator(TestDatabase db, String partition, Instant day, Instant today)
             throws SQLException {
         try (Connection c = db.connect()) {
-            RollupSql.Rolled rolled = RollupSql.rollUp(c, TABLES, partition, day, today, TIERS);
+            RollupSql.Rolled rolled = RollupSql.rollUp(c, TABLES, new RollupSql.RawPartition(partition, day, today,
+                    io.noetl.lifecycle.support.MetricShape.columns(c, RAW, java.time.ZoneOffset.UTC)), TIERS);
             if (rolled.tiers().size() != TIERS.size()) {
                 throw new IllegalStateException("rolled into " + rolled.tiers());
             }
@@ -533,7 +534,8 @@ public final class RollupBenchmark {
                 s.execute(sql);
             }
             long t0 = System.nanoTime();
-            RollupSql.rollUp(c, TABLES, partition, day, today, TIERS);
+            RollupSql.rollUp(c, TABLES, new RollupSql.RawPartition(partition, day, today,
+                    io.noetl.lifecycle.support.MetricShape.columns(c, RAW, java.time.ZoneOffset.UTC)), TIERS);
             System.out.printf("%nexplain: rollup under auto_explain %,d ms (plans in the server log)%n",
                     (System.nanoTime() - t0) / 1_000_000);
         }

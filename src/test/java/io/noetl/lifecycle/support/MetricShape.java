@@ -1,5 +1,8 @@
 package io.noetl.lifecycle.support;
 
+import io.noetl.lifecycle.partition.plan.MetricColumns;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.postgres.TableName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,6 +47,14 @@ public enum MetricShape {
         public Row(long runtimeId, String name, String type, double value, String labelsJson, Instant sampleTime) {
             this(runtimeId, name, type, value, labelsJson, sampleTime, sampleTime);
         }
+    }
+
+    /**
+     * The operator's mapping of {@code table}'s columns, as a policy on {@code created_at} that names no sample-time
+     * column and reads wall-clock times in {@code zone} has it.
+     */
+    public static MetricColumns columns(Connection c, TableName table, ZoneId zone) throws SQLException {
+        return CatalogReader.metricColumns(c, table, java.util.Optional.empty(), "created_at", zone);
     }
 
     /** The live shape's DDL, as NoETL's server would run it. */

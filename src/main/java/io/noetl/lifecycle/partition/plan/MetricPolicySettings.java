@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition.plan;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.api.RowExpiry;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.SpecRules;
 import java.time.Duration;
@@ -18,7 +19,8 @@ public record MetricPolicySettings(String schema, String table, String partition
         ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
         boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval, int maxRetirementsPerPass,
         Duration retentionChangeGrace, Optional<RetentionGrace.Hold> hold, RollupSettings rollups,
-        ExportSettings export) implements TablePolicySettings {
+        ExportSettings export, Optional<String> sampleTimeColumn, RowExpiry rowExpiry)
+        implements TablePolicySettings {
 
     public static final String SEED_PARTITION_KEY = "created_at";
     /** {@code spec.maxRetirementsPerPass} when left out: a month of daily partitions. */
@@ -42,10 +44,13 @@ public record MetricPolicySettings(String schema, String table, String partition
         RollupSettings rollups = RollupSettings.from(spec, table[0], table[1], retention);
         ExportSettings export = ExportSettings.from(spec.getExport());
         export.tierOf(rollups);
+        Optional<String> sampleTime = spec.getSampleTimeColumn() == null ? Optional.empty()
+                : Optional.of(SpecRules.identifier("sampleTimeColumn", spec.getSampleTimeColumn()));
         return new MetricPolicySettings(table[0], table[1], key, interval, zone, premake, retention, action,
                 archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()),
                 SpecRules.maxRetirementsPerPass(spec, DEFAULT_MAX_RETIREMENTS_PER_PASS),
-                SpecRules.retentionChangeGrace(spec), Optional.empty(), rollups, export);
+                SpecRules.retentionChangeGrace(spec), Optional.empty(), rollups, export, sampleTime,
+                spec.getRowExpiry() == null ? RowExpiry.Honor : spec.getRowExpiry());
     }
 
     /**
@@ -94,9 +99,9 @@ public record MetricPolicySettings(String schema, String table, String partition
         String cutoff = "(now() - make_interval(secs => " + retention.toSeconds() + "))";
         return Optional.of(switch (keyType) {
             case TIMESTAMPTZ -> cutoff;
-            // sessions run in UTC, so a timestamp's wall clock is UTC (as KeyType reads it)
-            case TIMESTAMP -> cutoff + "::timestamp";
-            case DATE -> cutoff + "::date";
+            // a zoneless key holds wall-clock times in spec.timeZone (TimeGrid), never the session's zone
+            case TIMESTAMP -> "(" + cutoff + " AT TIME ZONE " + zoneLiteral() + ")";
+            case DATE -> "(" + cutoff + " AT TIME ZONE " + zoneLiteral() + ")::date";
             default -> throw new IllegalArgumentException("a time policy on a " + keyType + " key");
         });
     }
@@ -124,6 +129,11 @@ public record MetricPolicySettings(String schema, String table, String partition
         return grid(keyType).instantOf(key);
     }
 
+    /** {@code zone} as an SQL literal (an IANA id the spec checked; quoted all the same). */
+    private String zoneLiteral() {
+        return "'" + zone.getId().replace("'", "''") + "'";
+    }
+
     private TimeGrid grid(KeyType keyType) {
         return new TimeGrid(interval, zone, keyType);
     }
@@ -147,6 +157,8 @@ public record MetricPolicySettings(String schema, String table, String partition
         private Optional<RetentionGrace.Hold> hold;
         private RollupSettings rollups;
         private ExportSettings export;
+        private Optional<String> sampleTimeColumn;
+        private RowExpiry rowExpiry;
 
         private Builder(MetricPolicySettings s) {
             schema = s.schema();
@@ -166,6 +178,18 @@ public record MetricPolicySettings(String schema, String table, String partition
             hold = s.hold();
             rollups = s.rollups();
             export = s.export();
+            sampleTimeColumn = s.sampleTimeColumn();
+            rowExpiry = s.rowExpiry();
+        }
+
+        public Builder sampleTimeColumn(Optional<String> sampleTimeColumn) {
+            this.sampleTimeColumn = sampleTimeColumn;
+            return this;
+        }
+
+        public Builder rowExpiry(RowExpiry rowExpiry) {
+            this.rowExpiry = rowExpiry;
+            return this;
         }
 
         public Builder schema(String schema) {
@@ -256,7 +280,7 @@ public record MetricPolicySettings(String schema, String table, String partition
         public MetricPolicySettings build() {
             return new MetricPolicySettings(schema, table, partitionKey, interval, zone, premake, retention,
                     retentionAction, archiveSchema, moveDefaultRows, bootstrap, maintenanceInterval,
-                    maxRetirementsPerPass, retentionChangeGrace, hold, rollups, export);
+                    maxRetirementsPerPass, retentionChangeGrace, hold, rollups, export, sampleTimeColumn, rowExpiry);
         }
     }
 }

@@ -94,10 +94,22 @@ public final class TimeGrid implements PartitionGrid {
         return ChronoUnit.MICROS.between(Instant.EPOCH, t.toInstant());
     }
 
-    /** The instant a key stands for: zoneless keys are read as wall-clock times in {@code zone}. */
+    /**
+     * The instant a key stands for: zoneless keys are read as wall-clock times in {@code zone}, by PostgreSQL's rule
+     * for {@code timestamp AT TIME ZONE zone} ({@link #wallClockInstant}), so that the operator and the server agree.
+     */
     public Instant instantOf(long key) {
         Instant instant = Instant.EPOCH.plus(key, ChronoUnit.MICROS);
         return keyType == KeyType.TIMESTAMPTZ ? instant
-                : LocalDateTime.ofInstant(instant, ZoneOffset.UTC).atZone(zone).toInstant();
+                : wallClockInstant(LocalDateTime.ofInstant(instant, ZoneOffset.UTC), zone);
+    }
+
+    /**
+     * The instant of a wall-clock time in {@code zone} as PostgreSQL's {@code AT TIME ZONE} reads it: a time the zone
+     * skips (clocks go forward) at the offset before the change, which is also what {@code atZone} does; a time it
+     * repeats (clocks go back) as its second occurrence, standard time, where {@code atZone} would take the first.
+     */
+    public static Instant wallClockInstant(LocalDateTime wallClock, ZoneId zone) {
+        return wallClock.atZone(zone).withLaterOffsetAtOverlap().toInstant();
     }
 }

@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
+import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.TableSnapshot.State;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
@@ -53,6 +54,32 @@ public final class CatalogReader {
             }
         }
         return present;
+    }
+
+    /** {@code table}'s columns and their {@code pg_type.typname}s (none when it does not exist). */
+    public static java.util.Map<String, String> columnTypes(Connection c, TableName table) throws SQLException {
+        java.util.Map<String, String> present = new java.util.TreeMap<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT a.attname, t.typname FROM pg_attribute a "
+                + "JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 "
+                + "AND NOT a.attisdropped")) {
+            ps.setString(1, table.sql());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    present.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return present;
+    }
+
+    /**
+     * The metric-table mapping of {@code raw} ({@link MetricColumns}): which column is the sample time, the value,
+     * and the rest, for a policy whose spec names {@code sampleTimeColumn} (or not) and reads wall-clock times in
+     * {@code zone}.
+     */
+    public static MetricColumns metricColumns(Connection c, TableName raw, java.util.Optional<String> sampleTimeColumn,
+            String partitionKey, java.time.ZoneId zone) throws SQLException {
+        return MetricColumns.choose(columnTypes(c, raw), sampleTimeColumn, partitionKey, zone);
     }
 
     /**

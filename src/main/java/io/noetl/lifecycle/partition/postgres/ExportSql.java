@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.partition.postgres;
 
+import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
@@ -33,8 +34,6 @@ import org.postgresql.PGStatement;
  */
 public final class ExportSql {
     public static final String LEDGER = "metric_export_ledger";
-    /** The raw table's columns the export reads; {@code runtime_id} is optional (no registry labels without it). */
-    static final List<String> RAW_COLUMNS = List.of("metric_id", "metric_name", "metric_value", "labels", "timestamp");
 
     private ExportSql() {
     }
@@ -206,15 +205,34 @@ public final class ExportSql {
         return names;
     }
 
-    /** The raw table's columns the export reads that it lacks; empty when it can be exported. */
-    public static List<String> missingRawColumns(Connection c, TableName raw) throws SQLException {
-        Set<String> present = CatalogReader.columns(c, raw);
-        return RAW_COLUMNS.stream().filter(col -> !present.contains(col)).toList();
+    /**
+     * The registry's name and type columns for the export's {@code runtime_name} and {@code runtime_type} labels:
+     * {@code name}, and {@code component_type} (seed 000) or {@code kind} (NoETL's live registry), as the registry
+     * mapping names them; empty when the registry lacks them.
+     */
+    static Optional<String[]> registryColumns(Connection c, TableName registry) throws SQLException {
+        Set<String> present = CatalogReader.columns(c, registry);
+        if (!present.contains("name")) {
+            return Optional.empty();
+        }
+        for (String type : List.of("component_type", "kind")) {
+            if (present.contains(type)) {
+                return Optional.of(new String[] {"name", type});
+            }
+        }
+        return Optional.empty();
     }
 
     /** One row of a raw partition as the export reads it. */
     public record Row(OffsetDateTime time, long millis, long id, String metricName, String metricType, String unit,
             String help, double value, String labelsJson, String runtimeName, String runtimeType) {
+    }
+
+    /**
+     * What a read of a raw partition needs: the partition, the registry its rows' runtimes are named in (when the
+     * table has {@code runtime_id}), and the mapping of its table's columns.
+     */
+    public record Source(TableName partition, Optional<TableName> registry, MetricColumns columns) {
     }
 
     /** Takes the rows of a read; false stops the read (its transaction ends, and nothing is lost: see the ledger). */
@@ -230,20 +248,24 @@ public final class ExportSql {
      * in autocommit. The registry's name and type of each row's runtime are joined when the raw table has
      * {@code runtime_id} and {@code registry} exists.
      */
-    public static <E extends Exception> void read(Connection c, TableName partition, Optional<TableName> registry,
-            Optional<OffsetDateTime> afterTime, long afterId, int fetch, RowSink<E> sink) throws SQLException, E {
-        Set<String> cols = CatalogReader.columns(c, partition);
-        boolean joined = registry.isPresent() && cols.contains("runtime_id") && RollupSql.exists(c, registry.get());
-        String type = cols.contains("metric_type") ? "m.metric_type" : "NULL::text";
-        String unit = cols.contains("unit") ? "m.unit" : "NULL::text";
-        String help = cols.contains("help_text") ? "m.help_text" : "NULL::text";
-        String sql = "SELECT m.\"timestamp\", floor(extract(epoch FROM m.\"timestamp\") * 1000)::bigint, m.metric_id, "
-                + "m.metric_name, " + type + ", " + unit + ", " + help + ", m.metric_value, m.labels::text, "
-                + (joined ? "r.name, r.component_type" : "NULL::text, NULL::text")
-                + " FROM ONLY " + partition.sql() + " m"
-                + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
-                + (afterTime.isPresent() ? " WHERE (m.\"timestamp\", m.metric_id) > (?, ?)" : "")
-                + " ORDER BY m.\"timestamp\", m.metric_id";
+    public static <E extends Exception> void read(Connection c, Source source, Optional<OffsetDateTime> afterTime,
+            long afterId, int fetch, RowSink<E> sink) throws SQLException, E {
+        MetricColumns cols = source.columns();
+        Optional<TableName> registry = source.registry();
+        Optional<String[]> names = registry.isPresent() && cols.optional(MetricColumns.Role.RUNTIME_ID).isPresent()
+                && RollupSql.exists(c, registry.get()) ? registryColumns(c, registry.get()) : Optional.empty();
+        String time = cols.sampleTimeSql("m");
+        String sql = "SELECT " + time + ", floor(extract(epoch FROM " + time + ") * 1000)::bigint, m.metric_id, "
+                + "m.metric_name, " + cols.textOrNull("m", MetricColumns.Role.TYPE) + ", "
+                + cols.textOrNull("m", MetricColumns.Role.UNIT) + ", " + cols.textOrNull("m", MetricColumns.Role.HELP)
+                + ", m.metric_value, m.labels::text, "
+                // a row whose runtime has no registry row is sent without runtime_name and runtime_type
+                + names.map(n -> "r." + SqlIdentifier.quote(n[0]) + ", r." + SqlIdentifier.quote(n[1]))
+                        .orElse("NULL::text, NULL::text")
+                + " FROM ONLY " + source.partition().sql() + " m"
+                + (names.isPresent() ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
+                + (afterTime.isPresent() ? " WHERE (" + time + ", m.metric_id) > (?, ?)" : "")
+                + " ORDER BY " + time + ", m.metric_id";
         cursor(c, sql, afterTime, afterId, fetch, rs -> sink.accept(new Row(rs.getObject(1, OffsetDateTime.class),
                 rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
                 rs.getDouble(8), rs.getString(9), rs.getString(10), rs.getString(11))));
@@ -315,10 +337,13 @@ public final class ExportSql {
     public static <E extends Exception> void readTier(Connection c, TableName partition, TableName catalogue,
             Optional<TableName> registry, String resolution, Optional<OffsetDateTime> afterTime, long afterId,
             int fetch, RowSink<E> sink) throws SQLException, E {
-        boolean joined = registry.isPresent() && RollupSql.exists(c, registry.get());
+        Optional<String[]> names = registry.isPresent() && RollupSql.exists(c, registry.get())
+                ? registryColumns(c, registry.get()) : Optional.empty();
+        boolean joined = names.isPresent();
         String sql = "SELECT t.bucket_start, floor(extract(epoch FROM t.bucket_start) * 1000)::bigint, t.fingerprint, "
                 + "s.metric_name, s.metric_type, s.labels::text, "
-                + (joined ? "r.name, r.component_type" : "NULL::text, NULL::text") + ", "
+                + names.map(n -> "r." + SqlIdentifier.quote(n[0]) + ", r." + SqlIdentifier.quote(n[1]))
+                        .orElse("NULL::text, NULL::text") + ", "
                 + "(t.positive_sum + t.negative_sum) / t.sample_count, t.min_value, t.max_value, "
                 + "t.positive_sum + t.negative_sum, t.sample_count::double precision, t.last_value, t.increase"
                 + " FROM ONLY " + partition.sql() + " t JOIN " + catalogue.sql() + " s ON s.fingerprint = t.fingerprint"

@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.partition.postgres;
 
+import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.partition.rollup.Tiers;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
@@ -120,9 +121,9 @@ public final class MetricHistorySql {
      * Creates or replaces {@code functionName(tables.raw())} over {@code tiers}, finest first (none: raw rows only).
      * The tiers' resolutions must keep {@link Tiers#check}, and no two tiers may share a table or a resolution.
      */
-    public static void ensureFunction(Connection c, RollupSql.Tables tables, List<RollupSql.Tier> tiers)
-            throws SQLException {
-        String sql = functionSql(tables, tiers);
+    public static void ensureFunction(Connection c, RollupSql.Tables tables, MetricColumns columns,
+            List<RollupSql.Tier> tiers) throws SQLException {
+        String sql = functionSql(tables, columns, tiers);
         try (Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tables.catalogue().schema()));
             SeriesFingerprintSql.ensureFunctions(s, tables.catalogue().schema());
@@ -135,9 +136,9 @@ public final class MetricHistorySql {
      * holds a digest of the statement that made it, so a pass that changes nothing writes nothing to the catalog.
      * Returns whether it (re)created the function.
      */
-    public static boolean ensureCurrent(Connection c, RollupSql.Tables tables, List<RollupSql.Tier> tiers)
-            throws SQLException {
-        String digest = "noetl-lifecycle " + digest(functionSql(tables, tiers));
+    public static boolean ensureCurrent(Connection c, RollupSql.Tables tables, MetricColumns columns,
+            List<RollupSql.Tier> tiers) throws SQLException {
+        String digest = "noetl-lifecycle " + digest(functionSql(tables, columns, tiers));
         TableName function = functionName(tables.raw());
         String signature = function.sql() + "(text, jsonb, timestamptz, timestamptz)";
         try (PreparedStatement ps = c.prepareStatement("SELECT obj_description(to_regprocedure(?), 'pg_proc')")) {
@@ -148,7 +149,7 @@ public final class MetricHistorySql {
                 }
             }
         }
-        ensureFunction(c, tables, tiers);
+        ensureFunction(c, tables, columns, tiers);
         try (Statement s = c.createStatement()) {
             s.execute("COMMENT ON FUNCTION " + signature + " IS " + SqlLiteral.of(digest));
         }
@@ -165,7 +166,7 @@ public final class MetricHistorySql {
     }
 
     /** The CREATE OR REPLACE FUNCTION statement; throws IllegalArgumentException for tiers it cannot answer from. */
-    static String functionSql(RollupSql.Tables tables, List<RollupSql.Tier> tiers) {
+    static String functionSql(RollupSql.Tables tables, MetricColumns columns, List<RollupSql.Tier> tiers) {
         List<Resolution> resolutions = tiers.stream().map(RollupSql.Tier::resolution).toList();
         Tiers.check(resolutions).ifPresent(p -> {
             throw new IllegalArgumentException(p.message());
@@ -178,16 +179,16 @@ public final class MetricHistorySql {
         }
         TableName function = functionName(tables.raw());
         String fingerprint = tables.catalogue().sibling(SeriesFingerprintSql.FINGERPRINT).sql();
-        String t = SqlIdentifier.quote(RollupSql.SAMPLE_TIME);
+        String t = columns.sampleTimeSql("r");
         String finite = "r.metric_value NOT IN ('NaN', 'Infinity', '-Infinity')";
         // the raw rows of the name ($1) in the range ($3, $4), then the label condition the function picks for the
         // subset it got; the fingerprint in a subquery the planner keeps (OFFSET 0), so it can memoize it per series
         String rawQuery = SqlLiteral.of("SELECT " + SqlLiteral.of(RAW) + "::text, f.fingerprint, r.metric_type, "
-                + "r.runtime_id, coalesce(r.labels, '{}'::jsonb), r." + t + ", r." + t + ", 1::bigint, r.metric_value, "
+                + "r.runtime_id, coalesce(r.labels, '{}'::jsonb), " + t + ", " + t + ", 1::bigint, r.metric_value, "
                 + "r.metric_value, r.metric_value, r.metric_value, r.metric_value, r.metric_value, 0::float8 "
                 + "FROM " + tables.raw().sql() + " r CROSS JOIN LATERAL (SELECT " + fingerprint + "(r.metric_name, "
                 + "r.metric_type, r.runtime_id, coalesce(r.labels, '{}'::jsonb)) AS fingerprint OFFSET 0) f "
-                + "WHERE r.metric_name = $1 AND r." + t + " >= $3 AND r." + t + " < $4 AND " + finite)
+                + "WHERE r.metric_name = $1 AND " + columns.sampleTimeWithinSql("r", "$3", "$4") + " AND " + finite)
                 + " || label_condition";
         String tierQuery = SqlLiteral.of("SELECT $5::text, t.fingerprint, s.metric_type, s.runtime_id, s.labels, "
                 + "t.bucket_start, t.bucket_start + $6, t.sample_count, t.min_value, t.max_value, "
@@ -218,13 +219,15 @@ public final class MetricHistorySql {
                 .append("  k int;\n")
                 .append("BEGIN\n")
                 .append("  LOCK TABLE ").append(tables.raw().sql()).append(" IN ACCESS SHARE MODE;\n")
-                .append("  raw_low := coalesce(").append(oldestLowerBound(SqlLiteral.of(tables.raw().sql())))
+                .append("  raw_low := coalesce(").append(oldestLowerBound(SqlLiteral.of(tables.raw().sql()),
+                        columns.partitionKeyWallClock() ? "::timestamp AT TIME ZONE "
+                                + SqlLiteral.of(columns.zone().getId()) : "::timestamptz"))
                 .append(", '-infinity');\n")
                 .append("  IF to_regclass(catalogue) IS NOT NULL THEN\n")
                 .append("    FOR n IN 1 .. coalesce(array_length(tier_tables, 1), 0) LOOP\n")
                 .append("      IF to_regclass(tier_tables[n]) IS NOT NULL THEN\n")
                 .append("        EXECUTE 'LOCK TABLE ' || tier_tables[n] || ' IN ACCESS SHARE MODE';\n")
-                .append("        lows[n] := ").append(oldestLowerBound("tier_tables[n]")).append(";\n")
+                .append("        lows[n] := ").append(oldestLowerBound("tier_tables[n]", "::timestamptz")).append(";\n")
                 .append("        IF lows[n] IS NOT NULL THEN present := present || n; END IF;\n")
                 .append("      END IF;\n")
                 .append("    END LOOP;\n")
@@ -275,11 +278,12 @@ public final class MetricHistorySql {
 
     /**
      * The lower bound of the oldest non-default partition of the table whose quoted name {@code table} (a text
-     * expression) is, {@code -infinity} for MINVALUE, NULL when it has none; read from pg_inherits and relpartbound.
+     * expression) is, read as an instant by {@code asInstant} (a cast, or a zone for wall-clock keys),
+     * {@code -infinity} for MINVALUE, NULL when it has none; read from pg_inherits and relpartbound.
      */
-    private static String oldestLowerBound(String table) {
+    private static String oldestLowerBound(String table, String asInstant) {
         return "(SELECT min(CASE WHEN b[1] = 'MINVALUE' THEN '-infinity'::timestamptz "
-                + "ELSE btrim(b[1], '''')::timestamptz END) FROM (SELECT regexp_match(pg_get_expr(c.relpartbound, "
+                + "ELSE (btrim(b[1], '''')" + asInstant + ") END) FROM (SELECT regexp_match(pg_get_expr(c.relpartbound, "
                 + "c.oid), " + RANGE_BOUND + ") AS b FROM pg_inherits inh JOIN pg_class c ON c.oid = inh.inhrelid "
                 + "WHERE inh.inhparent = to_regclass(" + table + ")) x WHERE b IS NOT NULL)";
     }

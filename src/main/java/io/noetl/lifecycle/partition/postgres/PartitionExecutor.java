@@ -101,6 +101,19 @@ public final class PartitionExecutor {
     }
 
     /**
+     * NoETL's per-row TTL: a partition holding a row whose expiry ({@code expiresSql}, a {@code timestamptz}
+     * expression over column {@code column}) is ahead of the server's clock is kept ({@code RowsNotExpired}).
+     */
+    public record RowExpiryGate(String column, String expiresSql) {
+        /** The finding for a partition kept for its unexpired rows, with when it can go. */
+        public static Kept kept(PlannedAction action, RowExpirySql.Unexpired u) {
+            return new Kept(action, Reason.ROWS_NOT_EXPIRED, action.partition() + " is past retention but " + u.rows()
+                    + " of its rows have expires_at ahead of the database's clock: kept until the last expires at "
+                    + u.lastExpiry() + " (spec.rowExpiry: Ignore retires by bounds alone)");
+        }
+    }
+
+    /**
      * @param rowsMoved rows moved out of the default partition by the applied actions
      * @param kept retirements the data proof refused; the pass went on without them
      */
@@ -121,6 +134,7 @@ public final class PartitionExecutor {
     private Optional<String> retentionCutoff = Optional.empty();
     private Optional<RollupGate> gate = Optional.empty();
     private Optional<ExportGate> exportGate = Optional.empty();
+    private Optional<RowExpiryGate> expiryGate = Optional.empty();
     private long rowsMoved;
     private final List<Kept> kept = new ArrayList<>();
 
@@ -164,6 +178,17 @@ public final class PartitionExecutor {
      */
     public PartitionExecutor exportGated(Optional<ExportGate> gate) {
         this.exportGate = gate;
+        return this;
+    }
+
+    /**
+     * Makes every retirement wait for the rows' own expiry: a partition with a row whose expiry is ahead of the
+     * server's clock is kept. Checked before the lock (a scan of the partition, or an index probe), and again under
+     * it where an index on the column makes that a probe; without one, a row written or extended in the moment
+     * between the two is not seen (NoETL's TTL functions extend unexpired rows only).
+     */
+    public PartitionExecutor expiryGated(Optional<RowExpiryGate> gate) {
+        this.expiryGate = gate;
         return this;
     }
 
@@ -237,6 +262,9 @@ public final class PartitionExecutor {
         }
         // the data proof, first without any lock (a scan of an unindexed partition then holds nobody up)
         Map<PlannedAction, Optional<Kept>> before = prove(c, batch);
+        Map<PlannedAction, Kept> unexpiredBefore = unexpired(c, batch.stream().filter(a -> before.get(a).isEmpty())
+                .toList(), false);
+        unexpiredBefore.forEach((a, k) -> before.put(a, Optional.of(k)));
         List<PlannedAction> candidates = batch.stream().filter(a -> before.get(a).isEmpty()).toList();
         List<Kept> refused = new ArrayList<>();
         batch.stream().map(before::get).flatMap(Optional::stream).forEach(refused::add);
@@ -254,6 +282,7 @@ public final class PartitionExecutor {
                             : prove(conn, indexedOnKey(conn, candidates));
                     Map<PlannedAction, Kept> ungated = ungated(conn, candidates);
                     unexported(conn, candidates).forEach(ungated::putIfAbsent);
+                    unexpired(conn, candidates, true).forEach(ungated::putIfAbsent);
                     for (PlannedAction a : candidates) {
                         Optional<Kept> refusal = locked.getOrDefault(a, Optional.empty())
                                 .or(() -> Optional.ofNullable(ungated.get(a)));
@@ -388,25 +417,37 @@ public final class PartitionExecutor {
 
     /** The retirements whose partition has a valid b-tree index with the key as its first column. */
     private List<PlannedAction> indexedOnKey(Connection conn, List<PlannedAction> retirements) throws SQLException {
-        List<String> indexed = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement("""
-                SELECT c.relname FROM pg_class c
-                  JOIN pg_namespace n ON n.oid = c.relnamespace
-                  JOIN pg_index i ON i.indrelid = c.oid AND i.indisvalid
-                  JOIN pg_class ic ON ic.oid = i.indexrelid
-                  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
-                  JOIN pg_attribute att ON att.attrelid = c.oid AND att.attnum = i.indkey[0]
-                 WHERE n.nspname = ? AND c.relname = ANY (?) AND att.attname = ?""")) {
-            ps.setString(1, parent.schema());
-            ps.setArray(2, conn.createArrayOf("text", retirements.stream().map(PlannedAction::partition).toArray()));
-            ps.setString(3, keyColumn);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    indexed.add(rs.getString(1));
-                }
+        return indexedOn(conn, retirements, keyColumn);
+    }
+
+    private List<PlannedAction> indexedOn(Connection conn, List<PlannedAction> retirements, String column)
+            throws SQLException {
+        List<String> indexed = RowExpirySql.indexedOn(conn, parent, retirements.stream().map(PlannedAction::partition)
+                .toList(), column);
+        return retirements.stream().filter(a -> indexed.contains(a.partition())).toList();
+    }
+
+    /**
+     * The retirements the row-expiry gate refuses: partitions holding a row whose expiry is ahead of the server's
+     * clock. {@code underLock}: only those where an index on the expiry column makes the check a probe.
+     */
+    private Map<PlannedAction, Kept> unexpired(Connection conn, List<PlannedAction> retirements, boolean underLock)
+            throws SQLException {
+        Map<PlannedAction, Kept> refused = new HashMap<>();
+        if (expiryGate.isEmpty() || retirements.isEmpty()) {
+            return refused;
+        }
+        RowExpiryGate g = expiryGate.get();
+        List<PlannedAction> checked = underLock ? indexedOn(conn, retirements, g.column()) : retirements;
+        Map<String, RowExpirySql.Unexpired> found = RowExpirySql.unexpired(conn, parent, checked.stream()
+                .map(PlannedAction::partition).toList(), g.expiresSql());
+        for (PlannedAction a : checked) {
+            RowExpirySql.Unexpired u = found.get(a.partition());
+            if (u != null) {
+                refused.put(a, RowExpiryGate.kept(a, u));
             }
         }
-        return retirements.stream().filter(a -> indexed.contains(a.partition())).toList();
+        return refused;
     }
 
     /** The table locks a batch takes, for the {@link LockGate}. */

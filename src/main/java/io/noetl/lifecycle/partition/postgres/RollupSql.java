@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.partition.postgres;
 
+import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
@@ -32,7 +33,7 @@ import java.util.TreeSet;
  *
  * <p><b>A tier table</b> ({@code noetl.metric_rollup_5m}) is RANGE-partitioned on {@code bucket_start}, with one row
  * per (fingerprint, bucket): the {@code Bucket} fields. Buckets are epoch-aligned ({@code date_bin}, PostgreSQL 14+)
- * on the sample time ({@code timestamp}), not the insert time the raw table is partitioned by, so one bucket can draw
+ * on the sample time ({@link MetricColumns}: {@code timestamp}, or NoETL's {@code created_at}), not the insert time the raw table is partitioned by, so one bucket can draw
  * on two raw partitions and each rollup merges into what is there ({@code ON CONFLICT DO UPDATE}, the arithmetic of
  * {@code Bucket.merge} written in SQL).
  *
@@ -50,10 +51,6 @@ import java.util.TreeSet;
 public final class RollupSql {
     public static final String DEFAULT_CATALOGUE = "metric_series";
     public static final String LEDGER = "metric_rollup_ledger";
-    /** The sample time buckets group on, and the value, of seed 000's metric table. */
-    static final String SAMPLE_TIME = "timestamp";
-    static final List<String> RAW_COLUMNS = List.of("metric_name", "metric_type", "runtime_id", "labels",
-            "metric_value", SAMPLE_TIME);
     private static final String FINE = "lifecycle_rollup_fine";
     private static final String SERIES = "lifecycle_rollup_series";
     /** The origin of every bucket grid, for {@code date_bin}: buckets are epoch-aligned ({@code Resolution}). */
@@ -80,6 +77,13 @@ public final class RollupSql {
                     + stride(resolution) + ", now() - make_interval(secs => " + retention.getSeconds() + "), "
                     + ORIGIN + ")");
         }
+    }
+
+    /**
+     * One closed raw partition to roll up: its name, the instants of its bounds, and the mapping of its table's
+     * columns (which one is the sample time, and in which zone a wall-clock one is read).
+     */
+    public record RawPartition(String name, Instant from, Instant to, MetricColumns columns) {
     }
 
     /** The tables a policy's rollups use besides its tiers. */
@@ -170,12 +174,6 @@ public final class RollupSql {
         }
     }
 
-    /** The raw table's columns a rollup reads that it lacks; empty when it can be rolled up. */
-    public static List<String> missingRawColumns(Connection c, TableName raw) throws SQLException {
-        Set<String> present = CatalogReader.columns(c, raw);
-        return RAW_COLUMNS.stream().filter(col -> !present.contains(col)).toList();
-    }
-
     /** For each raw partition of {@code raw} in the ledger, the tier tables it has been rolled into. */
     public static Map<String, Set<String>> ledger(Connection c, Tables tables) throws SQLException {
         Map<String, Set<String>> rolled = new HashMap<>();
@@ -234,8 +232,9 @@ public final class RollupSql {
      * The oldest and newest sample time of a raw partition, to know which tier partitions its buckets need; empty when
      * it holds no row.
      */
-    public static Optional<Instant[]> sampleSpan(Connection c, TableName partition) throws SQLException {
-        String t = SqlIdentifier.quote(SAMPLE_TIME);
+    public static Optional<Instant[]> sampleSpan(Connection c, TableName partition, MetricColumns columns)
+            throws SQLException {
+        String t = columns.sampleTimeSql("");
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT min(" + t + "), max(" + t
                 + ") FROM ONLY " + partition.sql())) {
             rs.next();
@@ -257,12 +256,12 @@ public final class RollupSql {
      * On failure the transaction is rolled back and the exception thrown; the connection's auto-commit is restored
      * either way.
      */
-    public static Rolled rollUp(Connection c, Tables tables, String partition, Instant from, Instant to,
-            List<Tier> tiers) throws SQLException {
+    public static Rolled rollUp(Connection c, Tables tables, RawPartition partition, List<Tier> tiers)
+            throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
-            Rolled rolled = rollUpInTransaction(c, tables, partition, from, to, tiers);
+            Rolled rolled = rollUpInTransaction(c, tables, partition, tiers);
             c.commit();
             return rolled;
         } catch (SQLException | RuntimeException e) {
@@ -281,8 +280,12 @@ public final class RollupSql {
         }
     }
 
-    private static Rolled rollUpInTransaction(Connection c, Tables tables, String partition, Instant from, Instant to,
+    private static Rolled rollUpInTransaction(Connection c, Tables tables, RawPartition rawPartition,
             List<Tier> tiers) throws SQLException {
+        String partition = rawPartition.name();
+        Instant from = rawPartition.from();
+        Instant to = rawPartition.to();
+        MetricColumns columns = rawPartition.columns();
         TableName raw = tables.raw().sibling(partition);
         try (Statement s = c.createStatement()) {
             // one core: parallel workers would take the database's other core from the writers (docs/benchmarks.md)
@@ -314,8 +317,8 @@ public final class RollupSql {
             s.execute("DROP TABLE IF EXISTS pg_temp." + SERIES + ", pg_temp." + FINE);
             s.execute("CREATE TEMPORARY TABLE " + SERIES + " ON COMMIT DROP AS "
                     + "SELECT metric_name, metric_type, runtime_id, coalesce(labels, '{}'::jsonb) AS labels, "
-                    + "count(*) AS samples, min(" + q(SAMPLE_TIME) + ") AS first_seen, max(" + q(SAMPLE_TIME)
-                    + ") AS last_seen FROM ONLY " + raw.sql() + " GROUP BY 1, 2, 3, 4");
+                    + "count(*) AS samples, min(" + columns.sampleTimeSql("") + ") AS first_seen, max("
+                    + columns.sampleTimeSql("") + ") AS last_seen FROM ONLY " + raw.sql() + " GROUP BY 1, 2, 3, 4");
             s.execute("ALTER TABLE " + SERIES + " ADD COLUMN fingerprint bigint");
             s.execute("UPDATE " + SERIES + " SET fingerprint = " + tables.catalogue().sibling(
                     SeriesFingerprintSql.FINGERPRINT).sql() + "(metric_name, metric_type, runtime_id, labels)");
@@ -341,7 +344,7 @@ public final class RollupSql {
                 throw collision(partition);
             }
             if (series > 0) {
-                s.execute(fineBuckets(raw, claimed.get(0).resolution()));
+                s.execute(fineBuckets(raw, columns, claimed.get(0).resolution()));
                 s.execute("ANALYZE " + FINE);
             }
         }
@@ -382,7 +385,8 @@ public final class RollupSql {
      * value), {@code Sample.ORDER}, gives each sample its predecessor in its bucket, hence the reset-aware increase,
      * and marks the first and last sample of each bucket.
      */
-    private static String fineBuckets(TableName raw, Resolution finest) {
+    private static String fineBuckets(TableName raw, MetricColumns columns, Resolution finest) {
+        String time = columns.sampleTimeSql("r");
         return "CREATE TEMPORARY TABLE " + FINE + " ON COMMIT DROP AS "
                 + "SELECT fingerprint, bucket_start, count(*) AS sample_count, min(v) AS min_value, max(v) AS max_value, "
                 + "count(*) FILTER (WHERE v > 0) AS positive_count, "
@@ -393,8 +397,8 @@ public final class RollupSql {
                 + "max(t) AS last_time, min(v) FILTER (WHERE NOT has_next) AS last_value, "
                 + "coalesce(sum(" + step("prev", "v") + ") FILTER (WHERE has_prev), 0) AS increase, "
                 + "count(*) FILTER (WHERE v < prev) AS resets "
-                + "FROM (SELECT s.fingerprint, date_bin(" + stride(finest) + ", r." + q(SAMPLE_TIME) + ", " + ORIGIN
-                + ") AS bucket_start, r." + q(SAMPLE_TIME) + " AS t, r.metric_value AS v, "
+                + "FROM (SELECT s.fingerprint, date_bin(" + stride(finest) + ", " + time + ", " + ORIGIN
+                + ") AS bucket_start, " + time + " AS t, r.metric_value AS v, "
                 + "lag(r.metric_value) OVER w AS prev, lag(true, 1, false) OVER w AS has_prev, "
                 + "lead(true, 1, false) OVER w AS has_next "
                 + "FROM ONLY " + raw.sql() + " r JOIN " + SERIES + " s ON s.metric_name = r.metric_name "
@@ -402,8 +406,8 @@ public final class RollupSql {
                 + "AND s.labels = coalesce(r.labels, '{}'::jsonb) "
                 // only finite values, as Sample: NaN (Prometheus's staleness marker) and infinities would poison every sum
                 + "WHERE r.metric_value NOT IN ('NaN', 'Infinity', '-Infinity') "
-                + "WINDOW w AS (PARTITION BY s.fingerprint, date_bin(" + stride(finest) + ", r." + q(SAMPLE_TIME)
-                + ", " + ORIGIN + ") ORDER BY r." + q(SAMPLE_TIME) + ", r.metric_value)) x "
+                + "WINDOW w AS (PARTITION BY s.fingerprint, date_bin(" + stride(finest) + ", " + time
+                + ", " + ORIGIN + ") ORDER BY " + time + ", r.metric_value)) x "
                 + "GROUP BY fingerprint, bucket_start";
     }
 
@@ -483,9 +487,5 @@ public final class RollupSql {
     /** A resolution as an SQL interval, the stride of {@code date_bin}. */
     static String stride(Resolution r) {
         return "interval " + SqlLiteral.of(r.width().getSeconds() + " seconds");
-    }
-
-    private static String q(String identifier) {
-        return SqlIdentifier.quote(identifier);
     }
 }

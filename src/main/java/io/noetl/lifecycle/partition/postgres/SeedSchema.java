@@ -11,27 +11,41 @@ import java.sql.Statement;
 
 /**
  * The partitioned tables NoETL's schema documents describe, created idempotently for {@code bootstrap: IfMissing}:
- * the metric table with its indexes and partition view (seed 000, with the registry it references,
+ * the metric table as NoETL's own schema has it, with its indexes and partition view (and the registry it references,
  * {@link RegistrySchema}), and the event table with its DBA helpers (seed 001).
  */
 public final class SeedSchema {
     private SeedSchema() {
     }
 
-    /** The runtime registry seed 000's metric table references ({@code runtime_id}). */
+    /** The runtime registry the metric table references ({@code runtime_id}): NoETL's own shape. */
     public static final TableName REGISTRY = RegistrySchema.RUNTIME;
 
     /**
-     * The partitioned metric table of seed 000 under {@code table}, RANGE-partitioned on {@code created_at},
-     * with the seed's indexes and a {@code <table>_partitions} view of its partitions.
+     * NoETL's metric table under {@code table}, as NoETL's own schema creates {@code noetl.metric}: RANGE-partitioned
+     * on {@code created_at TIMESTAMP} (without time zone: NoETL writes its session's wall-clock time, which the policy
+     * reads in {@code spec.timeZone}), {@code expires_at TIMESTAMPTZ} (its per-row TTL), no {@code timestamp} column,
+     * NoETL's indexes, and a {@code <table>_partitions} view of its partitions. NoETL's server writes into it as into
+     * its own: its statements name these columns, and its schema script's {@code CREATE TABLE IF NOT EXISTS} leaves it
+     * be. {@code metric_id} takes {@code <schema>.snowflake_id()} as its default where that function exists (NoETL's
+     * schema script sets the same default when it runs), a sequence of its own otherwise.
      */
     public static void ensureMetricTable(Connection c, TableName table) throws SQLException {
-        String idx = "metric".equals(table.name()) ? "idx_metrics_" : "idx_" + table.name() + "_";
+        String idx = "idx_" + table.name() + "_";
+        boolean snowflake;
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT to_regprocedure(?) IS NOT NULL")) {
+            ps.setString(1, table.sibling("snowflake_id").sql() + "()");
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                snowflake = rs.getBoolean(1);
+            }
+        }
         try (Statement s = c.createStatement()) {
             RegistrySchema.ensureRuntimeRegistry(s);
             s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(table.schema()));
             s.execute("CREATE TABLE IF NOT EXISTS " + table.sql() + " ("
-                    + "metric_id BIGSERIAL, "
+                    + (snowflake ? "metric_id BIGINT DEFAULT " + table.sibling("snowflake_id").sql() + "(), "
+                            : "metric_id BIGSERIAL, ")
                     + "runtime_id BIGINT NOT NULL REFERENCES " + RegistrySchema.RUNTIME.sql() + " (runtime_id) ON DELETE CASCADE, "
                     + "metric_name TEXT NOT NULL, "
                     + "metric_type TEXT NOT NULL CHECK (metric_type IN ('counter', 'gauge', 'histogram', 'summary')), "
@@ -39,17 +53,16 @@ public final class SeedSchema {
                     + "labels JSONB, "
                     + "help_text TEXT, "
                     + "unit TEXT, "
-                    + "timestamp TIMESTAMPTZ NOT NULL DEFAULT now(), "
-                    + "created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                    + "created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, "
                     + "expires_at TIMESTAMPTZ NOT NULL DEFAULT (now() + interval '1 day'), "
                     + "PRIMARY KEY (metric_id, created_at)"
                     + ") PARTITION BY RANGE (created_at)");
             index(s, idx + "runtime_id", table, "(runtime_id)");
             index(s, idx + "name", table, "(metric_name)");
-            index(s, idx + "timestamp", table, "(timestamp)");
+            index(s, idx + "created_at", table, "(created_at)");
             index(s, idx + "runtime_name", table, "(runtime_id, metric_name)");
             index(s, idx + "labels", table, "USING GIN (labels)");
-            ensurePartitionView(s, table, "timestamptz", null);
+            ensurePartitionView(s, table, "timestamp", null);
         }
     }
 

@@ -5,29 +5,37 @@ import io.noetl.lifecycle.postgres.TableName;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-/** The {@code noetl.runtime} registry as seed 000 describes it, created idempotently. */
+/**
+ * The {@code noetl.runtime} registry as NoETL's own schema creates it ({@code noetl/noetl},
+ * {@code noetl/database/ddl/postgres/schema_ddl.sql}): columns {@code kind}, {@code uri} and {@code heartbeat},
+ * unique on {@code (kind, name)}, with NoETL's index names, so that NoETL's servers and workers write into a registry
+ * the operator created exactly as into their own. Created idempotently.
+ */
 public final class RegistrySchema {
     public static final TableName RUNTIME = new TableName("noetl", "runtime");
 
     private RegistrySchema() {
     }
 
-    /** The registry that metrics reference (seed 000), keyed uniquely by (component_type, name). */
+    /** NoETL's registry, which metrics reference, keyed uniquely by {@code (kind, name)}. */
     public static void ensureRuntimeRegistry(Statement s) throws SQLException {
         s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(RUNTIME.schema()));
         s.execute("CREATE TABLE IF NOT EXISTS " + RUNTIME.sql() + " ("
                 + "runtime_id BIGINT PRIMARY KEY, "
                 + "name TEXT NOT NULL, "
-                + "component_type TEXT NOT NULL, "
-                + "base_url TEXT, "
+                + "kind TEXT NOT NULL CHECK (kind IN ('worker_pool', 'server_api', 'broker')), "
+                + "uri TEXT, "
                 + "status TEXT NOT NULL, "
                 + "labels JSONB, "
                 + "capabilities JSONB, "
                 + "capacity INTEGER, "
                 + "runtime JSONB, "
-                + "last_heartbeat TIMESTAMPTZ, "
+                + "heartbeat TIMESTAMPTZ NOT NULL DEFAULT now(), "
                 + "created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
-                + "updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
-                + "CONSTRAINT runtime_component_type_name_key UNIQUE (component_type, name))");
+                + "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+        s.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_runtime_kind_name ON " + RUNTIME.sql() + " (kind, name)");
+        s.execute("CREATE INDEX IF NOT EXISTS idx_runtime_kind ON " + RUNTIME.sql() + " (kind)");
+        s.execute("CREATE INDEX IF NOT EXISTS idx_runtime_status ON " + RUNTIME.sql() + " (status)");
+        s.execute("CREATE INDEX IF NOT EXISTS idx_runtime_runtime_type ON " + RUNTIME.sql() + " ((runtime->>'type'))");
     }
 }

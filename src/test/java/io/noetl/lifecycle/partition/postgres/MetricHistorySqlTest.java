@@ -85,6 +85,17 @@ class MetricHistorySqlTest {
         return "metric_" + DateTimeFormatter.ofPattern("yyyy_MM_dd").withZone(ZoneOffset.UTC).format(day(index));
     }
 
+    /** The seed example's mapping, for statements made without a database. */
+    private static final io.noetl.lifecycle.partition.plan.MetricColumns SEED_COLUMNS =
+            io.noetl.lifecycle.partition.plan.MetricColumns.choose(java.util.Map.of("timestamp", "timestamptz",
+                    "created_at", "timestamptz", "metric_value", "float8", "metric_name", "text", "labels", "jsonb",
+                    "metric_id", "int8"), java.util.Optional.empty(), "created_at", ZoneOffset.UTC);
+
+    private static io.noetl.lifecycle.partition.plan.MetricColumns cols(Connection c, TableName table)
+            throws SQLException {
+        return io.noetl.lifecycle.support.MetricShape.columns(c, table, ZoneOffset.UTC);
+    }
+
     @BeforeAll
     static void createDatabase() throws SQLException {
         db = TestDatabase.create("history_it");
@@ -92,7 +103,7 @@ class MetricHistorySqlTest {
         try (Connection c = db.connect()) {
             SeedSchema.ensureMetricTable(c, RAW);
             // before any tier table or the catalogue exists: creating the function needs none of them
-            MetricHistorySql.ensureFunction(c, TABLES, TIERS);
+            MetricHistorySql.ensureFunction(c, TABLES, cols(c, RAW), TIERS);
             RollupSql.ensureShared(c, TABLES);
             RollupSql.ensureTierTable(c, MINUTE.table());
             RollupSql.ensureTierTable(c, HOUR.table());
@@ -112,7 +123,8 @@ class MetricHistorySqlTest {
         generate();
         try (Connection c = db.connect()) {
             for (int d : new TreeSet<>(ROLLED)) {
-                RollupSql.rollUp(c, TABLES, partition(d), day(d), day(d + 1), List.of(MINUTE, HOUR));
+                RollupSql.rollUp(c, TABLES, new RollupSql.RawPartition(partition(d), day(d), day(d + 1), cols(c, RAW)),
+                        List.of(MINUTE, HOUR));
             }
         }
         for (int d = FIRST_DAY; d <= -2; d++) {
@@ -337,7 +349,7 @@ class MetricHistorySqlTest {
     void anEmptyTierListAnswersFromRawOnly() throws SQLException {
         try (Connection c = db.connect()) {
             c.setAutoCommit(false);
-            MetricHistorySql.ensureFunction(c, TABLES, List.of());
+            MetricHistorySql.ensureFunction(c, TABLES, cols(c, RAW), List.of());
             List<Row> rows = history(c, TEMPERATURE, null, day(-6), day(1));
             assertEquals(Set.of("raw"), tiers(rows));
             assertMatches(new Layout(Set.of(-1, 0, 1), List.of(new Source("raw", 0, at(day(-1)), INF))),
@@ -477,11 +489,11 @@ class MetricHistorySqlTest {
     void tiersTheRollupCouldNotHaveMadeAreRefused() {
         RollupSql.Tier fiveMinutes = tier("5m", Duration.ofDays(1));
         RollupSql.Tier sevenMinutes = tier("7m", Duration.ofDays(1));
-        assertThrows(IllegalArgumentException.class, () -> MetricHistorySql.functionSql(TABLES,
+        assertThrows(IllegalArgumentException.class, () -> MetricHistorySql.functionSql(TABLES, SEED_COLUMNS,
                 List.of(HOUR, MINUTE)), "coarsest first");
-        assertThrows(IllegalArgumentException.class, () -> MetricHistorySql.functionSql(TABLES,
+        assertThrows(IllegalArgumentException.class, () -> MetricHistorySql.functionSql(TABLES, SEED_COLUMNS,
                 List.of(fiveMinutes, sevenMinutes)), "7m is no multiple of 5m");
-        assertThrows(IllegalArgumentException.class, () -> MetricHistorySql.functionSql(TABLES,
+        assertThrows(IllegalArgumentException.class, () -> MetricHistorySql.functionSql(TABLES, SEED_COLUMNS,
                 List.of(MINUTE, new RollupSql.Tier(MINUTE.table(), Resolution.parse("1h"), Duration.ofDays(1)))),
                 "one table twice");
         assertEquals(new TableName("noetl", "metric_history"), MetricHistorySql.functionName(RAW));
@@ -500,7 +512,7 @@ class MetricHistorySqlTest {
             SeedSchema.ensureMetricTable(c, raw);
             RollupSql.ensureShared(c, tables);
             RollupSql.ensureTierTable(c, hour.table());
-            MetricHistorySql.ensureFunction(c, tables, List.of(hour));
+            MetricHistorySql.ensureFunction(c, tables, cols(c, raw), List.of(hour));
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE noetl.odd_p PARTITION OF " + raw.sql() + " FOR VALUES FROM ('" + day(0)
                         + "') TO ('" + day(1) + "')");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -134,6 +135,11 @@ class RollupSqlTest {
         }
     }
 
+    private static RollupSql.RawPartition raw(Connection c, String partition, Instant from, Instant to)
+            throws SQLException {
+        return new RollupSql.RawPartition(partition, from, to, MetricShape.columns(c, RAW, java.time.ZoneOffset.UTC));
+    }
+
     private static long micros(Instant t) {
         return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
     }
@@ -159,7 +165,7 @@ class RollupSqlTest {
     @Test
     void aTierAddedLaterIsRolledAloneAndTheOthersAreLeftAsTheyAre() throws SQLException {
         try (Connection c = db.connect()) {
-            RollupSql.rollUp(c, TABLES, "metric_2026_11_28", DAY1, DAY2, TIERS.subList(0, 2));
+            RollupSql.rollUp(c, TABLES, raw(c, "metric_2026_11_28", DAY1, DAY2), TIERS.subList(0, 2));
             List<List<Object>> fine = db.query("SELECT * FROM noetl.metric_rollup_1m ORDER BY 1, 2");
             RollupSql.Rolled later = roll(c, "metric_2026_11_28", DAY1, DAY2);
             assertEquals(List.of(TIERS.get(2).table()), later.tiers());
@@ -177,8 +183,8 @@ class RollupSqlTest {
         try (Connection c = db.connect()) {
             List<RollupSql.Tier> tiers = List.of(TIERS.get(0), new RollupSql.Tier(RAW.sibling("metric_rollup_narrow"),
                     Resolution.parse("5m"), Duration.ofDays(30)));
-            SQLException e = assertThrows(SQLException.class, () -> RollupSql.rollUp(c, TABLES, "metric_2026_11_28",
-                    DAY1, DAY2, tiers));
+            SQLException e = assertThrows(SQLException.class, () -> RollupSql.rollUp(c, TABLES, raw(c, "metric_2026_11_28",
+                    DAY1, DAY2), tiers));
             assertEquals("23514", e.getSQLState(), e.getMessage());
             assertTrue(c.getAutoCommit());
             assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger"));
@@ -272,7 +278,7 @@ class RollupSqlTest {
     }
 
     private static RollupSql.Rolled roll(Connection c, String partition, Instant from, Instant to) throws SQLException {
-        return RollupSql.rollUp(c, TABLES, partition, from, to, TIERS);
+        return RollupSql.rollUp(c, TABLES, raw(c, partition, from, to), TIERS);
     }
 
     private static List<List<Object>> snapshot() {
