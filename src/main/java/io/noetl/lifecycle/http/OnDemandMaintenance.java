@@ -60,7 +60,7 @@ public class OnDemandMaintenance {
     static final int MAX_AHEAD = 1000;
     /** What can hold a policy's retirements back, in the order a pass reports them. */
     private static final Set<Reason> HELD_BACK = Set.of(Reason.PARTITION_HOLDS_RECENT_ROWS, Reason.CLOCK_SKEW,
-            Reason.RETIREMENTS_DEFERRED);
+            Reason.RETIREMENTS_DEFERRED, Reason.ROWS_NOT_EXPIRED);
 
     /** What happened to one policy. Lists are null when they do not apply to the call. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -38,8 +38,13 @@ final class CommandFixtures {
 
     /** The command as the jar builds it, at {@link #NOW}, writing to {@code out} and {@code err}. */
     static MaintenanceCommand command(ByteArrayOutputStream out, ByteArrayOutputStream err) {
+        return command(out, err, NOW);
+    }
+
+    /** The command as the jar builds it, at {@code now}. */
+    static MaintenanceCommand command(ByteArrayOutputStream out, ByteArrayOutputStream err, Instant now) {
         MutableClock clock = new MutableClock();
-        clock.set(NOW);
+        clock.set(now);
         return new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE), DatabaseConnections.postgres(),
                 LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), StandaloneConfig.INSTANCE.clock().maxSkew(), clock,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));

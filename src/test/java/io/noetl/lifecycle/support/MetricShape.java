@@ -36,7 +36,8 @@ import java.util.List;
  * <p>Rows are written with {@link #insert}: a sample's time goes to the sample-time column, and its insert time to
  * {@code created_at}; on the live shape both are {@code created_at}, written as NoETL writes it, the wall-clock time of
  * {@code zone} (NoETL's {@code CURRENT_TIMESTAMP}, or its driver's conversion of an aware datetime, in the session's
- * zone).
+ * zone), and {@code expires_at} as its default was when the row was written, a day after it was stored (a test
+ * database's {@code now()} is the test's clock, usually long after the rows' times).
  */
 public enum MetricShape {
     LIVE, SEED_EXAMPLE;
@@ -147,10 +148,10 @@ public enum MetricShape {
      */
     public void insert(Connection c, String table, ZoneId zone, List<Row> rows) throws SQLException {
         String sql = this == LIVE
-                ? "INSERT INTO " + table + " (runtime_id, metric_name, metric_type, metric_value, labels, created_at) "
-                        + "VALUES (?, ?, ?, ?, ?::jsonb, ?)"
-                : "INSERT INTO " + table + " (runtime_id, metric_name, metric_type, metric_value, labels, timestamp, "
-                        + "created_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?)";
+                ? "INSERT INTO " + table + " (runtime_id, metric_name, metric_type, metric_value, labels, expires_at, "
+                        + "created_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?)"
+                : "INSERT INTO " + table + " (runtime_id, metric_name, metric_type, metric_value, labels, expires_at, "
+                        + "timestamp, created_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int n = 0;
             for (Row r : rows) {
@@ -163,12 +164,15 @@ public enum MetricShape {
                 } else {
                     ps.setString(5, r.labelsJson());
                 }
+                // the column's default as it was when the row was written: a day after it was stored
+                ps.setObject(6, OffsetDateTime.ofInstant(r.storedAt().plus(java.time.Duration.ofDays(1)),
+                        ZoneOffset.UTC));
                 if (this == LIVE) {
                     // NoETL writes created_at as the wall clock of its session's zone
-                    ps.setObject(6, r.sampleTime().atZone(zone).toLocalDateTime());
+                    ps.setObject(7, r.sampleTime().atZone(zone).toLocalDateTime());
                 } else {
-                    ps.setObject(6, OffsetDateTime.ofInstant(r.sampleTime(), ZoneOffset.UTC));
-                    ps.setObject(7, OffsetDateTime.ofInstant(r.storedAt(), ZoneOffset.UTC));
+                    ps.setObject(7, OffsetDateTime.ofInstant(r.sampleTime(), ZoneOffset.UTC));
+                    ps.setObject(8, OffsetDateTime.ofInstant(r.storedAt(), ZoneOffset.UTC));
                 }
                 ps.addBatch();
                 if (++n % 1000 == 0) {
