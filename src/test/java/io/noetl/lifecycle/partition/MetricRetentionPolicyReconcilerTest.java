@@ -135,17 +135,22 @@ class MetricRetentionPolicyReconcilerTest {
         assertEquals(db.queryLong("SELECT count(*) FROM noetl.metric_partitions"), (long) status.getPartitionCount());
         assertEquals(db.queryLong("SELECT sum(total_bytes) FROM noetl.metric_partitions"), (long) status.getTotalBytes());
         assertEquals("metric_2026_11_21", status.getOldest().getName());
-        assertEquals("2026-11-21T00:00:00Z", status.getOldest().getFrom());
+        // NoETL's created_at is a timestamp without time zone: bounds are shown as its wall-clock values
+        assertEquals("2026-11-21T00:00", status.getOldest().getFrom());
         assertEquals("metric_2026_11_28", status.getNewest().getName());
-        assertEquals("2026-11-29T00:00:00Z", status.getNewest().getTo());
+        assertEquals("2026-11-29T00:00", status.getNewest().getTo());
         assertEquals("2026-11-29T00:00:00Z", status.getCoveredUntil());
         assertEquals(0, (int) status.getGapCount());
         assertEquals(8, status.getLastMaintenance().getCreated().size());
         assertEquals(ConditionStatus.False, status.condition("Degraded").orElseThrow().getStatus());
         assertNotNull(status.getNextMaintenanceAt());
-        // the seed's registry and indexes came with it
+        // NoETL's registry and indexes came with it, and the table NoETL's server writes into
         assertEquals(1, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'runtime'"));
-        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_metrics_labels'"));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_metric_labels'"));
+        assertEquals("timestamp without time zone", db.queryStrings("SELECT format_type(atttypid, atttypmod) FROM "
+                + "pg_attribute WHERE attrelid = 'noetl.metric'::regclass AND attname = 'created_at'").get(0));
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'noetl.metric'::regclass "
+                + "AND attname = 'timestamp'"));
         // partitions created by the operator inherit the parent's indexes
         assertTrue(db.queryLong("SELECT count(*) FROM pg_indexes WHERE tablename = 'metric_2026_11_25'") >= 6);
 

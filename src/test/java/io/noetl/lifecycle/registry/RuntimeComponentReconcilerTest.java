@@ -518,7 +518,7 @@ class RuntimeComponentReconcilerTest {
     }
 
     @Test
-    void bootstrapCreatesTheSeedsRegistryAndNeverReportsTableMissing() {
+    void bootstrapCreatesNoetlsRegistryAndNeverReportsTableMissing() {
         apply("waiting", s -> {
         });
         awaitStatus("waiting", condition("Ready", "False", "TableMissing"));
@@ -526,8 +526,10 @@ class RuntimeComponentReconcilerTest {
 
         apply("bootstrapping", s -> s.setBootstrap(Bootstrap.IfMissing));
         awaitStatus("bootstrapping", registeredIn(ComponentPhase.Registered));
-        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_constraint WHERE conname = "
-                + "'runtime_component_type_name_key'"));
+        // NoETL's own registry, which its servers write into: unique on (kind, name) by NoETL's index name
+        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_indexes WHERE schemaname = 'noetl' AND indexname = "
+                + "'idx_runtime_kind_name'"));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE kind = 'worker_pool'"));
         // the other one retries and finds it
         TestClockProducer.CLOCK.set(NOW.plusSeconds(3));
         awaitStatus("waiting", registeredIn(ComponentPhase.Registered));

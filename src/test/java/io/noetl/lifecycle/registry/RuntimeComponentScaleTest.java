@@ -94,7 +94,7 @@ class RuntimeComponentScaleTest {
         Set<String> rowIds = db.queryStrings("SELECT runtime_id FROM noetl.runtime").stream()
                 .collect(Collectors.toSet());
         assertEquals(rowIds, statusIds);
-        assertEquals(COMPONENTS / 10, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE component_type = "
+        assertEquals(COMPONENTS / 10, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE kind = "
                 + "'server_api'"));
 
         KubeFixtures.deleteAll(kube.admin(), RuntimeComponent.class, kube.namespace());

@@ -16,6 +16,7 @@ import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
@@ -58,7 +59,8 @@ class InterruptedMaintenanceTest {
         DatabaseTarget target = db.target();
         AgroalDataSource ds = pools.acquire("fault", target);
         try (Connection c = ds.getConnection()) {
-            SeedSchema.ensureMetricTable(c, METRIC);
+            // a table keyed on timestamptz (seed 000's example): what is tested is the executor, not the shape
+            MetricShape.SEED_EXAMPLE.create(c, METRIC.toString());
         }
         db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', 'ready')",
                 "CREATE TABLE noetl.metric_default PARTITION OF noetl.metric DEFAULT");

@@ -22,9 +22,9 @@ import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +48,13 @@ class RuntimeRegistryTest {
             + "uri TEXT, status TEXT NOT NULL, labels JSONB, capabilities JSONB, capacity INTEGER, runtime JSONB, "
             + "heartbeat TIMESTAMPTZ NOT NULL DEFAULT now(), created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
             + "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())";
+
+    /** Seed 000's example registry: component_type, base_url and a nullable last_heartbeat. */
+    static final String SEED_REGISTRY = "CREATE TABLE noetl.runtime (runtime_id BIGINT PRIMARY KEY, "
+            + "name TEXT NOT NULL, component_type TEXT NOT NULL, base_url TEXT, status TEXT NOT NULL, labels JSONB, "
+            + "capabilities JSONB, capacity INTEGER, runtime JSONB, last_heartbeat TIMESTAMPTZ, "
+            + "created_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+            + "CONSTRAINT runtime_component_type_name_key UNIQUE (component_type, name))";
 
     @BeforeAll
     static void createDatabase() {
@@ -74,18 +81,22 @@ class RuntimeRegistryTest {
     }
 
     @Test
-    void readsTheSeedsRegistryAsBootstrapCreatesIt() throws Exception {
+    void readsNoetlsRegistryAsBootstrapCreatesIt() throws Exception {
         try (Connection c = db.connect()) {
             assertFalse(RuntimeRegistry.inspect(c).exists());
             RuntimeRegistry.bootstrap(c, new LockPolicy(Duration.ofMillis(500), 3, Duration.ofMillis(10),
                     Duration.ofMinutes(1), false, 16, Duration.ofSeconds(5), Duration.ofMillis(50)));
             RegistryShape shape = RuntimeRegistry.inspect(c);
-            assertTrue(shape.uniqueKeys().contains(Set.of("component_type", "name")), shape.toString());
+            // NoETL's own registry, as its schema makes it: kind, uri, heartbeat, unique on (kind, name)
+            assertTrue(shape.uniqueKeys().contains(Set.of("kind", "name")), shape.toString());
             assertTrue(shape.uniqueKeys().contains(Set.of("runtime_id")));
             RegistryMapping m = RegistryMapping.choose("noetl.runtime", shape);
-            assertEquals("component_type", m.name(Role.TYPE));
-            assertEquals("base_url", m.name(Role.URL));
-            assertEquals("last_heartbeat", m.name(Role.HEARTBEAT));
+            assertEquals("kind", m.name(Role.TYPE));
+            assertEquals("uri", m.name(Role.URL));
+            assertEquals("heartbeat", m.name(Role.HEARTBEAT));
+            assertEquals(List.of("idx_runtime_kind", "idx_runtime_kind_name", "idx_runtime_runtime_type",
+                    "idx_runtime_status", "runtime_pkey"), db.queryStrings("SELECT indexname::text FROM pg_indexes "
+                    + "WHERE schemaname = 'noetl' AND tablename = 'runtime' ORDER BY 1"));
             assertFalse(m.snowflakeFunction());
         }
     }
@@ -299,9 +310,8 @@ class RuntimeRegistryTest {
         return Instant.EPOCH.plus(us, java.time.temporal.ChronoUnit.MICROS);
     }
 
+    /** Seed 000's example registry ({@link #SEED_REGISTRY}); bootstrap now makes NoETL's own. */
     private static void seedRegistry() throws SQLException {
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            RegistrySchema.ensureRuntimeRegistry(s);
-        }
+        db.execute("CREATE SCHEMA IF NOT EXISTS noetl", SEED_REGISTRY);
     }
 }
