@@ -139,7 +139,7 @@ class MetricRetentionPolicyReconcilerTest {
         assertEquals("2026-11-21T00:00", status.getOldest().getFrom());
         assertEquals("metric_2026_11_28", status.getNewest().getName());
         assertEquals("2026-11-29T00:00", status.getNewest().getTo());
-        assertEquals("2026-11-29T00:00:00Z", status.getCoveredUntil());
+        assertEquals("2026-11-29T00:00", status.getCoveredUntil());
         assertEquals(0, (int) status.getGapCount());
         assertEquals(8, status.getLastMaintenance().getCreated().size());
         assertEquals(ConditionStatus.False, status.condition("Degraded").orElseThrow().getStatus());
