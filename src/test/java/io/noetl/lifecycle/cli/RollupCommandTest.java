@@ -3,24 +3,38 @@ package io.noetl.lifecycle.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code plan} shows and {@code apply --once} runs the rollups too: real PostgreSQL, no cluster. */
-class RollupCommandTest {
-    private static TestDatabase db;
+/**
+ * {@code plan} shows and {@code apply --once} runs the rollups too: real PostgreSQL, no cluster.
+ *
+ * <p>Runs on both shapes of the metric table ({@link MetricShape}), each in a database of its own:
+ * {@link RollupCommandLiveTest} on {@link MetricShape#LIVE}, NoETL's real {@code noetl.metric} ({@code created_at
+ * TIMESTAMP}, UTC wall-clock time, the sample time and the key; daily partitions made by NoETL's
+ * {@code noetl.create_metric_partition}), and {@link RollupCommandSeedExampleTest} on {@link MetricShape#SEED_EXAMPLE},
+ * seed 000's example table ({@code timestamp TIMESTAMPTZ} sample time, {@code created_at TIMESTAMPTZ} key). Same
+ * checks on each. Run both with {@code -Dtest='RollupCommand*Test'}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RollupCommandTest {
+    private TestDatabase db;
 
     @TempDir
     Path dir;
@@ -28,32 +42,44 @@ class RollupCommandTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
+    /** The shape of the metric table this run uses. */
+    abstract MetricShape shape();
+
     @BeforeAll
-    static void createDatabase() {
-        db = CommandFixtures.database("cli_rollup_it");
+    void createDatabase() {
+        db = CommandFixtures.database("cli_rollup_it_" + shape().name());
     }
 
     @AfterAll
-    static void dropDatabase() {
+    void dropDatabase() {
         db.close();
     }
 
-    /** The seed's metric table, 11-18 to 11-21, 48 samples a day. */
+    /** The metric table of this shape, 11-18 to 11-21 (UTC days), 48 samples a day, written as NoETL writes them. */
     @BeforeEach
     void setUp() throws Exception {
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
+        Instant first = Instant.parse("2026-11-18T00:00:00Z");
         try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
+            shape().create(c, "noetl.metric");
+            shape().register(c, 1, "w");
+            for (int d = 18; d <= 21; d++) {
+                Instant from = first.plus(Duration.ofDays(d - 18));
+                db.execute(shape() == MetricShape.LIVE
+                        // as NoETL makes them: bounds in the wall clock (UTC here)
+                        ? String.format("SELECT noetl.create_metric_partition(date '2026-11-%02d')", d)
+                        : String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric FOR VALUES "
+                                + "FROM (%s) TO (%s)", d, shape().keyLiteral(from, ZoneOffset.UTC),
+                                shape().keyLiteral(from.plus(Duration.ofDays(1)), ZoneOffset.UTC)));
+            }
+            List<MetricShape.Row> rows = new ArrayList<>();
+            for (int g = 0; g <= 3 * 48 + 19; g++) {
+                rows.add(new MetricShape.Row(1, "cpu", "gauge", g, null, first.plus(Duration.ofMinutes(30L * g))));
+            }
+            shape().insert(c, "noetl.metric", ZoneOffset.UTC, rows);
         }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
-                + "'ready')");
-        for (int d = 18; d <= 21; d++) {
-            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
-        }
-        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, timestamp, created_at) "
-                + "SELECT 1, 'cpu', 'gauge', g, t, t FROM generate_series(0, 3 * 48 + 19) g, "
-                + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
+        assertEquals(List.of("metric_2026_11_18", "metric_2026_11_19", "metric_2026_11_20", "metric_2026_11_21"),
+                db.partitions("noetl.metric"));
     }
 
     private int run(String... args) {

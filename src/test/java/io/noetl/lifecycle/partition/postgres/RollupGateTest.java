@@ -13,6 +13,7 @@ import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
@@ -26,29 +27,47 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The rollup gate of the executor on the real PostgreSQL, with no planner in front of it (which withholds the same
  * retirements earlier): a drop goes only when the ledger, read under the retirement lock, has the partition in every
  * tier and every tier table exists. The plans handed in are what a planner that knew nothing of rollups would make.
+ *
+ * <p>Runs on both shapes of the metric table ({@link MetricShape}), each in a database of its own:
+ * {@link RollupGateLiveTest} on {@link MetricShape#LIVE}, NoETL's real {@code noetl.metric} (key {@code created_at
+ * TIMESTAMP}, wall-clock; daily partitions made by NoETL's {@code noetl.create_metric_partition}), and
+ * {@link RollupGateSeedExampleTest} on {@link MetricShape#SEED_EXAMPLE}, seed 000's example table (key
+ * {@code created_at TIMESTAMPTZ}). Same checks on each. Run both with {@code -Dtest='RollupGate*Test'}.
  */
-class RollupGateTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RollupGateTest {
     private static final TableName METRIC = new TableName("noetl", "metric");
-    private static final TimeGrid GRID = new TimeGrid(TimeInterval.DAY, ZoneOffset.UTC, KeyType.TIMESTAMPTZ);
     private static final RollupSql.Tables TABLES = RollupSql.Tables.of(METRIC, METRIC.sibling("metric_series"));
     private static final List<TableName> TIERS = List.of(METRIC.sibling("metric_rollup_1m"),
             METRIC.sibling("metric_rollup_1h"));
-    private static TestDatabase db;
+    private TestDatabase db;
     private DatabasePools pools;
     private AgroalDataSource ds;
 
+    /** The shape of the metric table this run uses. */
+    abstract MetricShape shape();
+
+    private KeyType keyType() {
+        return shape() == MetricShape.LIVE ? KeyType.TIMESTAMP : KeyType.TIMESTAMPTZ;
+    }
+
+    private TimeGrid grid() {
+        return new TimeGrid(TimeInterval.DAY, ZoneOffset.UTC, keyType());
+    }
+
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create("gate_it");
+    void createDatabase() {
+        db = TestDatabase.create("gate_it_" + shape().name());
     }
 
     @AfterAll
-    static void dropDatabase() {
+    void dropDatabase() {
         db.close();
     }
 
@@ -58,16 +77,23 @@ class RollupGateTest {
         pools = new DatabasePools(StandaloneConfig.INSTANCE);
         ds = pools.acquire("gate", db.target());
         try (Connection c = ds.getConnection()) {
-            SeedSchema.ensureMetricTable(c, METRIC);
+            shape().create(c, METRIC.toString());
             RollupSql.ensureShared(c, TABLES);
             for (TableName t : TIERS) {
                 RollupSql.ensureTierTable(c, t);
             }
         }
         for (int day = 10; day <= 12; day++) {
-            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric FOR VALUES "
-                    + "FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", day, day, day + 1));
+            Instant from = Instant.parse(String.format("2026-11-%02dT00:00:00Z", day));
+            db.execute(shape() == MetricShape.LIVE
+                    // as NoETL makes them: bounds in the wall clock (UTC here)
+                    ? String.format("SELECT noetl.create_metric_partition(date '2026-11-%02d')", day)
+                    : String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric FOR VALUES "
+                            + "FROM (%s) TO (%s)", day, shape().keyLiteral(from, ZoneOffset.UTC),
+                            shape().keyLiteral(from.plusSeconds(86400), ZoneOffset.UTC)));
         }
+        assertEquals(List.of("metric_2026_11_10", "metric_2026_11_11", "metric_2026_11_12"),
+                db.partitions("noetl.metric"));
     }
 
     @AfterEach
@@ -75,19 +101,19 @@ class RollupGateTest {
         pools.release("gate");
     }
 
-    private static PlannedAction drop(int day) {
+    private PlannedAction drop(int day) {
         Instant from = Instant.parse(String.format("2026-11-%02dT00:00:00Z", day));
         return new PlannedAction.DropPartition(String.format("metric_2026_11_%02d", day),
-                new KeyRange(GRID.keyOf(from), GRID.keyOf(from.plusSeconds(86400))), "past retention");
+                new KeyRange(grid().keyOf(from), grid().keyOf(from.plusSeconds(86400))), "past retention");
     }
 
-    private static void ledger(String partition, TableName tier) {
+    private void ledger(String partition, TableName tier) {
         db.execute("INSERT INTO noetl.metric_rollup_ledger (raw_table, raw_partition, tier_table, range_from, range_to, "
                 + "resolution_seconds) VALUES ('noetl.metric', '" + partition + "', '" + tier + "', now(), now(), 60)");
     }
 
     private PartitionExecutor.Result apply(List<PlannedAction> plan) {
-        return new PartitionExecutor(ds, db.target(), METRIC, "created_at", KeyType.TIMESTAMPTZ, Optional.empty(),
+        return new PartitionExecutor(ds, db.target(), METRIC, "created_at", keyType(), Optional.empty(),
                 LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
                 .gated(Optional.of(new PartitionExecutor.RollupGate(TABLES.ledger(), METRIC.toString(), TIERS)))
                 .apply(plan);

@@ -10,12 +10,13 @@ import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,48 +29,85 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The rollup on the real PostgreSQL, against aggregates this test computes itself from the samples it generated (plain
- * loops, not {@code Bucket}): three tiers, two raw partitions whose late rows put one bucket's samples in both, gauges
- * on both sides of zero, counters with resets; the ledger makes a second run add nothing; a connection killed
- * mid-rollup leaves nothing half-merged and the next run completes it.
+ * loops, not {@code Bucket}): three tiers, two raw partitions with one bucket drawing samples from both, gauges on both
+ * sides of zero, counters with resets; the ledger makes a second run add nothing; a connection killed mid-rollup
+ * leaves nothing half-merged and the next run completes it.
+ *
+ * <p>Runs on both shapes of the metric table ({@link MetricShape}), each in a database of its own:
+ * {@link RollupSqlLiveTest} on {@link MetricShape#LIVE}, NoETL's real {@code noetl.metric} ({@code created_at
+ * TIMESTAMP} the partition key and the sample time, written as wall-clock time), and {@link RollupSqlSeedExampleTest}
+ * on {@link MetricShape#SEED_EXAMPLE}, seed 000's example table ({@code timestamp TIMESTAMPTZ} sample time beside a
+ * {@code created_at TIMESTAMPTZ} insert time). Same checks on each. How a bucket comes to draw from both partitions
+ * differs: on the seed's shape a row is inserted up to 90 s after its sample time, so rows of the minutes before
+ * midnight land in the next day's partition; on the live shape a row's partition is its sample time's, so its wall
+ * clock is read in Asia/Kolkata (UTC+05:30), whose midnight, the partitions' bound, falls inside an hour of the 1h
+ * tier's epoch grid. Run both with {@code -Dtest='RollupSql*Test'}.
  */
-class RollupSqlTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RollupSqlTest {
     private static final TableName RAW = new TableName("noetl", "metric");
     private static final RollupSql.Tables TABLES = RollupSql.Tables.of(RAW, RAW.sibling("metric_series"));
-    private static final Instant DAY1 = Instant.parse("2026-11-28T00:00:00Z");
-    private static final Instant DAY2 = DAY1.plus(Duration.ofDays(1));
-    private static final Instant DAY3 = DAY2.plus(Duration.ofDays(1));
+    private static final LocalDate FIRST_DAY = LocalDate.of(2026, 11, 28);
     private static final List<RollupSql.Tier> TIERS = List.of(
             tier("1m", Duration.ofDays(30)), tier("5m", Duration.ofDays(90)), tier("1h", Duration.ofDays(365)));
-    private static TestDatabase db;
+    /** The partitions' bounds: midnights of {@link #zone()} from 11-28 to 11-30. */
+    private Instant day1;
+    private Instant day2;
+    private Instant day3;
+    private TestDatabase db;
     /** Every sample generated: series index, sample time (µs), value, and which raw partition holds it. */
-    private static final List<long[]> TIMES = new ArrayList<>();
-    private static final List<Double> VALUES = new ArrayList<>();
+    private final List<long[]> times = new ArrayList<>();
+    private final List<Double> values = new ArrayList<>();
     private static final int SERIES = 12;
+
+    /** The shape of the metric table this run uses. */
+    abstract MetricShape shape();
+
+    /**
+     * The zone of the partitions' days and of the live shape's wall clock: Asia/Kolkata on the live shape (see the
+     * class's comment), UTC on the seed's (a timestamptz key; its late rows put a bucket in both partitions).
+     */
+    private ZoneId zone() {
+        return shape() == MetricShape.LIVE ? ZoneId.of("Asia/Kolkata") : ZoneOffset.UTC;
+    }
 
     private static RollupSql.Tier tier(String resolution, Duration retention) {
         return new RollupSql.Tier(RAW.sibling("metric_rollup_" + resolution), Resolution.parse(resolution), retention);
     }
 
     @BeforeAll
-    static void createDatabase() throws SQLException {
-        db = TestDatabase.create("rollup_it");
-        db.setServerTime(DAY3.plus(Duration.ofHours(1)));
+    void createDatabase() throws SQLException {
+        day1 = FIRST_DAY.atStartOfDay(zone()).toInstant();
+        day2 = FIRST_DAY.plusDays(1).atStartOfDay(zone()).toInstant();
+        day3 = FIRST_DAY.plusDays(2).atStartOfDay(zone()).toInstant();
+        db = TestDatabase.create("rollup_it_" + shape().name());
+        db.setServerTime(day3.plus(Duration.ofHours(1)));
         try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, RAW);
+            shape().create(c, RAW.toString());
             RollupSql.ensureShared(c, TABLES);
             for (RollupSql.Tier t : TIERS) {
                 RollupSql.ensureTierTable(c, t.table());
             }
+            shape().register(c, 1, "w1");
+            shape().register(c, 2, "w2");
         }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES "
-                + "(1, 'w1', 'worker_pool', 'ready'), (2, 'w2', 'worker_pool', 'ready')",
-                "CREATE TABLE noetl.metric_2026_11_28 PARTITION OF noetl.metric FOR VALUES FROM ('2026-11-28 00:00+00') "
-                        + "TO ('2026-11-29 00:00+00')",
-                "CREATE TABLE noetl.metric_2026_11_29 PARTITION OF noetl.metric FOR VALUES FROM ('2026-11-29 00:00+00') "
-                        + "TO ('2026-11-30 00:00+00')");
+        for (int d = 0; d < 2; d++) {
+            LocalDate date = FIRST_DAY.plusDays(d);
+            if (shape() == MetricShape.LIVE) {
+                // as NoETL makes them: bounds in the wall clock
+                db.execute("SELECT noetl.create_metric_partition(date '" + date + "')");
+            } else {
+                db.execute("CREATE TABLE noetl.metric_" + date.toString().replace('-', '_') + " PARTITION OF "
+                        + "noetl.metric FOR VALUES FROM (" + shape().keyLiteral(date.atStartOfDay(zone()).toInstant(),
+                                zone()) + ") TO (" + shape().keyLiteral(date.plusDays(1).atStartOfDay(zone())
+                                        .toInstant(), zone()) + ")");
+            }
+        }
+        assertEquals(List.of("metric_2026_11_28", "metric_2026_11_29"), db.partitions("noetl.metric"));
         for (RollupSql.Tier t : TIERS) {
             db.execute("CREATE TABLE " + t.table().sql().replace("\"", "") + "_all PARTITION OF " + t.table().sql()
                     + " FOR VALUES FROM ('2026-11-01 00:00+00') TO ('2026-12-31 00:00+00')");
@@ -78,7 +116,7 @@ class RollupSqlTest {
     }
 
     @AfterAll
-    static void dropDatabase() {
+    void dropDatabase() {
         if (db != null) {
             db.close();
         }
@@ -92,52 +130,51 @@ class RollupSqlTest {
 
     /**
      * Twelve series over the last 3 hours of day 1 and the first 3 of day 2, a sample every 15 s (jittered): gauges
-     * around zero and counters that reset now and then. Each row's insert time is its sample time plus up to 90 s,
-     * so rows of the minutes before midnight land in day 2's partition.
+     * around zero and counters that reset now and then, written as NoETL writes them ({@link MetricShape#insert}).
+     * On the seed's shape each row's insert time is its sample time plus up to 90 s, so rows of the minutes before
+     * midnight land in day 2's partition; on the live shape the sample time is the insert time.
      */
-    private static void generate() throws SQLException {
+    private void generate() throws SQLException {
         Random random = new Random(13);
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO noetl.metric "
-                + "(runtime_id, metric_name, metric_type, metric_value, labels, timestamp, created_at) "
-                + "VALUES (?, ?, ?, ?, ?::jsonb, ?, ?)")) {
-            c.setAutoCommit(false);
-            for (int series = 0; series < SERIES; series++) {
-                boolean counter = series % 2 == 1;
-                double value = counter ? 0 : random.nextGaussian();
-                Instant start = DAY2.minus(Duration.ofHours(3));
-                for (long t = 0; t < 6 * 3600; t += 15) {
-                    Instant time = start.plusSeconds(t).plusMillis(random.nextInt(15_000));
-                    if (counter) {
-                        value = random.nextInt(200) == 0 ? random.nextInt(5) : value + random.nextInt(7);
-                    } else {
-                        value = series % 4 == 0 ? random.nextGaussian() * 3 : Math.abs(random.nextGaussian()) * 100;
-                    }
-                    if (random.nextInt(50) == 0) {
-                        value = 0.0; // a zero, which has no sign
-                    }
-                    Instant created = time.plusMillis(random.nextInt(90_000));
-                    ps.setInt(1, 1 + series % 2);
-                    ps.setString(2, counter ? "requests_total" : "temperature");
-                    ps.setString(3, counter ? "counter" : "gauge");
-                    ps.setDouble(4, value);
-                    // label order varies row by row: jsonb and the fingerprint do not mind
-                    ps.setString(5, random.nextBoolean() ? "{\"s\": " + series + ", \"host\": \"h" + series % 3 + "\"}"
-                            : "{\"host\": \"h" + series % 3 + "\", \"s\": " + series + ".0}");
-                    ps.setTimestamp(6, Timestamp.from(time));
-                    ps.setTimestamp(7, Timestamp.from(created));
-                    ps.addBatch();
-                    TIMES.add(new long[] {series, micros(time), created.isBefore(DAY2) ? 1 : 2});
-                    VALUES.add(value);
+        List<MetricShape.Row> rows = new ArrayList<>();
+        for (int series = 0; series < SERIES; series++) {
+            boolean counter = series % 2 == 1;
+            double value = counter ? 0 : random.nextGaussian();
+            Instant start = day2.minus(Duration.ofHours(3));
+            for (long t = 0; t < 6 * 3600; t += 15) {
+                Instant time = start.plusSeconds(t).plusMillis(random.nextInt(15_000));
+                if (counter) {
+                    value = random.nextInt(200) == 0 ? random.nextInt(5) : value + random.nextInt(7);
+                } else {
+                    value = series % 4 == 0 ? random.nextGaussian() * 3 : Math.abs(random.nextGaussian()) * 100;
                 }
-                ps.executeBatch();
+                if (random.nextInt(50) == 0) {
+                    value = 0.0; // a zero, which has no sign
+                }
+                Instant late = time.plusMillis(random.nextInt(90_000));
+                Instant created = shape() == MetricShape.LIVE ? time : late;
+                // label order varies row by row: jsonb and the fingerprint do not mind
+                String labels = random.nextBoolean() ? "{\"s\": " + series + ", \"host\": \"h" + series % 3 + "\"}"
+                        : "{\"host\": \"h" + series % 3 + "\", \"s\": " + series + ".0}";
+                rows.add(new MetricShape.Row(1 + series % 2, counter ? "requests_total" : "temperature",
+                        counter ? "counter" : "gauge", value, labels, time, created));
+                times.add(new long[] {series, micros(time), created.isBefore(day2) ? 1 : 2});
+                values.add(value);
             }
+        }
+        try (Connection c = db.connect()) {
+            c.setAutoCommit(false);
+            shape().insert(c, RAW.toString(), zone(), rows);
             c.commit();
         }
+        assertEquals(rows.size(), db.queryLong("SELECT count(*) FROM noetl.metric"));
+        assertEquals(times.stream().filter(r -> r[2] == 1).count(),
+                db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_28"), "rows of day 1's partition");
     }
 
-    private static RollupSql.RawPartition raw(Connection c, String partition, Instant from, Instant to)
+    private RollupSql.RawPartition raw(Connection c, String partition, Instant from, Instant to)
             throws SQLException {
-        return new RollupSql.RawPartition(partition, from, to, MetricShape.columns(c, RAW, java.time.ZoneOffset.UTC));
+        return new RollupSql.RawPartition(partition, from, to, MetricShape.columns(c, RAW, zone()));
     }
 
     private static long micros(Instant t) {
@@ -147,15 +184,20 @@ class RollupSqlTest {
     @Test
     void eachTierHoldsTheAggregatesOfItsBucketsAndASecondRunAddsNothing() throws SQLException {
         try (Connection c = db.connect()) {
-            RollupSql.Rolled first = roll(c, "metric_2026_11_28", DAY1, DAY2);
+            // what this test is about: a bucket of the 1h tier draws samples from both partitions
+            assertTrue(times.stream().filter(r -> r[2] == 1).map(r -> r[0] + "/" + Math.floorDiv(r[1], 3_600_000_000L))
+                    .anyMatch(times.stream().filter(r -> r[2] == 2).map(r -> r[0] + "/" + Math.floorDiv(r[1],
+                            3_600_000_000L)).collect(java.util.stream.Collectors.toSet())::contains),
+                    "no 1h bucket holds samples of both partitions; the merge is not exercised");
+            RollupSql.Rolled first = roll(c, "metric_2026_11_28", day1, day2);
             assertEquals(TIERS.stream().map(RollupSql.Tier::table).toList(), first.tiers());
             assertEquals(SERIES, first.series());
-            roll(c, "metric_2026_11_29", DAY2, DAY3);
+            roll(c, "metric_2026_11_29", day2, day3);
             for (RollupSql.Tier t : TIERS) {
                 assertTierMatches(t, List.of(1L, 2L));
             }
             List<List<Object>> before = snapshot();
-            RollupSql.Rolled again = roll(c, "metric_2026_11_28", DAY1, DAY2);
+            RollupSql.Rolled again = roll(c, "metric_2026_11_28", day1, day2);
             assertTrue(again.tiers().isEmpty(), "the ledger has it: " + again);
             assertEquals(before, snapshot(), "a second run changed the tiers");
             assertEquals(6, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger"));
@@ -165,9 +207,9 @@ class RollupSqlTest {
     @Test
     void aTierAddedLaterIsRolledAloneAndTheOthersAreLeftAsTheyAre() throws SQLException {
         try (Connection c = db.connect()) {
-            RollupSql.rollUp(c, TABLES, raw(c, "metric_2026_11_28", DAY1, DAY2), TIERS.subList(0, 2));
+            RollupSql.rollUp(c, TABLES, raw(c, "metric_2026_11_28", day1, day2), TIERS.subList(0, 2));
             List<List<Object>> fine = db.query("SELECT * FROM noetl.metric_rollup_1m ORDER BY 1, 2");
-            RollupSql.Rolled later = roll(c, "metric_2026_11_28", DAY1, DAY2);
+            RollupSql.Rolled later = roll(c, "metric_2026_11_28", day1, day2);
             assertEquals(List.of(TIERS.get(2).table()), later.tiers());
             assertEquals(fine, db.query("SELECT * FROM noetl.metric_rollup_1m ORDER BY 1, 2"));
             assertTierMatches(TIERS.get(2), List.of(1L));
@@ -178,13 +220,14 @@ class RollupSqlTest {
     void aBucketWithoutATierPartitionFailsTheRollupWhichThenChangedNothing() throws SQLException {
         db.execute("CREATE TABLE noetl.metric_rollup_narrow (LIKE noetl.metric_rollup_1m) PARTITION BY RANGE (bucket_start)",
                 "ALTER TABLE noetl.metric_rollup_narrow ADD PRIMARY KEY (fingerprint, bucket_start)",
+                // the last two hours of day 1's partition only
                 "CREATE TABLE noetl.metric_rollup_narrow_p PARTITION OF noetl.metric_rollup_narrow FOR VALUES FROM "
-                        + "('2026-11-28 22:00+00') TO ('2026-11-29 00:00+00')");
+                        + "('" + day2.minus(Duration.ofHours(2)) + "') TO ('" + day2 + "')");
         try (Connection c = db.connect()) {
             List<RollupSql.Tier> tiers = List.of(TIERS.get(0), new RollupSql.Tier(RAW.sibling("metric_rollup_narrow"),
                     Resolution.parse("5m"), Duration.ofDays(30)));
             SQLException e = assertThrows(SQLException.class, () -> RollupSql.rollUp(c, TABLES, raw(c, "metric_2026_11_28",
-                    DAY1, DAY2), tiers));
+                    day1, day2), tiers));
             assertEquals("23514", e.getSQLState(), e.getMessage());
             assertTrue(c.getAutoCommit());
             assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger"));
@@ -226,7 +269,7 @@ class RollupSqlTest {
                         s.execute("LOCK TABLE " + blockers.get(round) + " IN SHARE MODE");
                     }
                 }
-                Future<RollupSql.Rolled> rollup = runner.submit(() -> roll(c, "metric_2026_11_28", DAY1, DAY2));
+                Future<RollupSql.Rolled> rollup = runner.submit(() -> roll(c, "metric_2026_11_28", day1, day2));
                 if (held) {
                     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                     while (db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE pid = ? AND wait_event_type = "
@@ -265,7 +308,7 @@ class RollupSqlTest {
                     assertEquals(3, ledger);
                 }
                 try (Connection next = db.connect()) {
-                    roll(next, "metric_2026_11_28", DAY1, DAY2);
+                    roll(next, "metric_2026_11_28", day1, day2);
                 }
                 for (RollupSql.Tier t : TIERS) {
                     assertTierMatches(t, List.of(1L));
@@ -277,11 +320,11 @@ class RollupSqlTest {
         assertTrue(interrupted >= blockers.size(), "only " + interrupted + " rollups were interrupted");
     }
 
-    private static RollupSql.Rolled roll(Connection c, String partition, Instant from, Instant to) throws SQLException {
+    private RollupSql.Rolled roll(Connection c, String partition, Instant from, Instant to) throws SQLException {
         return RollupSql.rollUp(c, TABLES, raw(c, partition, from, to), TIERS);
     }
 
-    private static List<List<Object>> snapshot() {
+    private List<List<Object>> snapshot() {
         List<List<Object>> all = new ArrayList<>();
         for (RollupSql.Tier t : TIERS) {
             all.addAll(db.query("SELECT * FROM " + t.table().sql() + " ORDER BY 1, 2"));
@@ -307,15 +350,15 @@ class RollupSqlTest {
      * exactly, sums to 1e-9 relative, and the increase exactly where the row says it is exact, else a lower bound at
      * least the last value less the first for a counter without resets.
      */
-    private static void assertTierMatches(RollupSql.Tier tier, List<Long> partitions) {
+    private void assertTierMatches(RollupSql.Tier tier, List<Long> partitions) {
         long width = tier.resolution().micros();
         Map<String, Expected> expected = new HashMap<>();
-        for (int i = 0; i < TIMES.size(); i++) {
-            long[] row = TIMES.get(i);
+        for (int i = 0; i < times.size(); i++) {
+            long[] row = times.get(i);
             if (!partitions.contains(row[2])) {
                 continue;
             }
-            double v = VALUES.get(i);
+            double v = values.get(i);
             String key = row[0] + "/" + Math.floorDiv(row[1], width) * width;
             Expected e = expected.computeIfAbsent(key, k -> new Expected());
             e.count++;
