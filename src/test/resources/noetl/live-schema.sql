@@ -127,3 +127,10 @@ BEGIN
     RETURN n;
 END
 $body$;
+
+-- what NoETL's server calls after creating its schema: today and 8 days ahead, and yesterday for late rows
+CREATE OR REPLACE FUNCTION noetl.initialize_metric_partitions() RETURNS TEXT[] LANGUAGE plpgsql AS $body$
+BEGIN
+    RETURN noetl.create_metric_partitions_ahead(8) || noetl.create_metric_partition(CURRENT_DATE - 1);
+END
+$body$;
