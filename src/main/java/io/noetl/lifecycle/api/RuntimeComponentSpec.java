@@ -81,8 +81,8 @@ public class RuntimeComponentSpec extends LifecycleSpec {
     private DeletionPolicy deletionPolicy = DeletionPolicy.MarkOffline;
 
     @Default("Never")
-    @JsonPropertyDescription("`IfMissing` creates the `noetl.runtime` registry as NoETL's schema describes (seed naming, "
-            + "unique on `(component_type, name)`) when it is absent; `Never` (default) reports `TableMissing`.")
+    @JsonPropertyDescription("`IfMissing` creates the `noetl.runtime` registry as NoETL's own schema does (`kind`, "
+            + "`uri`, `heartbeat`, unique on `(kind, name)`) when it is absent; `Never` (default) reports `TableMissing`.")
     private Bootstrap bootstrap = Bootstrap.Never;
 
     public String getName() {
