@@ -32,6 +32,8 @@ import java.util.Set;
 public final class PartitionPlanner {
     /** Bound on the cells one plan looks at, so a grid mistake cannot make a plan of millions of actions. */
     public static final int MAX_CELLS = 5_000;
+    /** How many cells before the current one a plan looks back at for gaps, whatever they hold. */
+    public static final int MAX_LOOKBACK = 100_000;
 
     /**
      * @param tableName the parent's name, the prefix of partition names
@@ -233,31 +235,48 @@ public final class PartitionPlanner {
             List<ObservedPartition> managed, Set<String> taken, List<Finding> findings) {
         PartitionGrid grid = policy.grid();
         Window current = grid.windowContaining(policy.now());
-        Window first = current;
         long oldestKept = managed.stream().filter(p -> !isExpired(policy, p.range().to()))
                 .mapToLong(p -> p.range().from()).min().orElse(current.from());
-        int cells = 0;
-        while (first.from() > oldestKept && cells++ < MAX_CELLS) {
-            first = grid.previous(first);
-        }
         Window last = current;
         for (int i = 0; i < policy.ahead(); i++) {
             last = grid.next(last);
         }
-
+        // what writers need comes first and always: the current cell, then ahead in order
         List<Window> wanted = new ArrayList<>();
-        for (Window w = first; w.from() <= last.from() && wanted.size() < MAX_CELLS; w = grid.next(w)) {
+        for (Window w = current; w.from() <= last.from(); w = grid.next(w)) {
             if (!isExpired(policy, w.to())) {
                 wanted.add(w);
             }
         }
-        if (wanted.size() == MAX_CELLS) {
-            findings.add(new Finding(Reason.PLAN_TRUNCATED, "more than " + MAX_CELLS
-                    + " partitions would be needed; the first " + MAX_CELLS + " are planned this pass"));
+        // then the gaps of the past, from the newest back to the oldest partition kept: cells a partition already
+        // covers need nothing and do not count; at most MAX_CELLS missing ones a pass, looking back at most
+        // MAX_LOOKBACK cells
+        java.util.TreeMap<Long, ObservedPartition> byFrom = new java.util.TreeMap<>();
+        snapshot.partitions().stream().filter(p -> p.range().isBounded())
+                .forEach(p -> byFrom.put(p.range().from(), p));
+        int missing = 0;
+        int looked = 0;
+        boolean truncated = false;
+        for (Window w = grid.previous(current); w.from() >= oldestKept; w = grid.previous(w)) {
+            if (isExpired(policy, w.to())) {
+                break; // every older cell is expired too
+            }
+            if (++looked > MAX_LOOKBACK || missing == MAX_CELLS) {
+                truncated = true;
+                break;
+            }
+            java.util.Map.Entry<Long, ObservedPartition> at = byFrom.floorEntry(w.from());
+            if (at != null && at.getValue().range().to() >= w.to()) {
+                continue;
+            }
+            wanted.add(w);
+            missing++;
         }
-        // soonest needed first: the current cell, then ahead in order, then the past from the newest back
-        wanted.sort(Comparator.comparingLong((Window w) -> w.from() < current.from() ? 1 : 0)
-                .thenComparingLong(w -> Math.abs(w.from() - current.from())));
+        if (truncated) {
+            findings.add(new Finding(Reason.PLAN_TRUNCATED, "more than " + MAX_CELLS + " missing partitions of the "
+                    + "past (or more than " + MAX_LOOKBACK + " cells back) would be needed at once; the current and "
+                    + "ahead ones and the newest gaps are planned this pass, older gaps in later passes"));
+        }
 
         List<PlannedAction> creates = new ArrayList<>();
         for (Window w : wanted) {

@@ -300,4 +300,66 @@ class PartitionPlannerTest {
         assertTrue(createOnly.findings().isEmpty());
         assertEquals(plan.deferred(), plan.onlyRetirements().deferred());
     }
+
+    /** Hourly partitions of a TIMESTAMPTZ key: {@code count} of them, the newest ending at {@code end}. */
+    private static Plan hourly(int count, Instant end, Instant now, Duration retention, int premake) {
+        TimeGrid hours = new TimeGrid(TimeInterval.HOUR, ZoneOffset.UTC, KeyType.TIMESTAMPTZ);
+        List<ObservedPartition> parts = new ArrayList<>();
+        for (int i = count; i >= 1; i--) {
+            Instant from = end.minus(Duration.ofHours(i));
+            Window w = hours.windowContaining(hours.keyOf(from));
+            parts.add(ObservedPartition.ranged(hours.partitionName("metric", w), w.from(), w.to()));
+        }
+        Set<String> names = new java.util.HashSet<>();
+        parts.forEach(p -> names.add(p.name()));
+        TableSnapshot snap = TableSnapshot.builder().schema("noetl").table("metric").keyColumn("created_at")
+                .keyType(KeyType.TIMESTAMPTZ).partitions(parts).relationNames(names).build();
+        return PartitionPlanner.plan(PartitionPlanner.Policy.builder().grid(hours).tableName("metric")
+                .now(hours.keyOf(now)).expireBefore(hours.keyOf(now.minus(retention))).ahead(premake)
+                .retentionAction(RetentionAction.Drop).archiveSchema("archive").protect(Set.of()).build(), snap);
+    }
+
+    /**
+     * Issue 23, 1: a year of hourly partitions (9,000 ending two hours ago) made the planner look only at the 5,000
+     * oldest cells: no CreatePartition for the current hour, and NoETL's table, which has no default partition,
+     * refuses the writers' inserts. The current and ahead hours come first, whatever the history.
+     */
+    @Test
+    void aLongHistoryNeverCrowdsOutTheCurrentAndAheadPartitions() {
+        Instant now = Instant.parse("2026-11-21T10:20:00Z");
+        Plan plan = hourly(9_000, Instant.parse("2026-11-21T08:00:00Z"), now, Duration.ofDays(365), 3);
+        List<String> creates = names(plan, CreatePartition.class);
+        assertEquals(List.of("metric_2026_11_21_10", "metric_2026_11_21_11", "metric_2026_11_21_12",
+                "metric_2026_11_21_13", "metric_2026_11_21_09", "metric_2026_11_21_08"), creates,
+                "the current hour first, then ahead, then the two missing hours of the past, newest first");
+        assertTrue(plan.findings().isEmpty(), plan.findings().toString());
+    }
+
+    /** 6,003 hourly partitions, then three hours later: the current hour still gets its partition. */
+    @Test
+    void threeHoursLaterTheCurrentHourHasItsPartition() {
+        // made at 10:20 up to the current hour; planned again at 13:20
+        Plan later = hourly(6_003, Instant.parse("2026-11-21T11:00:00Z"), Instant.parse("2026-11-21T13:20:00Z"),
+                Duration.ofDays(365), 1);
+        assertEquals(List.of("metric_2026_11_21_13", "metric_2026_11_21_14", "metric_2026_11_21_12",
+                "metric_2026_11_21_11"), names(later, CreatePartition.class));
+    }
+
+    /**
+     * More missing partitions of the past than one plan takes: the current and ahead ones are all there, the newest
+     * gaps come next, and the plan says it was cut.
+     */
+    @Test
+    void aTruncatedPlanKeepsWhatWritersNeedFirst() {
+        Instant now = Instant.parse("2026-11-21T10:20:00Z");
+        // one partition 7,000 hours back keeps everything since then inside retention: 6,999 hours are gaps
+        Plan plan = hourly(1, Instant.parse("2026-11-21T10:00:00Z").minus(Duration.ofHours(7_000)), now,
+                Duration.ofDays(365), 2);
+        List<String> creates = names(plan, CreatePartition.class);
+        assertEquals(List.of("metric_2026_11_21_10", "metric_2026_11_21_11", "metric_2026_11_21_12",
+                "metric_2026_11_21_09"), creates.subList(0, 4));
+        assertEquals(3 + PartitionPlanner.MAX_CELLS, creates.size());
+        assertTrue(plan.findings().stream().anyMatch(f -> f.reason() == io.noetl.lifecycle.api.Reason.PLAN_TRUNCATED),
+                plan.findings().toString());
+    }
 }
