@@ -32,7 +32,7 @@ public final class ExportCredentials {
                 + resource.getMetadata().getNamespace() + "/" + name + " (spec.export.secretRef) does not exist"));
         String token = TargetResolver.secretValue(secret, "token");
         if (token != null && !token.isBlank()) {
-            return Map.of("Authorization", "Bearer " + token.strip());
+            return Map.of("Authorization", "Bearer " + headerSafe(name, "token", token.strip()));
         }
         String user = TargetResolver.secretValue(secret, "username");
         String password = TargetResolver.secretValue(secret, "password");
@@ -40,7 +40,29 @@ public final class ExportCredentials {
             throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + name + " (spec.export.secretRef) has "
                     + "neither the key 'token' nor both 'username' and 'password'");
         }
+        // base64 makes any password header-safe; the user name must hold no ':' (the basic scheme's separator)
+        if (user.strip().contains(":")) {
+            throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + name + " (spec.export.secretRef): the "
+                    + "key 'username' holds a ':', which HTTP basic authentication cannot carry");
+        }
         return Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString((user.strip() + ":" + password)
                 .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * {@code value} when an HTTP header can carry it (visible ASCII and spaces, RFC 9110 field-value); otherwise a
+     * refusal that names the Secret and the key but never quotes the value: the JDK's own check would put the token
+     * into the exception's message, and from there into status and Events.
+     */
+    static String headerSafe(String secret, String key, String value) throws ReconcileException {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if (ch < 0x20 && ch != '\t' || ch >= 0x7f) {
+                throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + secret + " (spec.export.secretRef): "
+                        + "the key '" + key + "' holds a character an HTTP header cannot carry (a line break or a "
+                        + "control or non-ASCII character) at position " + (i + 1) + " of " + value.length());
+            }
+        }
+        return value;
     }
 }

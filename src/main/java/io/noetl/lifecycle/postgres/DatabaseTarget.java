@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.postgres;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -24,7 +25,16 @@ public final class DatabaseTarget {
         if (url.startsWith("jdbc:postgresql:")) {
             jdbc = url;
         } else if (url.startsWith("postgresql://") || url.startsWith("postgres://")) {
-            URI uri = URI.create(url);
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                // the JDK's message quotes the whole URL, password and all: say what and where, never the text
+                throw new IllegalArgumentException("the database url is not a valid URI: " + e.getReason()
+                        + " at character " + (e.getIndex() + 1) + " (a '%', '^', space or other reserved character "
+                        + "in the user or password must be percent-encoded, or given in the Secret's username and "
+                        + "password keys)");
+            }
             if (uri.getHost() == null) {
                 throw new IllegalArgumentException("the database url has no host");
             }
@@ -52,7 +62,13 @@ public final class DatabaseTarget {
     }
 
     private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // the JDK's message quotes the text it could not decode: the password
+            throw new IllegalArgumentException("the user or password in the database url holds a '%' that is not "
+                    + "followed by two hex digits; percent-encode it as %25, or give it in the Secret's password key");
+        }
     }
 
     public String jdbcUrl() {

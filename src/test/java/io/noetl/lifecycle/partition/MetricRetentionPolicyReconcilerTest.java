@@ -378,6 +378,30 @@ class MetricRetentionPolicyReconcilerTest {
         return p.getStatus();
     }
 
+    /**
+     * Issue 23, 2: a Secret URL with an unencoded '%' in its password made the JDK's URI parser throw a message that
+     * quoted the whole URL, which reached the status and a Warning Event. Now the status, the Event and the operator
+     * say where the URL is malformed and never what it holds.
+     */
+    @Test
+    void aMalformedSecretUrlNeverPutsItsPasswordInStatusOrEvents() {
+        String password = "s3cr%zzEt^x";
+        KubeFixtures.secret(kube.admin(), kube.namespace(), "leaky-db", "postgresql://noetl:" + password
+                + "@db.example:5432/noetl", "", "");
+        KubeFixtures.apply(kube.admin(), new MetricRetentionPolicy(), new MetricRetentionPolicySpec(),
+                kube.namespace(), "leaky", "leaky-db", s -> {
+                });
+        MetricRetentionPolicy p = awaitStatus("leaky", condition("Ready", "False", "SecretInvalid"));
+        String message = p.getStatus().condition("Ready").orElseThrow().getMessage();
+        assertTrue(message.contains("not a valid URI") && message.contains("percent-encoded"), message);
+        List<io.fabric8.kubernetes.api.model.Event> events = events("leaky", "SecretInvalid", 1);
+        String all = message + new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(p.getStatus())
+                + events.stream().map(e -> e.getMessage()).toList();
+        for (String part : List.of(password, "s3cr", "zzEt", "db.example:5432/noetl")) {
+            assertTrue(!all.contains(part), "'" + part + "' reached status or an Event: " + all);
+        }
+    }
+
     /** The Events recorded on {@code name} with this reason, once at least {@code count} of them are there. */
     private List<io.fabric8.kubernetes.api.model.Event> events(String name, String reason, int count) {
         List<io.fabric8.kubernetes.api.model.Event> found = new java.util.ArrayList<>();

@@ -1,0 +1,83 @@
+package io.noetl.lifecycle.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 23, 2, the command line's exits: {@code plan -f} with a Secret whose URL holds an unencoded '%' printed
+ * {@code SecretInvalid: ... Malformed escape pair at index 24: postgresql://noetl:<the password>@...}. Now neither
+ * the Secret's URL nor {@code --database-url} reaches stdout or stderr; no database is needed (the URL is refused
+ * before any connection).
+ */
+class CommandCredentialLeakTest {
+    private static final String PASSWORD = "Hq7%zzPlm^3";
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private String file() throws Exception {
+        Path path = dir.resolve("policy.yaml");
+        Files.writeString(path, """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: noetl-db
+                stringData:
+                  url: "postgresql://noetl:%s@db.internal:5432/noetl"
+                ---
+                apiVersion: lifecycle.noetl.io/v1alpha1
+                kind: MetricRetentionPolicy
+                metadata:
+                  name: noetl-metrics
+                spec:
+                  database:
+                    secretRef:
+                      name: noetl-db
+                """.formatted(PASSWORD));
+        return path.toString();
+    }
+
+    private String run(String... args) {
+        out.reset();
+        err.reset();
+        int code = CommandFixtures.command(out, err).run(List.of(args));
+        assertEquals(2, code, "invalid input: " + out + err);
+        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aMalformedSecretUrlIsRefusedWithoutItsPassword() throws Exception {
+        for (String command : List.of("plan", "check")) {
+            String printed = run(command, "-f", file());
+            assertTrue(printed.contains("SecretInvalid"), printed);
+            assertClean(printed);
+        }
+        assertClean(run("apply", "-f", file(), "--once", "-o", "json"));
+    }
+
+    @Test
+    void aMalformedDatabaseUrlOptionIsRefusedWithoutItsPassword() throws Exception {
+        String printed = run("plan", "-f", file(), "--database-url", "postgresql://noetl:" + PASSWORD
+                + "@db.internal/noetl");
+        assertTrue(printed.contains("--database-url"), printed);
+        assertClean(printed);
+    }
+
+    private static void assertClean(String printed) {
+        for (String part : List.of(PASSWORD, "Hq7", "zzPlm", "Plm^3", "db.internal")) {
+            assertFalse(printed.contains(part), "'" + part + "' was printed: " + printed);
+        }
+    }
+}
