@@ -72,6 +72,9 @@ abstract class ExportCommandTestBase {
      */
     @BeforeEach
     void setUp() throws Exception {
+        // one instance for the class's tests (PER_CLASS, for shape() in @BeforeAll): each test's output starts empty
+        out.reset();
+        err.reset();
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
         try (Connection c = db.connect()) {
             shape().create(c, "noetl.metric");
