@@ -22,10 +22,9 @@ import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.RollupTier;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
+import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.MetricsScrape;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -49,6 +48,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,8 +66,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The export gate of {@code spec.export}, end to end: the operator as deploy/ runs it on a real kube-apiserver, a real
@@ -98,12 +99,21 @@ import org.junit.jupiter.api.Test;
  * </ul>
  * Each test writes its own metric name, so that what an earlier test sent is not in what this one reads back or what
  * the operator counts.
+ *
+ * <p>The shapes of the metric table ({@link MetricShape}), in one class (each {@code @QuarkusTest} class with its own
+ * test resource restarts Quarkus): every test runs on NoETL's live {@code noetl.metric}; the two whose paths differ
+ * between the shapes (the sample-time column read by the export and the rollup, the registry's {@code kind} or
+ * {@code component_type} joined for the labels, the partition key's type in the closing and retirement of partitions),
+ * {@link #expiredPartitionsAreDroppedOnlyOnceTheReceiverHoldsTheirSamples} and
+ * {@link #withRollupsToo_aRawPartitionGoesOnlyOnceBothLedgersAreDone}, run on the seed's example too, after the live
+ * one, each shape from a fresh {@code noetl} schema, with metric and policy names of its own. The unreachable receiver
+ * and the Secret's token are the receiver's side, the same on either shape, and run on the live shape alone: doubling
+ * them would add about 20 s to the slowest classes of the suite.
  */
 @QuarkusTest
 @WithApiServer("export")
 class ExportRetirementTest {
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
-    private static final TableName METRIC = new TableName("noetl", "metric");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN = "e2e-token-4f1c";
     /** Closed partitions: 11-17 .. 11-20 (11-21 is open); with retention 2d, 11-17 and 11-18 expire. */
@@ -177,21 +187,37 @@ class ExportRetirementTest {
         }
     }
 
-    /** The seed's metric table with daily partitions 11-17 to 11-21, no rows yet; the database Secret. */
-    @BeforeEach
-    void setUp() throws SQLException {
+    /**
+     * The metric table of {@code shape} with daily partitions 11-17 to 11-21 (wall-clock UTC bounds on the live
+     * shape, whose key is {@code created_at TIMESTAMP}), no rows yet; the database Secret.
+     */
+    private void setUp(MetricShape shape) throws SQLException {
+        expected.clear();
+        rowsPerPartition.clear();
         TestClockProducer.CLOCK.set(NOW);
         db.setServerTime(NOW);
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "TRUNCATE public.dropped");
         try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, METRIC);
+            shape.create(c, "noetl.metric");
         }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w1', 'worker_pool', 'ready')");
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, " + shape.registryTypeColumn() + ", status) VALUES "
+                + "(1, 'w1', 'worker_pool', 'ready')");
+        String zone = shape == MetricShape.LIVE ? "" : "+00";
         for (int d = 17; d <= 21; d++) {
             db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
+                    + "FOR VALUES FROM ('2026-11-%02d 00:00%s') TO ('2026-11-%02d 00:00%s')", d, d, zone, d + 1, zone));
         }
         KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "export-db", db);
+    }
+
+    /** A name of its own for each shape (metric names, policy names). */
+    private static String named(String base, MetricShape shape) {
+        return base + (shape == MetricShape.LIVE ? "_live" : "_seed");
+    }
+
+    /** The sample time of a row as a {@code timestamptz}: the live shape's {@code created_at} is UTC wall clock. */
+    private static String sampleTime(MetricShape shape) {
+        return shape == MetricShape.LIVE ? "(created_at AT TIME ZONE 'UTC')" : "\"timestamp\"";
     }
 
     @AfterEach
@@ -203,11 +229,12 @@ class ExportRetirementTest {
 
     /**
      * Rows of {@code metric} for two series: every 20 minutes of 11-17 .. 11-20 (the closed partitions, remembered in
-     * {@link #expected}) and of 11-21 until 09:10 (the open one, never exported). Sample times a few seconds before
-     * the insert times, at odd milliseconds; values with fractions.
+     * {@link #expected}) and of 11-21 until 09:10 (the open one, never exported), values with fractions, each row's
+     * {@code expires_at} a day after it was stored. On the seed's example the sample times are a few seconds before
+     * the insert times, at odd milliseconds; on the live shape the sample time is the insert time, {@code created_at}.
      */
-    private void seed(String metric) {
-        StringBuilder values = new StringBuilder();
+    private void seed(String metric, MetricShape shape) throws SQLException {
+        List<MetricShape.Row> rows = new ArrayList<>();
         for (int d = 17; d <= 21; d++) {
             Instant day = Instant.parse(String.format("2026-11-%02dT00:00:00Z", d));
             int samples = d == 21 ? 28 : SAMPLES_PER_SERIES_AND_DAY;
@@ -216,19 +243,20 @@ class ExportRetirementTest {
                         "runtime_name", "w1", "runtime_type", "worker_pool"));
                 for (int i = 0; i < samples; i++) {
                     Instant created = day.plusSeconds(600 + 1200L * i);
-                    Instant at = created.minusMillis(2500 - 11 * s - 3);
+                    Instant at = shape == MetricShape.LIVE ? created : created.minusMillis(2500 - 11 * s - 3);
                     double value = s * 1000 + d + i * 0.25;
                     if (d != 21) {
                         expected.computeIfAbsent(series, k -> new TreeMap<>()).put(at.toEpochMilli(), value);
                         rowsPerPartition.merge(partition(d), 1L, Long::sum);
                     }
-                    values.append(values.length() == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT,
-                            "(1, '%s', 'gauge', %s, '{\"host\": \"h%d\"}', '%s', '%s')", metric, value, s, at, created));
+                    rows.add(new MetricShape.Row(1, metric, "gauge", value, "{\"host\": \"h" + s + "\"}", at,
+                            created));
                 }
             }
         }
-        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, "
-                + "\"timestamp\", created_at) VALUES " + values);
+        try (Connection c = db.connect()) {
+            shape.insert(c, "noetl.metric", ZoneOffset.UTC, rows);
+        }
     }
 
     private long closedRows() {
@@ -365,17 +393,21 @@ class ExportRetirementTest {
                 + "\",table=\"noetl.metric\"}";
     }
 
-    @Test
-    void expiredPartitionsAreDroppedOnlyOnceTheReceiverHoldsTheirSamples() throws Exception {
-        seed("e2e_retire");
+    @ParameterizedTest
+    @EnumSource(MetricShape.class)
+    void expiredPartitionsAreDroppedOnlyOnceTheReceiverHoldsTheirSamples(MetricShape shape) throws Exception {
+        setUp(shape);
+        String metric = named("e2e_retire", shape);
+        String retire = named("retire", shape).replace('_', '-');
+        seed(metric, shape);
         String url = vm.writeUrl().toString();
-        apply("retire", s -> s.setExport(export(url)));
-        MetricRetentionPolicy p = await("retire", settled(url));
+        apply(retire, s -> s.setExport(export(url)));
+        MetricRetentionPolicy p = await(retire, settled(url));
 
         // 11-17 and 11-18 expired and went; 11-19 and 11-20 are closed and exported, but kept; 11-21 is open
         assertEquals(days(19, 23), db.partitions("noetl.metric"));
         assertDroppedOnlyConfirmed(days(17, 18), url, null);
-        assertReceivedExactly("e2e_retire");
+        assertReceivedExactly(metric);
         assertEquals(CLOSED_DAYS.size() * 2L * SAMPLES_PER_SERIES_AND_DAY, closedRows());
 
         MetricRetentionPolicyStatus status = p.getStatus();
@@ -386,7 +418,7 @@ class ExportRetirementTest {
 
         // the stored spec holds what the test wrote in spec.export, and nothing the operator added
         GenericKubernetesResource stored = kube.admin().genericKubernetesResources(ApiGroup.GROUP + "/"
-                + ApiGroup.VERSION, "MetricRetentionPolicy").inNamespace(kube.namespace()).withName("retire").get();
+                + ApiGroup.VERSION, "MetricRetentionPolicy").inNamespace(kube.namespace()).withName(retire).get();
         @SuppressWarnings("unchecked")
         Map<String, Object> spec = (Map<String, Object>) stored.getAdditionalProperties().get("spec");
         assertEquals(Map.of("url", url, "batchSamples", 100), spec.get("export"), "spec.export as written: no "
@@ -400,13 +432,14 @@ class ExportRetirementTest {
 
         String scrape = MetricsScrape.scrape(metricsUrl);
         assertEquals((double) closedRows(), MetricsScrape.sample(scrape, "lifecycle_export_samples_total"
-                + seriesLabels("retire")), 0.0, "each sample sent once");
-        assertEquals(0.0, MetricsScrape.sample(scrape, "lifecycle_export_lag_seconds" + seriesLabels("retire")), 0.0);
+                + seriesLabels(retire)), 0.0, "each sample sent once");
+        assertEquals(0.0, MetricsScrape.sample(scrape, "lifecycle_export_lag_seconds" + seriesLabels(retire)), 0.0);
     }
 
     @Test
     void aReceiverThatCannotBeReachedDropsNothingUntilTheUrlPointsAtOneThatCan() throws Exception {
-        seed("e2e_down");
+        setUp(MetricShape.LIVE);
+        seed("e2e_down", MetricShape.LIVE);
         String dead = deadUrl();
         apply("down", s -> s.setExport(export(dead)));
         MetricRetentionPolicy p = await("down", condition("Degraded", "True", "ExportFailed"));
@@ -446,20 +479,25 @@ class ExportRetirementTest {
         assertExportStatus(p.getStatus().getExport(), url);
     }
 
-    @Test
-    void withRollupsToo_aRawPartitionGoesOnlyOnceBothLedgersAreDone() throws Exception {
-        seed("e2e_both");
+    @ParameterizedTest
+    @EnumSource(MetricShape.class)
+    void withRollupsToo_aRawPartitionGoesOnlyOnceBothLedgersAreDone(MetricShape shape) throws Exception {
+        setUp(shape);
+        String metric = named("e2e_both", shape);
+        String both = named("both", shape).replace('_', '-');
+        seed(metric, shape);
         String dead = deadUrl();
-        apply("both", s -> {
+        apply(both, s -> {
             s.setRollups(List.of(new RollupTier("1h", "30d")));
             s.setExport(export(dead));
         });
-        MetricRetentionPolicy p = await("both", condition("Degraded", "True", "ExportFailed")
+        MetricRetentionPolicy p = await(both, condition("Degraded", "True", "ExportFailed")
                 .and(s -> ((MetricRetentionPolicyStatus) s).getRollupWatermark() != null));
         // the rollups ran: every closed partition is in the tier
         assertEquals("2026-11-21T00:00:00Z", p.getStatus().getRollupWatermark());
         assertEquals(days(17, 20), db.queryStrings("SELECT raw_partition FROM noetl.metric_rollup_ledger ORDER BY 1"));
-        assertEquals(db.queryLong("SELECT count(*) FROM noetl.metric WHERE \"timestamp\" < '2026-11-21 00:00+00'"),
+        assertEquals(db.queryLong("SELECT count(*) FROM noetl.metric WHERE " + sampleTime(shape)
+                + " < '2026-11-21 00:00+00'"),
                 db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h"));
         // but the raw partitions wait for their export
         assertEquals(days(17, 23), db.partitions("noetl.metric"), "nothing dropped");
@@ -468,21 +506,22 @@ class ExportRetirementTest {
         assertTrue(p.getStatus().getExport().getLastError().contains("could not be reached"));
 
         String url = vm.writeUrl().toString();
-        apply("both", s -> {
+        apply(both, s -> {
             s.setRollups(List.of(new RollupTier("1h", "30d")));
             s.setExport(export(url));
         });
-        p = await("both", settled(url));
+        p = await(both, settled(url));
         assertEquals(days(19, 23), db.partitions("noetl.metric"));
         assertDroppedOnlyConfirmed(days(17, 18), url, 1L);
-        assertReceivedExactly("e2e_both");
+        assertReceivedExactly(metric);
         assertExportStatus(p.getStatus().getExport(), url);
         assertEquals(0L, p.getStatus().getRollups().get(0).getLagSeconds());
     }
 
     @Test
     void theReceiversTokenComesFromTheSecretOfSecretRef() throws Exception {
-        seed("e2e_auth");
+        setUp(MetricShape.LIVE);
+        seed("e2e_auth", MetricShape.LIVE);
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger accepted = new AtomicInteger();
         String url = authenticatingStandIn(refused, accepted);

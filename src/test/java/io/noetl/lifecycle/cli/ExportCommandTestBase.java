@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
 import java.io.ByteArrayOutputStream;
@@ -21,16 +20,26 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plan} shows and {@code apply --once} runs the export too, by the same pass as the reconciler: real
  * PostgreSQL, a real VictoriaMetrics on loopback, no cluster. The command's clock and the database's {@code now()}
  * are the fixtures' 2026-11-21T10:00Z (a stand-in for the server's clock; see CommandFixtures).
+ *
+ * <p>Every test runs on both shapes of the metric table ({@link MetricShape}): {@link ExportCommandLiveTest} on
+ * NoETL's live {@code noetl.metric} (sample time = {@code created_at TIMESTAMP}, registry {@code kind}), and
+ * {@link ExportCommandSeedExampleTest} on the seed's example ({@code timestamp TIMESTAMPTZ}, registry
+ * {@code component_type}); each has its own database and receiver (metric names need not differ).
  */
-class ExportCommandTest {
-    private static TestDatabase db;
-    private static VictoriaMetricsServer vm;
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ExportCommandTestBase {
+    private TestDatabase db;
+    private VictoriaMetricsServer vm;
+
+    /** The shape of the metric table and its registry this class runs on. */
+    abstract MetricShape shape();
 
     @TempDir
     Path dir;
@@ -39,15 +48,15 @@ class ExportCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
-    static void start() {
+    void start() {
         Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
                 + "victoria-metrics (.ci/run does) to run the command line's export against a real receiver");
-        db = CommandFixtures.database("cli_export_it");
+        db = CommandFixtures.database("cli_export_" + shape().name().toLowerCase());
         vm = VictoriaMetricsServer.start();
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (vm != null) {
             vm.close();
         }
@@ -56,21 +65,34 @@ class ExportCommandTest {
         }
     }
 
-    /** The seed's metric table, 11-18 to 11-21, one sample every 30 minutes. */
+    /**
+     * The metric table of {@link #shape()}, 11-18 to 11-21, one sample every 30 minutes (UTC; on the live shape
+     * {@code created_at} is that wall-clock time, the policy's {@code timeZone} being UTC), each row's
+     * {@code expires_at} a day after it, as NoETL's default had it when the row was written.
+     */
     @BeforeEach
     void setUp() throws Exception {
+        // one instance for the class's tests (PER_CLASS, for shape() in @BeforeAll): each test's output starts empty
+        out.reset();
+        err.reset();
         db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
         try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
+            shape().create(c, "noetl.metric");
         }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
-                + "'ready')");
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, " + shape().registryTypeColumn() + ", status) "
+                + "VALUES (1, 'w', 'worker_pool', 'ready')");
         for (int d = 18; d <= 21; d++) {
-            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
+            db.execute(shape() == MetricShape.LIVE
+                    ? String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                            + "FOR VALUES FROM ('2026-11-%02d 00:00') TO ('2026-11-%02d 00:00')", d, d, d + 1)
+                    : String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                            + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
         }
-        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, timestamp, "
-                + "created_at) SELECT 1, 'cli_cpu', 'gauge', g, '{\"core\": 0}', t, t FROM generate_series(0, 3 * 48 + 19) g, "
+        String times = shape() == MetricShape.LIVE ? "created_at" : "timestamp, created_at";
+        String values = shape() == MetricShape.LIVE ? "t AT TIME ZONE 'UTC'" : "t, t";
+        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, expires_at, "
+                + times + ") SELECT 1, 'cli_cpu', 'gauge', g, '{\"core\": 0}', t + interval '1 day', " + values
+                + " FROM generate_series(0, 3 * 48 + 19) g, "
                 + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
     }
 
@@ -141,6 +163,8 @@ class ExportCommandTest {
             JsonNode n = new ObjectMapper().readTree(line);
             assertEquals("0", n.get("metric").get("core").asText());
             assertEquals("w", n.get("metric").get("runtime_name").asText());
+            assertEquals("worker_pool", n.get("metric").get("runtime_type").asText(), "the registry's "
+                    + shape().registryTypeColumn());
             n.get("values").forEach(v -> values.add(v.asLong()));
         }
         values.sort(Long::compare);
