@@ -73,9 +73,12 @@ public class RuntimeComponentSpec extends LifecycleSpec {
 
     @Default("MarkOffline")
     @JsonPropertyDescription("What deleting this resource does to the registry row: `MarkOffline` (default) sets its "
-            + "status to `offline` and keeps it, `Retain` leaves it as it is, `Delete` removes it and, through the "
-            + "table's `ON DELETE CASCADE`, every metric that references it. A finalizer holds the resource until this "
-            + "is done; if the database cannot be reached it retries with growing backoff. The annotation "
+            + "status to `offline` and keeps it, `Retain` leaves it as it is, `Delete` removes it only if this resource "
+            + "inserted it and no metric row references it (else it is marked offline, and an Event says how many "
+            + "metric rows reference it), `DeleteWithMetrics` removes a row this resource inserted and, through NoETL's "
+            + "`ON DELETE CASCADE`, every metric row that references it. A row this resource found and adopted is never "
+            + "removed; only the row with the id in `status.runtimeId` is ever touched. A finalizer holds the resource "
+            + "until this is done; if the database cannot be reached it retries with growing backoff. The annotation "
             + "`lifecycle.noetl.io/skip-cleanup: \"true\"` releases the finalizer at once without touching the row. "
             + "A suspended or dry-run resource, or one that reports `ConflictingComponent`, leaves the row alone.")
     private DeletionPolicy deletionPolicy = DeletionPolicy.MarkOffline;

@@ -28,6 +28,29 @@ public class RuntimeComponentStatus extends LifecycleStatus {
             + "cannot change: a spec that names another key is reported as `InvalidSpec` and nothing is written until "
             + "it is restored (on Kubernetes 1.25+ the API server refuses such a change first).")
     private String registryKey;
+    @JsonPropertyDescription("Whether this resource inserted the registry row (true) or found it there and adopted it "
+            + "(false). Only a row it inserted is ever removed by `deletionPolicy: Delete` or `DeleteWithMetrics`.")
+    private Boolean createdRow;
+    @JsonPropertyDescription("With `deletionPolicy: Delete` or `DeleteWithMetrics`: how many rows of tables whose "
+            + "foreign key references the registry (NoETL's `noetl.metric`) reference this row, counted each pass up "
+            + "to 10,000 (shown as that when there are more). `Delete` keeps the row while any does.")
+    private Long metricRows;
+
+    public Boolean getCreatedRow() {
+        return createdRow;
+    }
+
+    public void setCreatedRow(Boolean createdRow) {
+        this.createdRow = createdRow;
+    }
+
+    public Long getMetricRows() {
+        return metricRows;
+    }
+
+    public void setMetricRows(Long metricRows) {
+        this.metricRows = metricRows;
+    }
 
     public String getRuntimeId() {
         return runtimeId;

@@ -18,6 +18,8 @@ import io.noetl.lifecycle.registry.plan.RuntimeDeclaration;
 import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
 import io.noetl.lifecycle.registry.postgres.RuntimeRegistry;
+import io.noetl.lifecycle.api.DeletionPolicy;
+import java.util.Map;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -109,18 +111,87 @@ public final class ComponentRegistrar {
         }
     }
 
-    /** Applies a deletion policy to the row: offline, or removed. Returns whether a row changed. */
-    public boolean retire(DataSource dataSource, DatabaseTarget target, RuntimeDeclaration d, boolean delete)
-            throws ReconcileException {
+    /**
+     * What a deletion did to the row, for the Event: its reason ({@code RowDeleted}, {@code MarkedOffline},
+     * {@code RowKept}), its message, whether it is a warning; empty reason when nothing changed and nothing needs
+     * saying.
+     */
+    public record Retirement(String reason, String message, boolean warning) {
+        static final Retirement NOTHING = new Retirement(null, null, false);
+    }
+
+    /**
+     * Applies a deletion policy to the row: offline, or removed. Only the row with {@code heldId} (the id this
+     * resource registered and shows in its status) is touched, never another row of its key; with none known, a
+     * MarkOffline goes by the key and a deletion does nothing. A row is removed only when this resource inserted it
+     * ({@code createdRow}), and, under {@code Delete}, only while no metric row references it; otherwise it is marked
+     * offline and kept.
+     */
+    public Retirement retire(DataSource dataSource, DatabaseTarget target, RuntimeDeclaration d,
+            DeletionPolicy policy, Optional<Long> heldId, boolean createdRow) throws ReconcileException {
+        String key = d.key();
         try {
             RegistryShape shape = catalog.shape(dataSource, target);
             if (!shape.exists()) {
-                return false;
+                return Retirement.NOTHING;
             }
             RegistryMapping mapping = mapping(shape, null);
             try (Connection c = dataSource.getConnection()) {
-                return delete ? RuntimeRegistry.delete(c, mapping, d) : RuntimeRegistry.markOffline(c, mapping, d);
+                boolean delete = policy == DeletionPolicy.Delete || policy == DeletionPolicy.DeleteWithMetrics;
+                if (!delete) {
+                    boolean changed = heldId.isPresent() ? RuntimeRegistry.markOffline(c, mapping, d, heldId.get())
+                            : RuntimeRegistry.markOffline(c, mapping, d);
+                    return changed ? new Retirement("MarkedOffline", key + " set offline in the registry", false)
+                            : Retirement.NOTHING;
+                }
+                if (heldId.isEmpty()) {
+                    return new Retirement("RowKept", key + " was not removed: this resource holds no runtime_id of "
+                            + "it (it never registered the row), and a row is removed only by the id it registered",
+                            true);
+                }
+                if (!createdRow) {
+                    boolean changed = RuntimeRegistry.markOffline(c, mapping, d, heldId.get());
+                    long refs = RuntimeRegistry.referencingRows(c, heldId.get(), RuntimeRegistry.REFERENCES_COUNTED);
+                    return new Retirement("RowKept", key + " (runtime_id " + heldId.get() + ") was not removed: this "
+                            + "resource found it in the registry and adopted it, and removes only rows it inserted; "
+                            + (changed ? "it was set offline instead. " : "it is left offline. ") + rows(refs)
+                            + " reference it", true);
+                }
+                Map.Entry<RuntimeRegistry.Removal, Long> removal = RuntimeRegistry.delete(c, mapping, d, heldId.get(),
+                        policy == DeletionPolicy.DeleteWithMetrics);
+                return switch (removal.getKey()) {
+                    case DELETED -> new Retirement("RowDeleted", key + " (runtime_id " + heldId.get() + ") removed "
+                            + "from the registry" + (removal.getValue() > 0 ? ", and with it " + rows(removal.getValue())
+                                    + " that referenced it (deletionPolicy DeleteWithMetrics)" : "; no metric row "
+                                    + "referenced it"), removal.getValue() > 0);
+                    case REFERENCED -> {
+                        boolean changed = RuntimeRegistry.markOffline(c, mapping, d, heldId.get());
+                        yield new Retirement("RowKept", key + " (runtime_id " + heldId.get() + ") was not removed: "
+                                + rows(removal.getValue()) + " reference it, and deletionPolicy Delete removes no "
+                                + "metric row; " + (changed ? "it was set offline instead" : "it is left offline")
+                                + " (deletionPolicy DeleteWithMetrics would remove them too)", true);
+                    }
+                    case NOT_FOUND -> new Retirement("RowKept", "no registry row holds " + key + " with runtime_id "
+                            + heldId.get() + " any more (removed, or registered anew under another id): nothing was "
+                            + "removed", true);
+                };
             }
+        } catch (SQLException e) {
+            throw failure(target, e);
+        }
+    }
+
+    /** {@code n} metric rows, in words ({@code 1,000,000 or more} at the counting bound). */
+    static String rows(long n) {
+        return (n >= RuntimeRegistry.REFERENCES_COUNTED ? String.format(java.util.Locale.ROOT, "%,d or more", n)
+                : String.format(java.util.Locale.ROOT, "%,d", n)) + " metric row" + (n == 1 ? "" : "s");
+    }
+
+    /** How many metric rows reference the row with {@code runtimeId}, counted up to a bound. */
+    public long referencingRows(DataSource dataSource, DatabaseTarget target, long runtimeId)
+            throws ReconcileException {
+        try (Connection c = dataSource.getConnection()) {
+            return RuntimeRegistry.referencingRows(c, runtimeId, RuntimeRegistry.REFERENCES_SHOWN);
         } catch (SQLException e) {
             throw failure(target, e);
         }

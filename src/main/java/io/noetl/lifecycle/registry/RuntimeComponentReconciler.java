@@ -262,6 +262,20 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             registered.put(uid, fingerprint);
             firstSeen.remove(uid);
             status.setRegistryKey(key);
+            if (outcome.inserted()) {
+                status.setCreatedRow(true);
+            } else if (status.getCreatedRow() == null && outcome.row() != null) {
+                // the row was there before this resource first registered: adopted, never removed by it
+                status.setCreatedRow(false);
+            }
+            DeletionPolicy policy = settings.deletionPolicy();
+            if (outcome.row() != null && (policy == DeletionPolicy.Delete
+                    || policy == DeletionPolicy.DeleteWithMetrics)) {
+                // what a deletion would meet: shown before anyone deletes
+                status.setMetricRows(registrar.referencingRows(dataSource, target, outcome.row().runtimeId()));
+            } else {
+                status.setMetricRows(null);
+            }
         }
         if (outcome.inserted() || outcome.declaredWritten()) {
             // another resource declaring this key may have written it before it saw this one: let it see now
@@ -310,12 +324,17 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                 // the row belongs to the resource that declared it first
                 return released(rc);
             }
-            boolean changed = registrar.retire(ResourcePools.acquire(pools, rc, target), target, settings.declaration(),
-                    policy == DeletionPolicy.Delete);
-            if (changed) {
-                events.normal(rc, policy == DeletionPolicy.Delete ? "RowDeleted" : "MarkedOffline",
-                        policy == DeletionPolicy.Delete ? key + " removed from the registry with its metrics"
-                                : key + " set offline in the registry");
+            Optional<Long> heldId = Optional.ofNullable(rc.getStatus()).map(RuntimeComponentStatus::getRuntimeId)
+                    .map(Long::parseLong);
+            boolean createdRow = rc.getStatus() != null && Boolean.TRUE.equals(rc.getStatus().getCreatedRow());
+            ComponentRegistrar.Retirement done = registrar.retire(ResourcePools.acquire(pools, rc, target), target,
+                    settings.declaration(), policy, heldId, createdRow);
+            if (done.reason() != null) {
+                if (done.warning()) {
+                    events.warning(rc, done.reason(), done.message());
+                } else {
+                    events.normal(rc, done.reason(), done.message());
+                }
             }
         } catch (ReconcileException e) {
             int attempt = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0) + 1;

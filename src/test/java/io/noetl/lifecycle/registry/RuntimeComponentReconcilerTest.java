@@ -292,13 +292,91 @@ class RuntimeComponentReconcilerTest {
                 assertEquals(4, db.queryLong("SELECT count(*) FROM noetl.metric"));
             }
             case Delete -> {
+                // issue 23, 3: three metric rows reference it, so Delete keeps the row (offline) and every metric
+                assertEquals("offline", row.get(3));
+                assertEquals(4, db.queryLong("SELECT count(*) FROM noetl.metric"), "no metric row removed");
+                assertTrue(reasons("leaving").contains("RowKept"), reasons("leaving").toString());
+                assertTrue(eventMessage("leaving", "RowKept").contains("3 metric rows reference it"),
+                        eventMessage("leaving", "RowKept"));
+            }
+            case DeleteWithMetrics -> {
                 assertNull(row);
                 assertEquals(List.of(otherId), db.query("SELECT runtime_id FROM noetl.metric").stream()
-                        .map(r -> ((Number) r.get(0)).longValue()).toList(), "the cascade took the row's metrics");
+                        .map(r -> ((Number) r.get(0)).longValue()).toList(), "the cascade took the row's metrics, "
+                                + "as the policy's name says");
+                assertTrue(eventMessage("leaving", "RowDeleted").contains("3 metric rows"),
+                        eventMessage("leaving", "RowDeleted"));
             }
             default -> throw new IllegalStateException();
         }
         assertNotNull(row(naming, "other"));
+    }
+
+    private String eventMessage(String name, String reason) {
+        return kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+                .map(io.fabric8.kubernetes.api.model.Event::getMessage).findFirst().orElse("");
+    }
+
+    /** Issue 23, 3: a row nobody references, inserted by the resource, goes under Delete; the status counted 0. */
+    @Test
+    void deleteRemovesARowItInsertedThatNoMetricReferences() {
+        createRegistry(Naming.values()[0]);
+        apply("clean", s -> s.setDeletionPolicy(DeletionPolicy.Delete));
+        RuntimeComponent rc = awaitStatus("clean", registeredIn(ComponentPhase.Registered));
+        assertEquals(Boolean.TRUE, rc.getStatus().getCreatedRow());
+        assertEquals(0L, rc.getStatus().getMetricRows());
+        kube.admin().resource(get("clean")).delete();
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> get("clean") == null);
+        assertNull(row(Naming.values()[0], "clean"));
+        assertTrue(reasons("clean").contains("RowDeleted"), reasons("clean").toString());
+    }
+
+    /**
+     * Issue 23, 3, as measured: on NoETL's registry and metric table ({@code ON DELETE CASCADE}), deleting a
+     * RuntimeComponent with {@code Delete} removed a row it had adopted and 2,001 metric rows with it. Now an adopted
+     * row is never removed, even under DeleteWithMetrics, and the status said beforehand how many rows reference it.
+     */
+    @Test
+    void anAdoptedRowAndItsMetricsStayWhateverThePolicy() throws Exception {
+        try (java.sql.Connection c = db.connect()) {
+            io.noetl.lifecycle.support.MetricShape.loadLive(c);
+        }
+        // NoETL's worker registered itself first; its metrics are there
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, kind, uri, status) VALUES (7001, 'adopted', "
+                + "'worker_pool', 'k8s://noetl/adopted-0', 'ready')",
+                "SELECT noetl.create_metric_partition(date '2026-11-21')",
+                "INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, created_at) "
+                        + "SELECT 7001, 'jobs', 'gauge', g, timestamp '2026-11-21 09:00' FROM generate_series(1, 2001) g");
+        apply("adopted", s -> s.setDeletionPolicy(DeletionPolicy.DeleteWithMetrics));
+        RuntimeComponent rc = awaitStatus("adopted", s -> s instanceof RuntimeComponentStatus r
+                && r.getMetricRows() != null && "7001".equals(r.getRuntimeId()));
+        assertEquals(Boolean.FALSE, rc.getStatus().getCreatedRow());
+        assertEquals(2001L, rc.getStatus().getMetricRows());
+        kube.admin().resource(get("adopted")).delete();
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> get("adopted") == null);
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE runtime_id = 7001"));
+        assertEquals(2001, db.queryLong("SELECT count(*) FROM noetl.metric"), "no metric row removed");
+        String message = eventMessage("adopted", "RowKept");
+        assertTrue(message.contains("adopted it") && message.contains("2,001 metric rows reference it"), message);
+    }
+
+    /** Issue 23, 3: the row was registered anew under another id meanwhile; the deletion acts on its own id only. */
+    @Test
+    void aRowRegisteredAnewUnderAnotherIdIsNotTheOneDeleted() {
+        createRegistry(Naming.values()[0]);
+        apply("renewed", s -> s.setDeletionPolicy(DeletionPolicy.DeleteWithMetrics));
+        long id = id(awaitStatus("renewed", registeredIn(ComponentPhase.Registered)));
+        Naming naming = Naming.values()[0];
+        // someone removed it and the component registered itself again, under a new id
+        db.execute("DELETE FROM noetl.runtime WHERE runtime_id = " + id);
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, " + naming.type + ", status) VALUES ("
+                + (id + 1) + ", 'renewed', 'worker_pool', 'ready')",
+                "INSERT INTO noetl.metric VALUES (" + (id + 1) + ", 'jobs')");
+        kube.admin().resource(get("renewed")).delete();
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> get("renewed") == null);
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE runtime_id = ?", id + 1));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric"));
     }
 
     @ParameterizedTest

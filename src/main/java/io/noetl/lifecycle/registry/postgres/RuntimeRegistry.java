@@ -206,12 +206,111 @@ public final class RuntimeRegistry {
         }
     }
 
-    /** Removes the row; metrics referencing it go with it when their foreign key cascades. */
-    public static boolean delete(Connection c, RegistryMapping m, RuntimeDeclaration d) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE.sql() + " r WHERE "
-                + keyMatch(m, "r"))) {
-            ps.setString(1, d.type().value());
-            ps.setString(2, d.name());
+    /** The most referencing rows a deletion counts, for its Event. */
+    public static final long REFERENCES_COUNTED = 1_000_000;
+    /** The most referencing rows a pass counts for the status, so that the count stays an index probe. */
+    public static final long REFERENCES_SHOWN = 10_000;
+
+    /**
+     * How many rows of the tables whose foreign key references the registry (NoETL's {@code noetl.metric}, whose
+     * {@code runtime_id} cascades on delete) reference {@code runtimeId}, counted up to {@code cap} per table (an index
+     * on the referencing column makes it a range scan).
+     */
+    public static long referencingRows(Connection c, long runtimeId, long cap) throws SQLException {
+        List<String[]> references = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, t.relname, a.attname FROM pg_constraint k "
+                + "JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                + "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] "
+                + "WHERE k.contype = 'f' AND k.confrelid = to_regclass(?) AND k.conparentid = 0 "
+                + "AND cardinality(k.conkey) = 1")) {
+            ps.setString(1, TABLE.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    references.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+            }
+        }
+        long total = 0;
+        for (String[] r : references) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM "
+                    + SqlIdentifier.quote(r[0], r[1]) + " WHERE " + SqlIdentifier.quote(r[2]) + " = ? LIMIT "
+                    + cap + ") x")) {
+                ps.setLong(1, runtimeId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    total += rs.getLong(1);
+                }
+            }
+        }
+        return Math.min(total, cap);
+    }
+
+    /** What {@link #delete} did. */
+    public enum Removal {
+        /** The row is gone (and with {@code withReferences}, the rows that referenced it). */
+        DELETED,
+        /** Rows reference it and {@code withReferences} is false: nothing was deleted. */
+        REFERENCED,
+        /** No row with that id holds the declared key (gone, or the key was registered anew under another id). */
+        NOT_FOUND
+    }
+
+    /**
+     * Removes the row with id {@code runtimeId} when it still holds {@code d}'s key: never another row of that key
+     * (registered anew meanwhile). The row is locked first, so no referencing row can be inserted between the count
+     * and the delete; without {@code withReferences}, a row that any row references is kept.
+     *
+     * @return what it did, and how many rows referenced the row
+     */
+    public static Map.Entry<Removal, Long> delete(Connection c, RegistryMapping m, RuntimeDeclaration d, long runtimeId,
+            boolean withReferences) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + TABLE.sql() + " r WHERE r."
+                    + SqlIdentifier.quote(m.name(Role.ID)) + " = ? AND " + keyMatch(m, "r") + " FOR UPDATE")) {
+                ps.setLong(1, runtimeId);
+                ps.setString(2, d.type().value());
+                ps.setString(3, d.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        c.commit();
+                        return Map.entry(Removal.NOT_FOUND, 0L);
+                    }
+                }
+            }
+            long references = referencingRows(c, runtimeId, REFERENCES_COUNTED);
+            if (references > 0 && !withReferences) {
+                c.commit();
+                return Map.entry(Removal.REFERENCED, references);
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE.sql() + " r WHERE r."
+                    + SqlIdentifier.quote(m.name(Role.ID)) + " = ?")) {
+                ps.setLong(1, runtimeId);
+                ps.executeUpdate();
+            }
+            c.commit();
+            return Map.entry(Removal.DELETED, references);
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Sets the row with id {@code runtimeId} offline when it still holds {@code d}'s key. */
+    public static boolean markOffline(Connection c, RegistryMapping m, RuntimeDeclaration d, long runtimeId)
+            throws SQLException {
+        String status = SqlIdentifier.quote(m.name(Role.STATUS));
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE.sql() + " r SET " + status + " = ? WHERE r."
+                + SqlIdentifier.quote(m.name(Role.ID)) + " = ? AND " + keyMatch(m, "r") + " AND r." + status
+                + " IS DISTINCT FROM ?")) {
+            ps.setString(1, RegistryRow.OFFLINE);
+            ps.setLong(2, runtimeId);
+            ps.setString(3, d.type().value());
+            ps.setString(4, d.name());
+            ps.setString(5, RegistryRow.OFFLINE);
             return ps.executeUpdate() > 0;
         }
     }

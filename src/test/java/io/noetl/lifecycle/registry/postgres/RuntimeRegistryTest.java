@@ -25,6 +25,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -263,8 +264,12 @@ class RuntimeRegistryTest {
         }
     }
 
+    /**
+     * Issue 23, 3: a deletion acts on the id it holds, keeps a row metric rows reference unless asked to take them,
+     * and never touches another row of the key.
+     */
     @Test
-    void deletingTheRowTakesItsMetricsThroughTheCascade() throws Exception {
+    void deletingByIdKeepsReferencedRowsUnlessAskedAndTakesMetricsOnlyThen() throws Exception {
         seedRegistry();
         db.execute("CREATE TABLE noetl.metric (runtime_id bigint NOT NULL REFERENCES noetl.runtime "
                 + "ON DELETE CASCADE, metric_name text)");
@@ -278,10 +283,20 @@ class RuntimeRegistryTest {
             assertNotEquals(id, otherId);
             db.execute("INSERT INTO noetl.metric SELECT " + id + ", 'cpu' FROM generate_series(1, 3)",
                     "INSERT INTO noetl.metric VALUES (" + otherId + ", 'cpu')");
-            assertTrue(RuntimeRegistry.delete(c, m, d));
-            assertFalse(RuntimeRegistry.delete(c, m, d));
+            assertEquals(3, RuntimeRegistry.referencingRows(c, id, 10));
+            assertEquals(2, RuntimeRegistry.referencingRows(c, id, 2), "counted up to the cap");
+            // another id of the key: nothing
+            assertEquals(Map.entry(RuntimeRegistry.Removal.NOT_FOUND, 0L), RuntimeRegistry.delete(c, m, d, otherId,
+                    true));
+            // referenced and not asked to take the metrics: kept, all of them
+            assertEquals(Map.entry(RuntimeRegistry.Removal.REFERENCED, 3L), RuntimeRegistry.delete(c, m, d, id, false));
+            assertEquals(4, db.queryLong("SELECT count(*) FROM noetl.metric"));
+            assertEquals(2, db.queryLong("SELECT count(*) FROM noetl.runtime"));
+            // asked: the row and its metrics go through the cascade, the other row's stay
+            assertEquals(Map.entry(RuntimeRegistry.Removal.DELETED, 3L), RuntimeRegistry.delete(c, m, d, id, true));
             assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric"));
             assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime"));
+            assertTrue(c.getAutoCommit());
         }
     }
 
