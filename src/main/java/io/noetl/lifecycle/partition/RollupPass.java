@@ -300,16 +300,25 @@ public final class RollupPass {
             MetricPolicySettings settings, List<RollupSettings.Tier> into, Instant now) throws SQLException {
         List<RollupSql.Tier> tiers = into.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
                 t.retention(), Optional.of(keepFrom(t, settings, now)))).toList();
-        try (Statement s = c.createStatement()) {
-            s.execute("SET lock_timeout = " + Math.max(1, lockPolicy.lockTimeout().toMillis()));
-        }
+        // the rollup's own transaction, begun here so that the timeout is SET LOCAL in it: a session setting would
+        // outlive it on a transaction-pooling PgBouncer's server connection (issue 22); RollupSql commits it
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
         try {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL lock_timeout = " + Math.max(1, lockPolicy.lockTimeout().toMillis()));
+            }
             return RollupSql.rollUp(c, tables, step.partition(), settings.instantOf(keyType, step.range().from()),
                     settings.instantOf(keyType, step.range().to()), tiers);
-        } finally {
-            try (Statement s = c.createStatement()) {
-                s.execute("RESET lock_timeout");
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
             }
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
         }
     }
 

@@ -137,7 +137,7 @@ public final class PgBouncerServer implements AutoCloseable {
 
     /**
      * The {@link #WATCHED} settings of every server connection of {@code database}'s pool, as a second client of the
-     * pool finds them, and whether an INSERT works there: {@value #POOL_SIZE} clients each hold a transaction open
+     * pool finds them, the named prepared statements left there, and whether an INSERT works there: {@value #POOL_SIZE} clients each hold a transaction open
      * at once, so that each is on a server connection of its own and together they see all of the pool's (a
      * connection the pool opens for them is new, and shows the defaults). Each line is one server connection's
      * settings; the lines are sorted, so equal pools give equal lists. The clients are plain pgJDBC connections with
@@ -162,11 +162,13 @@ public final class PgBouncerServer implements AutoCloseable {
                 c.setAutoCommit(false);
                 StringBuilder line = new StringBuilder();
                 try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT "
-                        + String.join(", ", WATCHED.stream().map(w -> "current_setting('" + w + "')").toList()))) {
+                        + String.join(", ", WATCHED.stream().map(w -> "current_setting('" + w + "')").toList())
+                        + ", (SELECT string_agg(name, ',' ORDER BY name) FROM pg_prepared_statements)")) {
                     rs.next();
                     for (int w = 0; w < WATCHED.size(); w++) {
                         line.append(w == 0 ? "" : ", ").append(WATCHED.get(w)).append('=').append(rs.getString(w + 1));
                     }
+                    line.append(", named statements left: ").append(rs.getString(WATCHED.size() + 1));
                 }
                 try (Statement s = c.createStatement()) {
                     s.executeUpdate("INSERT INTO public.pool_probe VALUES (1)");

@@ -94,9 +94,9 @@ public record MetricPolicySettings(String schema, String table, String partition
         String cutoff = "(now() - make_interval(secs => " + retention.toSeconds() + "))";
         return Optional.of(switch (keyType) {
             case TIMESTAMPTZ -> cutoff;
-            // sessions run in UTC, so a timestamp's wall clock is UTC (as KeyType reads it)
-            case TIMESTAMP -> cutoff + "::timestamp";
-            case DATE -> cutoff + "::date";
+            // a timestamp's wall clock is UTC (as KeyType reads it), whatever the session's zone
+            case TIMESTAMP -> "(" + cutoff + " AT TIME ZONE 'UTC')";
+            case DATE -> "(" + cutoff + " AT TIME ZONE 'UTC')::date";
             default -> throw new IllegalArgumentException("a time policy on a " + keyType + " key");
         });
     }
