@@ -38,9 +38,15 @@ final class CommandFixtures {
 
     /** The command as the jar builds it, at {@link #NOW}, writing to {@code out} and {@code err}. */
     static MaintenanceCommand command(ByteArrayOutputStream out, ByteArrayOutputStream err) {
+        return command(out, err, DatabaseConnections.postgres());
+    }
+
+    /** The command at {@link #NOW} on other connections than the jar's (the operator's pools, for instance). */
+    static MaintenanceCommand command(ByteArrayOutputStream out, ByteArrayOutputStream err,
+            DatabaseConnections connections) {
         MutableClock clock = new MutableClock();
         clock.set(NOW);
-        return new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE), DatabaseConnections.postgres(),
+        return new MaintenanceCommand(new TargetResolver(StandaloneConfig.INSTANCE), connections,
                 LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), StandaloneConfig.INSTANCE.clock().maxSkew(), clock,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.PgBouncerServer;
+import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -21,11 +25,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plan}, {@code check} and {@code apply --once} through a real PgBouncer in transaction pooling (issue 22),
+ * each on the command's own connections and on the operator's pools ({@link DatabasePools}, as the reconcilers get
+ * them; the operator has no read-only pool, so there {@code plan} runs on the same pool, as a pass in Observe mode),
  * with the database URL pointing at PgBouncer as a platform team's Secret would: the id-ranged kind (creates, a
  * default-row move, a detach), the time-ranged kind (creates, drops), rollups and the export to a real
  * VictoriaMetrics. After each command a second client of the pool finds every server connection's settings as before
@@ -57,6 +65,7 @@ class PgBouncerCommandTest {
 
     @AfterEach
     void stopPgBouncer() {
+        pools.release("pgbouncer-test");
         if (pgbouncer != null) {
             pgbouncer.close();
         }
@@ -89,10 +98,26 @@ class PgBouncerCommandTest {
         untouched = pgbouncer.secondClient(db.name());
     }
 
+    /** Whose connections the passes run on. */
+    enum Connections {
+        COMMAND, OPERATOR_POOL
+    }
+
+    private final DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
+    private Connections connections = Connections.COMMAND;
+
     private int run(String... args) {
         out.reset();
         err.reset();
-        return CommandFixtures.command(out, err).run(List.of(args));
+        DatabaseConnections on = connections == Connections.COMMAND ? DatabaseConnections.postgres()
+                : (target, readOnly) -> {
+                    try {
+                        return pools.acquire("pgbouncer-test", target);
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+        return CommandFixtures.command(out, err, on).run(List.of(args));
     }
 
     private String output() {
@@ -147,8 +172,10 @@ class PgBouncerCommandTest {
      * every pass Failed with {@code prepared statement "S_3" already exists} (pgJDBC names its statements after five
      * executions; under transaction pooling they land on other server connections).
      */
-    @Test
-    void theEventPartitionPlanSampleAppliesThroughPgBouncerPassAfterPass() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connections.class)
+    void theEventPartitionPlanSampleAppliesThroughPgBouncerPassAfterPass(Connections on) throws Exception {
+        connections = on;
         try (Connection c = db.connect()) {
             SeedSchema.ensureEventTable(c, new TableName("noetl", "event"), "event_default",
                     new io.noetl.lifecycle.plan.SnowflakeLayout(ID_EPOCH, 23));
@@ -178,8 +205,10 @@ class PgBouncerCommandTest {
      * {@code cannot execute CREATE SCHEMA in a read-only transaction} (the plan's read-only session setting stayed
      * on the server connections), and the second client's INSERT failed the same way.
      */
-    @Test
-    void rollupsApplyThroughPgBouncerAfterAPlan() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connections.class)
+    void rollupsApplyThroughPgBouncerAfterAPlan(Connections on) throws Exception {
+        connections = on;
         String path = file(ROLLUPS);
         assertEquals(0, run("plan", "-f", path), output());
         assertSecondClientUnaffected("plan");
@@ -190,14 +219,29 @@ class PgBouncerCommandTest {
         assertEquals(3 * 48, db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h WHERE bucket_start < "
                 + "'2026-11-21 00:00+00'"));
         assertSecondClientUnaffected("apply with rollups");
+        // NoETL's readers call the history function through the same pool
+        try (Connection c = DriverManager.getConnection(pgbouncer.url(db.name()) + "?prepareThreshold=0",
+                TestDatabase.USER, TestDatabase.PASSWORD); var rs = c.createStatement().executeQuery(
+                        "SELECT count(*) FILTER (WHERE tier = '1h'), count(*) FILTER (WHERE tier = 'raw') "
+                                + "FROM noetl.metric_history('pgb_cpu', '{}', '2026-11-18 00:00+00', "
+                                + "'2026-11-21 10:00+00')")) {
+            rs.next();
+            // the two dropped days from the tier, hour by hour; the rest from the raw rows still there
+            assertEquals(2 * 24, rs.getLong(1));
+            assertEquals(db.queryLong("SELECT count(*) FROM noetl.metric WHERE created_at < '2026-11-21 10:00+00'"),
+                    rs.getLong(2));
+        }
+        assertSecondClientUnaffected("metric_history");
         run("check", "-f", path);
         assertTrue(output().contains("noetl-metrics"), output());
         assertSecondClientUnaffected("check");
     }
 
     /** A plain policy: creates and drops, planned, applied, checked. */
-    @Test
-    void createsAndDropsThroughPgBouncer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connections.class)
+    void createsAndDropsThroughPgBouncer(Connections on) throws Exception {
+        connections = on;
         String path = file(ROLLUPS.replace("""
                   rollups:
                     - resolution: 1h
@@ -213,9 +257,14 @@ class PgBouncerCommandTest {
         assertSecondClientUnaffected("check");
     }
 
-    /** The export to a real VictoriaMetrics: the cursor read (binary results) repeated over three partitions. */
+    /**
+     * The export to a real VictoriaMetrics: the cursor read (binary results, its statement named on purpose) repeated
+     * over three partitions. On the operator's pools only, as the operator exports on every pass: the export waits for
+     * VictoriaMetrics' count (about 20 s), and the command's connections are set up alike (DatabaseConnections).
+     */
     @Test
     void theExportRunsThroughPgBouncer() throws Exception {
+        connections = Connections.OPERATOR_POOL;
         Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
                 + "victoria-metrics (.ci/run does) to run the export through PgBouncer");
         try (VictoriaMetricsServer vm = VictoriaMetricsServer.start()) {
