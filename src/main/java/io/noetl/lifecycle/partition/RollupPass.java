@@ -310,14 +310,8 @@ public final class RollupPass {
             }
             return RollupSql.rollUp(c, tables, step.partition(), settings.instantOf(keyType, step.range().from()),
                     settings.instantOf(keyType, step.range().to()), tiers);
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
         } finally {
+            // RollupSql rolled back on failure; a failed SET LOCAL leaves an aborted transaction, which this ends
             c.setAutoCommit(autoCommit);
         }
     }

@@ -1,6 +1,8 @@
 package io.noetl.lifecycle.cli;
 
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.TargetResolver;
 import io.noetl.lifecycle.support.MutableClock;
 import io.noetl.lifecycle.support.StandaloneConfig;
@@ -34,6 +36,58 @@ final class CommandFixtures {
                 "CREATE TABLE noetl.metric (metric_id bigserial, metric_name text NOT NULL, "
                         + "metric_value double precision NOT NULL, created_at timestamptz NOT NULL, "
                         + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)");
+    }
+
+    /** The Secret document that the policies' {@code secretRef: noetl-db} names: {@code url} as the tests' user. */
+    static String secret(String url) {
+        return """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: noetl-db
+                stringData:
+                  url: %s
+                  username: %s
+                  password: "%s"
+                ---
+                """.formatted(url, TestDatabase.USER, TestDatabase.PASSWORD);
+    }
+
+    /** A policy on the seed's noetl.metric: raw rows a day, two partitions ahead, rolled up hourly for 30 days. */
+    static final String ROLLUP_POLICY = """
+            apiVersion: lifecycle.noetl.io/v1alpha1
+            kind: MetricRetentionPolicy
+            metadata:
+              name: noetl-metrics
+            spec:
+              database:
+                secretRef:
+                  name: noetl-db
+              retention: 1d
+              premake: 2
+              rollups:
+                - resolution: 1h
+                  retention: 30d
+            """;
+
+    /**
+     * The seed's metric table (a fresh noetl schema), daily partitions 11-18 to 11-21, runtime 1, and a gauge
+     * {@code metric} labelled {@code {"core": 0}} every 30 minutes from 11-18 00:00 to 11-21 09:30 UTC.
+     */
+    static void seedMetrics(TestDatabase db, String metric) throws java.sql.SQLException {
+        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
+        try (java.sql.Connection c = db.connect()) {
+            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
+        }
+        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
+                + "'ready')");
+        for (int d = 18; d <= 21; d++) {
+            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
+                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
+        }
+        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, timestamp, "
+                + "created_at) SELECT 1, '" + metric + "', 'gauge', g, '{\"core\": 0}', t, t FROM generate_series(0, "
+                + "3 * 48 + 19) g, LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
     }
 
     /** The command as the jar builds it, at {@link #NOW}, writing to {@code out} and {@code err}. */

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -59,19 +56,7 @@ class ExportCommandTest {
     /** The seed's metric table, 11-18 to 11-21, one sample every 30 minutes. */
     @BeforeEach
     void setUp() throws Exception {
-        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
-        try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
-        }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
-                + "'ready')");
-        for (int d = 18; d <= 21; d++) {
-            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
-        }
-        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, timestamp, "
-                + "created_at) SELECT 1, 'cli_cpu', 'gauge', g, '{\"core\": 0}', t, t FROM generate_series(0, 3 * 48 + 19) g, "
-                + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
+        CommandFixtures.seedMetrics(db, "cli_cpu");
     }
 
     private int run(String... args) {

@@ -81,19 +81,8 @@ class PgBouncerCommandTest {
     /** The seed's metric table, 11-18 to 11-21, one sample every 30 minutes, and no event table. */
     @BeforeEach
     void setUp() throws Exception {
-        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE");
-        try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
-        }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
-                + "'ready')");
-        for (int d = 18; d <= 21; d++) {
-            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
-        }
-        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, timestamp, "
-                + "created_at) SELECT 1, 'pgb_cpu', 'gauge', g, '{\"core\": 0}', t, t FROM generate_series(0, 3 * 48 + 19) g, "
-                + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
+        CommandFixtures.seedMetrics(db, "pgb_cpu");
+        db.execute("DROP SCHEMA IF EXISTS archive CASCADE");
         pgbouncer = PgBouncerServer.start();
         untouched = pgbouncer.secondClient(db.name());
     }
@@ -125,37 +114,14 @@ class PgBouncerCommandTest {
     }
 
     private String file(String spec) throws Exception {
-        String yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
-                ---
-                """.formatted(pgbouncer.url(db.name()), TestDatabase.USER, TestDatabase.PASSWORD) + spec;
+        String yaml = CommandFixtures.secret(pgbouncer.url(db.name())) + spec;
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();
     }
 
-    private static final String ROLLUPS = """
-            apiVersion: lifecycle.noetl.io/v1alpha1
-            kind: MetricRetentionPolicy
-            metadata:
-              name: noetl-metrics
-            spec:
-              database:
-                secretRef:
-                  name: noetl-db
-              retention: 1d
-              premake: 2
-              rollups:
-                - resolution: 1h
-                  retention: 30d
-            """;
+    private static final String ROLLUPS = CommandFixtures.ROLLUP_POLICY;
+
 
     /** A second client of the pool finds every server connection as before: no setting changed, INSERT works. */
     private void assertSecondClientUnaffected(String after) throws Exception {
