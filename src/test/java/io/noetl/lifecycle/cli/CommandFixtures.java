@@ -38,7 +38,7 @@ final class CommandFixtures {
                         + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)");
     }
 
-    /** The Secret document that the policies' {@code secretRef: noetl-db} names: {@code url} as the tests' user. */
+    /** The Secret document that the policies' {@code secretRef: noetl-db} names, {@code url} as the tests' user; no {@code ---}. */
     static String secret(String url) {
         return """
                 apiVersion: v1
@@ -49,26 +49,32 @@ final class CommandFixtures {
                   url: %s
                   username: %s
                   password: "%s"
-                ---
                 """.formatted(url, TestDatabase.USER, TestDatabase.PASSWORD);
     }
 
-    /** A policy on the seed's noetl.metric: raw rows a day, two partitions ahead, rolled up hourly for 30 days. */
-    static final String ROLLUP_POLICY = """
-            apiVersion: lifecycle.noetl.io/v1alpha1
-            kind: MetricRetentionPolicy
-            metadata:
-              name: noetl-metrics
-            spec:
-              database:
-                secretRef:
-                  name: noetl-db
-              retention: 1d
-              premake: 2
-              rollups:
-                - resolution: 1h
-                  retention: 30d
-            """;
+    /** The MetricRetentionPolicy {@code noetl-metrics} on the Secret {@code noetl-db}, the rest of its spec {@code spec}. */
+    static String metricPolicy(String spec) {
+        return """
+                apiVersion: lifecycle.noetl.io/v1alpha1
+                kind: MetricRetentionPolicy
+                metadata:
+                  name: noetl-metrics
+                spec:
+                  database:
+                    secretRef:
+                      name: noetl-db
+                """ + spec.indent(2);
+    }
+
+    /** Raw rows of the seed's noetl.metric kept a day, two partitions ahead, rolled up hourly for 30 days. */
+    static final String ROLLUP_POLICY = metricPolicy("""
+            retention: 1d
+            premake: 2
+            rollups:
+              - resolution: 1h
+                retention: 30d
+            """);
+
 
     /**
      * The seed's metric table (a fresh noetl schema), daily partitions 11-18 to 11-21, runtime 1, and a gauge

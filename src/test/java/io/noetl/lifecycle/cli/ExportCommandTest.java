@@ -64,29 +64,8 @@ class ExportCommandTest {
     }
 
     private String file(String exportExtra) throws Exception {
-        String yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
-                ---
-                apiVersion: lifecycle.noetl.io/v1alpha1
-                kind: MetricRetentionPolicy
-                metadata:
-                  name: noetl-metrics
-                spec:
-                  database:
-                    secretRef:
-                      name: noetl-db
-                  retention: 1d
-                  premake: 2
-                  export:
-                    url: %s
-                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD, vm.writeUrl()) + exportExtra;
+        String yaml = CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.metricPolicy(
+                "retention: 1d\npremake: 2\nexport:\n  url: " + vm.writeUrl() + "\n") + exportExtra;
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();

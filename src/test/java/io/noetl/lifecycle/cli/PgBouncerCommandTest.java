@@ -114,13 +114,12 @@ class PgBouncerCommandTest {
     }
 
     private String file(String spec) throws Exception {
-        String yaml = CommandFixtures.secret(pgbouncer.url(db.name())) + spec;
+        String yaml = CommandFixtures.secret(pgbouncer.url(db.name())) + "---\n" + spec;
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();
     }
 
-    private static final String ROLLUPS = CommandFixtures.ROLLUP_POLICY;
 
 
     /** A second client of the pool finds every server connection as before: no setting changed, INSERT works. */
@@ -175,7 +174,7 @@ class PgBouncerCommandTest {
     @EnumSource(Connections.class)
     void rollupsApplyThroughPgBouncerAfterAPlan(Connections on) throws Exception {
         connections = on;
-        String path = file(ROLLUPS);
+        String path = file(CommandFixtures.ROLLUP_POLICY);
         assertEquals(0, run("plan", "-f", path), output());
         assertSecondClientUnaffected("plan");
         assertEquals(0, run("apply", "-f", path, "--once"), output());
@@ -208,11 +207,7 @@ class PgBouncerCommandTest {
     @EnumSource(Connections.class)
     void createsAndDropsThroughPgBouncer(Connections on) throws Exception {
         connections = on;
-        String path = file(ROLLUPS.replace("""
-                  rollups:
-                    - resolution: 1h
-                      retention: 30d
-                """, ""));
+        String path = file(CommandFixtures.metricPolicy("retention: 1d\npremake: 2\n"));
         assertEquals(0, run("plan", "-f", path), output());
         assertSecondClientUnaffected("plan");
         assertEquals(0, run("apply", "-f", path, "--once"), output());
@@ -234,11 +229,8 @@ class PgBouncerCommandTest {
         Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
                 + "victoria-metrics (.ci/run does) to run the export through PgBouncer");
         try (VictoriaMetricsServer vm = VictoriaMetricsServer.start()) {
-            String path = file(ROLLUPS.replace("""
-                      rollups:
-                        - resolution: 1h
-                          retention: 30d
-                    """, "  export:\n    url: " + vm.writeUrl() + "\n"));
+            String path = file(CommandFixtures.metricPolicy("retention: 1d\npremake: 2\nexport:\n  url: "
+                    + vm.writeUrl() + "\n"));
             assertEquals(0, run("apply", "-f", path, "--once"), output());
             assertFalse(output().contains("already exists") || output().contains("does not exist"), output());
             assertEquals(3, db.queryLong("SELECT count(verified_at) FROM noetl.metric_export_ledger"));

@@ -3,14 +3,11 @@ package io.noetl.lifecycle.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
-import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,19 +38,7 @@ class RollupCommandTest {
     /** The seed's metric table, 11-18 to 11-21, 48 samples a day. */
     @BeforeEach
     void setUp() throws Exception {
-        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
-        try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, new TableName("noetl", "metric"));
-        }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) VALUES (1, 'w', 'worker_pool', "
-                + "'ready')");
-        for (int d = 18; d <= 21; d++) {
-            db.execute(String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
-        }
-        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, timestamp, created_at) "
-                + "SELECT 1, 'cpu', 'gauge', g, t, t FROM generate_series(0, 3 * 48 + 19) g, "
-                + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
+        CommandFixtures.seedMetrics(db, "cpu");
     }
 
     private int run(String... args) {
@@ -61,7 +46,7 @@ class RollupCommandTest {
     }
 
     private String file() throws Exception {
-        String yaml = CommandFixtures.secret(db.url()) + CommandFixtures.ROLLUP_POLICY;
+        String yaml = CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.ROLLUP_POLICY;
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();
