@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.cli;
 
+import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -8,7 +9,10 @@ import org.postgresql.ds.PGSimpleDataSource;
 @FunctionalInterface
 public interface DatabaseConnections {
 
-    /** @param readOnly for {@code plan}: the server itself refuses any change on these connections */
+    /**
+     * @param readOnly for {@code plan}: the server itself refuses any change on these connections (each transaction
+     *     is read-only; the session is left as it was)
+     */
     DataSource open(DatabaseTarget target, boolean readOnly);
 
     static DatabaseConnections postgres() {
@@ -22,12 +26,14 @@ public interface DatabaseConnections {
             ds.setApplicationName("noetl-lifecycle-cli");
             ds.setConnectTimeout(10);
             ds.setLoginTimeout(10);
-            // bounds are read and written as UTC, as in the operator's pools
-            ds.setOptions("-c TimeZone=UTC");
+            // nothing outlives a transaction, as on the operator's pools (docs/operations.md, "Connection poolers"):
+            // no named server-side statement, no session setting
+            ds.setPrepareThreshold(DatabasePools.PREPARE_THRESHOLD);
+            ds.setPreparedStatementCacheQueries(0);
             if (readOnly) {
-                ds.setReadOnly(true);
-                // also in autocommit mode: every statement runs in a read-only transaction
-                ds.setReadOnlyMode("always");
+                // pgJDBC's BEGIN READ ONLY for every transaction, never a read-only session
+                ds.setReadOnlyMode("transaction");
+                return new ReadOnlyTransactions(ds);
             }
             return ds;
         };

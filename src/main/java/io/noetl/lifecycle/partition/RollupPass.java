@@ -305,15 +305,18 @@ public final class RollupPass {
             MetricPolicySettings settings, List<RollupSettings.Tier> into, Instant now) throws SQLException {
         List<RollupSql.Tier> tiers = into.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
                 t.retention(), Optional.of(keepFrom(t, settings, now)))).toList();
-        try (Statement s = c.createStatement()) {
-            s.execute("SET lock_timeout = " + Math.max(1, lockPolicy.lockTimeout().toMillis()));
-        }
+        // the rollup's own transaction, begun here so that the timeout is SET LOCAL in it: a session setting would
+        // outlive it on a transaction-pooling PgBouncer's server connection (issue 22); RollupSql commits it
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
         try {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL lock_timeout = " + Math.max(1, lockPolicy.lockTimeout().toMillis()));
+            }
             return RollupSql.rollUp(c, tables, partition, tiers);
         } finally {
-            try (Statement s = c.createStatement()) {
-                s.execute("RESET lock_timeout");
-            }
+            // RollupSql rolled back on failure; a failed SET LOCAL leaves an aborted transaction, which this ends
+            c.setAutoCommit(autoCommit);
         }
     }
 

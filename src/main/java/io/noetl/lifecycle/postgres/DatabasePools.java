@@ -23,6 +23,14 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class DatabasePools {
     private static final Logger LOG = Logger.getLogger(DatabasePools.class);
+    /**
+     * pgJDBC's {@code prepareThreshold} on every connection of the operator and its commands: 0, every statement
+     * unnamed (parsed, bound and run in one round trip, gone after it), none prepared by name on a server connection
+     * that a transaction-pooling PgBouncer hands to another client next. The one statement named on purpose, the
+     * export's read (binary results, ExportSql), is closed in its transaction: with no statement cache
+     * ({@code preparedStatementCacheQueries=0}) closing it deallocates it before the commit.
+     */
+    public static final int PREPARE_THRESHOLD = 0;
 
     private final OperatorConfig config;
     private final Map<DatabaseTarget, AgroalDataSource> pools = new HashMap<>();
@@ -89,8 +97,11 @@ public class DatabasePools {
                                 .credential(new SimplePassword(target.password()))
                                 .loginTimeout(p.acquisitionTimeout())
                                 .autoCommit(true)
-                                // bounds are read and written as UTC; the session zone must never shift them
-                                .initialSql("SET TIME ZONE 'UTC'")
+                                // nothing outlives a transaction, so that the pool may be a transaction-pooling
+                                // PgBouncer's (docs/operations.md, "Connection poolers"): no initial SQL, no session
+                                // setting (the SQL reads no session zone), and no named server-side statement
+                                .jdbcProperty("prepareThreshold", Integer.toString(PREPARE_THRESHOLD))
+                                .jdbcProperty("preparedStatementCacheQueries", "0")
                                 .jdbcProperty("ApplicationName", "noetl-lifecycle-operator")
                                 .jdbcProperty("connectTimeout", Long.toString(p.acquisitionTimeout().toSeconds()))
                                 .jdbcProperty("tcpKeepAlive", "true")));

@@ -252,7 +252,7 @@ public final class ExportBenchmark {
      * The day's samples into a standalone table shaped as the partition, then the seed's primary key and indexes, a
      * CHECK of the bounds so that ATTACH need not scan, ATTACH, VACUUM ANALYZE and a checkpoint.
      */
-    private static long load(TestDatabase db, String partition, Instant day, long samples, int seriesCount)
+    static long load(TestDatabase db, String partition, Instant day, long samples, int seriesCount)
             throws SQLException {
         String p = "noetl." + partition;
         String from = lit(day);

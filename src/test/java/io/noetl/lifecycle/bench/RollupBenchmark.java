@@ -61,8 +61,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class RollupBenchmark {
     private static final TableName RAW = new TableName("noetl", "metric");
-    private static final RollupSql.Tables TABLES = RollupSql.Tables.of(RAW, RAW.sibling(RollupSql.DEFAULT_CATALOGUE));
-    private static final List<RollupSql.Tier> TIERS = List.of(tier("1m", 30), tier("5m", 90), tier("1h", 365));
+    static final RollupSql.Tables TABLES = RollupSql.Tables.of(RAW, RAW.sibling(RollupSql.DEFAULT_CATALOGUE));
+    static final List<RollupSql.Tier> TIERS = List.of(tier("1m", 30), tier("5m", 90), tier("1h", 365));
     private static final TimeGrid GRID = new TimeGrid(TimeInterval.DAY, ZoneOffset.UTC, KeyType.TIMESTAMPTZ);
     private static final int SAMPLES_PER_DAY = 86_400 / 15;
     private static final int WRITERS = 4;
@@ -187,7 +187,7 @@ public final class RollupBenchmark {
     }
 
     /** The seed's metric table, ten runtimes, today's and tomorrow's partitions, the catalogue and the tiers. */
-    private static void setUp(TestDatabase db, Instant day, Instant today) throws SQLException {
+    static void setUp(TestDatabase db, Instant day, Instant today) throws SQLException {
         try (Connection c = db.connect()) {
             SeedSchema.ensureMetricTable(c, RAW);
             RollupSql.ensureShared(c, TABLES);
@@ -289,7 +289,7 @@ public final class RollupBenchmark {
     }
 
     /** Empties the tiers, the ledger and the catalogue, and checkpoints, so each round starts alike. */
-    private static void prepare(TestDatabase db) {
+    static void prepare(TestDatabase db) {
         db.execute("TRUNCATE " + TABLES.ledger().sql() + ", " + TABLES.catalogue().sql() + ", "
                 + String.join(", ", TIERS.stream().map(t -> t.table().sql()).toList()), "CHECKPOINT");
     }

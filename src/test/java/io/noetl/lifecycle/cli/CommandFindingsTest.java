@@ -94,16 +94,7 @@ class CommandFindingsTest {
     }
 
     private String fileOf(String... policies) throws Exception {
-        String yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
-                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD) + String.join("", policies);
+        String yaml = CommandFixtures.secret(db.url()) + String.join("", policies);
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();

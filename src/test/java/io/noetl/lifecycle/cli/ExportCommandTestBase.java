@@ -12,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -75,25 +74,7 @@ abstract class ExportCommandTestBase {
         // one instance for the class's tests (PER_CLASS, for shape() in @BeforeAll): each test's output starts empty
         out.reset();
         err.reset();
-        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE");
-        try (Connection c = db.connect()) {
-            shape().create(c, "noetl.metric");
-        }
-        db.execute("INSERT INTO noetl.runtime (runtime_id, name, " + shape().registryTypeColumn() + ", status) "
-                + "VALUES (1, 'w', 'worker_pool', 'ready')");
-        for (int d = 18; d <= 21; d++) {
-            db.execute(shape() == MetricShape.LIVE
-                    ? String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                            + "FOR VALUES FROM ('2026-11-%02d 00:00') TO ('2026-11-%02d 00:00')", d, d, d + 1)
-                    : String.format("CREATE TABLE noetl.metric_2026_11_%02d PARTITION OF noetl.metric "
-                            + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", d, d, d + 1));
-        }
-        String times = shape() == MetricShape.LIVE ? "created_at" : "timestamp, created_at";
-        String values = shape() == MetricShape.LIVE ? "t AT TIME ZONE 'UTC'" : "t, t";
-        db.execute("INSERT INTO noetl.metric (runtime_id, metric_name, metric_type, metric_value, labels, expires_at, "
-                + times + ") SELECT 1, 'cli_cpu', 'gauge', g, '{\"core\": 0}', t + interval '1 day', " + values
-                + " FROM generate_series(0, 3 * 48 + 19) g, "
-                + "LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '30 minutes' AS t) x");
+        CommandFixtures.seedMetrics(db, "cli_cpu", shape());
     }
 
     private int run(String... args) {
@@ -101,29 +82,8 @@ abstract class ExportCommandTestBase {
     }
 
     private String file(String exportExtra) throws Exception {
-        String yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
-                ---
-                apiVersion: lifecycle.noetl.io/v1alpha1
-                kind: MetricRetentionPolicy
-                metadata:
-                  name: noetl-metrics
-                spec:
-                  database:
-                    secretRef:
-                      name: noetl-db
-                  retention: 1d
-                  premake: 2
-                  export:
-                    url: %s
-                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD, vm.writeUrl()) + exportExtra;
+        String yaml = CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.metricPolicy(
+                "retention: 1d\npremake: 2\nexport:\n  url: " + vm.writeUrl() + "\n") + exportExtra;
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();

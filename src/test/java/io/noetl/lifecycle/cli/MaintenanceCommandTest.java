@@ -62,31 +62,14 @@ class MaintenanceCommandTest {
     }
 
     private String file(String policySpec) throws Exception {
-        String yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
+        String yaml = CommandFixtures.secret(db.url()) + """
                 ---
                 apiVersion: v1
                 kind: ConfigMap
                 metadata:
                   name: unrelated
                 ---
-                apiVersion: lifecycle.noetl.io/v1alpha1
-                kind: MetricRetentionPolicy
-                metadata:
-                  name: noetl-metrics
-                spec:
-                  database:
-                    secretRef:
-                      name: noetl-db
-                %s
-                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD, policySpec.indent(2).stripTrailing());
+                """ + CommandFixtures.metricPolicy(policySpec);
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();

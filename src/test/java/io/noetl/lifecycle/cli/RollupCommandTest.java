@@ -87,30 +87,7 @@ abstract class RollupCommandTest {
     }
 
     private String file() throws Exception {
-        String yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
-                ---
-                apiVersion: lifecycle.noetl.io/v1alpha1
-                kind: MetricRetentionPolicy
-                metadata:
-                  name: noetl-metrics
-                spec:
-                  database:
-                    secretRef:
-                      name: noetl-db
-                  retention: 1d
-                  premake: 2
-                  rollups:
-                    - resolution: 1h
-                      retention: 30d
-                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+        String yaml = CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.ROLLUP_POLICY;
         Path path = dir.resolve("resources.yaml");
         Files.writeString(path, yaml);
         return path.toString();

@@ -45,12 +45,30 @@ class DatabasePoolsTest {
         assertEquals(0, pools.openPools());
     }
 
+    /**
+     * Nothing outlives a transaction (issue 22: a transaction-pooling PgBouncer hands the server connection to another
+     * client next): the pool's connections run no initial SQL, so their session is what a plain connection gets, and
+     * prepare no named server-side statement even for a statement run many times.
+     */
     @Test
-    void connectionsRunInUtcWhateverTheServerDefault() throws SQLException {
+    void connectionsSetNothingOnTheSessionAndNameNoStatement() throws SQLException {
         AgroalDataSource ds = pools.acquire("x", target);
-        try (Connection c = ds.getConnection(); var rs = c.createStatement().executeQuery("SHOW TimeZone")) {
+        String sql = "SELECT current_setting('TimeZone') || ' ' || current_setting('default_transaction_read_only') "
+                + "|| ' ' || current_setting('lock_timeout')";
+        try (Connection plain = java.sql.DriverManager.getConnection(target.jdbcUrl(), TestDatabase.USER,
+                TestDatabase.PASSWORD); var rs = plain.createStatement().executeQuery(sql);
+                Connection c = ds.getConnection()) {
             rs.next();
-            assertEquals("UTC", rs.getString(1));
+            for (int i = 0; i < 10; i++) {
+                try (var ps = c.prepareStatement(sql); var own = ps.executeQuery()) {
+                    own.next();
+                    assertEquals(rs.getString(1), own.getString(1));
+                }
+            }
+            try (var named = c.createStatement().executeQuery("SELECT count(*) FROM pg_prepared_statements")) {
+                named.next();
+                assertEquals(0, named.getLong(1));
+            }
         } finally {
             pools.release("x");
         }

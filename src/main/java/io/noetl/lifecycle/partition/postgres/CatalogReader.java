@@ -121,6 +121,8 @@ public final class CatalogReader {
         try (Statement s = c.createStatement()) {
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             s.execute("SET LOCAL statement_timeout = '60s'");
+            // bounds and times as text in UTC; local, as nothing may outlive the transaction (issue 22)
+            s.execute("SET LOCAL TIME ZONE 'UTC'");
             Instant serverTime;
             try (ResultSet rs = s.executeQuery("SELECT now()")) {
                 rs.next();

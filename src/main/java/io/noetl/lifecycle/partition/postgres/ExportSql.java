@@ -304,6 +304,10 @@ public final class ExportSql {
                     more = reader.read(rs);
                 }
             }
+            // closed before the commit, so that the named statement is deallocated in this transaction (the
+            // connections cache none, DatabasePools): a transaction-pooling PgBouncer may run the next transaction
+            // on another server connection and give this one to another client (issue 22)
+            ps.close();
             c.commit();
         } catch (Exception e) {
             try {

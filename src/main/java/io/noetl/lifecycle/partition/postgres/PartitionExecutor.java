@@ -322,11 +322,26 @@ public final class PartitionExecutor {
                     + ", false), (" + cutoff + ")::text FROM ONLY " + parent.sibling(retirements.get(i).partition())
                     .sql());
         }
-        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(String.join(" UNION ALL ", parts))) {
-            while (rs.next()) {
-                PlannedAction a = retirements.get(rs.getInt(1));
-                proof.put(a, rs.getBoolean(3) ? Optional.of(Kept.holdsRecentRows(a, rs.getString(2), rs.getString(4)))
-                        : Optional.empty());
+        // in a transaction of its own unless in the caller's, where the texts of the keys are in UTC (SET LOCAL: the
+        // session's zone is left to whoever gets the connection next, issue 22)
+        boolean own = conn.getAutoCommit();
+        conn.setAutoCommit(false);
+        try (Statement s = conn.createStatement()) {
+            s.execute("SET LOCAL TIME ZONE 'UTC'");
+            try (ResultSet rs = s.executeQuery(String.join(" UNION ALL ", parts))) {
+                while (rs.next()) {
+                    PlannedAction a = retirements.get(rs.getInt(1));
+                    proof.put(a, rs.getBoolean(3) ? Optional.of(Kept.holdsRecentRows(a, rs.getString(2),
+                            rs.getString(4))) : Optional.empty());
+                }
+            }
+            if (own) {
+                conn.commit();
+            }
+        } finally {
+            if (own) {
+                conn.rollback();
+                conn.setAutoCommit(true);
             }
         }
         return proof;

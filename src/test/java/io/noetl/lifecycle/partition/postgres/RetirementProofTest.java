@@ -23,7 +23,9 @@ import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -260,6 +262,16 @@ abstract class RetirementProofTest {
                 KeyType.TIMESTAMP).orElseThrow() + ")::text").get(0));
         assertEquals("2026-11-19", db.queryStrings("SELECT (" + time.retentionCutoffSql(KeyType.DATE).orElseThrow()
                 + ")::text").get(0));
+        // whatever the session's zone: the operator sets none (a pooler's next client would inherit it, issue 22)
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("SET TIME ZONE 'Pacific/Chatham'");
+            try (ResultSet rs = s.executeQuery("SELECT (" + time.retentionCutoffSql(KeyType.TIMESTAMP).orElseThrow()
+                    + ")::text, (" + time.retentionCutoffSql(KeyType.DATE).orElseThrow() + ")::text")) {
+                rs.next();
+                assertEquals("2026-11-19 22:00:00", rs.getString(1));
+                assertEquals("2026-11-19", rs.getString(2));
+            }
+        }
         EventPartitionPlanSpec spec = new EventPartitionPlanSpec();
         spec.setRetention("36h");
         EventPlanSettings ids = EventPlanSettings.from(spec);
