@@ -87,9 +87,9 @@ public enum MetricShape {
         return this == LIVE ? "kind" : "component_type";
     }
 
-    /** A type value the registry's CHECK accepts for a worker. */
+    /** The type of a worker pool, as NoETL writes it (the live registry's CHECK accepts it; the seed's has none). */
     public String workerType() {
-        return this == LIVE ? "worker_pool" : "worker";
+        return "worker_pool";
     }
 
     /**
