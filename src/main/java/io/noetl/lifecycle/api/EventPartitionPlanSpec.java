@@ -40,6 +40,7 @@ public class EventPartitionPlanSpec extends PartitionedTableSpec {
     @JsonPropertyDescription("How many windows are kept ready beyond the current one. Default 2.")
     private int ahead = 2;
 
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("How long events are kept; omit to keep everything. A managed window expires when its upper bound's time is at or before now minus retention. Units s, m, h, d, w.")
     private String retention;

@@ -36,6 +36,7 @@ public class MetricRetentionPolicySpec extends PartitionedTableSpec {
     private int premake = 7;
 
     @Default("1d")
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("How long rows are kept. A partition expires when its upper bound is at or before now minus retention; only partitions whose bounds lie on this policy's interval grid are ever expired. Units s, m, h, d, w. Default `1d`.")
     private String retention = "1d";
@@ -51,6 +52,7 @@ public class MetricRetentionPolicySpec extends PartitionedTableSpec {
     @JsonPropertyDescription("Rollup tiers that keep metric history after raw partitions expire, from the finest to the coarsest, each resolution a whole multiple of the one before (for example `1m` kept 7d, `5m` kept 30d, `1h` kept 1y). Each closed raw partition is rolled into every tier once (recorded in the ledger `<schema>.metric_rollup_ledger`), and a raw partition is dropped or detached only after it is rolled into every tier. Read history with `<table>_history(name, labels, from, to)`. Empty or left out: no rollups.")
     private List<RollupTier> rollups;
 
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION_OR_ZERO)
     @JsonPropertyDescription("How long after a raw partition's upper bound it is rolled up, so that rows written late (an insert time just before the bound) are in. Units s, m, h, d, w. Default `5m`.")
     private String rollupGrace;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 
 /** Fields shared by the two kinds that keep partitions of a RANGE-partitioned table. */
 public abstract class PartitionedTableSpec extends LifecycleSpec {
@@ -25,6 +26,7 @@ public abstract class PartitionedTableSpec extends LifecycleSpec {
     private Bootstrap bootstrap = Bootstrap.Never;
 
     @Default("10m")
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("How often maintenance runs again on its own, on top of reacting to changes and running right after each partition boundary. Units s, m, h, d, w; at least 30s. Default `10m`.")
     private String maintenanceInterval = "10m";
@@ -36,6 +38,7 @@ public abstract class PartitionedTableSpec extends LifecycleSpec {
     @JsonPropertyDescription("The most partitions one pass drops or detaches, oldest first; the others wait for later passes (`status.pendingRetirements`, `Degraded` reason `RetirementsDeferred`). Bounds what one mistake (a wrong clock, a bad spec) can retire at once. `0` means no limit. Default 31 for MetricRetentionPolicy, 2 for EventPartitionPlan.")
     private Integer maxRetirementsPerPass;
 
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION_OR_ZERO)
     @JsonPropertyDescription("How long partitions that expire because `retention` was shortened (not because time passed) are kept after the operator first sees the change, so that a bad commit can be reverted before anything is lost: meanwhile `status.retentionChange` says when the change takes effect and `status.pendingRetirements` what it will retire (`Degraded` reason `RetirementsDeferred`). Setting `retention` back cancels it; a lengthened retention takes effect at once. Units s, m, h, d, w; `0s` lets a shortened retention act at once. Default `1h`.")
     private String retentionChangeGrace;

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Required;
 
 /**
@@ -12,11 +13,13 @@ import io.fabric8.generator.annotation.Required;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RollupTier {
     @Required
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("Width of one bucket (for example `1m`, `5m`, `1h`), aligned to the Unix epoch in UTC. List the tiers from the finest to the coarsest; each resolution is a whole multiple of the one before. Units s, m, h, d, w.")
     private String resolution;
 
     @Required
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("How long this tier's buckets are kept: a tier partition expires when its upper bound is at or before now minus this. Units s, m, h, d, w.")
     private String retention;

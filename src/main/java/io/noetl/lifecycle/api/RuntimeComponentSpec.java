@@ -59,12 +59,14 @@ public class RuntimeComponentSpec extends LifecycleSpec {
     private JsonNode runtime;
 
     @Default("60s")
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("A heartbeat older than this makes the component `Stale`. Default `60s`. The operator "
             + "re-reads the row at least every half of this (and as the timeout passes), within the precision of its "
             + "scheduler tick (`lifecycle.maintenance.tick`).")
     private String heartbeatTimeout = "60s";
 
+    @Size(max = ApiGroup.DURATION_MAX_LENGTH)
     @Pattern(ApiGroup.DURATION)
     @JsonPropertyDescription("Optional, at least `heartbeatTimeout`: when the heartbeat is older than this, the operator "
             + "sets the row's status to `offline` (the only time it writes the component's own status besides "

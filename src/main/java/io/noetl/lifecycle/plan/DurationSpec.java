@@ -1,13 +1,9 @@
 package io.noetl.lifecycle.plan;
 
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The duration notation of the specs: number-unit pairs with units s, m, h, d, w ({@code 90s}, {@code 1d12h}). */
 public final class DurationSpec {
-    private static final Pattern WHOLE = Pattern.compile("([0-9]{1,6}(s|m|h|d|w))+");
-    private static final Pattern PART = Pattern.compile("([0-9]{1,6})(s|m|h|d|w)");
 
     private DurationSpec() {
     }
@@ -26,21 +22,45 @@ public final class DurationSpec {
         return "0".equals(text) ? Duration.ZERO : sum(text);
     }
 
+    /** The longest text a duration may be ({@code ApiGroup.DURATION_MAX_LENGTH}, the CRD's maxLength). */
+    public static final int MAX_LENGTH = 64;
+
+    /**
+     * Reads number-unit pairs left to right, without a regular expression: a pattern with a repeated group recurses
+     * once per pair in the JDK's matcher, and a few hundred pairs (a valid-looking string of about 850 characters)
+     * overflowed the stack under the Deployment's {@code -Xss512k}, past the framework's exception handling.
+     */
     private static Duration sum(String text) {
-        if (text == null || !WHOLE.matcher(text).matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration such as 90s, 10m, 36h, 7d or 1d12h");
+        String bad = "'" + (text == null ? null : text.length() > MAX_LENGTH ? text.substring(0, 20) + "...' ("
+                + text.length() + " characters" + ")" : text + "'")
+                + " is not a duration such as 90s, 10m, 36h, 7d or 1d12h";
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException(bad);
+        }
+        if (text.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException(bad + " of at most " + MAX_LENGTH + " characters");
         }
         Duration total = Duration.ZERO;
-        Matcher m = PART.matcher(text);
-        while (m.find()) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                default -> Duration.ofDays(7 * n);
-            });
+        int i = 0;
+        while (i < text.length()) {
+            int start = i;
+            while (i < text.length() && text.charAt(i) >= '0' && text.charAt(i) <= '9') {
+                i++;
+            }
+            if (i == start || i - start > 6 || i == text.length()) {
+                throw new IllegalArgumentException(bad);
+            }
+            long n = Long.parseLong(text.substring(start, i));
+            Duration part = switch (text.charAt(i)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
+                case 'w' -> Duration.ofDays(7 * n);
+                default -> throw new IllegalArgumentException(bad);
+            };
+            total = total.plus(part);
+            i++;
         }
         return total;
     }

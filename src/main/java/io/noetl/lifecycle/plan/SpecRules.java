@@ -53,6 +53,22 @@ public final class SpecRules {
         }
     }
 
+    /** The longest retention a spec may hold: a century keeps every date the cutoff arithmetic meets in range. */
+    public static final Duration MAX_RETENTION = Duration.ofDays(36_525);
+
+    /**
+     * A retention: a duration of at most {@link #MAX_RETENTION}. Longer ones put the cutoff ({@code now()} less the
+     * retention) before year 1, which PostgreSQL cannot write as a date, so every pass that read it failed.
+     */
+    public static Duration retention(String field, String value) throws InvalidSpecException {
+        Duration d = duration(field, value);
+        if (d.compareTo(MAX_RETENTION) > 0) {
+            throw new InvalidSpecException(field, "'" + value + "' is longer than 100 years (36525d); keep longer "
+                    + "history elsewhere or leave the retention out where the kind allows it");
+        }
+        return d;
+    }
+
     public static ZoneId zone(String field, String value) throws InvalidSpecException {
         try {
             return ZoneId.of(value);

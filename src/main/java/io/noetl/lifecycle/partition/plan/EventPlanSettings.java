@@ -47,7 +47,7 @@ public record EventPlanSettings(String schema, String table, String partitionKey
             throw new InvalidSpecException("window", "must be Quarter, HalfYear, Month or Year");
         }
         int ahead = SpecRules.range("ahead", spec.getAhead(), 0, 100);
-        Duration retention = spec.getRetention() == null ? null : SpecRules.duration("retention", spec.getRetention());
+        Duration retention = spec.getRetention() == null ? null : SpecRules.retention("retention", spec.getRetention());
         RetentionAction action = SpecRules.retentionAction(spec);
         String archive = SpecRules.archiveSchema(spec, action, table[0]);
         String dflt = SpecRules.identifier("defaultPartition", spec.getDefaultPartition());

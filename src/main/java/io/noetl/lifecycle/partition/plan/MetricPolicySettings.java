@@ -37,7 +37,7 @@ public record MetricPolicySettings(String schema, String table, String partition
         }
         ZoneId zone = SpecRules.zone("timeZone", spec.getTimeZone());
         int premake = SpecRules.range("premake", spec.getPremake(), 0, 1000);
-        Duration retention = SpecRules.duration("retention", spec.getRetention());
+        Duration retention = SpecRules.retention("retention", spec.getRetention());
         RetentionAction action = SpecRules.retentionAction(spec);
         String archive = SpecRules.archiveSchema(spec, action, table[0]);
         Bootstrap bootstrap = SpecRules.bootstrap(spec, key, SEED_PARTITION_KEY);

@@ -100,7 +100,7 @@ public record RollupSettings(List<Tier> tiers, Duration grace, String catalogueS
             if (t.getRetention() == null) {
                 throw new InvalidSpecException(field + ".retention", "a tier needs a retention such as 30d");
             }
-            Duration retention = SpecRules.duration(field + ".retention", t.getRetention());
+            Duration retention = SpecRules.retention(field + ".retention", t.getRetention());
             if (retention.compareTo(rawRetention) <= 0) {
                 throw new InvalidSpecException(field + ".retention", "the tier's retention " + t.getRetention()
                         + " is not longer than spec.retention (" + DurationSpec.format(rawRetention)

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition.postgres;
 import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.partition.rollup.Tiers;
+import io.noetl.lifecycle.postgres.DollarQuote;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
@@ -262,18 +263,14 @@ public final class MetricHistorySql {
                 .append("    edge := lower_edge;\n")
                 .append("  END LOOP;\n")
                 .append("END\n");
-        // a tag no table name in the body contains, so none can end the body early
-        String tag = "$fn$";
-        for (int n = 1; body.indexOf(tag) >= 0; n++) {
-            tag = "$fn" + n + "$";
-        }
         return "CREATE OR REPLACE FUNCTION " + function.sql() + "(metric_name text, labels_subset jsonb, "
                 + "from_time timestamptz, to_time timestamptz) RETURNS TABLE (tier text, fingerprint bigint, "
                 + "metric_type text, runtime_id bigint, labels jsonb, bucket_start timestamptz, "
                 + "bucket_end timestamptz, sample_count bigint, min_value float8, max_value float8, avg_value float8, "
                 + "sum_value float8, first_value float8, last_value float8, increase float8) "
-                + "LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS " + tag + "\n"
-                + "#variable_conflict error\n" + body + tag;
+                // a tag no table name in the body contains, so none can end the body early
+                + "LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS "
+                + DollarQuote.of("\n#variable_conflict error\n" + body);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.plan.SnowflakeLayout;
+import io.noetl.lifecycle.postgres.DollarQuote;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
@@ -115,24 +116,24 @@ public final class SeedSchema {
         String drop = table.sibling("drop_event_partition").sql();
         String schemaText = SqlLiteral.of(table.schema());
         String tableText = SqlLiteral.of(table.name());
-        s.execute("CREATE OR REPLACE FUNCTION " + idFor + "(ts timestamptz) RETURNS bigint "
+        s.execute(DollarQuote.retag("CREATE OR REPLACE FUNCTION " + idFor + "(ts timestamptz) RETURNS bigint "
                 + "LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $fn$ "
                 + "SELECT (floor(extract(epoch FROM ts) * 1000)::bigint - " + layout.epoch().toEpochMilli() + ") << "
-                + layout.shift() + " $fn$");
-        s.execute("CREATE OR REPLACE FUNCTION " + idFor + "(ts text) RETURNS bigint "
+                + layout.shift() + " $fn$"));
+        s.execute(DollarQuote.retag("CREATE OR REPLACE FUNCTION " + idFor + "(ts text) RETURNS bigint "
                 + "LANGUAGE sql STABLE STRICT PARALLEL SAFE SET timezone = 'UTC' AS $fn$ "
-                + "SELECT " + idFor + "(ts::timestamptz) $fn$");
-        s.execute("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts timestamptz, end_ts timestamptz, "
+                + "SELECT " + idFor + "(ts::timestamptz) $fn$"));
+        s.execute(DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts timestamptz, end_ts timestamptz, "
                 + "partition_name text) LANGUAGE plpgsql AS $fn$ BEGIN "
                 + "IF to_regclass(format('%I.%I', " + schemaText + ", partition_name)) IS NULL THEN "
                 + "EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%s) TO (%s)', "
                 + schemaText + ", partition_name, " + schemaText + ", " + tableText + ", "
                 + idFor + "(start_ts), " + idFor + "(end_ts)); "
-                + "END IF; END $fn$");
-        s.execute("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts text, end_ts text, partition_name text) "
+                + "END IF; END $fn$"));
+        s.execute(DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts text, end_ts text, partition_name text) "
                 + "LANGUAGE plpgsql SET timezone = 'UTC' AS $fn$ BEGIN "
-                + "CALL " + ensure + "(start_ts::timestamptz, end_ts::timestamptz, partition_name); END $fn$");
-        s.execute("CREATE OR REPLACE PROCEDURE " + drop + "(partition_name text) LANGUAGE plpgsql AS $fn$ "
+                + "CALL " + ensure + "(start_ts::timestamptz, end_ts::timestamptz, partition_name); END $fn$"));
+        s.execute(DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + drop + "(partition_name text) LANGUAGE plpgsql AS $fn$ "
                 + "DECLARE rel regclass := to_regclass(format('%I.%I', " + schemaText + ", partition_name)); "
                 + "parent regclass := to_regclass(format('%I.%I', " + schemaText + ", " + tableText + ")); BEGIN "
                 + "IF rel IS NULL THEN RAISE NOTICE 'partition % does not exist', partition_name; RETURN; END IF; "
@@ -140,7 +141,7 @@ public final class SeedSchema {
                 + "RAISE EXCEPTION '% is not a partition of %', partition_name, parent; END IF; "
                 + "IF (SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = rel) = 'DEFAULT' THEN "
                 + "RAISE EXCEPTION 'the default partition % must stay', partition_name; END IF; "
-                + "EXECUTE format('DROP TABLE %s', rel); END $fn$");
+                + "EXECUTE format('DROP TABLE %s', rel); END $fn$"));
     }
 
 

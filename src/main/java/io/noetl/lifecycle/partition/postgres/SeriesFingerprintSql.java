@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.partition.postgres;
 
+import io.noetl.lifecycle.postgres.DollarQuote;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -29,7 +30,7 @@ public final class SeriesFingerprintSql {
     public static void ensureFunctions(Statement s, String schema) throws SQLException {
         String labelBytes = new TableName(schema, LABEL_BYTES).sql();
         String fingerprint = new TableName(schema, FINGERPRINT).sql();
-        s.execute("CREATE OR REPLACE FUNCTION " + labelBytes + "(v jsonb) RETURNS bytea "
+        s.execute(DollarQuote.retag("CREATE OR REPLACE FUNCTION " + labelBytes + "(v jsonb) RETURNS bytea "
                 + "LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$ BEGIN "
                 + "CASE jsonb_typeof(v) "
                 + "WHEN 'null' THEN RETURN decode('00', 'hex'); "
@@ -42,12 +43,12 @@ public final class SeriesFingerprintSql {
                 + "ELSE RETURN decode('06', 'hex') || int4send((SELECT count(*)::int FROM jsonb_object_keys(v))) || coalesce(("
                 + "SELECT string_agg(" + text("k") + " || " + labelBytes + "(e), ''::bytea ORDER BY convert_to(k, 'UTF8')) "
                 + "FROM jsonb_each(v) AS o (k, e)), ''::bytea); "
-                + "END CASE; END $fn$");
-        s.execute("CREATE OR REPLACE FUNCTION " + fingerprint + "(metric_name text, metric_type text, runtime_id bigint, "
+                + "END CASE; END $fn$"));
+        s.execute(DollarQuote.retag("CREATE OR REPLACE FUNCTION " + fingerprint + "(metric_name text, metric_type text, runtime_id bigint, "
                 + "labels jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ "
                 + "SELECT ('x' || encode(substr(sha256(decode('01', 'hex') || " + text("metric_name") + " || "
                 + text("metric_type") + " || int8send(runtime_id) || " + labelBytes + "(coalesce(labels, '{}'::jsonb))"
-                + "), 1, 8), 'hex'))::bit(64)::bigint $fn$");
+                + "), 1, 8), 'hex'))::bit(64)::bigint $fn$"));
     }
 
     /** {@code text(s)} of the encoding: the UTF-8 byte length, then the bytes. */

@@ -53,6 +53,22 @@ class RollupSettingsTest {
         assertFalse(t.rollups().enabled(), "a tier table has no rollups of its own");
     }
 
+    /**
+     * Issue 23, 10: a tier retention of about 2,026 years or more put the keep-from date before year 1, which
+     * PostgreSQL cannot write, so every rollup failed and no raw partition was ever retired (OddNamesSqlTest
+     * shows the database's side). Retentions are bounded to a century, the raw one too.
+     */
+    @Test
+    void retentionsLongerThanACenturyAreRefusedByField() throws InvalidSpecException {
+        assertField("rollups[0].retention", spec(tier("1h", "106000w")));
+        assertField("rollups[0].retention", spec(tier("1h", "36526d")));
+        MetricRetentionPolicySpec raw = spec(tier("1h", "365d"));
+        raw.setRetention("105800w");
+        assertField("retention", raw);
+        assertEquals(Duration.ofDays(36_525), MetricPolicySettings.from(spec(tier("1h", "36525d"))).rollups().tiers()
+                .get(0).retention());
+    }
+
     @Test
     void eachBrokenRuleNamesItsField() {
         assertField("rollups[1].resolution", spec(tier("5m", "30d"), tier("1m", "7d")));
