@@ -228,6 +228,9 @@ public final class ExportBenchmark {
             if (profile) {
                 profile(ds, db, partition, day, today, samples);
             }
+            if (flags.contains("orderprobe")) {
+                orderProbe(ds, partition, samples);
+            }
             stop = true;
             for (Thread t : threads) {
                 t.join(5_000);
@@ -533,6 +536,86 @@ public final class ExportBenchmark {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("  %-58s %7d ms %10.0f/s%n", "floor: psql \\copy to /dev/null (its SQL alone)", ms,
                 samples * 1000.0 / ms);
+    }
+
+    /**
+     * Untimed for the table ({@code orderprobe}): the operator's read of the partition (ExportSql.read's statement, its
+     * ORDER BY the sample time as MetricColumns reads it) against the same statement ordered by the raw sample-time
+     * column, read alike (a JDBC cursor of 10,000 rows in one transaction, binary results), alternating, 3 times each:
+     * wall time and the backend's CPU. On a wall-clock column in a fixed-offset zone both orders are the same; only the
+     * second can be served by the index on the column.
+     */
+    private static void orderProbe(DataSource ds, String partition, long samples) throws Exception {
+        TableName p = RAW.sibling(partition);
+        System.out.printf("%norderprobe (ms; backend CPU ms):%n");
+        try (Connection c = ds.getConnection()) {
+            io.noetl.lifecycle.partition.plan.MetricColumns cols = MetricShape.columns(c, p, ZoneOffset.UTC);
+            String time = cols.sampleTimeSql("m");
+            String raw = "m.\"" + cols.sampleTime() + "\"";
+            String[] type = floorColumnsOn(c);
+            String select = "SELECT " + time + ", floor(extract(epoch FROM " + time + ") * 1000)::bigint, m.metric_id, "
+                    + "m.metric_name, " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.TYPE)
+                    + ", " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.UNIT) + ", "
+                    + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.HELP)
+                    + ", m.metric_value, m.labels::text, r.\"name\", r.\"" + type[1] + "\" FROM ONLY " + p.sql()
+                    + " m LEFT JOIN noetl.runtime r ON r.runtime_id = m.runtime_id ORDER BY ";
+            String[][] variants = {{"ORDER BY " + time + ", m.metric_id (as ExportSql.read)", select + time
+                + ", m.metric_id"}, {"ORDER BY " + raw + ", m.metric_id", select + raw + ", m.metric_id"}};
+            int pid;
+            try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            Map<String, List<long[]>> out = new LinkedHashMap<>();
+            for (int k = 0; k < 8; k++) {
+                String[] v = variants[k % 2];
+                long b0 = procCpuMs(pid);
+                long t0 = System.nanoTime();
+                long n = 0;
+                long check = 0;
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement(v[1])) {
+                    ps.setFetchSize(10_000);
+                    ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
+                    try (var rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            n++;
+                            check = check * 31 + rs.getLong(3); // the order, as a checksum
+                        }
+                    }
+                } finally {
+                    c.commit();
+                    c.setAutoCommit(true);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                long cpu = procCpuMs(pid) - b0;
+                if (n != samples) {
+                    throw new IllegalStateException(v[0] + ": " + n + " rows");
+                }
+                if (k >= 2) { // the first of each is a warm-up
+                    out.computeIfAbsent(v[0], x -> new ArrayList<>()).add(new long[] {ms, cpu, check});
+                }
+                System.out.printf("  %-70s %7d ms, backend CPU %,6d ms, order checksum %x%n", v[0], ms, cpu, check);
+            }
+            out.forEach((name, l) -> System.out.printf("  median %-63s %7d ms, backend CPU %,6d ms%n", name,
+                    median(l.stream().map(a -> a[0]).toList()), median(l.stream().map(a -> a[1]).toList())));
+            for (String sql : new String[] {variants[0][1], variants[1][1]}) {
+                try (Statement st = c.createStatement(); var rs = st.executeQuery("EXPLAIN " + sql)) {
+                    System.out.println("  plan:");
+                    while (rs.next()) {
+                        System.out.println("    " + rs.getString(1));
+                    }
+                }
+            }
+        }
+    }
+
+    private static String[] floorColumnsOn(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM pg_attribute WHERE "
+                + "attrelid = 'noetl.runtime'::regclass AND attname = 'kind' AND NOT attisdropped")) {
+            rs.next();
+            return new String[] {"", rs.getLong(1) > 0 ? "kind" : "component_type"};
+        }
     }
 
     /** utime + stime of a process, in ms (clock ticks of 10 ms). */
