@@ -35,6 +35,7 @@ import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
@@ -91,6 +92,7 @@ import javax.sql.DataSource;
  */
 public final class ExportBenchmark {
     private static final TableName RAW = new TableName("noetl", "metric");
+    /** For the generated samples' instants (timestamptz) on every shape. */
     private static final TimeGrid GRID = new TimeGrid(TimeInterval.DAY, ZoneOffset.UTC, KeyType.TIMESTAMPTZ);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -110,30 +112,45 @@ public final class ExportBenchmark {
         int seriesCount = args.length > 1 ? Integer.parseInt(args[1]) : 400;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         List<String> flags = Arrays.asList(args).subList(Math.min(3, args.length), args.length);
-        boolean warm = !flags.contains("nowarm");
-        boolean profile = flags.contains("profile");
-        boolean keep = flags.contains("keep");
         if (samples % seriesCount != 0) {
             throw new IllegalArgumentException("SAMPLES must be a multiple of SERIES");
         }
         if (!VictoriaMetricsServer.available()) {
             throw new IllegalStateException("no " + VictoriaMetricsServer.BINARY);
         }
+        List<String> results = new ArrayList<>();
+        for (MetricShape shape : BenchShape.parse(flags)) {
+            results.add(run(shape, samples, seriesCount, rounds, flags));
+        }
+        System.out.printf("%n== shapes, each its operator and floor in the same run (%,d samples, %d series, %d rounds) "
+                + "==%n", samples, seriesCount, rounds);
+        results.forEach(System.out::println);
+    }
 
+    /** One shape: its own database, load, warm-up, rounds; returns the summary line. */
+    private static String run(MetricShape shape, long samples, int seriesCount, int rounds, List<String> flags)
+            throws Exception {
+        boolean warm = !flags.contains("nowarm");
+        boolean profile = flags.contains("profile");
+        boolean keep = flags.contains("keep");
+        stop = false;
+        tag = UNTRACKED;
+        TimeGrid grid = BenchShape.grid(shape);
         Instant today = Instant.now().truncatedTo(ChronoUnit.DAYS);
         Instant day = today.minus(Duration.ofDays(1));
-        String partition = GRID.partitionName("metric", GRID.windowContaining(GRID.keyOf(day)));
+        String partition = grid.partitionName("metric", grid.windowContaining(grid.keyOf(day)));
         TestDatabase db = TestDatabase.createWithRealClock("export_bench");
-        System.out.printf("database %s; %s; load %s; JVM %s, max heap %d MiB, %s%n", db.name(), Instant.now(),
-                loadAverage(), System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20,
+        String started = Instant.now() + ", load " + loadAverage();
+        System.out.printf("%n##### shape %s: database %s; %s; JVM %s, max heap %d MiB, %s%n", BenchShape.label(shape),
+                db.name(), started, System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20,
                 java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName())
                         .toList());
         DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
         Recorder[] writers = new Recorder[WRITERS];
         List<Thread> threads = new ArrayList<>();
         try {
-            setUp(db, today);
-            long rows = load(db, partition, day, samples, seriesCount);
+            setUp(db, shape, today);
+            long rows = load(db, shape, partition, day, samples, seriesCount);
             if (rows != samples) {
                 throw new IllegalStateException(rows + " rows loaded, not " + samples);
             }
@@ -211,6 +228,9 @@ public final class ExportBenchmark {
             if (profile) {
                 profile(ds, db, partition, day, today, samples);
             }
+            if (flags.contains("orderprobe")) {
+                orderProbe(ds, partition, samples);
+            }
             stop = true;
             for (Thread t : threads) {
                 t.join(5_000);
@@ -218,9 +238,22 @@ public final class ExportBenchmark {
             if (rounds > 0) {
                 summary(rounds, samples, seriesCount, opMs, opSendMs, floorMs, hwm, writers, rss);
             }
-            System.out.printf("%nfinished %s; load %s%n", Instant.now(), loadAverage());
+            String finished = Instant.now() + ", load " + loadAverage();
+            System.out.printf("%nfinished %s%n", finished);
+            if (rounds == 0) {
+                return "shape " + BenchShape.label(shape) + ": no rounds";
+            }
+            long op = median(opMs);
+            long fl = median(floorMs);
+            return String.format(Locale.ROOT, "shape %s: operator median %,d ms = %,.0f samples/s %s, floor median %,d "
+                    + "ms = %,.0f samples/s %s, operator / floor (rate) %.2f; started %s, finished %s",
+                    BenchShape.label(shape), op, samples * 1000.0 / op, opMs, fl, samples * 1000.0 / fl, floorMs,
+                    (double) fl / op, started, finished);
         } finally {
             stop = true;
+            for (Thread t : threads) {
+                t.join(5_000);
+            }
             pools.release("export-bench");
             if (!keep) {
                 db.close();
@@ -230,20 +263,21 @@ public final class ExportBenchmark {
         }
     }
 
-    /** The seed's metric table, ten runtimes, today's and tomorrow's partitions. */
-    private static void setUp(TestDatabase db, Instant today) throws SQLException {
+    /** The shape's metric table, ten runtimes, today's and tomorrow's partitions. */
+    private static void setUp(TestDatabase db, MetricShape shape, Instant today) throws SQLException {
         try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, RAW);
+            BenchShape.create(c, shape);
         }
+        TimeGrid grid = BenchShape.grid(shape);
         List<String> sql = new ArrayList<>();
-        sql.add("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) SELECT r, "
+        sql.add("INSERT INTO noetl.runtime (runtime_id, name, " + BenchShape.registryType(shape) + ", status) SELECT r, "
                 + "(ARRAY['worker-cpu-', 'worker-gpu-', 'server-api-'])[r % 3 + 1] || r, "
                 + "(ARRAY['worker_pool', 'worker_pool', 'server_api'])[r % 3 + 1], 'ready' FROM generate_series(1, 10) r");
         for (Instant d : List.of(today, today.plus(Duration.ofDays(1)))) {
-            var w = GRID.windowContaining(GRID.keyOf(d));
-            sql.add("CREATE TABLE noetl." + GRID.partitionName("metric", w) + " PARTITION OF noetl.metric FOR VALUES "
-                    + "FROM (" + KeyType.TIMESTAMPTZ.sqlLiteral(w.from()) + ") TO ("
-                    + KeyType.TIMESTAMPTZ.sqlLiteral(w.to()) + ")");
+            var w = grid.windowContaining(grid.keyOf(d));
+            sql.add("CREATE TABLE noetl." + grid.partitionName("metric", w) + " PARTITION OF noetl.metric FOR VALUES "
+                    + "FROM (" + BenchShape.keyType(shape).sqlLiteral(w.from()) + ") TO ("
+                    + BenchShape.keyType(shape).sqlLiteral(w.to()) + ")");
         }
         db.execute(sql.toArray(String[]::new));
     }
@@ -252,11 +286,15 @@ public final class ExportBenchmark {
      * The day's samples into a standalone table shaped as the partition, then the seed's primary key and indexes, a
      * CHECK of the bounds so that ATTACH need not scan, ATTACH, VACUUM ANALYZE and a checkpoint.
      */
-    static long load(TestDatabase db, String partition, Instant day, long samples, int seriesCount)
-            throws SQLException {
+    static long load(TestDatabase db, MetricShape shape, String partition, Instant day, long samples,
+            int seriesCount) throws SQLException {
         String p = "noetl." + partition;
         String from = lit(day);
         String to = lit(day.plus(Duration.ofDays(1)));
+        String lo = BenchShape.bound(shape, day);
+        String hi = BenchShape.bound(shape, day.plus(Duration.ofDays(1)));
+        String[] time = BenchShape.timeColumns(shape);
+        String[][] idx = BenchShape.indexes(shape);
         long perSeries = samples / seriesCount;
         double every = 86_400.0 / perSeries; // seconds between two samples of a series
         if (every < 1.0) {
@@ -283,8 +321,8 @@ public final class ExportBenchmark {
                 + "1 + s % 13 AS rate FROM generate_series(0, " + (seriesCount - 1) + ") s"},
             {"standalone table", "CREATE TABLE " + p + " (LIKE noetl.metric INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"},
             {"rows (INSERT ... SELECT generate_series)", "INSERT INTO " + p + " (metric_id, runtime_id, metric_name, "
-                + "metric_type, metric_value, labels, timestamp, created_at, expires_at) "
-                + "SELECT id, runtime_id, metric_name, metric_type, v, labels, ts, ca, ca + interval '1 day' FROM ("
+                + "metric_type, metric_value, labels, " + time[0] + ") "
+                + "SELECT id, runtime_id, metric_name, metric_type, v, labels, " + time[1] + " FROM ("
                 + "SELECT i::bigint * " + seriesCount + " + x.id + 1 AS id, x.runtime_id, x.metric_name, "
                 + "x.metric_type, x.labels, x.ts, least(x.ts + random() * interval '3 seconds', " + to
                 + " - interval '1 microsecond') AS ca, "
@@ -297,16 +335,16 @@ public final class ExportBenchmark {
                 + "FROM generate_series(0, " + (perSeries - 1) + ") i CROSS JOIN LATERAL ("
                 + "SELECT s.*, " + from + " + (i * " + every + " + s.phase_s + random() * 0.4) * interval '1 second' "
                 + "AS ts FROM bench_series s OFFSET 0) x) g"},
-            {"bounds CHECK", "ALTER TABLE " + p + " ADD CONSTRAINT bench_bounds CHECK (created_at >= " + from
-                + " AND created_at < " + to + ")"},
+            {"bounds CHECK", "ALTER TABLE " + p + " ADD CONSTRAINT bench_bounds CHECK (created_at >= " + lo
+                + " AND created_at < " + hi + ")"},
             {"primary key", "ALTER TABLE " + p + " ADD PRIMARY KEY (metric_id, created_at)"},
-            {"index runtime_id", "CREATE INDEX ON " + p + " (runtime_id)"},
-            {"index metric_name", "CREATE INDEX ON " + p + " (metric_name)"},
-            {"index timestamp", "CREATE INDEX ON " + p + " (timestamp)"},
-            {"index runtime_id, metric_name", "CREATE INDEX ON " + p + " (runtime_id, metric_name)"},
-            {"GIN index labels", "CREATE INDEX ON " + p + " USING GIN (labels)"},
-            {"ATTACH PARTITION", "ALTER TABLE noetl.metric ATTACH PARTITION " + p + " FOR VALUES FROM (" + from
-                + ") TO (" + to + ")"},
+            {"index " + idx[0][0], "CREATE INDEX ON " + p + " " + idx[0][1]},
+            {"index " + idx[1][0], "CREATE INDEX ON " + p + " " + idx[1][1]},
+            {"index " + idx[2][0], "CREATE INDEX ON " + p + " " + idx[2][1]},
+            {"index " + idx[3][0], "CREATE INDEX ON " + p + " " + idx[3][1]},
+            {"index " + idx[4][0], "CREATE INDEX ON " + p + " " + idx[4][1]},
+            {"ATTACH PARTITION", "ALTER TABLE noetl.metric ATTACH PARTITION " + p + " FOR VALUES FROM (" + lo
+                + ") TO (" + hi + ")"},
             {"drop bounds CHECK", "ALTER TABLE " + p + " DROP CONSTRAINT bench_bounds"},
             {"VACUUM ANALYZE", "VACUUM (ANALYZE) " + p},
             {"CHECKPOINT", "CHECKPOINT"},
@@ -322,13 +360,13 @@ public final class ExportBenchmark {
             }
         }
         long rows = db.queryLong("SELECT count(*) FROM ONLY " + p);
-        List<Object> shape = db.query("SELECT count(DISTINCT (metric_name, runtime_id, labels)), "
+        List<Object> stats = db.query("SELECT count(DISTINCT (metric_name, runtime_id, labels)), "
                 + "count(DISTINCT metric_name), min(jsonb_array_length(jsonb_path_query_array(labels, '$.keyvalue()'))), "
                 + "max(jsonb_array_length(jsonb_path_query_array(labels, '$.keyvalue()'))), "
                 + "pg_size_pretty(pg_total_relation_size('" + p + "')) FROM ONLY " + p).get(0);
         System.out.printf("  %,d rows in %d s: %s series, %s metric names, %s-%s label keys, %s with indexes; load %s%n",
-                rows, (System.nanoTime() - all) / 1_000_000_000, shape.get(0), shape.get(1), shape.get(2), shape.get(3),
-                shape.get(4), loadAverage());
+                rows, (System.nanoTime() - all) / 1_000_000_000, stats.get(0), stats.get(1), stats.get(2), stats.get(3),
+                stats.get(4), loadAverage());
         return rows;
     }
 
@@ -362,23 +400,38 @@ public final class ExportBenchmark {
         return e.sent().get(0);
     }
 
-    /** The floor's SQL: one JSON line per series, as /api/v1/import takes them. */
-    private static String floorSql(String partition) {
+    /**
+     * The floor's SQL: one JSON line per series, as /api/v1/import takes them. The sample time is read as the operator
+     * reads it (MetricColumns of the table: {@code m."timestamp"} on the seed's shape, {@code (m."created_at" AT TIME
+     * ZONE 'Z')} on the live one), the runtime's type from the registry's {@code component_type} or {@code kind}.
+     */
+    private static String floorSql(String partition, String time, String typeColumn) {
         return "SELECT json_build_object('metric', (SELECT jsonb_object_agg(k, v) FROM (SELECT key AS k, value AS v "
                 + "FROM jsonb_each_text(g.labels) UNION ALL VALUES ('__name__', g.metric_name), ('runtime_name', g.rname), "
                 + "('runtime_type', g.rtype)) x), 'values', g.vs, 'timestamps', g.ts) FROM (SELECT m.metric_name, "
-                + "m.labels, r.name AS rname, r.component_type AS rtype, array_agg(m.metric_value ORDER BY "
-                + "m.\"timestamp\") AS vs, array_agg(floor(extract(epoch FROM m.\"timestamp\") * 1000)::bigint ORDER BY "
-                + "m.\"timestamp\") AS ts FROM ONLY noetl." + partition + " m LEFT JOIN noetl.runtime r ON "
+                + "m.labels, r.name AS rname, r." + typeColumn + " AS rtype, array_agg(m.metric_value ORDER BY "
+                + time + ") AS vs, array_agg(floor(extract(epoch FROM " + time + ") * 1000)::bigint ORDER BY "
+                + time + ") AS ts FROM ONLY noetl." + partition + " m LEFT JOIN noetl.runtime r ON "
                 + "r.runtime_id = m.runtime_id GROUP BY 1, 2, 3, 4) g";
     }
 
     /** {@code psql \copy (...) TO STDOUT | curl --data-binary @- .../api/v1/import}, end to end. */
     private static void floor(TestDatabase db, String partition, VictoriaMetricsServer vm) throws Exception {
+        String[] f = floorColumns(db);
         String cmd = "set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 -h " + TestDatabase.HOST + " -p "
                 + TestDatabase.PORT + " -U " + TestDatabase.USER + " -d " + db.name() + " -c \"$COPY\" | curl -sS -f --data-binary @- http://127.0.0.1:" + vm.port()
                 + "/api/v1/import";
-        shell(cmd, "\\copy (" + floorSql(partition) + ") TO STDOUT");
+        shell(cmd, "\\copy (" + floorSql(partition, f[0], f[1]) + ") TO STDOUT");
+    }
+
+    /** {sample time of row m as the operator reads it, the registry's type column}, from the catalog. */
+    private static String[] floorColumns(TestDatabase db) throws SQLException {
+        try (Connection c = db.connect()) {
+            String time = MetricShape.columns(c, RAW, ZoneOffset.UTC).sampleTimeSql("m");
+            boolean kind = db.queryLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'noetl.runtime'::regclass "
+                    + "AND attname = 'kind' AND NOT attisdropped") > 0;
+            return new String[] {time, kind ? "kind" : "component_type"};
+        }
     }
 
     /** Runs {@code cmd} in bash, with {@code copy} in $COPY. */
@@ -460,7 +513,7 @@ public final class ExportBenchmark {
                     }
                     long b0 = procCpuMs(pid);
                     ExportSql.<Exception>read(c, new ExportSql.Source(p, Optional.of(SeedSchema.REGISTRY),
-                            io.noetl.lifecycle.support.MetricShape.columns(c, p, java.time.ZoneOffset.UTC)),
+                            MetricShape.columns(c, p, java.time.ZoneOffset.UTC)),
                             Optional.empty(), 0, 10_000, pipe::accept);
                     backendCpu = procCpuMs(pid) - b0;
                 }
@@ -479,10 +532,90 @@ public final class ExportBenchmark {
         long t0 = System.nanoTime();
         shell("set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 -h " + TestDatabase.HOST + " -p " + TestDatabase.PORT
                 + " -U " + TestDatabase.USER + " -d " + db.name() + " -c \"$COPY\" > /dev/null", "\\copy ("
-                + floorSql(partition) + ") TO STDOUT");
+                + floorSql(partition, floorColumns(db)[0], floorColumns(db)[1]) + ") TO STDOUT");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("  %-58s %7d ms %10.0f/s%n", "floor: psql \\copy to /dev/null (its SQL alone)", ms,
                 samples * 1000.0 / ms);
+    }
+
+    /**
+     * Untimed for the table ({@code orderprobe}): the operator's read of the partition (ExportSql.read's statement, its
+     * ORDER BY the sample time as MetricColumns reads it) against the same statement ordered by the raw sample-time
+     * column, read alike (a JDBC cursor of 10,000 rows in one transaction, binary results), alternating, 3 times each:
+     * wall time and the backend's CPU. On a wall-clock column in a fixed-offset zone both orders are the same; only the
+     * second can be served by the index on the column.
+     */
+    private static void orderProbe(DataSource ds, String partition, long samples) throws Exception {
+        TableName p = RAW.sibling(partition);
+        System.out.printf("%norderprobe (ms; backend CPU ms):%n");
+        try (Connection c = ds.getConnection()) {
+            io.noetl.lifecycle.partition.plan.MetricColumns cols = MetricShape.columns(c, p, ZoneOffset.UTC);
+            String time = cols.sampleTimeSql("m");
+            String raw = "m.\"" + cols.sampleTime() + "\"";
+            String[] type = floorColumnsOn(c);
+            String select = "SELECT " + time + ", floor(extract(epoch FROM " + time + ") * 1000)::bigint, m.metric_id, "
+                    + "m.metric_name, " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.TYPE)
+                    + ", " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.UNIT) + ", "
+                    + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.HELP)
+                    + ", m.metric_value, m.labels::text, r.\"name\", r.\"" + type[1] + "\" FROM ONLY " + p.sql()
+                    + " m LEFT JOIN noetl.runtime r ON r.runtime_id = m.runtime_id ORDER BY ";
+            String[][] variants = {{"ORDER BY " + time + ", m.metric_id (as ExportSql.read)", select + time
+                + ", m.metric_id"}, {"ORDER BY " + raw + ", m.metric_id", select + raw + ", m.metric_id"}};
+            int pid;
+            try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            Map<String, List<long[]>> out = new LinkedHashMap<>();
+            for (int k = 0; k < 8; k++) {
+                String[] v = variants[k % 2];
+                long b0 = procCpuMs(pid);
+                long t0 = System.nanoTime();
+                long n = 0;
+                long check = 0;
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement(v[1])) {
+                    ps.setFetchSize(10_000);
+                    ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
+                    try (var rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            n++;
+                            check = check * 31 + rs.getLong(3); // the order, as a checksum
+                        }
+                    }
+                } finally {
+                    c.commit();
+                    c.setAutoCommit(true);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                long cpu = procCpuMs(pid) - b0;
+                if (n != samples) {
+                    throw new IllegalStateException(v[0] + ": " + n + " rows");
+                }
+                if (k >= 2) { // the first of each is a warm-up
+                    out.computeIfAbsent(v[0], x -> new ArrayList<>()).add(new long[] {ms, cpu, check});
+                }
+                System.out.printf("  %-70s %7d ms, backend CPU %,6d ms, order checksum %x%n", v[0], ms, cpu, check);
+            }
+            out.forEach((name, l) -> System.out.printf("  median %-63s %7d ms, backend CPU %,6d ms%n", name,
+                    median(l.stream().map(a -> a[0]).toList()), median(l.stream().map(a -> a[1]).toList())));
+            for (String sql : new String[] {variants[0][1], variants[1][1]}) {
+                try (Statement st = c.createStatement(); var rs = st.executeQuery("EXPLAIN " + sql)) {
+                    System.out.println("  plan:");
+                    while (rs.next()) {
+                        System.out.println("    " + rs.getString(1));
+                    }
+                }
+            }
+        }
+    }
+
+    private static String[] floorColumnsOn(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM pg_attribute WHERE "
+                + "attrelid = 'noetl.runtime'::regclass AND attname = 'kind' AND NOT attisdropped")) {
+            rs.next();
+            return new String[] {"", rs.getLong(1) > 0 ? "kind" : "component_type"};
+        }
     }
 
     /** utime + stime of a process, in ms (clock ticks of 10 ms). */

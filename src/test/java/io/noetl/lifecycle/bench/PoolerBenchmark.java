@@ -72,8 +72,9 @@ public final class PoolerBenchmark {
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
         DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
         try (PgBouncerServer pgbouncer = PgBouncerServer.start()) {
-            RollupBenchmark.setUp(db, day, today);
-            long rows = ExportBenchmark.load(db, partition, day, samples, seriesCount);
+            RollupBenchmark.setUp(db, io.noetl.lifecycle.support.MetricShape.LIVE, day, today);
+            long rows = ExportBenchmark.load(db, io.noetl.lifecycle.support.MetricShape.LIVE, partition, day, samples,
+                    seriesCount);
             if (rows != samples) {
                 throw new IllegalStateException(rows + " rows loaded, not " + samples);
             }
