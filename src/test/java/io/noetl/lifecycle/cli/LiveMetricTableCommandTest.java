@@ -80,17 +80,7 @@ class LiveMetricTableCommandTest {
     /** The Secret for the test database, then the shipped sample as it is, with an export block appended to spec. */
     private String file() throws Exception {
         String sample = Files.readString(Path.of("config/samples/metricretentionpolicy.yaml"));
-        String yaml = """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
-                ---
-                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD)
+        String yaml = CommandFixtures.secret(db.url()) + "---\n"
                 + sample.stripTrailing() + "\n  export:\n    url: " + vm.writeUrl() + "\n";
         Path path = dir.resolve("noetl.yaml");
         Files.writeString(path, yaml);

@@ -77,27 +77,8 @@ class RowExpiryCommandTest {
 
     private String file(String extra) throws Exception {
         Path path = dir.resolve("policy.yaml");
-        Files.writeString(path, """
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: noetl-db
-                stringData:
-                  url: %s
-                  username: %s
-                  password: "%s"
-                ---
-                apiVersion: lifecycle.noetl.io/v1alpha1
-                kind: MetricRetentionPolicy
-                metadata:
-                  name: noetl-metrics
-                spec:
-                  database:
-                    secretRef:
-                      name: noetl-db
-                  retention: 1d
-                  premake: 1
-                """.formatted(db.url(), TestDatabase.USER, TestDatabase.PASSWORD) + extra);
+        Files.writeString(path, CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.metricPolicy(
+                "retention: 1d\npremake: 1\n" + extra));
         return path.toString();
     }
 
@@ -135,7 +116,7 @@ class RowExpiryCommandTest {
 
     @Test
     void ignoringRowExpiryRetiresByBoundsAlone() throws Exception {
-        assertEquals(0, run("apply", "-f", file("  rowExpiry: Ignore\n"), "--once"), stdout() + err);
+        assertEquals(0, run("apply", "-f", file("rowExpiry: Ignore\n"), "--once"), stdout() + err);
         List<String> left = db.partitions("noetl.metric");
         assertFalse(left.contains("metric_2026_11_19") || left.contains("metric_2026_11_20"), left.toString());
         assertFalse(stdout().contains("RowsNotExpired"), stdout());

@@ -55,9 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -160,18 +158,7 @@ class ExportRetirementTest {
                         + "END $$",
                 "CREATE EVENT TRIGGER record_drop ON sql_drop EXECUTE FUNCTION public.record_drop()");
         vm = VictoriaMetricsServer.start();
-        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "vm-flusher");
-            t.setDaemon(true);
-            return t;
-        });
-        flusher.scheduleWithFixedDelay(() -> {
-            try {
-                vm.flush();
-            } catch (Exception e) {
-                // stopped at the end of the class, or a flush that failed: the next one comes in 200 ms
-            }
-        }, 200, 200, TimeUnit.MILLISECONDS);
+        flusher = vm.flushEvery200ms();
     }
 
     @AfterAll

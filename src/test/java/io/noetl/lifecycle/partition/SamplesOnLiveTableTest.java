@@ -32,9 +32,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -83,18 +81,7 @@ class SamplesOnLiveTableTest {
         db = TestDatabase.create("samples_e2e");
         db.setServerTime(NOW);
         vm = VictoriaMetricsServer.start();
-        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "vm-flusher");
-            t.setDaemon(true);
-            return t;
-        });
-        flusher.scheduleWithFixedDelay(() -> {
-            try {
-                vm.flush();
-            } catch (Exception e) {
-                // the next flush comes in 200 ms
-            }
-        }, 200, 200, TimeUnit.MILLISECONDS);
+        flusher = vm.flushEvery200ms();
         // nine days of NoETL's rows, 11-13 .. 11-21, one sample every 10 minutes per series
         data = new LiveMetricData(FIRST_DAY, 9, 600);
         try (Connection c = db.connect()) {

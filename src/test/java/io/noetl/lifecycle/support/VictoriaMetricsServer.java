@@ -99,6 +99,27 @@ public final class VictoriaMetricsServer implements AutoCloseable {
     }
 
     /** Makes what was written searchable at once. */
+    /**
+     * Flushes every 200 ms until the returned executor is shut down: a new series otherwise answers queries only after
+     * up to about 10 s, and a test that waits for counts would wait that long per partition.
+     */
+    public java.util.concurrent.ScheduledExecutorService flushEvery200ms() {
+        java.util.concurrent.ScheduledExecutorService flusher = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "vm-flusher");
+                    t.setDaemon(true);
+                    return t;
+                });
+        flusher.scheduleWithFixedDelay(() -> {
+            try {
+                flush();
+            } catch (Exception e) {
+                // stopped at the end of the test class, or a flush that failed: the next one comes in 200 ms
+            }
+        }, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return flusher;
+    }
+
     public void flush() throws IOException, InterruptedException {
         get("/internal/force_flush");
     }
