@@ -94,6 +94,10 @@ public class OperatorLease {
         Quarkus.asyncExit(1);
     }
 
+    public String leaseName() {
+        return settings.leaseName();
+    }
+
     public String identity() {
         return identity;
     }
@@ -135,7 +139,8 @@ public class OperatorLease {
         }
     }
 
-    boolean leading() {
+    /** Whether this replica holds the Lease now. */
+    public boolean leading() {
         return leading;
     }
 }

@@ -120,7 +120,8 @@ public enum Reason {
     MISSING_TOKEN("MissingToken", Effect.ANSWER_ONLY, false),
     INVALID_TOKEN("InvalidToken", Effect.ANSWER_ONLY, false),
     TOKEN_UNAVAILABLE("TokenUnavailable", Effect.ANSWER_ONLY, false),
-    INVALID_PARAMETER("InvalidParameter", Effect.ANSWER_ONLY, false);
+    INVALID_PARAMETER("InvalidParameter", Effect.ANSWER_ONLY, false),
+    NOT_LEADER("NotLeader", Effect.ANSWER_ONLY, false);
 
     /** Which condition a reason may be the reason of. */
     public enum Effect {

@@ -90,7 +90,7 @@ public final class ReceiverCount {
             throw new CountFailure(queryUrl + " could not be reached: " + (e.getMessage() == null ? e.getClass()
                     .getSimpleName() : e.getMessage()), e);
         }
-        String body = response.body() == null ? "" : response.body();
+        String body = RemoteWriteClient.redacted(response.body() == null ? "" : response.body(), headers);
         if (response.statusCode() / 100 != 2) {
             throw new CountFailure(queryUrl + " answered " + response.statusCode() + ": " + RemoteWriteClient.quote(body), null);
         }

@@ -17,8 +17,8 @@ import java.util.Map;
  * failure. Groundwork for the export of expiring partitions: nothing calls it yet.
  */
 public final class RemoteWriteClient {
-    /** The most of a receiver's answer quoted in a failure. */
-    static final int MESSAGE_LIMIT = 500;
+    /** The most of a receiver's answer quoted in a failure (which lands in status and Events). */
+    static final int MESSAGE_LIMIT = 200;
 
     /** A send that did not succeed; {@link #retryable()} says whether a later pass should try again. */
     public static final class SendFailure extends Exception {
@@ -87,7 +87,7 @@ public final class RemoteWriteClient {
                 if (status / 100 == 2) {
                     return attempt;
                 }
-                String message = url + " answered " + status + ": " + quote(response.body());
+                String message = url + " answered " + status + ": " + quote(redacted(response.body(), extraHeaders));
                 boolean retryable = status / 100 == 5 || status == 429;
                 last = new SendFailure(message, status, retryable, null);
                 if (!retryable) {
@@ -100,6 +100,28 @@ public final class RemoteWriteClient {
             }
         }
         throw new SendFailure(last.getMessage() + " (after " + attempts + " attempts)", last.status(), true, last);
+    }
+
+    /**
+     * {@code body} with every credential this client sends taken out: a receiver or a proxy may echo the request's
+     * headers into its error page, and the answer is quoted in status. Each header value is replaced, and so is its
+     * credential alone (after a scheme such as {@code Bearer} or {@code Basic}).
+     */
+    static String redacted(String body, Map<String, String> headers) {
+        if (body == null) {
+            return null;
+        }
+        String out = body;
+        for (String value : headers.values()) {
+            int space = value.indexOf(' ');
+            for (String secret : space > 0 ? new String[] {value, value.substring(space + 1).strip()}
+                    : new String[] {value}) {
+                if (secret.length() >= 4) {
+                    out = out.replace(secret, "<redacted>");
+                }
+            }
+        }
+        return out;
     }
 
     /** A receiver's answer on one line, cut to a length a status message can carry. */

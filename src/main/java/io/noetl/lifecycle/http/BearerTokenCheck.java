@@ -13,8 +13,9 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * Checks a request's {@code Authorization: Bearer ...} against the token in the configured Secret, read on every
- * call so a rotated token takes effect at once. Neither token ever reaches a response or a log.
+ * Checks a request's {@code Authorization: Bearer ...} against the token in the configured Secret. The Secret is read
+ * at most once per {@code lifecycle.http.token-cache-ttl} (so a stream of wrong tokens never reaches the API server
+ * call by call), and a rotated token takes effect within that time. Neither token ever reaches a response or a log.
  */
 @ApplicationScoped
 public class BearerTokenCheck {
@@ -28,6 +29,9 @@ public class BearerTokenCheck {
 
     private final KubernetesClient client;
     private final MaintenanceEndpointConfig config;
+    /** The last read: the token (empty when there was none to read) and when it was read (System.nanoTime). */
+    private Optional<String> cached;
+    private long readAt;
 
     public BearerTokenCheck(KubernetesClient client, MaintenanceEndpointConfig config) {
         this.client = client;
@@ -50,7 +54,16 @@ public class BearerTokenCheck {
                 : Optional.of(new Refusal(Reason.INVALID_TOKEN, "the bearer token is not the configured one"));
     }
 
-    private Optional<String> expectedToken() {
+    private synchronized Optional<String> expectedToken() {
+        long now = System.nanoTime();
+        if (cached == null || now - readAt >= config.tokenCacheTtl().toNanos()) {
+            cached = readToken();
+            readAt = now;
+        }
+        return cached;
+    }
+
+    private Optional<String> readToken() {
         if (config.tokenSecret().isEmpty()) {
             LOG.warn("lifecycle.http.enabled is true but lifecycle.http.token-secret is not set: refusing every call");
             return Optional.empty();

@@ -15,6 +15,13 @@ public interface MaintenanceEndpointConfig {
     /** The Secret (key {@code token}) holding the bearer token callers must send; unset refuses every call. */
     Optional<String> tokenSecret();
 
+    /**
+     * How long the token read from the Secret is used before it is read again (a rotation takes effect within this
+     * time); calls in between, right or wrong, do not reach the API server.
+     */
+    @WithDefault("10s")
+    java.time.Duration tokenCacheTtl();
+
     /** The namespace of that Secret; unset means the namespace the operator runs in (its client's namespace). */
     Optional<String> tokenSecretNamespace();
 }

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * The seed's endpoints: {@code POST /api/metrics/cleanup} and {@code POST /api/metrics/partitions/create?days_ahead=N}.
- * 404 unless {@code lifecycle.http.enabled}; then 401 without the bearer token, 400 on bad parameters.
+ * 404 unless {@code lifecycle.http.enabled}; then 503 on a replica that does not hold the Lease, 401 without the
+ * bearer token, 400 on bad parameters.
  */
 @Path("/api/metrics")
 @Produces(MediaType.APPLICATION_JSON)
@@ -25,12 +26,14 @@ public class MetricsMaintenanceResource {
     private final MaintenanceEndpointConfig config;
     private final BearerTokenCheck tokens;
     private final OnDemandMaintenance maintenance;
+    private final Leadership leadership;
 
     public MetricsMaintenanceResource(MaintenanceEndpointConfig config, BearerTokenCheck tokens,
-            OnDemandMaintenance maintenance) {
+            OnDemandMaintenance maintenance, Leadership leadership) {
         this.config = config;
         this.tokens = tokens;
         this.maintenance = maintenance;
+        this.leadership = leadership;
     }
 
     @POST
@@ -63,6 +66,12 @@ public class MetricsMaintenanceResource {
     private Response guarded(String authorization, Supplier<Response> action) {
         if (!config.enabled()) {
             return Response.status(Response.Status.NOT_FOUND).build();
+        }
+        // a standby answers before it reads any token: only the leader acts, as only the leader reconciles
+        Optional<String> standby = leadership.standby();
+        if (standby.isPresent()) {
+            return Response.status(Response.Status.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                    .entity(Map.of("reason", Reason.NOT_LEADER.code(), "message", standby.get())).build();
         }
         Optional<BearerTokenCheck.Refusal> refusal = tokens.refusal(authorization);
         if (refusal.isPresent()) {

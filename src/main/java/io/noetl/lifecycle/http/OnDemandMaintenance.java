@@ -15,11 +15,13 @@ import io.noetl.lifecycle.partition.PartitionVerdict;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.TableClaim;
 import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.ExportSettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.RetentionGrace;
+import io.noetl.lifecycle.partition.plan.RollupSettings;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.Window;
 import io.noetl.lifecycle.partition.report.RetirementReport;
@@ -52,6 +54,9 @@ import org.jboss.logging.Logger;
  * retires nothing, the others are skipped. The bounds on retirements hold here too: at most
  * {@code maxRetirementsPerPass} a call, and a shortened retention waits its grace from when the policy's status says
  * the operator saw it (one the status does not know yet waits from now; nothing is recorded, the operator does that).
+ * The bound is shared by the calls within a {@code maintenanceInterval}: after a call has retired some partitions of a
+ * policy, the calls that follow within the interval retire at most the rest of {@code maxRetirementsPerPass} (counted
+ * by this replica, the leader). A create call creates partitions only: no rollup, no export, no retirement.
  */
 @ApplicationScoped
 public class OnDemandMaintenance {
@@ -85,6 +90,11 @@ public class OnDemandMaintenance {
     private final LockPolicy lockPolicy;
     private final Clock clock;
     private final Duration maxSkew;
+    /** Per policy (namespace/name/uid): when each cleanup call retired how many partitions, within its interval. */
+    private final Map<String, List<Retired>> retiredByPolicy = new java.util.HashMap<>();
+
+    private record Retired(Instant at, int count) {
+    }
 
     public OnDemandMaintenance(KubernetesClient client, Operator operator, TargetResolver targets,
             DatabasePools pools, OperatorConfig config, Clock clock) {
@@ -102,9 +112,26 @@ public class OnDemandMaintenance {
         return run("cleanup", settings -> settings, Plan::onlyRetirements);
     }
 
+    /** What is left of {@code maxRetirementsPerPass} within the interval; empty when nothing is. */
+    private Optional<Integer> budget(String key, MetricPolicySettings settings, Instant now) {
+        List<Retired> retired = retiredByPolicy.getOrDefault(key, List.of());
+        Instant since = now.minus(settings.maintenanceInterval());
+        retired = retired.stream().filter(r -> r.at().isAfter(since)).toList();
+        retiredByPolicy.put(key, new ArrayList<>(retired));
+        int used = retired.stream().mapToInt(Retired::count).sum();
+        return used >= settings.maxRetirementsPerPass() ? Optional.empty()
+                : Optional.of(settings.maxRetirementsPerPass() - used);
+    }
+
+    private Instant nextAllowed(String key, MetricPolicySettings settings) {
+        return retiredByPolicy.get(key).stream().map(Retired::at).min(Comparator.naturalOrder()).orElseThrow()
+                .plus(settings.maintenanceInterval());
+    }
+
     /** Creates the partitions covering the next {@code daysAhead} days for every policy that may act. */
     public synchronized Report createAhead(int daysAhead) {
-        return run("create", settings -> settings.withPremake(windowsAhead(settings, daysAhead)),
+        // creates only: the rollups, the export and the tiers' retirements are the operator's passes' business
+        return run("create", settings -> settings.withPremake(windowsAhead(settings, daysAhead)).toBuilder().rollups(RollupSettings.none(settings.schema())).export(ExportSettings.none()).build(),
                 Plan::withoutRetirements);
     }
 
@@ -158,6 +185,19 @@ public class OnDemandMaintenance {
         }
         Optional<Finding> conflict = claim.conflict();
         MetricPolicySettings settings = adjust.apply(c.settings());
+        boolean cleanup = "cleanup".equals(action);
+        // by UID: a policy deleted and created anew starts afresh
+        String key = ns + "/" + name + "/" + policy.getMetadata().getUid();
+        if (cleanup) {
+            Optional<Integer> budget = budget(key, settings, clock.instant());
+            if (budget.isEmpty()) {
+                return new PolicyOutcome(ns, name, table, "Applied", Reason.RETIREMENTS_DEFERRED, "earlier calls "
+                        + "retired maxRetirementsPerPass (" + settings.maxRetirementsPerPass() + ") partitions within "
+                        + "the maintenanceInterval (" + settings.maintenanceInterval() + "); the next call retires "
+                        + "again from " + nextAllowed(key, settings), List.of(), List.of(), null);
+            }
+            settings = settings.toBuilder().maxRetirementsPerPass(budget.get()).build();
+        }
         if (settings.premake() > MAX_AHEAD) {
             return skipped(ns, name, table, Reason.TOO_MANY_PARTITIONS, "days_ahead needs " + settings.premake() + " "
                     + settings.interval() + " partitions; at most " + MAX_AHEAD + " are made in one call");
@@ -174,7 +214,10 @@ public class OnDemandMaintenance {
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);
             List<String> created = applied.stream().filter(a -> !a.retires()).map(PlannedAction::partition).toList();
-            boolean cleanup = "cleanup".equals(action);
+            if (cleanup && dropped.size() + detached.size() > 0) {
+                retiredByPolicy.computeIfAbsent(key, k -> new ArrayList<>()).add(new Retired(clock.instant(),
+                        dropped.size() + detached.size()));
+            }
             LOG.infof("%s for MetricRetentionPolicy %s/%s: %s", action, ns, name,
                     cleanup ? "dropped " + dropped + ", detached " + detached : "created " + created);
             // a cleanup answers with what it dropped and detached, a create with what it created

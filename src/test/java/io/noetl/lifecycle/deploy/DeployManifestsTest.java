@@ -69,6 +69,19 @@ class DeployManifestsTest {
         expected.put("/events", Set.of("create", "patch"));
         expected.put("coordination.k8s.io/leases", Set.of("get", "create", "update", "patch"));
         assertEquals(expected, granted);
+        // the Lease: create cannot be narrowed by name (the object does not exist yet); every other verb is for the
+        // operator's own Lease only (lifecycle.leader-election.lease-name's default)
+        for (JsonNode rule : role.get("rules")) {
+            if (rule.get("resources").toString().contains("leases")) {
+                boolean creates = rule.get("verbs").toString().contains("create");
+                if (creates) {
+                    assertEquals(1, rule.get("verbs").size(), "create stands alone: " + rule);
+                    assertFalse(rule.has("resourceNames"), "create with resourceNames is never granted: " + rule);
+                } else {
+                    assertEquals("[\"noetl-lifecycle-operator\"]", rule.get("resourceNames").toString(), rule.toString());
+                }
+            }
+        }
         assertFalse(granted.values().stream().anyMatch(v -> v.contains("*") || v.contains("delete")));
 
         JsonNode binding = read(DEPLOY.resolve("role-binding.yaml"));
@@ -90,5 +103,59 @@ class DeployManifestsTest {
         assertEquals("/q/health/live", c.at("/livenessProbe/httpGet/path").asText());
         assertEquals("/q/health/ready", c.at("/readinessProbe/httpGet/path").asText());
         assertFalse(d.toString().toLowerCase().contains("password\":\""), "no credentials in the manifests");
+    }
+
+    @Test
+    void theImageIsAReleaseVersionTheBuildTags() throws IOException {
+        JsonNode k = read(DEPLOY.resolve("kustomization.yaml"));
+        String tag = k.at("/images/0/newTag").asText();
+        assertFalse(tag.isBlank() || tag.contains("SNAPSHOT"), "deploy/ pulls " + tag);
+        // jib tags the image with the project version: deploy/ must pull what the build pushes
+        String pom = Files.readString(Path.of("pom.xml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "<artifactId>metric-lifecycle-operator</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertTrue(m.find(), "the project's version in pom.xml");
+        String version = m.group(1);
+        assertTrue(pom.contains("<image>noetl/metric-lifecycle-operator:${project.version}</image>"), "jib's tag");
+        assertEquals(version, tag);
+    }
+
+    @Test
+    void aDisruptionBudgetKeepsOneReplica() throws IOException {
+        assertTrue(resources().contains("pod-disruption-budget.yaml"), resources().toString());
+        JsonNode pdb = read(DEPLOY.resolve("pod-disruption-budget.yaml"));
+        assertEquals("policy/v1", pdb.get("apiVersion").asText());
+        assertEquals(1, pdb.at("/spec/maxUnavailable").asInt());
+        assertEquals(read(DEPLOY.resolve("deployment.yaml")).at("/spec/selector"), pdb.at("/spec/selector"));
+    }
+
+    @Test
+    void aNetworkPolicyLimitsIngressTo8080AndEgressToDnsTheApiServerPostgresAndReceivers() throws IOException {
+        assertTrue(resources().contains("network-policy.yaml"), resources().toString());
+        JsonNode np = read(DEPLOY.resolve("network-policy.yaml"));
+        assertEquals("networking.k8s.io/v1", np.get("apiVersion").asText());
+        assertEquals(read(DEPLOY.resolve("deployment.yaml")).at("/spec/selector/matchLabels"),
+                np.at("/spec/podSelector/matchLabels"));
+        assertEquals("[\"Ingress\",\"Egress\"]", np.at("/spec/policyTypes").toString());
+        Set<Integer> ingressPorts = new TreeSet<>();
+        for (JsonNode rule : np.at("/spec/ingress")) {
+            assertTrue(rule.has("from") && rule.get("from").size() > 0, "ingress from anywhere: " + rule);
+            rule.get("ports").forEach(p -> ingressPorts.add(p.get("port").asInt()));
+        }
+        assertEquals(Set.of(8080), ingressPorts);
+        assertTrue(np.at("/spec/ingress").toString().contains("monitoring"), "the monitoring namespace scrapes");
+        Set<Integer> egressPorts = new TreeSet<>();
+        for (JsonNode rule : np.at("/spec/egress")) {
+            assertTrue(rule.has("ports"), "egress to every port: " + rule);
+            rule.get("ports").forEach(p -> egressPorts.add(p.get("port").asInt()));
+        }
+        // DNS, the API server (443 through the Service, 6443 on the endpoints), PostgreSQL, the receivers
+        assertEquals(new TreeSet<>(Set.of(53, 443, 6443, 5432, 8428, 8480, 9090)), egressPorts);
+    }
+
+    private static Set<String> resources() throws IOException {
+        Set<String> names = new TreeSet<>();
+        read(DEPLOY.resolve("kustomization.yaml")).get("resources").forEach(r -> names.add(r.asText()));
+        return names;
     }
 }

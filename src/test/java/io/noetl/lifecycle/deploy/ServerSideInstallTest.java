@@ -73,6 +73,21 @@ class ServerSideInstallTest {
         Deployment deployment = server.admin().apps().deployments().inNamespace("noetl-lifecycle")
                 .withName("metric-lifecycle-operator").get();
         assertEquals(2, deployment.getSpec().getReplicas());
+        // the NetworkPolicy and the disruption budget are installed too (the budget as policy/v1beta1 before 1.21,
+        // which is what config/install-pre-1.25 writes: this server is 1.20)
+        var policy = server.admin().network().v1().networkPolicies().inNamespace("noetl-lifecycle")
+                .withName("metric-lifecycle-operator").get();
+        assertTrue(policy != null, "no NetworkPolicy");
+        assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
+        var budget = server.supportsCel()
+                ? server.admin().policy().v1().podDisruptionBudget().inNamespace("noetl-lifecycle")
+                        .withName("metric-lifecycle-operator").get()
+                : null;
+        var budgetBeta = server.supportsCel() ? null : server.admin().policy().v1beta1().podDisruptionBudget()
+                .inNamespace("noetl-lifecycle").withName("metric-lifecycle-operator").get();
+        assertTrue(budget != null || budgetBeta != null, "no PodDisruptionBudget");
+        assertEquals(1, budget != null ? budget.getSpec().getMaxUnavailable().getIntVal()
+                : budgetBeta.getSpec().getMaxUnavailable().getIntVal());
         assertTrue(server.admin().genericKubernetesResources("lifecycle.noetl.io/v1alpha1", "EventPartitionPlan")
                 .inNamespace("noetl-lifecycle").withName("noetl-events").get() != null);
         if (!server.supportsCel()) {

@@ -146,4 +146,36 @@ class RemoteWriteClientTest {
             server.stop(0);
         }
     }
+
+    @Test
+    void aReceiversAnswerLandsAsAShortExcerptWithoutTheCredentials() throws Exception {
+        String token = "tok-" + "s3cret".repeat(4);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/api/v1/write", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            // a receiver (or a proxy in front of it) that echoes the request's headers into its error page
+            byte[] body = ("bad request; you sent Authorization: " + exchange.getRequestHeaders().getFirst(
+                    "Authorization") + " " + "x".repeat(1000)).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(400, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/write");
+            RemoteWriteFrame frame = RemoteWriteFrame.of(List.of(new RemoteWriteFrame.Series("up", Map.of(),
+                    List.of(new RemoteWriteFrame.Sample(1_700_000_000_000L, 1)))));
+            RemoteWriteClient.SendFailure rejected = assertThrows(RemoteWriteClient.SendFailure.class,
+                    () -> new RemoteWriteClient(url, Map.of("Authorization", "Bearer " + token), 1,
+                            java.time.Duration.ofMillis(1), java.time.Duration.ofSeconds(5)).send(frame));
+            String message = rejected.getMessage();
+            assertFalse(message.contains(token), message);
+            assertFalse(message.contains("s3cret"), message);
+            assertTrue(message.contains("bad request"), message);
+            String quoted = message.substring(message.indexOf("answered 400: ") + "answered 400: ".length());
+            assertTrue(quoted.length() <= 203, quoted.length() + " characters of the answer: " + quoted);
+        } finally {
+            server.stop(0);
+        }
+    }
 }

@@ -246,15 +246,43 @@ class MetricsMaintenanceEndpointTest {
     }
 
     @Test
-    void cleanupRetiresAtMostMaxRetirementsPerPassACall() throws Exception {
+    void cleanupCallsWithinAMaintenanceIntervalShareMaxRetirementsPerPass() throws Exception {
         policy("metrics", s -> s.setMaxRetirementsPerPass(1));
         JsonNode metrics = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
         assertEquals(List.of("metric_2026_11_18"), texts(metrics.get("dropped")));
         assertEquals("RetirementsDeferred", metrics.get("reason").asText());
         assertTrue(metrics.get("message").asText().contains("metric_2026_11_19"), metrics.toString());
+        // a second call at once retires nothing: the bound is per maintenanceInterval (10m), not per call
+        TestClockProducer.CLOCK.set(NOW.plusSeconds(60));
+        metrics = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
+        assertEquals("Applied", metrics.get("outcome").asText());
+        assertEquals(List.of(), texts(metrics.get("dropped")));
+        assertEquals("RetirementsDeferred", metrics.get("reason").asText());
+        assertTrue(metrics.get("message").asText().contains("2026-11-21T10:10:00Z"), metrics.toString());
+        assertEquals(List.of("metric_2026_11_19", "metric_2026_11_20", "metric_2026_11_21"), partitions());
+        // once the interval has passed since that retirement, the next call may retire again
+        TestClockProducer.CLOCK.set(NOW.plusSeconds(600));
         metrics = policyIn(json.readTree(post("api/metrics/cleanup", TOKEN).body()), "metrics");
         assertEquals(List.of("metric_2026_11_19"), texts(metrics.get("dropped")));
         assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21"), partitions());
+    }
+
+    @Test
+    void wrongTokensDoNotEachReadTheSecret() throws Exception {
+        assertEquals(200, post("api/metrics/partitions/create?days_ahead=0", TOKEN).statusCode());
+        long before = tokenReads();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(401, post("api/metrics/cleanup", "wrong-" + i).statusCode());
+        }
+        assertEquals(200, post("api/metrics/partitions/create?days_ahead=0", TOKEN).statusCode());
+        long reads = tokenReads() - before;
+        assertTrue(reads <= 1, reads + " reads of the token Secret for 21 calls");
+    }
+
+    /** How many times the operator has read the token Secret from the API server (its audit log). */
+    private long tokenReads() {
+        return kube.server().requestsOf(kube.operator().user()).stream().filter(r -> "secrets".equals(r.resource())
+                && "maintenance-token".equals(r.name()) && "get".equals(r.verb())).count();
     }
 
     @Test

@@ -12,12 +12,14 @@ import java.util.Map;
  */
 public class OperatorOnApiServer implements QuarkusTestResourceConfigurableLifecycleManager<WithApiServer> {
     private String prefix;
+    private String leaseHeldBy;
     private ApiServerContext context;
     private String previousKubeconfig;
 
     @Override
     public void init(WithApiServer annotation) {
         prefix = annotation.value();
+        leaseHeldBy = annotation.leaseHeldBy();
     }
 
     @Override
@@ -26,6 +28,14 @@ public class OperatorOnApiServer implements QuarkusTestResourceConfigurableLifec
         server.installCrds();
         String namespace = server.freshNamespace(prefix);
         context = new ApiServerContext(server, server.operatorIdentity(namespace));
+        if (!leaseHeldBy.isEmpty()) {
+            server.admin().resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class).inNamespace(namespace)
+                    .resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+                            .withName("noetl-lifecycle-operator").endMetadata().withNewSpec()
+                            .withHolderIdentity(leaseHeldBy).withLeaseDurationSeconds(3600)
+                            .withAcquireTime(java.time.ZonedDateTime.now()).withRenewTime(java.time.ZonedDateTime.now())
+                            .withLeaseTransitions(0).endSpec().build()).create();
+        }
         previousKubeconfig = System.getProperty("kubeconfig");
         System.setProperty("kubeconfig", context.operator().kubeconfigFile().toString());
         return Map.of();

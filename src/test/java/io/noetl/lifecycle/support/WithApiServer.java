@@ -24,4 +24,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 public @interface WithApiServer {
     /** Prefix of the class's fresh namespace. */
     String value();
+
+    /**
+     * When set, the operator's Lease ({@code noetl-lifecycle-operator}) is created in the fresh namespace before the
+     * operator starts, held by this identity for an hour: the operator under test stands by.
+     */
+    String leaseHeldBy() default "";
 }

@@ -68,6 +68,11 @@ public record MetricPolicySettings(String schema, String table, String partition
         }
     }
 
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     /** These settings with {@code premake} partitions kept ready beyond the current one. */
     public MetricPolicySettings withPremake(int premake) {
         return new Builder(this).premake(premake).build();
