@@ -136,4 +136,18 @@ class RowExpiryCommandTest {
             db.setServerTime(NOW);
         }
     }
+
+    /**
+     * A sample-time column the spec names but the table lacks stops the rollups with InvalidSpec naming it; the
+     * partitions are still planned, and nothing is retired (issue 21: a named column missing or unusable).
+     */
+    @Test
+    void aNamedSampleTimeColumnTheTableLacksIsInvalidSpecAndRetiresNothing() throws Exception {
+        run("plan", "-f", file("sampleTimeColumn: observed_at\nrollups:\n  - resolution: 1h\n    retention: 30d\n"));
+        String text = stdout();
+        assertTrue(text.contains("InvalidSpec") && text.contains("spec.sampleTimeColumn observed_at is not a column of "
+                + "noetl.metric"), text + err);
+        assertFalse(text.lines().anyMatch(l -> l.contains("DropPartition")), text);
+        assertTrue(text.lines().anyMatch(l -> l.contains("CreatePartition")), "creates go on: " + text);
+    }
 }
