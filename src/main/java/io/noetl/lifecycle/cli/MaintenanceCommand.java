@@ -40,6 +40,7 @@ import io.noetl.lifecycle.partition.report.DegradedFindings;
 import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.DatabaseIdentity;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
@@ -189,7 +190,10 @@ public final class MaintenanceCommand {
             }
         }
         // the reconciler's rule for policies sharing a table, over the policies in the file
-        Map<Checked, TableClaim> claims = TableClaim.among(checked, c -> TableClaim.key(c.settings(), c.target()),
+        // which database each target reaches, as the server says, read once per target of the file
+        Map<DatabaseTarget, String> databases = new java.util.HashMap<>();
+        Map<Checked, TableClaim> claims = TableClaim.among(checked, c -> TableClaim.key(c.settings(),
+                databases.computeIfAbsent(c.target(), this::identity)),
                 c -> TableClaim.Claimant.of(c.resource()));
         if (!problems.isEmpty()) {
             problems.forEach(p -> err.println("error: " + p));
@@ -212,6 +216,15 @@ public final class MaintenanceCommand {
         }
         return reports.stream().anyMatch(r -> ATTENTION.equals(r.state())) ? NEEDS_ATTENTION
                 : reports.stream().anyMatch(r -> PENDING.equals(r.state())) ? CHANGES_PENDING : DONE;
+    }
+
+    /** {@link DatabaseIdentity} of {@code target}, on a read-only connection; its URL's text when unreachable. */
+    private String identity(DatabaseTarget target) {
+        try {
+            return DatabaseIdentity.read(connections.open(target, true));
+        } catch (SQLException e) {
+            return DatabaseIdentity.unread(target);
+        }
     }
 
     private Checked check(HasMetadata resource, Invocation invocation, ResourceFile file)

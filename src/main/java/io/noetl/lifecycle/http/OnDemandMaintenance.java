@@ -73,9 +73,6 @@ public class OnDemandMaintenance {
     }
 
     private record Candidate(MetricRetentionPolicy policy, MetricPolicySettings settings, DatabaseTarget target) {
-        String key() {
-            return TableClaim.key(settings, target);
-        }
     }
 
     private final KubernetesClient client;
@@ -137,7 +134,8 @@ public class OnDemandMaintenance {
             }
         }
         // as in the reconciler, every usable policy claims its table, suspended or not
-        Map<Candidate, TableClaim> claims = TableClaim.among(candidates, Candidate::key,
+        Map<Candidate, TableClaim> claims = TableClaim.among(candidates,
+                c -> TableClaim.key(c.settings(), pools.identity(c.target())),
                 c -> TableClaim.Claimant.of(c.policy()));
         for (Candidate c : candidates) {
             outcomes.add(act(action, c, claims.get(c), adjust, narrow));

@@ -227,18 +227,18 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
     /**
      * This resource's {@link TableClaim} among the others of its kind that keep the same table in the same database
-     * (same host, port and database, whatever the credentials). Resources whose spec or Secret is unusable, and
+     * (the same database as the server identifies it, whatever the credentials or the URL's spelling). Resources whose spec or Secret is unusable, and
      * resources being deleted, claim nothing.
      */
     private TableClaim claim(P resource, Context<P> context, C settings, DatabaseTarget target) {
-        String key = TableClaim.key(settings, target);
+        String key = TableClaim.key(settings, pools.identity(target));
         List<TableClaim.Claimant> others = context.getPrimaryCache()
                 .byIndex(TABLE_INDEX, PolicyPass.tableOf(settings).toString()).stream()
                 .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid())
                         && other.getMetadata().getDeletionTimestamp() == null)
                 .filter(other -> {
                     try {
-                        return TableClaim.key(settings(spec(other)), resolve(other)).equals(key);
+                        return TableClaim.key(settings(spec(other)), pools.identity(resolve(other))).equals(key);
                     } catch (InvalidSpecException | ReconcileException e) {
                         return false;
                     }

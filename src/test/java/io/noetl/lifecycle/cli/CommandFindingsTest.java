@@ -257,6 +257,30 @@ class CommandFindingsTest {
                 .toString());
     }
 
+    @Test
+    void twoSpellingsOfOneDatabaseAreOneDatabaseToTheClaim() throws Exception {
+        // the same database through two Secrets: jdbc: with host and port, and postgresql:// with another name for
+        // the host and the default port left out (issue 23, 4); alone, "first" would drop 11-18
+        String host = "127.0.0.1".equals(TestDatabase.HOST) ? "localhost" : TestDatabase.HOST;
+        String port = "5432".equals(TestDatabase.PORT) ? "" : ":" + TestDatabase.PORT;
+        String other = "postgresql://" + host + port + "/" + db.name();
+        assertFalse(other.equals(db.url()));
+        String yaml = CommandFixtures.secret(db.url()) + "---\n"
+                + CommandFixtures.secret(other).replace("name: noetl-db", "name: noetl-db-other")
+                + policy("first", "retention: 2d\npremake: 0")
+                + policy("second", "retention: 40d\npremake: 0").replace("name: noetl-db", "name: noetl-db-other");
+        Path path = dir.resolve("spellings.yaml");
+        Files.writeString(path, yaml);
+
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", path.toString(), "--once", "-o", "json"), all());
+        JsonNode applied = new ObjectMapper().readTree(stdout()).get("policies");
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_18"), "the first retired while sharing: "
+                + db.partitions("noetl.metric"));
+        assertEquals(List.of("ConflictingPolicy"), texts(applied.get(0).get("findings"), "reason"),
+                applied.toString());
+        assertEquals("ConflictingPolicy", applied.get(1).get("reason").asText(), applied.toString());
+    }
+
     private static List<String> actions(JsonNode policy) {
         List<String> actions = new java.util.ArrayList<>();
         policy.get("actions").forEach(a -> actions.add(a.get("action").asText() + " " + a.get("partition").asText()));
