@@ -19,7 +19,6 @@ import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
-import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.Window;
 import io.noetl.lifecycle.partition.report.RetirementReport;
@@ -118,8 +117,6 @@ public class OnDemandMaintenance {
             MetricPolicySettings settings;
             try {
                 settings = MetricPolicySettings.from(policy.specOrDefaults());
-                settings = settings.withHold(RetentionGrace.decide(settings,
-                        RetirementReport.remembered(policy.getStatus()), clock.instant()).hold());
             } catch (InvalidSpecException e) {
                 outcomes.add(skipped(ns, name, table, e.reason(), e.getMessage()));
                 continue;
@@ -163,11 +160,15 @@ public class OnDemandMaintenance {
         String owner = "OnDemandMaintenance/" + ns + "/" + name;
         try {
             DataSource dataSource = pools.acquire(owner, c.target());
+            // the retention in force as the database remembers it (else the status), recorded by this call
+            Instant now = clock.instant();
+            settings = adjust.apply(c.settings().withHold(PolicyPass.retention(dataSource, c.settings(),
+                    RetirementReport.remembered(c.policy().getStatus()), now, true).hold()));
             // never creates a missing table: that is the operator's, by the spec's bootstrap
             MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew)
                     .withCredentials(ExportCredentials.of(c.policy(), secret -> Optional.ofNullable(
                             client.secrets().inNamespace(ns).withName(secret).get()))).run(settings,
-                    Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), clock.instant(), true);
+                    Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), now, true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);

@@ -166,9 +166,19 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             TableClaim claim = claim(resource, context, settings, target);
             Mode mode = Mode.of(spec(resource));
             boolean writes = PartitionVerdict.writes(mode, claim);
-            // which retention is in force: a shortened one waits its grace after this status first records it
-            RetentionGrace.Decision retention = RetentionGrace.decide(settings, RetirementReport.remembered(status), now);
-            MaintenancePass.Outcome outcome = new PolicyPass(ResourcePools.acquire(pools, resource, target), target,
+            javax.sql.DataSource dataSource = ResourcePools.acquire(pools, resource, target);
+            // which retention is in force: a shortened one waits its grace after it is first seen, as the database
+            // remembers it (whatever resource saw it), recorded there by a pass that writes
+            RetentionGrace.Decision retention;
+            try {
+                retention = PolicyPass.retention(dataSource, settings, RetirementReport.remembered(status), now,
+                        writes);
+            } catch (java.sql.SQLException e) {
+                io.noetl.lifecycle.postgres.DatabaseFailure f = io.noetl.lifecycle.postgres.DatabaseFailure.of(e,
+                        target);
+                throw new ReconcileException(f.reason(), f.message());
+            }
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, target,
                     LockPolicy.from(config.ddl()), clock, config.clock().maxSkew())
                     .withCredentials(ExportCredentials.of(resource, name -> secrets.get(new ResourceID(name,
                             resource.getMetadata().getNamespace()))))
