@@ -40,6 +40,7 @@ import io.noetl.lifecycle.partition.report.DegradedFindings;
 import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.DatabaseIdentity;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
@@ -75,11 +76,11 @@ import javax.sql.DataSource;
  * partition, unmanaged partitions with their reasons, the retention in force and the retirements held back, and the
  * findings ({@link DegradedFindings#all}).
  *
- * <p>The bounds on retirements: {@code maxRetirementsPerPass} holds for every pass here. The command line keeps no
- * memory of earlier specs, so it cannot tell a shortened retention from the passage of time by itself: the grace
- * ({@code retentionChangeGrace}) holds only for a resource that carries its status, as {@code kubectl get -o yaml}
- * writes it (what the operator recorded is honoured, as by the HTTP endpoints; nothing is recorded). Without a
- * status, the spec's retention is in force.
+ * <p>The bounds on retirements: {@code maxRetirementsPerPass} holds for every pass here, and so does the grace
+ * ({@code retentionChangeGrace}): the retention in force is what the database remembers of the table
+ * ({@code <schema>.lifecycle_retention}, {@link PolicyPass#retention}), whoever recorded it, or, where it remembers
+ * nothing yet, what a status the file carries does; {@code apply} records it, {@code plan} and {@code check} only
+ * read it.
  */
 public final class MaintenanceCommand {
     public static final int DONE = 0;
@@ -189,7 +190,10 @@ public final class MaintenanceCommand {
             }
         }
         // the reconciler's rule for policies sharing a table, over the policies in the file
-        Map<Checked, TableClaim> claims = TableClaim.among(checked, c -> TableClaim.key(c.settings(), c.target()),
+        // which database each target reaches, as the server says, read once per target of the file
+        Map<DatabaseTarget, String> databases = new java.util.HashMap<>();
+        Map<Checked, TableClaim> claims = TableClaim.among(checked, c -> TableClaim.key(c.settings(),
+                databases.computeIfAbsent(c.target(), this::identity)),
                 c -> TableClaim.Claimant.of(c.resource()));
         if (!problems.isEmpty()) {
             problems.forEach(p -> err.println("error: " + p));
@@ -212,6 +216,15 @@ public final class MaintenanceCommand {
         }
         return reports.stream().anyMatch(r -> ATTENTION.equals(r.state())) ? NEEDS_ATTENTION
                 : reports.stream().anyMatch(r -> PENDING.equals(r.state())) ? CHANGES_PENDING : DONE;
+    }
+
+    /** {@link DatabaseIdentity} of {@code target}, on a read-only connection; its URL's text when unreachable. */
+    private String identity(DatabaseTarget target) {
+        try {
+            return DatabaseIdentity.read(connections.open(target, true));
+        } catch (SQLException e) {
+            return DatabaseIdentity.unread(target);
+        }
     }
 
     private Checked check(HasMetadata resource, Invocation invocation, ResourceFile file)
@@ -250,8 +263,8 @@ public final class MaintenanceCommand {
         List<Finding> conflicts = claim.conflict().stream().toList();
         DataSource dataSource = connections.open(c.target(), true);
         Instant now = clock.instant();
-        RetentionGrace.Decision retention = retention(c, now);
         try {
+            RetentionGrace.Decision retention = retention(c, dataSource, now, false);
             MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew).run(
                     c.settings().withHold(retention.hold()), Optional.empty(), claim.narrow(), now, false);
             List<ActionRow> rows = new ArrayList<>();
@@ -299,13 +312,14 @@ public final class MaintenanceCommand {
     }
 
     /**
-     * The retention in force: what the resource's status remembers, if the file carries it, decides as in the
-     * operator; without one the spec's retention is (see the class comment).
+     * The retention in force, as in the operator: what the database remembers of the table, else the status the file
+     * carries, if any (see the class comment); recorded when {@code record}.
      */
-    private static RetentionGrace.Decision retention(Checked c, Instant now) {
+    private static RetentionGrace.Decision retention(Checked c, DataSource dataSource, Instant now, boolean record)
+            throws SQLException {
         PartitionedTableStatus status = c.resource() instanceof MetricRetentionPolicy m ? m.getStatus()
                 : ((EventPartitionPlan) c.resource()).getStatus();
-        return RetentionGrace.decide(c.settings(), RetirementReport.remembered(status), now);
+        return PolicyPass.retention(dataSource, c.settings(), RetirementReport.remembered(status), now, record);
     }
 
     private static String state(Observed observed, boolean pending) {
@@ -317,9 +331,10 @@ public final class MaintenanceCommand {
         boolean act = held.isEmpty();
         List<Finding> conflicts = claim.conflict().stream().toList();
         Instant now = clock.instant();
-        RetentionGrace.Decision retention = retention(c, now);
+        DataSource dataSource = connections.open(c.target(), !act);
         try {
-            MaintenancePass.Outcome outcome = new PolicyPass(connections.open(c.target(), !act), c.target(),
+            RetentionGrace.Decision retention = retention(c, dataSource, now, act);
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(),
                     lockPolicy, clock, maxSkew).withCredentials(c.credentials()).run(c.settings().withHold(
                             retention.hold()),
                     act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(), claim.narrow(), now, act);
@@ -354,6 +369,9 @@ public final class MaintenanceCommand {
             return report(c, "Applied", null, null, state(observed, false), observed, all);
         } catch (ReconcileException e) {
             return failed(c, e.reason().code(), e.getMessage());
+        } catch (SQLException e) {
+            DatabaseFailure failure = DatabaseFailure.of(e, c.target());
+            return failed(c, failure.reason().code(), failure.message());
         }
     }
 

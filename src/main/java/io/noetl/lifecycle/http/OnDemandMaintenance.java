@@ -20,7 +20,6 @@ import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
-import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.RollupSettings;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.Window;
@@ -78,9 +77,6 @@ public class OnDemandMaintenance {
     }
 
     private record Candidate(MetricRetentionPolicy policy, MetricPolicySettings settings, DatabaseTarget target) {
-        String key() {
-            return TableClaim.key(settings, target);
-        }
     }
 
     private final KubernetesClient client;
@@ -148,8 +144,6 @@ public class OnDemandMaintenance {
             MetricPolicySettings settings;
             try {
                 settings = MetricPolicySettings.from(policy.specOrDefaults());
-                settings = settings.withHold(RetentionGrace.decide(settings,
-                        RetirementReport.remembered(policy.getStatus()), clock.instant()).hold());
             } catch (InvalidSpecException e) {
                 outcomes.add(skipped(ns, name, table, e.reason(), e.getMessage()));
                 continue;
@@ -164,7 +158,8 @@ public class OnDemandMaintenance {
             }
         }
         // as in the reconciler, every usable policy claims its table, suspended or not
-        Map<Candidate, TableClaim> claims = TableClaim.among(candidates, Candidate::key,
+        Map<Candidate, TableClaim> claims = TableClaim.among(candidates,
+                c -> TableClaim.key(c.settings(), pools.identity(c.target())),
                 c -> TableClaim.Claimant.of(c.policy()));
         for (Candidate c : candidates) {
             outcomes.add(act(action, c, claims.get(c), adjust, narrow));
@@ -205,11 +200,15 @@ public class OnDemandMaintenance {
         String owner = "OnDemandMaintenance/" + ns + "/" + name;
         try {
             DataSource dataSource = pools.acquire(owner, c.target());
+            // the retention in force as the database remembers it (else the status), recorded by this call
+            Instant now = clock.instant();
+            settings = adjust.apply(c.settings().withHold(PolicyPass.retention(dataSource, c.settings(),
+                    RetirementReport.remembered(c.policy().getStatus()), now, true).hold()));
             // never creates a missing table: that is the operator's, by the spec's bootstrap
             MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew)
                     .withCredentials(ExportCredentials.of(c.policy(), secret -> Optional.ofNullable(
                             client.secrets().inNamespace(ns).withName(secret).get()))).run(settings,
-                    Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), clock.instant(), true);
+                    Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), now, true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);

@@ -166,9 +166,19 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             TableClaim claim = claim(resource, context, settings, target);
             Mode mode = Mode.of(spec(resource));
             boolean writes = PartitionVerdict.writes(mode, claim);
-            // which retention is in force: a shortened one waits its grace after this status first records it
-            RetentionGrace.Decision retention = RetentionGrace.decide(settings, RetirementReport.remembered(status), now);
-            MaintenancePass.Outcome outcome = new PolicyPass(ResourcePools.acquire(pools, resource, target), target,
+            javax.sql.DataSource dataSource = ResourcePools.acquire(pools, resource, target);
+            // which retention is in force: a shortened one waits its grace after it is first seen, as the database
+            // remembers it (whatever resource saw it), recorded there by a pass that writes
+            RetentionGrace.Decision retention;
+            try {
+                retention = PolicyPass.retention(dataSource, settings, RetirementReport.remembered(status), now,
+                        writes);
+            } catch (java.sql.SQLException e) {
+                io.noetl.lifecycle.postgres.DatabaseFailure f = io.noetl.lifecycle.postgres.DatabaseFailure.of(e,
+                        target);
+                throw new ReconcileException(f.reason(), f.message());
+            }
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, target,
                     LockPolicy.from(config.ddl()), clock, config.clock().maxSkew())
                     .withCredentials(ExportCredentials.of(resource, name -> secrets.get(new ResourceID(name,
                             resource.getMetadata().getNamespace()))))
@@ -227,18 +237,18 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
     /**
      * This resource's {@link TableClaim} among the others of its kind that keep the same table in the same database
-     * (same host, port and database, whatever the credentials). Resources whose spec or Secret is unusable, and
+     * (the same database as the server identifies it, whatever the credentials or the URL's spelling). Resources whose spec or Secret is unusable, and
      * resources being deleted, claim nothing.
      */
     private TableClaim claim(P resource, Context<P> context, C settings, DatabaseTarget target) {
-        String key = TableClaim.key(settings, target);
+        String key = TableClaim.key(settings, pools.identity(target));
         List<TableClaim.Claimant> others = context.getPrimaryCache()
                 .byIndex(TABLE_INDEX, PolicyPass.tableOf(settings).toString()).stream()
                 .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid())
                         && other.getMetadata().getDeletionTimestamp() == null)
                 .filter(other -> {
                     try {
-                        return TableClaim.key(settings(spec(other)), resolve(other)).equals(key);
+                        return TableClaim.key(settings(spec(other)), pools.identity(resolve(other))).equals(key);
                     } catch (InvalidSpecException | ReconcileException e) {
                         return false;
                     }

@@ -13,7 +13,9 @@ import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.partition.postgres.RetentionMemorySql;
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.partition.report.PartitionReport;
 import io.noetl.lifecycle.plan.DurationSpec;
@@ -69,6 +71,27 @@ public final class PolicyPass {
     public PolicyPass withExportTiming(ExportPass.Timing timing) {
         this.exportTiming = timing;
         return this;
+    }
+
+    /**
+     * Which retention is in force ({@link RetentionGrace}), from what the database remembers of the table
+     * ({@code <schema>.lifecycle_retention}, {@link RetentionMemorySql}), or, when it remembers nothing yet, from
+     * {@code fromStatus} (a resource maintained by an operator from before it); recorded there when {@code record}
+     * (a pass that may write), so that a resource deleted and created again, renamed, or given to {@code apply --once}
+     * in a fresh file finds a shortening waiting where it was.
+     */
+    public static RetentionGrace.Decision retention(DataSource dataSource, TablePolicySettings settings,
+            RetentionGrace.Memory fromStatus, Instant now, boolean record) throws java.sql.SQLException {
+        TableName table = tableOf(settings);
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            RetentionGrace.Memory kept = RetentionMemorySql.read(c, table);
+            RetentionGrace.Decision decision = RetentionGrace.decide(settings,
+                    kept.inForce().isPresent() ? kept : fromStatus, now);
+            if (record) {
+                RetentionMemorySql.record(c, table, decision.memory());
+            }
+            return decision;
+        }
     }
 
     /** The table a policy keeps. */

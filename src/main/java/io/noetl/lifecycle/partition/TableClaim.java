@@ -5,7 +5,7 @@ import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.report.DegradedFindings;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.DatabaseIdentity;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -24,8 +24,8 @@ import java.util.function.UnaryOperator;
  * The one rule for which policy may act on a table, and how much; the reconcilers, the HTTP endpoints and
  * {@code apply --once} all decide by it.
  *
- * <p>A policy claims its table in its database ({@link #key}: schema.table at host, port and database, whatever the
- * credentials). Among the usable policies of one kind with the same key, the first by {@link #ORDER} (the earliest
+ * <p>A policy claims its table in its database ({@link #key}: schema.table in the database as the server identifies
+ * it, whatever the credentials or the spelling of its URL). Among the usable policies of one kind with the same key, the first by {@link #ORDER} (the earliest
  * {@code creationTimestamp}; one without sorts after those with one; then namespace/name) keeps creating
  * partitions but retires none while the others exist ({@link Share#CREATE_ONLY}); the others change nothing
  * ({@link Share#NONE}). A policy alone has the whole table ({@link Share#WHOLE}). Creating is safe for any number of
@@ -83,9 +83,13 @@ public record TableClaim(Share share, List<String> rivals) {
         return new TableClaim(Share.WHOLE, List.of());
     }
 
-    /** What a policy claims. Two policies of one kind with one key would fight over the table. */
-    public static String key(TablePolicySettings settings, DatabaseTarget target) {
-        return PolicyPass.tableOf(settings) + "@" + target.describe();
+    /**
+     * What a policy claims: its table in the database {@code database} identifies ({@link DatabaseIdentity}, as the
+     * server reports it, so that two spellings of one database's URL are one database). Two policies of one kind with
+     * one key would fight over the table.
+     */
+    public static String key(TablePolicySettings settings, String database) {
+        return PolicyPass.tableOf(settings) + "@" + database;
     }
 
     /** The claim of {@code self}, given the other usable claimants of its key (itself among them or not). */

@@ -36,6 +36,8 @@ public class DatabasePools {
     private final Map<DatabaseTarget, AgroalDataSource> pools = new HashMap<>();
     private final Map<DatabaseTarget, Set<String>> users = new HashMap<>();
     private final Map<String, DatabaseTarget> targetOf = new HashMap<>();
+    /** {@link DatabaseIdentity} of each target, read once (dropped with the target's pool). */
+    private final Map<DatabaseTarget, String> identities = new HashMap<>();
 
     public DatabasePools(OperatorConfig config) {
         this.config = config;
@@ -67,11 +69,54 @@ public class DatabasePools {
         owners.remove(owner);
         if (owners.isEmpty()) {
             users.remove(target);
+            identities.remove(target);
             AgroalDataSource pool = pools.remove(target);
             if (pool != null) {
                 LOG.debugf("closing the pool for %s", target);
                 pool.close();
             }
+        }
+    }
+
+    /**
+     * Which database {@code target} reaches ({@link DatabaseIdentity}), read once through its pool (or, for a target
+     * without one, such as another resource's, one plain connection) and kept until its pool closes. A database that
+     * cannot be read now gets {@link DatabaseIdentity#unread}, not kept: the next call tries again.
+     */
+    public String identity(DatabaseTarget target) {
+        AgroalDataSource pool;
+        synchronized (this) {
+            String known = identities.get(target);
+            if (known != null) {
+                return known;
+            }
+            pool = pools.get(target);
+        }
+        String identity;
+        try {
+            identity = pool != null ? DatabaseIdentity.read(pool) : readOnce(target);
+        } catch (SQLException e) {
+            LOG.debugf("cannot read which database %s is: %s", target, target.redact(e.getMessage()));
+            return DatabaseIdentity.unread(target);
+        }
+        synchronized (this) {
+            identities.put(target, identity);
+        }
+        return identity;
+    }
+
+    private String readOnce(DatabaseTarget target) throws SQLException {
+        java.util.Properties props = new java.util.Properties();
+        if (target.username() != null) {
+            props.setProperty("user", target.username());
+        }
+        props.setProperty("password", target.password());
+        props.setProperty("prepareThreshold", Integer.toString(PREPARE_THRESHOLD));
+        props.setProperty("preparedStatementCacheQueries", "0");
+        props.setProperty("ApplicationName", "noetl-lifecycle-operator");
+        props.setProperty("connectTimeout", Long.toString(config.pool().acquisitionTimeout().toSeconds()));
+        try (java.sql.Connection c = new org.postgresql.Driver().connect(target.jdbcUrl(), props)) {
+            return DatabaseIdentity.read(c);
         }
     }
 
@@ -117,6 +162,7 @@ public class DatabasePools {
     synchronized void closeAll() {
         pools.values().forEach(AgroalDataSource::close);
         pools.clear();
+        identities.clear();
         users.clear();
         targetOf.clear();
     }

@@ -257,6 +257,30 @@ class CommandFindingsTest {
                 .toString());
     }
 
+    @Test
+    void twoSpellingsOfOneDatabaseAreOneDatabaseToTheClaim() throws Exception {
+        // the same database through two Secrets: jdbc: with host and port, and postgresql:// with another name for
+        // the host and the default port left out (issue 23, 4); alone, "first" would drop 11-18
+        String host = "127.0.0.1".equals(TestDatabase.HOST) ? "localhost" : TestDatabase.HOST;
+        String port = "5432".equals(TestDatabase.PORT) ? "" : ":" + TestDatabase.PORT;
+        String other = "postgresql://" + host + port + "/" + db.name();
+        assertFalse(other.equals(db.url()));
+        String yaml = CommandFixtures.secret(db.url()) + "---\n"
+                + CommandFixtures.secret(other).replace("name: noetl-db", "name: noetl-db-other")
+                + policy("first", "retention: 2d\npremake: 0")
+                + policy("second", "retention: 40d\npremake: 0").replace("name: noetl-db", "name: noetl-db-other");
+        Path path = dir.resolve("spellings.yaml");
+        Files.writeString(path, yaml);
+
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", path.toString(), "--once", "-o", "json"), all());
+        JsonNode applied = new ObjectMapper().readTree(stdout()).get("policies");
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_18"), "the first retired while sharing: "
+                + db.partitions("noetl.metric"));
+        assertEquals(List.of("ConflictingPolicy"), texts(applied.get(0).get("findings"), "reason"),
+                applied.toString());
+        assertEquals("ConflictingPolicy", applied.get(1).get("reason").asText(), applied.toString());
+    }
+
     private static List<String> actions(JsonNode policy) {
         List<String> actions = new java.util.ArrayList<>();
         policy.get("actions").forEach(a -> actions.add(a.get("action").asText() + " " + a.get("partition").asText()));
@@ -295,7 +319,7 @@ class CommandFindingsTest {
     }
 
     @Test
-    void aFileCarryingItsStatusHonoursAShortenedRetentionThatWaitsWithoutItTheSpecIsInForce() throws Exception {
+    void aFileCarryingItsStatusHonoursAShortenedRetentionThatWaitsAndApplyRecordsIt() throws Exception {
         // as `kubectl get -o yaml` writes a policy whose retention was shortened from 30d to 1d at 09:30
         String withStatus = policy("noetl-metrics", "retention: 1d\npremake: 0") + """
                 status:
@@ -325,8 +349,58 @@ class CommandFindingsTest {
 
         assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file, "--once"), all());
         assertEquals(4, db.partitions("noetl.metric").size());
-        // the same spec without the status: nothing is remembered, so 1d is in force
+        // the same spec without the status: the database remembers the shortening apply recorded, so it still waits
+        out.reset();
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file("retention: 1d\npremake: 0"), "--once", "-o",
+                "json"), all());
+        assertEquals(4, db.partitions("noetl.metric").size());
+        assertEquals("2026-11-21T10:30:00Z", new ObjectMapper().readTree(stdout()).get("policies").get(0)
+                .get("retention").get("effectiveAt").asText(), stdout());
+    }
+
+    @Test
+    void aShortenedRetentionWaitsItsGraceWhateverFileOrResourceCarriesIt() throws Exception {
+        // a policy kept 30d; then a fresh file (a resource deleted and created again, renamed, or a CronJob's file
+        // without status) says 1d: 11-18 and 11-19 expire only under 1d, so they wait the grace (issue 23, 6)
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file("retention: 30d\npremake: 0"), "--once"), all());
+        out.reset();
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", fileOf(policy("renamed", "retention: 1d\npremake: 0")),
+                "--once", "-o", "json"), all());
+        assertEquals(4, db.partitions("noetl.metric").size(), "the shortening acted at once: " + all());
+        JsonNode p = new ObjectMapper().readTree(stdout()).get("policies").get(0);
+        assertEquals("30d", p.get("retention").get("inForce").asText(), stdout());
+        assertEquals("2026-11-21T11:00:00Z", p.get("retention").get("effectiveAt").asText(), stdout());
+        assertEquals(List.of("metric_2026_11_18", "metric_2026_11_19"), texts(p.get("pendingRetirements"), "name"));
+        // plan and check read it too
+        out.reset();
+        assertEquals(MaintenanceCommand.NEEDS_ATTENTION, run("check", "-f", file("retention: 1d\npremake: 0"), "-o",
+                "json"), all());
+        assertEquals("retentionChangeGrace", new ObjectMapper().readTree(stdout()).get("policies").get(0)
+                .get("pendingRetirements").get(0).get("heldBy").asText(), stdout());
+
+        // set back before it takes effect: withdrawn; lengthened: in force at once
+        out.reset();
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file("retention: 30d\npremake: 0"), "--once", "-o",
+                "json"), all());
+        assertTrue(new ObjectMapper().readTree(stdout()).get("policies").get(0).get("retention").get("effectiveAt")
+                == null, stdout());
+        out.reset();
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file("retention: 40d\npremake: 0"), "--once", "-o",
+                "json"), all());
+        assertEquals("40d", new ObjectMapper().readTree(stdout()).get("policies").get(0).get("retention")
+                .get("inForce").asText(), stdout());
+
+        // shortened again, seen at 10:00; at 11:00:01 (both clocks) it is in force and retires
         assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file("retention: 1d\npremake: 0"), "--once"), all());
+        assertEquals(4, db.partitions("noetl.metric").size());
+        Instant later = NOW.plusSeconds(3601);
+        db.setServerTime(later);
+        try {
+            assertEquals(MaintenanceCommand.DONE, CommandFixtures.command(out, err, later).run(List.of("apply", "-f",
+                    file("retention: 1d\npremake: 0"), "--once")), all());
+        } finally {
+            db.setServerTime(NOW);
+        }
         assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21"), db.partitions("noetl.metric"));
     }
 

@@ -90,7 +90,8 @@ public final class CatalogReader {
      */
     private static final String PARTITIONS = """
             WITH p AS (
-              SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound,
+              SELECT c.oid AS relid, (SELECT nspname FROM pg_namespace WHERE oid = c.relnamespace) AS nspname,
+                     c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound,
                      pg_total_relation_size(c.oid) AS bytes, c.reltuples::bigint AS est_rows
                 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                WHERE %3$s
@@ -103,7 +104,7 @@ public final class CatalogReader {
             )
             SELECT relname, bound = 'DEFAULT' AS is_default, bytes, est_rows,
                    %1$s AS lo_units,
-                   %2$s AS hi_units
+                   %2$s AS hi_units, relid, nspname
               FROM l
             """;
 
@@ -258,7 +259,7 @@ public final class CatalogReader {
 
     /**
      * The query behind the snapshot's partition list: columns relname, is_default, bytes, est_rows, lo_units,
-     * hi_units, for the pg_inherits/pg_class rows {@code where} selects (aliases {@code i} and {@code c}).
+     * hi_units, relid (the partition's oid) and nspname (its own schema, which need not be the parent's), for the pg_inherits/pg_class rows {@code where} selects (aliases {@code i} and {@code c}).
      */
     static String partitionsQuery(KeyType type, String where) {
         return String.format(PARTITIONS, unitsOf(type, "lo"), unitsOf(type, "hi"), where, RANGE_BOUND_PATTERN,

@@ -137,6 +137,12 @@ public final class PartitionExecutor {
     private Optional<RowExpiryGate> expiryGate = Optional.empty();
     private long rowsMoved;
     private final List<Kept> kept = new ArrayList<>();
+    /** The retirements of the batch being run: each partition as the catalog shows it, by name. */
+    private Map<String, Located> located = Map.of();
+
+    /** A partition of the parent as the catalog showed it: its oid, its own schema and name, its bounds. */
+    private record Located(long oid, TableName table, KeyRange range) {
+    }
 
     /**
      * @param defaultPartition the parent's default partition, if it has one: attaching locks it
@@ -249,6 +255,7 @@ public final class PartitionExecutor {
 
     /** Runs one batch in one transaction; returns the actions it applied (a retirement may be kept instead). */
     private List<PlannedAction> run(Connection c, List<PlannedAction> batch) throws SQLException {
+        located = Map.of();
         List<LockGate.Need> needs = needs(batch);
         if (batch.get(0) instanceof MoveDefaultRows move) {
             DdlTransaction.run(c, lockPolicy, needs, conn -> rowsMoved += move(conn, move));
@@ -260,6 +267,9 @@ public final class PartitionExecutor {
             DdlTransaction.run(c, lockPolicy, needs, ddl);
             return batch;
         }
+        // each partition as the catalog shows it: a partition moved to another schema is acted on there, never a
+        // table of its name in the parent's schema
+        located = locate(c, batch);
         // the data proof, first without any lock (a scan of an unindexed partition then holds nobody up)
         Map<PlannedAction, Optional<Kept>> before = prove(c, batch);
         Map<PlannedAction, Kept> unexpiredBefore = unexpired(c, batch.stream().filter(a -> before.get(a).isEmpty())
@@ -271,7 +281,7 @@ public final class PartitionExecutor {
         List<PlannedAction> proven = new ArrayList<>();
         List<Kept> refusedUnderLock = new ArrayList<>();
         if (!candidates.isEmpty()) {
-            DdlTransaction.run(c, lockPolicy, needs, conn -> {
+            DdlTransaction.run(c, lockPolicy, needs(candidates), conn -> {
                 proven.clear();
                 refusedUnderLock.clear();
                 try (Statement s = conn.createStatement()) {
@@ -309,6 +319,7 @@ public final class PartitionExecutor {
      */
     private Map<PlannedAction, Optional<Kept>> prove(Connection conn, List<PlannedAction> retirements)
             throws SQLException {
+        // (a retirement's partition is always located by now: run() locates the batch first)
         Map<PlannedAction, Optional<Kept>> proof = new HashMap<>();
         if (retentionCutoff.isEmpty() || retirements.isEmpty()) {
             retirements.forEach(a -> proof.put(a, Optional.empty()));
@@ -319,8 +330,7 @@ public final class PartitionExecutor {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < retirements.size(); i++) {
             parts.add("SELECT " + i + ", max(" + key + ")::text, coalesce(max(" + key + ") >= " + cutoff
-                    + ", false), (" + cutoff + ")::text FROM ONLY " + parent.sibling(retirements.get(i).partition())
-                    .sql());
+                    + ", false), (" + cutoff + ")::text FROM ONLY " + child(retirements.get(i)).sql());
         }
         // in a transaction of its own unless in the caller's, where the texts of the keys are in UTC (SET LOCAL: the
         // session's zone is left to whoever gets the connection next, issue 22)
@@ -437,8 +447,7 @@ public final class PartitionExecutor {
 
     private List<PlannedAction> indexedOn(Connection conn, List<PlannedAction> retirements, String column)
             throws SQLException {
-        List<String> indexed = RowExpirySql.indexedOn(conn, parent, retirements.stream().map(PlannedAction::partition)
-                .toList(), column);
+        List<String> indexed = RowExpirySql.indexedOn(conn, retirements.stream().map(this::child).toList(), column);
         return retirements.stream().filter(a -> indexed.contains(a.partition())).toList();
     }
 
@@ -454,8 +463,8 @@ public final class PartitionExecutor {
         }
         RowExpiryGate g = expiryGate.get();
         List<PlannedAction> checked = underLock ? indexedOn(conn, retirements, g.column()) : retirements;
-        Map<String, RowExpirySql.Unexpired> found = RowExpirySql.unexpired(conn, parent, checked.stream()
-                .map(PlannedAction::partition).toList(), g.expiresSql());
+        Map<String, RowExpirySql.Unexpired> found = RowExpirySql.unexpired(conn, checked.stream().map(this::child)
+                .toList(), g.expiresSql());
         for (PlannedAction a : checked) {
             RowExpirySql.Unexpired u = found.get(a.partition());
             if (u != null) {
@@ -471,7 +480,7 @@ public final class PartitionExecutor {
         PlannedAction first = batch.get(0);
         if (first.retires()) {
             needs.add(new LockGate.Need(parent, LockGate.Mode.ACCESS_EXCLUSIVE));
-            batch.forEach(a -> needs.add(new LockGate.Need(parent.sibling(a.partition()), LockGate.Mode.ACCESS_EXCLUSIVE)));
+            batch.forEach(a -> needs.add(new LockGate.Need(child(a), LockGate.Mode.ACCESS_EXCLUSIVE)));
             return needs;
         }
         needs.add(new LockGate.Need(parent, LockGate.Mode.SHARE_UPDATE_EXCLUSIVE));
@@ -495,9 +504,9 @@ public final class PartitionExecutor {
             return List.of(createLike(child),
                     "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " DEFAULT");
         } else if (action instanceof DropPartition drop) {
-            return List.of("DROP TABLE " + parent.sibling(drop.partition()).sql());
+            return List.of("DROP TABLE " + child(drop).sql());
         } else if (action instanceof DetachPartition detach) {
-            TableName child = parent.sibling(detach.partition());
+            TableName child = child(detach);
             String archive = SqlIdentifier.quote(detach.archiveSchema());
             return List.of("ALTER TABLE " + parent.sql() + " DETACH PARTITION " + child.sql(),
                     "CREATE SCHEMA IF NOT EXISTS " + archive,
@@ -572,9 +581,20 @@ public final class PartitionExecutor {
         return columns;
     }
 
-    /** Fails with {@value DatabaseFailure#PARTITION_CHANGED_STATE} unless every partition has the bounds the plan saw. */
-    private void verifyBounds(Connection c, List<PlannedAction> batch) throws SQLException {
-        Map<String, KeyRange> actual = new HashMap<>();
+    /**
+     * The table a retirement acts on: its partition as {@link #locate} found it among the parent's (in its own schema,
+     * which a partition moved with {@code ALTER TABLE ... SET SCHEMA} does not share with the parent), else, for an
+     * action not located, the parent's schema.
+     */
+    private TableName child(PlannedAction a) {
+        Located l = located.get(a.partition());
+        return l == null ? parent.sibling(a.partition()) : l.table();
+    }
+
+    /** The parent's partitions named by {@code batch}, each with its oid, own schema and bounds. */
+    private Map<String, Located> partitionsNamed(Connection c, List<PlannedAction> batch) throws SQLException {
+        Map<String, Located> found = new HashMap<>();
+        java.util.Set<String> twice = new java.util.HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(CatalogReader.partitionsQuery(keyType,
                 "i.inhparent = to_regclass(?) AND c.relname = ANY (?)"))) {
             ps.setString(1, parent.sql());
@@ -583,15 +603,48 @@ public final class PartitionExecutor {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (!rs.getBoolean("is_default")) {
-                        actual.put(rs.getString("relname"), new KeyRange(CatalogReader.nullableLong(rs, "lo_units"),
-                                CatalogReader.nullableLong(rs, "hi_units")));
+                        String name = rs.getString("relname");
+                        Located l = new Located(rs.getLong("relid"), new TableName(rs.getString("nspname"), name),
+                                new KeyRange(CatalogReader.nullableLong(rs, "lo_units"),
+                                        CatalogReader.nullableLong(rs, "hi_units")));
+                        if (found.put(name, l) != null) {
+                            twice.add(name); // two partitions of one name in two schemas: neither is the plan's
+                        }
                     }
                 }
             }
         }
+        twice.forEach(found::remove);
+        return found;
+    }
+
+    /**
+     * Finds each retirement's partition among the parent's, before any lock; fails with
+     * {@value DatabaseFailure#PARTITION_CHANGED_STATE} unless each is there, once, with the bounds the plan saw.
+     */
+    private Map<String, Located> locate(Connection c, List<PlannedAction> batch) throws SQLException {
+        Map<String, Located> found = partitionsNamed(c, batch);
         for (PlannedAction a : batch) {
-            if (!Objects.equals(actual.get(a.partition()), a.range())) {
+            Located l = found.get(a.partition());
+            if (l == null || !Objects.equals(l.range(), a.range())) {
                 throw new SQLException(parent.sibling(a.partition()) + " is no longer the partition the plan saw; "
+                        + "nothing was retired", DatabaseFailure.PARTITION_CHANGED_STATE);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Under the retirement lock: fails with {@value DatabaseFailure#PARTITION_CHANGED_STATE} unless every partition is
+     * still the relation {@link #locate} found (same oid, schema and bounds). The lock on the parent locks its
+     * partitions too, so none can move or change between this check and the DDL.
+     */
+    private void verifyBounds(Connection c, List<PlannedAction> batch) throws SQLException {
+        Map<String, Located> actual = partitionsNamed(c, batch);
+        for (PlannedAction a : batch) {
+            Located now = actual.get(a.partition());
+            if (now == null || !now.equals(located.get(a.partition())) || !Objects.equals(now.range(), a.range())) {
+                throw new SQLException(child(a) + " is no longer the partition the plan saw; "
                         + "nothing was retired", DatabaseFailure.PARTITION_CHANGED_STATE);
             }
         }

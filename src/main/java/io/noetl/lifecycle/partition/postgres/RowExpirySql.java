@@ -37,14 +37,21 @@ public final class RowExpirySql {
      */
     public static Map<String, Unexpired> unexpired(Connection c, TableName parent, List<String> partitions,
             String expiresSql) throws SQLException {
+        return unexpired(c, partitions.stream().map(parent::sibling).toList(), expiresSql);
+    }
+
+    /** As {@link #unexpired(Connection, TableName, List, String)}, of partitions named with their own schemas. */
+    public static Map<String, Unexpired> unexpired(Connection c, List<TableName> tables, String expiresSql)
+            throws SQLException {
         Map<String, Unexpired> out = new LinkedHashMap<>();
-        if (partitions.isEmpty()) {
+        if (tables.isEmpty()) {
             return out;
         }
+        List<String> partitions = tables.stream().map(TableName::name).toList();
         List<String> parts = new ArrayList<>();
-        for (int i = 0; i < partitions.size(); i++) {
+        for (int i = 0; i < tables.size(); i++) {
             parts.add("SELECT " + i + " AS i, count(*) AS n, max(" + expiresSql + ") AS last FROM ONLY "
-                    + parent.sibling(partitions.get(i)).sql() + " WHERE " + expiresSql + " > now()");
+                    + tables.get(i).sql() + " WHERE " + expiresSql + " > now()");
         }
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(String.join(" UNION ALL ", parts))) {
             while (rs.next()) {
@@ -62,6 +69,12 @@ public final class RowExpirySql {
     /** The partitions among {@code partitions} with a valid b-tree index whose first column is {@code column}. */
     public static List<String> indexedOn(Connection c, TableName parent, List<String> partitions, String column)
             throws SQLException {
+        return indexedOn(c, partitions.stream().map(parent::sibling).toList(), column);
+    }
+
+    /** As {@link #indexedOn(Connection, TableName, List, String)}, of partitions named with their own schemas. */
+    public static List<String> indexedOn(Connection c, List<TableName> tables, String column) throws SQLException {
+        List<String> partitions = tables.stream().map(TableName::name).toList();
         List<String> indexed = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT DISTINCT c.relname FROM pg_class c
@@ -70,10 +83,9 @@ public final class RowExpirySql {
                   JOIN pg_class ic ON ic.oid = i.indexrelid
                   JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
                   JOIN pg_attribute att ON att.attrelid = c.oid AND att.attnum = i.indkey[0]
-                 WHERE n.nspname = ? AND c.relname = ANY (?) AND att.attname = ?""")) {
-            ps.setString(1, parent.schema());
-            ps.setArray(2, c.createArrayOf("text", partitions.toArray()));
-            ps.setString(3, column);
+                 WHERE c.oid = ANY (SELECT to_regclass(t) FROM unnest(?::text[]) t) AND att.attname = ?""")) {
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::sql).toArray()));
+            ps.setString(2, column);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     indexed.add(rs.getString(1));

@@ -60,7 +60,8 @@ class PartitionExecutorTest {
 
     @BeforeEach
     void seed() throws SQLException {
-        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE");
+        db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "DROP SCHEMA IF EXISTS archive CASCADE",
+                "DROP SCHEMA IF EXISTS elsewhere CASCADE");
         pools = new DatabasePools(StandaloneConfig.INSTANCE);
         ds = pools.acquire("test", target);
         try (Connection c = ds.getConnection()) {
@@ -173,6 +174,22 @@ class PartitionExecutorTest {
         PartitionExecutor.Result r = apply(retire.actions().stream().filter(a -> a instanceof DropPartition).toList());
         assertEquals("PartitionChanged", r.failure().orElseThrow().cause().reason().code());
         assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_21"));
+    }
+
+    @Test
+    void aPartitionMovedToAnotherSchemaIsTheOneDroppedNotATableOfItsNameInTheParentsSchema() throws SQLException {
+        apply(plan("2026-11-21T10:00:00Z", 0, Duration.ofDays(1)).actions());
+        Plan retire = plan("2026-11-24T10:00:00Z", 0, Duration.ofDays(1));
+        // the partition is moved to another schema (still a partition of noetl.metric), and an unrelated table
+        // takes its name in the parent's schema
+        db.execute("CREATE SCHEMA elsewhere", "ALTER TABLE noetl.metric_2026_11_21 SET SCHEMA elsewhere",
+                "CREATE TABLE noetl.metric_2026_11_21 (unrelated int)", "INSERT INTO noetl.metric_2026_11_21 VALUES (7)");
+        PartitionExecutor.Result r = apply(retire.actions().stream().filter(a -> a instanceof DropPartition).toList());
+        assertTrue(r.failure().isEmpty(), () -> r.failure().toString());
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_21"), "the unrelated table is kept");
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = 'elsewhere' AND c.relname = 'metric_2026_11_21'"), "the partition is dropped");
+        assertEquals(List.of(), db.partitions("noetl.metric"));
     }
 
     @Test
