@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Test;
  * partition is exported and confirmed, VictoriaMetrics holds exactly the rows' samples, and the days past 7d go;</li>
  * <li>then, in its place, {@code kustomization.yaml}'s list ({@code metricretentionpolicy.yaml} with its three tiers,
  * {@code eventpartitionplan.yaml}, {@code runtimecomponent.yaml}): every closed partition left is rolled into each
- * tier, equal to the aggregates {@link LiveMetricData} computes, and the days past 1d go; all three are Ready.</li>
+ * tier, equal to the aggregates {@link LiveMetricData} computes, and, the shortened retention (7d to 1d) having waited
+ * its grace of an hour (the clocks moved on), the days past 1d go; all three are Ready.</li>
  * </ol>
  * The stored specs are the ones applied, untouched by the operator.
  *
@@ -191,6 +192,14 @@ class SamplesOnLiveTableTest {
         for (String file : files) {
             stored.put(file, apply(sample(file)));
         }
+        // the table was kept 7d by the export sample and is now kept 1d: a shortened retention, which waits
+        // spec.retentionChangeGrace (1h by default) whichever resource carries it (the database remembers it)
+        GenericKubernetesResource rollupPolicy = stored.get("metricretentionpolicy.yaml");
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertEquals("1d", status(current(rollupPolicy)).path("retention").path("shortenedTo").asText(),
+                        String.valueOf(status(current(rollupPolicy)))));
+        assertTrue(db.partitions("noetl.metric").contains("metric_2026_11_15"), "nothing retired during the grace");
+        TestClockProducer.CLOCK.advance(Duration.ofMinutes(61));
         Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             for (GenericKubernetesResource r : stored.values()) {
                 assertTrue(condition(current(r), "Ready").startsWith("True"), r.getKind() + ": "
