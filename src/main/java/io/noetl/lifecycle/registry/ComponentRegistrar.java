@@ -139,8 +139,7 @@ public final class ComponentRegistrar {
             try (Connection c = dataSource.getConnection()) {
                 boolean delete = policy == DeletionPolicy.Delete || policy == DeletionPolicy.DeleteWithMetrics;
                 if (!delete) {
-                    boolean changed = heldId.isPresent() ? RuntimeRegistry.markOffline(c, mapping, d, heldId.get())
-                            : RuntimeRegistry.markOffline(c, mapping, d);
+                    boolean changed = RuntimeRegistry.markOffline(c, mapping, d, heldId);
                     return changed ? new Retirement("MarkedOffline", key + " set offline in the registry", false)
                             : Retirement.NOTHING;
                 }
@@ -150,7 +149,7 @@ public final class ComponentRegistrar {
                             true);
                 }
                 if (!createdRow) {
-                    boolean changed = RuntimeRegistry.markOffline(c, mapping, d, heldId.get());
+                    boolean changed = RuntimeRegistry.markOffline(c, mapping, d, heldId);
                     long refs = RuntimeRegistry.referencingRows(c, heldId.get(), RuntimeRegistry.REFERENCES_COUNTED);
                     return new Retirement("RowKept", key + " (runtime_id " + heldId.get() + ") was not removed: this "
                             + "resource found it in the registry and adopted it, and removes only rows it inserted; "
@@ -165,7 +164,7 @@ public final class ComponentRegistrar {
                                     + " that referenced it (deletionPolicy DeleteWithMetrics)" : "; no metric row "
                                     + "referenced it"), removal.getValue() > 0);
                     case REFERENCED -> {
-                        boolean changed = RuntimeRegistry.markOffline(c, mapping, d, heldId.get());
+                        boolean changed = RuntimeRegistry.markOffline(c, mapping, d, heldId);
                         yield new Retirement("RowKept", key + " (runtime_id " + heldId.get() + ") was not removed: "
                                 + rows(removal.getValue()) + " reference it, and deletionPolicy Delete removes no "
                                 + "metric row; " + (changed ? "it was set offline instead" : "it is left offline")

@@ -37,15 +37,7 @@ class CommandCredentialLeakTest {
                 stringData:
                   url: "postgresql://noetl:%s@db.internal:5432/noetl"
                 ---
-                apiVersion: lifecycle.noetl.io/v1alpha1
-                kind: MetricRetentionPolicy
-                metadata:
-                  name: noetl-metrics
-                spec:
-                  database:
-                    secretRef:
-                      name: noetl-db
-                """.formatted(PASSWORD));
+                """.formatted(PASSWORD) + CommandFixtures.metricPolicy(""));
         return path.toString();
     }
 

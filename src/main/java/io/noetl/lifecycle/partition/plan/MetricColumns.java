@@ -176,7 +176,7 @@ public record MetricColumns(Map<Role, Column> columns, ZoneId zone, boolean part
             return instant + " >= " + lo + " AND " + instant + " < " + hi;
         }
         String col = (alias.isEmpty() ? "" : alias + ".") + quote(sampleTime());
-        String z = "'" + zone.getId().replace("'", "''") + "'";
+        String z = zoneLiteral(zone);
         return col + " >= (" + lo + " AT TIME ZONE " + z + ") - interval '1 day' AND " + col + " < (" + hi
                 + " AT TIME ZONE " + z + ") + interval '1 day' AND " + instant + " >= " + lo + " AND " + instant
                 + " < " + hi;
@@ -189,7 +189,7 @@ public record MetricColumns(Map<Role, Column> columns, ZoneId zone, boolean part
 
     private String instantSql(String alias, Column c) {
         String col = (alias.isEmpty() ? "" : alias + ".") + quote(c.name());
-        return "timestamp".equals(c.type()) ? "(" + col + " AT TIME ZONE '" + zone.getId().replace("'", "''") + "')"
+        return "timestamp".equals(c.type()) ? "(" + col + " AT TIME ZONE " + zoneLiteral(zone) + ")"
                 : col;
     }
 
@@ -209,6 +209,11 @@ public record MetricColumns(Map<Role, Column> columns, ZoneId zone, boolean part
                     + " " + c.name()));
         }
         return String.join(", ", parts);
+    }
+
+    /** A zone as an SQL literal (an IANA id the spec checked; quoted all the same), for {@code AT TIME ZONE}. */
+    public static String zoneLiteral(ZoneId zone) {
+        return "'" + zone.getId().replace("'", "''") + "'";
     }
 
     private static String quote(String identifier) {

@@ -105,8 +105,8 @@ public record MetricPolicySettings(String schema, String table, String partition
         return Optional.of(switch (keyType) {
             case TIMESTAMPTZ -> cutoff;
             // a zoneless key holds wall-clock times in spec.timeZone (TimeGrid), never the session's zone
-            case TIMESTAMP -> "(" + cutoff + " AT TIME ZONE " + zoneLiteral() + ")";
-            case DATE -> "(" + cutoff + " AT TIME ZONE " + zoneLiteral() + ")::date";
+            case TIMESTAMP -> "(" + cutoff + " AT TIME ZONE " + MetricColumns.zoneLiteral(zone) + ")";
+            case DATE -> "(" + cutoff + " AT TIME ZONE " + MetricColumns.zoneLiteral(zone) + ")::date";
             default -> throw new IllegalArgumentException("a time policy on a " + keyType + " key");
         });
     }
@@ -132,11 +132,6 @@ public record MetricPolicySettings(String schema, String table, String partition
     @Override
     public Instant instantOf(KeyType keyType, long key) {
         return grid(keyType).instantOf(key);
-    }
-
-    /** {@code zone} as an SQL literal (an IANA id the spec checked; quoted all the same). */
-    private String zoneLiteral() {
-        return "'" + zone.getId().replace("'", "''") + "'";
     }
 
     private TimeGrid grid(KeyType keyType) {

@@ -222,7 +222,7 @@ public final class MetricHistorySql {
                 .append("  LOCK TABLE ").append(tables.raw().sql()).append(" IN ACCESS SHARE MODE;\n")
                 .append("  raw_low := coalesce(").append(oldestLowerBound(SqlLiteral.of(tables.raw().sql()),
                         columns.partitionKeyWallClock() ? "::timestamp AT TIME ZONE "
-                                + SqlLiteral.of(columns.zone().getId()) : "::timestamptz"))
+                                + MetricColumns.zoneLiteral(columns.zone()) : "::timestamptz"))
                 .append(", '-infinity');\n")
                 .append("  IF to_regclass(catalogue) IS NOT NULL THEN\n")
                 .append("    FOR n IN 1 .. coalesce(array_length(tier_tables, 1), 0) LOOP\n")

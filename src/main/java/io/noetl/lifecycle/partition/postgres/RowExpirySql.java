@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.partition.postgres;
 
-import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -93,10 +92,5 @@ public final class RowExpirySql {
             }
         }
         return partitions.stream().filter(indexed::contains).toList();
-    }
-
-    /** The quoted column, for {@link #unexpired} on a {@code timestamptz} column. */
-    public static String column(String name) {
-        return SqlIdentifier.quote(name);
     }
 }

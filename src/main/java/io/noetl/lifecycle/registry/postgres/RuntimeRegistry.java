@@ -192,20 +192,6 @@ public final class RuntimeRegistry {
         }
     }
 
-    /** Sets the row's status to offline (deletion policy MarkOffline); false when there is no row to change. */
-    public static boolean markOffline(Connection c, RegistryMapping m, RuntimeDeclaration d) throws SQLException {
-        String status = SqlIdentifier.quote(m.name(Role.STATUS));
-        String sql = "UPDATE " + TABLE.sql() + " r SET " + status + " = ? WHERE " + keyMatch(m, "r") + " AND r."
-                + status + " IS DISTINCT FROM ?";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, RegistryRow.OFFLINE);
-            ps.setString(2, d.type().value());
-            ps.setString(3, d.name());
-            ps.setString(4, RegistryRow.OFFLINE);
-            return ps.executeUpdate() > 0;
-        }
-    }
-
     /** The most referencing rows a deletion counts, for its Event. */
     public static final long REFERENCES_COUNTED = 1_000_000;
     /** The most referencing rows a pass counts for the status, so that the count stays an index probe. */
@@ -299,18 +285,28 @@ public final class RuntimeRegistry {
         }
     }
 
-    /** Sets the row with id {@code runtimeId} offline when it still holds {@code d}'s key. */
-    public static boolean markOffline(Connection c, RegistryMapping m, RuntimeDeclaration d, long runtimeId)
+    /** Sets the row of {@code d}'s key offline; returns whether it changed. */
+    public static boolean markOffline(Connection c, RegistryMapping m, RuntimeDeclaration d) throws SQLException {
+        return markOffline(c, m, d, Optional.empty());
+    }
+
+    /**
+     * Sets the row of {@code d}'s key offline, only the one with id {@code runtimeId} when given (never a row of the
+     * key registered anew under another id); returns whether it changed.
+     */
+    public static boolean markOffline(Connection c, RegistryMapping m, RuntimeDeclaration d, Optional<Long> runtimeId)
             throws SQLException {
         String status = SqlIdentifier.quote(m.name(Role.STATUS));
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE.sql() + " r SET " + status + " = ? WHERE r."
-                + SqlIdentifier.quote(m.name(Role.ID)) + " = ? AND " + keyMatch(m, "r") + " AND r." + status
-                + " IS DISTINCT FROM ?")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE.sql() + " r SET " + status + " = ? WHERE "
+                + keyMatch(m, "r") + " AND r." + status + " IS DISTINCT FROM ?"
+                + (runtimeId.isPresent() ? " AND r." + SqlIdentifier.quote(m.name(Role.ID)) + " = ?" : ""))) {
             ps.setString(1, RegistryRow.OFFLINE);
-            ps.setLong(2, runtimeId);
-            ps.setString(3, d.type().value());
-            ps.setString(4, d.name());
-            ps.setString(5, RegistryRow.OFFLINE);
+            ps.setString(2, d.type().value());
+            ps.setString(3, d.name());
+            ps.setString(4, RegistryRow.OFFLINE);
+            if (runtimeId.isPresent()) {
+                ps.setLong(5, runtimeId.get());
+            }
             return ps.executeUpdate() > 0;
         }
     }
