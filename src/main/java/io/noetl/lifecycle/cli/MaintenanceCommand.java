@@ -192,7 +192,7 @@ public final class MaintenanceCommand {
         // the reconciler's rule for policies sharing a table, over the policies in the file
         // which database each target reaches, as the server says, read once per target of the file
         Map<DatabaseTarget, String> databases = new java.util.HashMap<>();
-        Map<Checked, TableClaim> claims = TableClaim.among(checked, c -> TableClaim.key(c.settings(),
+        Map<Checked, TableClaim> claims = TableClaim.among(checked, c -> TableClaim.keys(c.settings(),
                 databases.computeIfAbsent(c.target(), this::identity)),
                 c -> TableClaim.Claimant.of(c.resource()));
         if (!problems.isEmpty()) {

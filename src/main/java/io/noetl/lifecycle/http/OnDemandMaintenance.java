@@ -159,7 +159,7 @@ public class OnDemandMaintenance {
         }
         // as in the reconciler, every usable policy claims its table, suspended or not
         Map<Candidate, TableClaim> claims = TableClaim.among(candidates,
-                c -> TableClaim.key(c.settings(), pools.identity(c.target())),
+                c -> TableClaim.keys(c.settings(), pools.identity(c.target())),
                 c -> TableClaim.Claimant.of(c.policy()));
         for (Candidate c : candidates) {
             outcomes.add(act(action, c, claims.get(c), adjust, narrow));

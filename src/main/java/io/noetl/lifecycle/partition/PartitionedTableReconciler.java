@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.partition;
 
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -12,7 +11,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
@@ -46,7 +44,9 @@ import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The reconcile both partition-keeping kinds share: parse the spec, resolve the database, run one
@@ -68,7 +68,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     private final OperatorMetrics metrics;
     private final OperatorConfig config;
     private final Clock clock;
-    private volatile InformerEventSource<Secret, P> secrets;
+    private volatile SecretReferences.Cache<P> secrets;
 
     protected PartitionedTableReconciler(Class<P> kind, TargetResolver targets, DatabasePools pools,
             MaintenanceSchedule schedule, ResourceEvents events, OperatorMetrics metrics, OperatorConfig config,
@@ -107,7 +107,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     public List<EventSource<?, P>> prepareEventSources(EventSourceContext<P> context) {
         context.getPrimaryCache().addIndexer(TABLE_INDEX, this::tableKeys);
         secrets = SecretReferences.informer(context, kind, p -> spec(p).getDatabase(), this::otherSecrets);
-        return List.of(secrets, schedule.eventSourceFor(kind));
+        return List.of(secrets.source(), schedule.eventSourceFor(kind));
     }
 
     @Override
@@ -225,6 +225,11 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         }
     }
 
+    /** What the Secret cache holds for {@code id} (tests: a Secret no resource names is held without its data). */
+    java.util.Optional<io.fabric8.kubernetes.api.model.Secret> cachedSecret(ResourceID id) {
+        return secrets.source().get(id);
+    }
+
     /** The table label of the resource's series: spec.table as written, the same whether the pass worked or not. */
     private String tableLabel(P resource) {
         return String.valueOf(spec(resource).getTable());
@@ -241,14 +246,19 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
      * resources being deleted, claim nothing.
      */
     private TableClaim claim(P resource, Context<P> context, C settings, DatabaseTarget target) {
-        String key = TableClaim.key(settings, pools.identity(target));
-        List<TableClaim.Claimant> others = context.getPrimaryCache()
-                .byIndex(TABLE_INDEX, PolicyPass.tableOf(settings).toString()).stream()
+        List<String> keys = TableClaim.keys(settings, pools.identity(target));
+        Map<String, P> candidates = new LinkedHashMap<>();
+        for (String table : TableClaim.tables(settings)) {
+            context.getPrimaryCache().byIndex(TABLE_INDEX, table)
+                    .forEach(other -> candidates.putIfAbsent(other.getMetadata().getUid(), other));
+        }
+        List<TableClaim.Claimant> others = candidates.values().stream()
                 .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid())
                         && other.getMetadata().getDeletionTimestamp() == null)
                 .filter(other -> {
                     try {
-                        return TableClaim.key(settings(spec(other)), pools.identity(resolve(other))).equals(key);
+                        return TableClaim.overlap(keys, TableClaim.keys(settings(spec(other)),
+                                pools.identity(resolve(other))));
                     } catch (InvalidSpecException | ReconcileException e) {
                         return false;
                     }
@@ -268,10 +278,10 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         }
     }
 
-    /** The table a resource's valid spec keeps, for finding rivals without parsing every other resource. */
+    /** The tables a resource's valid spec keeps (its own, its tiers'), for finding rivals without parsing every other. */
     private List<String> tableKeys(P resource) {
         try {
-            return List.of(PolicyPass.tableOf(settings(spec(resource))).toString());
+            return TableClaim.tables(settings(spec(resource)));
         } catch (InvalidSpecException | RuntimeException e) {
             return List.of(); // an unusable spec claims nothing
         }

@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.noetl.lifecycle.partition.plan.Finding;
+import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.report.DegradedFindings;
@@ -24,8 +25,10 @@ import java.util.function.UnaryOperator;
  * The one rule for which policy may act on a table, and how much; the reconcilers, the HTTP endpoints and
  * {@code apply --once} all decide by it.
  *
- * <p>A policy claims its table in its database ({@link #key}: schema.table in the database as the server identifies
- * it, whatever the credentials or the spelling of its URL). Among the usable policies of one kind with the same key, the first by {@link #ORDER} (the earliest
+ * <p>A policy claims its table in its database ({@link #keys}: schema.table in the database as the server identifies
+ * it, whatever the credentials or the spelling of its URL), and a MetricRetentionPolicy its rollup tiers' tables as
+ * well: a tier table that is another policy's table (raw or tier) is written and retired by both, the same conflict.
+ * Among the usable policies of one kind sharing a key, the first by {@link #ORDER} (the earliest
  * {@code creationTimestamp}; one without sorts after those with one; then namespace/name) keeps creating
  * partitions but retires none while the others exist ({@link Share#CREATE_ONLY}); the others change nothing
  * ({@link Share#NONE}). A policy alone has the whole table ({@link Share#WHOLE}). Creating is safe for any number of
@@ -84,12 +87,32 @@ public record TableClaim(Share share, List<String> rivals) {
     }
 
     /**
-     * What a policy claims: its table in the database {@code database} identifies ({@link DatabaseIdentity}, as the
-     * server reports it, so that two spellings of one database's URL are one database). Two policies of one kind with
-     * one key would fight over the table.
+     * What a policy claims: its table, and a MetricRetentionPolicy's rollup tier tables, each in the database
+     * {@code database} identifies ({@link DatabaseIdentity}, as the server reports it, so that two spellings of one
+     * database's URL are one database). Two policies of one kind sharing a key would fight over that table. The
+     * series catalogue is not claimed: it is shared by design (one row per series fingerprint, merged).
      */
-    public static String key(TablePolicySettings settings, String database) {
-        return PolicyPass.tableOf(settings) + "@" + database;
+    public static List<String> keys(TablePolicySettings settings, String database) {
+        List<String> keys = new ArrayList<>();
+        for (String table : tables(settings)) {
+            keys.add(table + "@" + database);
+        }
+        return keys;
+    }
+
+    /** The tables a policy writes to and retires partitions of: its own, then its rollup tiers', as schema.table. */
+    public static List<String> tables(TablePolicySettings settings) {
+        List<String> tables = new ArrayList<>();
+        tables.add(PolicyPass.tableOf(settings).toString());
+        if (settings instanceof MetricPolicySettings metric && metric.rollups() != null) {
+            metric.rollups().tiers().forEach(t -> tables.add(RollupPass.tableOf(t).toString()));
+        }
+        return tables;
+    }
+
+    /** Whether two policies' {@link #keys} share a table. */
+    public static boolean overlap(Collection<String> keys, Collection<String> others) {
+        return others.stream().anyMatch(keys::contains);
     }
 
     /** The claim of {@code self}, given the other usable claimants of its key (itself among them or not). */
@@ -102,13 +125,17 @@ public record TableClaim(Share share, List<String> rivals) {
         return new TableClaim(share, rivals.stream().map(Claimant::id).toList());
     }
 
-    /** The claims of candidates seen together (the HTTP endpoints' policies, a file's): grouped by key. */
-    public static <T> Map<T, TableClaim> among(List<T> candidates, Function<T, String> key,
+    /** The claims of candidates seen together (the HTTP endpoints' policies, a file's): rivals share a key. */
+    public static <T> Map<T, TableClaim> among(List<T> candidates, Function<T, ? extends Collection<String>> keys,
             Function<T, Claimant> claimant) {
-        Map<String, List<Claimant>> byKey = new HashMap<>();
-        candidates.forEach(c -> byKey.computeIfAbsent(key.apply(c), k -> new ArrayList<>()).add(claimant.apply(c)));
+        Map<String, List<T>> byKey = new HashMap<>();
+        candidates.forEach(c -> keys.apply(c).forEach(k -> byKey.computeIfAbsent(k, x -> new ArrayList<>()).add(c)));
         Map<T, TableClaim> claims = new IdentityHashMap<>();
-        candidates.forEach(c -> claims.put(c, of(claimant.apply(c), byKey.get(key.apply(c)))));
+        for (T c : candidates) {
+            Map<T, Boolean> rivals = new IdentityHashMap<>();
+            keys.apply(c).forEach(k -> byKey.get(k).forEach(r -> rivals.put(r, true)));
+            claims.put(c, of(claimant.apply(c), rivals.keySet().stream().map(claimant).toList()));
+        }
         return claims;
     }
 

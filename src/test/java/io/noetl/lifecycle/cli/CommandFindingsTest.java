@@ -281,6 +281,36 @@ class CommandFindingsTest {
         assertEquals("ConflictingPolicy", applied.get(1).get("reason").asText(), applied.toString());
     }
 
+    @Test
+    void aTierTableThatIsAnotherPolicysTableIsTheSameConflict() throws Exception {
+        // "first" rolls noetl.metric into noetl.metric_hist, which "second" keeps as its own raw table (issue 23, 4):
+        // alone on noetl.metric_hist, "second" would drop 11-18 and 11-19 of the table "first" writes its history to
+        db.execute("CREATE TABLE noetl.metric_hist (metric_id bigserial, metric_name text NOT NULL, "
+                + "metric_value double precision NOT NULL, created_at timestamptz NOT NULL, "
+                + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)");
+        for (int day = 18; day <= 21; day++) {
+            db.execute(String.format("CREATE TABLE noetl.metric_hist_2026_11_%02d PARTITION OF noetl.metric_hist "
+                    + "FOR VALUES FROM ('2026-11-%02d 00:00+00') TO ('2026-11-%02d 00:00+00')", day, day, day + 1));
+        }
+        String file = fileOf(policy("first", """
+                retention: 40d
+                premake: 0
+                rollups:
+                  - resolution: 1h
+                    retention: 365d
+                    table: noetl.metric_hist"""),
+                policy("second", "table: noetl.metric_hist\nretention: 1d\npremake: 0"));
+
+        assertEquals(MaintenanceCommand.DONE, run("apply", "-f", file, "--once", "-o", "json"), all());
+        JsonNode applied = new ObjectMapper().readTree(stdout()).get("policies");
+        assertTrue(db.partitions("noetl.metric_hist").contains("metric_hist_2026_11_18"), "second retired a table "
+                + "first rolls into: " + db.partitions("noetl.metric_hist") + "\n" + applied);
+        assertTrue(texts(applied.get(0).get("findings"), "reason").contains("ConflictingPolicy"), applied.toString());
+        assertEquals("ConflictingPolicy", applied.get(1).get("reason").asText(), applied.toString());
+        assertTrue(applied.get(1).get("message").asText().contains("default/first")
+                || applied.get(1).get("message").asText().contains("first"), applied.toString());
+    }
+
     private static List<String> actions(JsonNode policy) {
         List<String> actions = new java.util.ArrayList<>();
         policy.get("actions").forEach(a -> actions.add(a.get("action").asText() + " " + a.get("partition").asText()));
