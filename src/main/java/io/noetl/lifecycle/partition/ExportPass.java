@@ -333,7 +333,8 @@ public final class ExportPass {
                     }
                     planned.add(action(byName.get(p.name()), export, entry));
                     try {
-                        Sent s = send(c, source, new ExportSql.Source(source.sibling(p.name()), Optional.of(
+                        Sent s = send(c, source, new ExportSql.Source(new TableName(snapshot.schemaOf(p.name()),
+                                p.name()), Optional.of(
                                 SeedSchema.REGISTRY), columns), ledgerTable, export, client, entry,
                                 deadline, tier.map(t -> RollupPass.catalogue(settings.rollups())));
                         sent.add(s);
@@ -375,7 +376,8 @@ public final class ExportPass {
                 }
             }
             Map<String, ExportSql.Entry> after = ExportSql.entries(c, ledgerTable, source, export.target());
-            if (tier.isEmpty() && recount(c, raw, ledgerTable, export, settings, closed, after, now, findings)) {
+            if (tier.isEmpty() && recount(c, raw, rawSnapshot, ledgerTable, export, settings, closed, after, now,
+                    findings)) {
                 after = ExportSql.entries(c, ledgerTable, source, export.target());
             }
             return new Outcome(export, planned, sent, findings, after, closed, false, lastError, now, outOfTime);
@@ -396,7 +398,8 @@ public final class ExportPass {
      * retirement's lock, not under it, so as not to hold writers for a scan; a row inserted in the seconds between
      * the two is the window that remains (as for the rollups). Returns whether it forgot any.
      */
-    private static boolean recount(Connection c, TableName raw, TableName ledgerTable, ExportSettings export,
+    private static boolean recount(Connection c, TableName raw, TableSnapshot rawSnapshot, TableName ledgerTable,
+            ExportSettings export,
             MetricPolicySettings settings, List<Closed> closed, Map<String, ExportSql.Entry> entries, Instant now,
             List<Finding> findings) throws SQLException {
         boolean forgot = false;
@@ -406,7 +409,7 @@ public final class ExportPass {
             if (e == null || !e.verified() || p.upperBound().isAfter(cutoff)) {
                 continue;
             }
-            long rows = ExportSql.rows(c, raw.sibling(p.name()));
+            long rows = ExportSql.rows(c, new TableName(rawSnapshot.schemaOf(p.name()), p.name()));
             long accounted = e.samplesSent() + e.rowsRefused();
             if (rows > accounted) {
                 ExportSql.forget(c, ledgerTable, raw, p.name(), export.target());

@@ -229,7 +229,9 @@ public final class RollupPass {
                     if (into.isEmpty()) {
                         continue;
                     }
-                    Optional<String> problem = prepareTiers(c, into, tierSnapshots, settings, raw.sibling(
+                    // where the catalog showed the partition: a partition moved to another schema is read there
+                    String schema = rawSnapshot.schemaOf(step.partition());
+                    Optional<String> problem = prepareTiers(c, into, tierSnapshots, settings, new TableName(schema,
                             step.partition()), columns, now);
                     if (problem.isPresent()) {
                         findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
@@ -240,7 +242,8 @@ public final class RollupPass {
                     try {
                         RollupSql.Rolled r = rollUp(c, tables, new RollupSql.RawPartition(step.partition(),
                                 settings.instantOf(rawSnapshot.keyType(), step.range().from()),
-                                settings.instantOf(rawSnapshot.keyType(), step.range().to()), columns), settings,
+                                settings.instantOf(rawSnapshot.keyType(), step.range().to()), columns,
+                                Optional.of(schema)), settings,
                                 into, now);
                         rolled.add(r);
                         durations.add(Duration.ofNanos(System.nanoTime() - started));

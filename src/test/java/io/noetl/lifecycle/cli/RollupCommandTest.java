@@ -121,4 +121,30 @@ abstract class RollupCommandTest {
         assertEquals(3 * 48, db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h WHERE bucket_start < "
                 + "'2026-11-21 00:00+00'"));
     }
+
+    @Test
+    void aPartitionMovedToAnotherSchemaIsRolledUpWhereItIsNotFromATableOfItsName() throws Exception {
+        // 11-19 moved out of the parent's schema, and an unrelated table of its name in its place (issue 23, 5): the
+        // rollup must read the partition the catalog shows, not noetl.metric_2026_11_19
+        db.execute("CREATE SCHEMA archive", "ALTER TABLE noetl.metric_2026_11_19 SET SCHEMA archive",
+                "CREATE TABLE noetl.metric_2026_11_19 (LIKE noetl.metric INCLUDING DEFAULTS)");
+        Instant noon = Instant.parse("2026-11-19T12:00:00Z");
+        List<MetricShape.Row> unrelated = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            unrelated.add(new MetricShape.Row(1, "cpu", "gauge", 1000, null, noon.plusSeconds(i)));
+        }
+        try (Connection c = db.connect()) {
+            shape().insert(c, "noetl.metric_2026_11_19", ZoneOffset.UTC, unrelated);
+        }
+
+        assertEquals(0, run("apply", "-f", file(), "--once"), out + " " + err);
+        // the 1h tier holds 11-19's 48 half-hourly samples (values 48 to 95), none of the unrelated table's
+        assertEquals(48, db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h WHERE bucket_start >= "
+                + "'2026-11-19 00:00+00' AND bucket_start < '2026-11-20 00:00+00'"), stdout());
+        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_1h WHERE max_value >= 1000"));
+        // the partition went once rolled up, from where it was; the unrelated table is untouched
+        assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = 'archive' AND c.relname = 'metric_2026_11_19'"), stdout());
+        assertEquals(10, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_19"));
+    }
 }

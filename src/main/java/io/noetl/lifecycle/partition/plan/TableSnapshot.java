@@ -60,6 +60,15 @@ public record TableSnapshot(String schema, String table, State state, String pro
                 + defaultPartition.map(ObservedPartition::bytes).orElse(0L);
     }
 
+    /**
+     * The schema partition {@code name} is in, as the catalog showed it (its own where it was moved out of the
+     * parent's); the parent's schema for a name the snapshot does not hold.
+     */
+    public String schemaOf(String name) {
+        return defaultPartition.filter(d -> d.name().equals(name)).or(() -> partitions.stream()
+                .filter(p -> p.name().equals(name)).findFirst()).map(p -> p.schemaOr(schema)).orElse(schema);
+    }
+
     public int partitionCount() {
         return partitions.size() + (defaultPartition.isPresent() ? 1 : 0);
     }

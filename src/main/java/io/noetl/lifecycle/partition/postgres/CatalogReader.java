@@ -185,11 +185,13 @@ public final class CatalogReader {
                     String name = rs.getString(1);
                     long bytes = rs.getLong(3);
                     long rows = rs.getLong(4);
+                    // a partition moved out of its parent's schema is read and retired where it is
+                    String own = table.schema().equals(rs.getString(8)) ? null : rs.getString(8);
                     if (rs.getBoolean(2)) {
-                        defaultPartition = new ObservedPartition(name, null, true, bytes, rows);
+                        defaultPartition = new ObservedPartition(name, null, true, bytes, rows, own);
                     } else {
                         partitions.add(new ObservedPartition(name,
-                                new KeyRange(nullableLong(rs, 5), nullableLong(rs, 6)), false, bytes, rows));
+                                new KeyRange(nullableLong(rs, 5), nullableLong(rs, 6)), false, bytes, rows, own));
                     }
                 }
             }
@@ -202,7 +204,8 @@ public final class CatalogReader {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), "
                     + unitsOf(keyType.get(), "min(" + key + ")::text") + ", "
                     + unitsOf(keyType.get(), "max(" + key + ")::text") + " "
-                    + "FROM " + table.sibling(defaultPartition.name()).sql())) {
+                    + "FROM " + new TableName(defaultPartition.schemaOr(table.schema()), defaultPartition.name())
+                    .sql())) {
                 rs.next();
                 defaultRows = rs.getLong(1);
                 Long min = nullableLong(rs, 2);

@@ -81,9 +81,19 @@ public final class RollupSql {
 
     /**
      * One closed raw partition to roll up: its name, the instants of its bounds, and the mapping of its table's
-     * columns (which one is the sample time, and in which zone a wall-clock one is read).
+     * columns (which one is the sample time, and in which zone a wall-clock one is read), and the schema the catalog
+     * showed it in where that is not the raw table's (a partition moved out of its parent's schema is read where it is).
      */
-    public record RawPartition(String name, Instant from, Instant to, MetricColumns columns) {
+    public record RawPartition(String name, Instant from, Instant to, MetricColumns columns, Optional<String> schema) {
+        /** A partition in the raw table's schema. */
+        public RawPartition(String name, Instant from, Instant to, MetricColumns columns) {
+            this(name, from, to, columns, Optional.empty());
+        }
+
+        /** The partition's relation, {@code raw} being its parent. */
+        public TableName relation(TableName raw) {
+            return new TableName(schema.orElse(raw.schema()), name);
+        }
     }
 
     /** The tables a policy's rollups use besides its tiers. */
@@ -286,7 +296,7 @@ public final class RollupSql {
         Instant from = rawPartition.from();
         Instant to = rawPartition.to();
         MetricColumns columns = rawPartition.columns();
-        TableName raw = tables.raw().sibling(partition);
+        TableName raw = rawPartition.relation(tables.raw());
         try (Statement s = c.createStatement()) {
             // one core: parallel workers would take the database's other core from the writers (docs/benchmarks.md)
             s.execute("SET LOCAL max_parallel_workers_per_gather = 0");
