@@ -209,6 +209,31 @@ class MetricsMaintenanceEndpointTest {
     }
 
     @Test
+    void createOnlyCreatesEvenForAPolicyWithRollups() throws Exception {
+        // the columns a rollup reads, so that one would run: 11-18 to 11-20 are closed and due (issue 23, 12)
+        db.execute("ALTER TABLE noetl.metric ADD COLUMN metric_type text NOT NULL DEFAULT 'gauge', "
+                + "ADD COLUMN runtime_id bigint NOT NULL DEFAULT 1, ADD COLUMN labels jsonb");
+        policy("metrics", s -> s.setRollups(List.of(new io.noetl.lifecycle.api.RollupTier("1h", "30d"))));
+
+        HttpResponse<String> response = post("api/metrics/partitions/create?days_ahead=1", TOKEN);
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode metrics = policyIn(json.readTree(response.body()), "metrics");
+        assertEquals(List.of("metric_2026_11_22"), texts(metrics.get("created")), metrics.toString());
+        // no rollup ran: no tier table, no rollup ledger, no catalogue
+        assertEquals(List.of(), db.queryStrings("SELECT c.relname::text FROM pg_class c JOIN pg_namespace n "
+                + "ON n.oid = c.relnamespace WHERE n.nspname = 'noetl' AND c.relkind IN ('r', 'p') "
+                + "AND c.relname NOT LIKE 'metric\\_2026\\_%' AND c.relname NOT IN ('metric', 'lifecycle_retention') "
+                + "ORDER BY 1"), metrics.toString());
+
+        // the pass of cleanup (or the reconciler's) is where rollups run: the same policy rolls up there
+        HttpResponse<String> cleanup = post("api/metrics/cleanup", TOKEN);
+        assertEquals(200, cleanup.statusCode(), cleanup.body());
+        assertTrue(db.queryStrings("SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = 'noetl' AND c.relname = 'metric_rollup_1h'").size() == 1, cleanup.body());
+    }
+
+    @Test
     void refusesBadDaysAheadWithAReason() throws Exception {
         for (String query : List.of("", "?days_ahead=", "?days_ahead=three", "?days_ahead=-1",
                 "?days_ahead=1001", "?days_ahead=2.5")) {
