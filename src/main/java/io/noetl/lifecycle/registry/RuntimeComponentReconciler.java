@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.registry;
 
-import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -15,7 +14,6 @@ import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.RuntimeRegistryConfig;
 import io.noetl.lifecycle.api.ApiGroup;
@@ -92,7 +90,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private final Map<String, String> registered = new ConcurrentHashMap<>();
     /** Per resource uid, until it first registers: when this operator first saw it (System.nanoTime). */
     private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
-    private volatile InformerEventSource<Secret, RuntimeComponent> secrets;
+    private volatile SecretReferences.Cache<RuntimeComponent> secrets;
 
     public RuntimeComponentReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
             ResourceEvents events, OperatorMetrics metrics, OperatorConfig config,
@@ -115,7 +113,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         context.getPrimaryCache().addIndexer(RegistryClaims.INDEX, RegistryClaims::indexKeys);
         secrets = SecretReferences.informer(context, RuntimeComponent.class,
                 p -> p.getSpec() == null ? null : p.getSpec().getDatabase());
-        return List.of(secrets, schedule.eventSourceFor(RuntimeComponent.class));
+        return List.of(secrets.source(), schedule.eventSourceFor(RuntimeComponent.class));
     }
 
     @Override

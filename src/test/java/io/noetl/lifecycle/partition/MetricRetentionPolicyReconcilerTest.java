@@ -4,6 +4,7 @@ import static io.noetl.lifecycle.support.KubeFixtures.condition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +123,52 @@ class MetricRetentionPolicyReconcilerTest {
                 + "FOR VALUES FROM ('%s 00:00+00') TO ('%s 00:00+00')", from.replace('-', '_'), from, to),
                 String.format("INSERT INTO noetl.metric (runtime_id, metric_name, metric_value, created_at) "
                         + "SELECT 1, 'cpu', g, '%s 12:00+00'::timestamptz FROM generate_series(1, 100) g", from));
+    }
+
+    @jakarta.inject.Inject
+    MetricRetentionPolicyReconciler reconciler;
+
+    @Test
+    void theSecretCacheHoldsTheDataOfNamedSecretsOnly() {
+        // another application's Secret in the same namespace (issue 23, 13): the operator watches it, keeps no data
+        kube.admin().secrets().inNamespace(kube.namespace()).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("someone-elses").endMetadata()
+                .withStringData(java.util.Map.of("password", "not-for-the-operator")).build()).create();
+        createMetricTableWithDays(20, 21);
+        apply("named", s -> s.setPremake(0));
+        awaitStatus("named", maintainedWith(2));
+
+        io.javaoperatorsdk.operator.processing.event.ResourceID other =
+                new io.javaoperatorsdk.operator.processing.event.ResourceID("someone-elses", kube.namespace());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> reconciler.cachedSecret(other).isPresent());
+        io.fabric8.kubernetes.api.model.Secret cached = reconciler.cachedSecret(other).get();
+        assertNull(cached.getData(), "the data of a Secret no policy names is cached");
+        assertNull(cached.getStringData());
+        // the Secret the policy names is held whole (read once from the API server if it came before the policy)
+        io.fabric8.kubernetes.api.model.Secret named = reconciler.cachedSecret(
+                new io.javaoperatorsdk.operator.processing.event.ResourceID("metrics-db", kube.namespace())).get();
+        assertTrue(named.getData() != null && named.getData().containsKey("url"), String.valueOf(named.getData()));
+
+        // a database Secret no policy names yet is withheld too; a policy that comes to name it reads it whole
+        KubeFixtures.databaseSecret(kube.admin(), kube.namespace(), "late-db", db);
+        io.javaoperatorsdk.operator.processing.event.ResourceID lateDb =
+                new io.javaoperatorsdk.operator.processing.event.ResourceID("late-db", kube.namespace());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> reconciler.cachedSecret(lateDb).isPresent());
+        assertNull(reconciler.cachedSecret(lateDb).get().getData());
+        db.execute("CREATE TABLE noetl.other (metric_id bigserial, metric_name text NOT NULL, "
+                + "metric_value double precision NOT NULL, created_at timestamptz NOT NULL, "
+                + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)",
+                "CREATE TABLE noetl.other_2026_11_21 PARTITION OF noetl.other "
+                        + "FOR VALUES FROM ('2026-11-21 00:00+00') TO ('2026-11-22 00:00+00')");
+        KubeFixtures.apply(kube.admin(), new MetricRetentionPolicy(), new MetricRetentionPolicySpec(),
+                kube.namespace(), "late", "late-db", s -> {
+                    s.setTable("noetl.other");
+                    s.setPremake(0);
+                });
+        awaitStatus("late", condition("Ready", "True", "Maintained"));
+        assertTrue(reconciler.cachedSecret(lateDb).get().getData().containsKey("url"));
     }
 
     @Test
