@@ -21,11 +21,17 @@ public class MetricExport {
     @JsonPropertyDescription("The Prometheus remote-write endpoint, for example `http://victoria-metrics:8428/api/v1/write`, a VictoriaMetrics cluster's `http://vminsert:8480/insert/<tenant>/prometheus/api/v1/write`, or Prometheus' own `http://prometheus:9090/api/v1/write` (with `--web.enable-remote-write-receiver`). No credentials in the URL: use `secretRef`.")
     private String url;
 
-    @JsonPropertyDescription("Credentials for the endpoint: a bearer token or HTTP basic authentication, from a Secret.")
+    @JsonPropertyDescription("Credentials for the endpoint: a bearer token or HTTP basic authentication, from a Secret. Sent only over `https://`: with an `http://` `url` or `queryUrl` the export is refused (Degraded `InsecureTransport`) and nothing is sent, unless `allowPlainHttpCredentials` is true.")
     private ExportSecretRef secretRef;
 
+    @JsonPropertyDescription("Send the credentials of `secretRef` over plain `http://` (`url` or `queryUrl`), readable by anyone on the network path. Only for a hop protected otherwise, such as a TLS-terminating sidecar on loopback or a service mesh that encrypts the connection; prefer `https://`. Without it such an export is refused. Default false.")
+    private Boolean allowPlainHttpCredentials;
+
+    @JsonPropertyDescription("The certificate authorities that signed the receiver's certificate, from a Secret: with it, `https://` connections (to `url` and `queryUrl`) trust these certificates only, instead of the JVM's default ones. The host name is verified either way. For a receiver whose certificate a private CA issued.")
+    private CaSecretRef caSecretRef;
+
     @Size(max = 16)
-    @JsonPropertyDescription("Extra HTTP headers sent with every request, for example a tenant header (`X-Scope-OrgID: team-a`). The remote-write headers (`Content-Encoding`, `Content-Type`, `X-Prometheus-Remote-Write-Version`) cannot be set, nor `Authorization` (use `secretRef`).")
+    @JsonPropertyDescription("Extra HTTP headers sent with every request, for example a tenant header (`X-Scope-OrgID: team-a`). The remote-write headers (`Content-Encoding`, `Content-Type`, `X-Prometheus-Remote-Write-Version`) cannot be set, nor `Authorization` (use `secretRef`). Not for secrets: the spec is readable by whoever can read the resource.")
     private Map<String, String> headers;
 
     @Pattern("^(raw|([0-9]{1,6}(s|m|h|d|w))+)$")
@@ -65,6 +71,22 @@ public class MetricExport {
 
     public void setSecretRef(ExportSecretRef secretRef) {
         this.secretRef = secretRef;
+    }
+
+    public Boolean getAllowPlainHttpCredentials() {
+        return allowPlainHttpCredentials;
+    }
+
+    public void setAllowPlainHttpCredentials(Boolean allowPlainHttpCredentials) {
+        this.allowPlainHttpCredentials = allowPlainHttpCredentials;
+    }
+
+    public CaSecretRef getCaSecretRef() {
+        return caSecretRef;
+    }
+
+    public void setCaSecretRef(CaSecretRef caSecretRef) {
+        this.caSecretRef = caSecretRef;
     }
 
     public Map<String, String> getHeaders() {

@@ -103,6 +103,12 @@ public enum Reason {
      */
     EXPORT_UNVERIFIED("ExportUnverified", Effect.DEGRADED, false),
     /**
+     * The export would send the credentials of {@code spec.export.secretRef} over plain {@code http://} and the spec
+     * does not allow it ({@code allowPlainHttpCredentials}): nothing is sent, the Secret is not even read, and no
+     * partition waiting for its export is retired. Degraded, not Ready=False: partitions are still created.
+     */
+    INSECURE_TRANSPORT("InsecureTransport", Effect.DEGRADED, false),
+    /**
      * A partition past retention is kept because some of its rows have NoETL's per-row expiry ({@code expires_at})
      * ahead of the database's clock ({@code spec.rowExpiry: Honor}); it goes once the last of them expires.
      */

@@ -16,6 +16,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * Asks a receiver's Prometheus query API ({@code /api/v1/query}, as VictoriaMetrics, Prometheus and Mimir serve it)
@@ -36,10 +38,15 @@ public final class ReceiverCount {
     private final Duration timeout;
 
     public ReceiverCount(URI queryUrl, Map<String, String> headers, Duration timeout) {
+        this(queryUrl, headers, Optional.empty(), timeout);
+    }
+
+    /** @param trust the TLS context of {@code spec.export.caSecretRef}; empty for the JVM's default trust */
+    public ReceiverCount(URI queryUrl, Map<String, String> headers, Optional<SSLContext> trust, Duration timeout) {
         this.queryUrl = queryUrl;
         this.headers = Map.copyOf(headers);
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.http = ReceiverTls.client(timeout, trust);
     }
 
     /** Why a count could not be had: the receiver unreachable, an error answer, or an answer that is not a count. */

@@ -8,13 +8,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * Sends {@link RemoteWriteFrame}s to a Prometheus remote-write endpoint (VictoriaMetrics' {@code /api/v1/write} or
  * {@code /insert/<tenant>/prometheus/api/v1/write}, Prometheus's {@code /api/v1/write}, Mimir, Thanos, Cortex). As the
  * specification asks of senders: a 5xx or a 429 is retried with exponential backoff, at most {@code attempts} times
  * in all; any other 4xx is final and carries the receiver's message; a connection that fails counts as a retryable
- * failure. Groundwork for the export of expiring partitions: nothing calls it yet.
+ * failure. An {@code https://} receiver's certificate is verified (chain and host name) against the JVM's trust or the
+ * authorities given ({@link ReceiverTls}); a certificate that fails the checks is not retried within the send.
  */
 public final class RemoteWriteClient {
     /** The most of a receiver's answer quoted in a failure (which lands in status and Events). */
@@ -55,6 +58,15 @@ public final class RemoteWriteClient {
      */
     public RemoteWriteClient(URI url, Map<String, String> extraHeaders, int attempts, Duration firstBackoff,
             Duration timeout) {
+        this(url, extraHeaders, Optional.empty(), attempts, firstBackoff, timeout);
+    }
+
+    /**
+     * @param trust the TLS context of {@code spec.export.caSecretRef} ({@link ReceiverTls#trusting}); empty for the
+     *     JVM's default trust
+     */
+    public RemoteWriteClient(URI url, Map<String, String> extraHeaders, Optional<SSLContext> trust, int attempts,
+            Duration firstBackoff, Duration timeout) {
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1, not " + attempts);
         }
@@ -63,7 +75,7 @@ public final class RemoteWriteClient {
         this.attempts = attempts;
         this.firstBackoff = firstBackoff;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.http = ReceiverTls.client(timeout, trust);
     }
 
     /** Sends one frame; returns the number of requests it took. */
@@ -96,6 +108,12 @@ public final class RemoteWriteClient {
             } catch (IOException e) {
                 // the JDK's ConnectException of a refused connection has no message: its name says what happened
                 String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                if (ReceiverTls.untrustedCertificate(e)) {
+                    // the same certificate answers every attempt: no retry in this pass, the next pass tries again
+                    throw new SendFailure(url + " was not trusted (TLS): " + why + "; the receiver's certificate must "
+                            + "chain to a CA the operator trusts (spec.export.caSecretRef for a private one) and name "
+                            + "the URL's host", 0, true, e);
+                }
                 last = new SendFailure(url + " could not be reached: " + why, 0, true, e);
             }
         }

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.export.ReceiverTls;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.reconcile.TargetResolver;
 import java.nio.charset.StandardCharsets;
@@ -10,11 +11,12 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
 
 /**
  * The receiver's credentials from the Secret {@code spec.export.secretRef} names: its key {@code token} as
  * {@code Authorization: Bearer <token>}, or its keys {@code username} and {@code password} as HTTP basic
- * authentication. The same in the reconciler (the informer's cache), the HTTP endpoints (the API) and the command line
+ * authentication; and the certificate authorities of {@code spec.export.caSecretRef}. The same in the reconciler (the informer's cache), the HTTP endpoints (the API) and the command line
  * (the Secrets in its file).
  */
 public final class ExportCredentials {
@@ -23,7 +25,38 @@ public final class ExportCredentials {
 
     /** Credentials read through {@code secrets}, a lookup by name in {@code resource}'s namespace. */
     public static ExportPass.Credentials of(HasMetadata resource, Function<String, Optional<Secret>> secrets) {
-        return name -> headers(resource, name, secrets.apply(name));
+        return new ExportPass.Credentials() {
+            @Override
+            public Map<String, String> headers(String secretName) throws ReconcileException {
+                return ExportCredentials.headers(resource, secretName, secrets.apply(secretName));
+            }
+
+            @Override
+            public SSLContext trust(String secretName, String key) throws ReconcileException {
+                return ExportCredentials.trust(resource, secretName, key, secrets.apply(secretName));
+            }
+        };
+    }
+
+    /**
+     * The TLS context trusting the certificate authorities (PEM) under {@code key} of the Secret
+     * {@code spec.export.caSecretRef} names. A certificate is no secret, but the message still quotes none of it.
+     */
+    static SSLContext trust(HasMetadata resource, String name, String key, Optional<Secret> found)
+            throws ReconcileException {
+        Secret secret = found.orElseThrow(() -> new ReconcileException(Reason.SECRET_NOT_FOUND, "Secret "
+                + resource.getMetadata().getNamespace() + "/" + name + " (spec.export.caSecretRef) does not exist"));
+        String pem = TargetResolver.secretValue(secret, key);
+        if (pem == null) {
+            throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + name + " (spec.export.caSecretRef) has "
+                    + "no key '" + key + "'");
+        }
+        try {
+            return ReceiverTls.trusting(pem);
+        } catch (IllegalArgumentException e) {
+            throw new ReconcileException(Reason.SECRET_INVALID, "Secret " + name + " (spec.export.caSecretRef): the "
+                    + "key '" + key + "' " + e.getMessage());
+        }
     }
 
     static Map<String, String> headers(HasMetadata resource, String name, Optional<Secret> found)

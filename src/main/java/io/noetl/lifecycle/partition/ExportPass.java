@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import javax.net.ssl.SSLContext;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
@@ -65,6 +66,11 @@ import org.jboss.logging.Logger;
  * <p>With {@code source: <resolution>} the partitions are those of that rollup tier's table, each exported once no
  * raw partition can add to it ({@link TierFinality}), one sample per bucket and statistic
  * ({@link ExportSql#readTier}); the gate then guards the tier's retirements ({@link RollupPass}), not the raw table's.
+ *
+ * <p>The credentials of {@code secretRef} go only over {@code https://} unless the spec allows plain {@code http://}
+ * ({@link ExportSettings#plainHttpCredentials}): otherwise the pass reads no Secret, sends nothing, and reports
+ * {@code InsecureTransport}. The receiver's certificate is checked against the JVM's trust or the CA of
+ * {@code caSecretRef}.
  *
  * <p>One policy exports one partition at a time, and a pass exports for at most {@link #PASS_BUDGET} before it stops
  * at a batch boundary and leaves the rest to the next pass, so that one policy's backlog does not hold a reconcile
@@ -98,17 +104,29 @@ public final class ExportPass {
     /** Label mappings kept while a partition streams (rows of one series repeat its labels); cleared when full. */
     private static final int MAPPING_CACHE = 10_000;
 
-    /** Reads the receiver's credentials from the Secret {@code spec.export.secretRef} names, as headers. */
-    @FunctionalInterface
+    /** What the export reads from Secrets in the resource's namespace. */
     public interface Credentials {
+        /** The receiver's credentials from the Secret {@code spec.export.secretRef} names, as headers. */
         Map<String, String> headers(String secretName) throws ReconcileException;
+
+        /** The TLS context trusting the certificate authorities under {@code key} of {@code spec.export.caSecretRef}. */
+        SSLContext trust(String secretName, String key) throws ReconcileException;
     }
 
     /** Where no Secret can be read (the command line without the Secret in its file). */
     public static Credentials noSecrets(String where) {
-        return name -> {
-            throw new ReconcileException(Reason.SECRET_NOT_FOUND, where + " cannot read the Secret " + name
-                    + " that spec.export.secretRef names");
+        return new Credentials() {
+            @Override
+            public Map<String, String> headers(String secretName) throws ReconcileException {
+                throw new ReconcileException(Reason.SECRET_NOT_FOUND, where + " cannot read the Secret " + secretName
+                        + " that spec.export.secretRef names");
+            }
+
+            @Override
+            public SSLContext trust(String secretName, String key) throws ReconcileException {
+                throw new ReconcileException(Reason.SECRET_NOT_FOUND, where + " cannot read the Secret " + secretName
+                        + " that spec.export.caSecretRef names");
+            }
         };
     }
 
@@ -300,25 +318,27 @@ public final class ExportPass {
             }
             List<Closed> due = closed.stream().filter(p -> !Optional.ofNullable(ledger.get(p.name()))
                     .map(ExportSql.Entry::verified).orElse(false)).toList();
+            // credentials over plain http:// are refused before anything is read or sent, planned or applied
+            Optional<String> insecure = export.plainHttpCredentials();
+            if (insecure.isPresent()) {
+                findings.add(new Finding(Reason.INSECURE_TRANSPORT, insecure.get()));
+                return new Outcome(export, planned, sent, findings, ledger, closed, false, insecure, now);
+            }
             if (!apply) {
                 due.forEach(p -> planned.add(action(byName.get(p.name()), export, ledger.get(p.name()))));
                 return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.empty(), now);
             }
-            Map<String, String> headers = new LinkedHashMap<>(export.headers());
-            if (export.secretName().isPresent()) {
-                try {
-                    headers.putAll(credentials.headers(export.secretName().get()));
-                } catch (ReconcileException e) {
-                    String message = "the receiver's credentials: " + e.reason().code() + ": " + e.getMessage();
-                    findings.add(new Finding(Reason.EXPORT_FAILED, message + "; nothing is exported"));
-                    return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.of(message),
-                            now);
-                }
+            Receiver receiver;
+            try {
+                receiver = receiver(export);
+            } catch (ReconcileException e) {
+                String message = "the receiver's credentials or CA: " + e.reason().code() + ": " + e.getMessage();
+                findings.add(new Finding(Reason.EXPORT_FAILED, message + "; nothing is exported"));
+                return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.of(message),
+                        now);
             }
-            RemoteWriteClient client = new RemoteWriteClient(export.url(), headers, timing.sendAttempts(),
-                    timing.firstBackoff(), REQUEST_TIMEOUT);
-            Optional<ReceiverCount> counter = export.queryUrl().map(q -> new ReceiverCount(q, headers,
-                    REQUEST_TIMEOUT));
+            RemoteWriteClient client = receiver.client();
+            Optional<ReceiverCount> counter = receiver.counter();
             long deadline = System.nanoTime() + timing.budget().toNanos();
             boolean outOfTime = false;
             Map<String, ExportSql.Entry> entries = new HashMap<>(ledger);
@@ -388,6 +408,26 @@ public final class ExportPass {
             Thread.currentThread().interrupt();
             throw new ReconcileException(Reason.EXPORT_FAILED, "the export was interrupted");
         }
+    }
+
+    /** The clients of one pass: the writes, and the counts of {@code verify: Query}. */
+    private record Receiver(RemoteWriteClient client, Optional<ReceiverCount> counter) {
+    }
+
+    /**
+     * The clients for {@code export}'s receiver, with the credentials of {@code secretRef} and the CA of
+     * {@code caSecretRef} read from their Secrets; both clients send the same headers and trust the same CAs.
+     */
+    private Receiver receiver(ExportSettings export) throws ReconcileException {
+        Map<String, String> headers = new LinkedHashMap<>(export.headers());
+        if (export.secretName().isPresent()) {
+            headers.putAll(credentials.headers(export.secretName().get()));
+        }
+        Optional<SSLContext> trust = export.ca().isPresent() ? Optional.of(credentials.trust(export.ca().get().name(),
+                export.ca().get().key())) : Optional.empty();
+        return new Receiver(new RemoteWriteClient(export.url(), headers, trust, timing.sendAttempts(),
+                timing.firstBackoff(), REQUEST_TIMEOUT), export.queryUrl().map(q -> new ReceiverCount(q, headers, trust,
+                        REQUEST_TIMEOUT)));
     }
 
     /**

@@ -64,6 +64,6 @@ public final class ExportReport {
                 e.sent().stream().mapToLong(ExportPass.Sent::refused).sum(),
                 e.sent().stream().map(ExportPass.Sent::took).toList(), e.lag(), RollupReport.nominal(settings.interval()),
                 (int) e.findings().stream().filter(f -> f.reason() == Reason.EXPORT_FAILED
-                        || f.reason() == Reason.EXPORT_UNVERIFIED).count());
+                        || f.reason() == Reason.EXPORT_UNVERIFIED || f.reason() == Reason.INSECURE_TRANSPORT).count());
     }
 }

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.noetl.lifecycle.OperatorConfig;
+import io.noetl.lifecycle.api.MetricExport;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
@@ -19,6 +20,7 @@ import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /** MetricRetentionPolicy: time-ranged partitions of a table such as noetl.metric. */
@@ -67,13 +69,21 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
                 () -> metrics.forgetExport(resource));
     }
 
-    /** spec.export.secretRef: a change to that Secret wakes the policy. */
+    /** spec.export.secretRef and caSecretRef: a change to either Secret wakes the policy. */
     @Override
     protected List<String> otherSecrets(MetricRetentionPolicy resource) {
-        MetricRetentionPolicySpec spec = resource.specOrDefaults();
-        return spec.getExport() == null || spec.getExport().getSecretRef() == null
-                || spec.getExport().getSecretRef().getName() == null ? List.of()
-                        : List.of(spec.getExport().getSecretRef().getName());
+        MetricExport export = resource.specOrDefaults().getExport();
+        if (export == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        if (export.getSecretRef() != null && export.getSecretRef().getName() != null) {
+            names.add(export.getSecretRef().getName());
+        }
+        if (export.getCaSecretRef() != null && export.getCaSecretRef().getName() != null) {
+            names.add(export.getCaSecretRef().getName());
+        }
+        return names;
     }
 
     @Override

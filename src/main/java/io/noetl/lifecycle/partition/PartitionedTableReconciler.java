@@ -94,7 +94,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     protected void reportExtras(T status, C settings, TableSnapshot after, PartitionPlanner.Policy policy) {
     }
 
-    /** The Secrets the spec names besides spec.database's (spec.export.secretRef): their changes wake the resource. */
+    /** The Secrets the spec names besides spec.database's (spec.export's): their changes wake the resource. */
     protected List<String> otherSecrets(P resource) {
         return List.of();
     }

@@ -61,7 +61,7 @@ public final class PolicyPass {
         this.maxSkew = maxSkew;
     }
 
-    /** Where the export reads the receiver's credentials from ({@code spec.export.secretRef}). */
+    /** Where the export reads the receiver's credentials and CA from ({@code spec.export.secretRef}, {@code caSecretRef}). */
     public PolicyPass withCredentials(ExportPass.Credentials credentials) {
         this.credentials = credentials;
         return this;

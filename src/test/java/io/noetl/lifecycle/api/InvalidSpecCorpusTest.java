@@ -142,6 +142,11 @@ class InvalidSpecCorpusTest {
         mrp("rollups: [{resolution: 1m, retention: 7d, table: noetl.a_table_name_that_is_much_too_long_for_partitions}]");
         mrp("rollupGrace: 5 minutes");
         mrp("seriesTable: 'bad name'");
+        // the export's transport: a CA for plain http, a Secret key that is none, a flag that is no boolean
+        mrp("export: {url: 'http://vm:8428/api/v1/write', caSecretRef: {name: vm-ca}}");
+        mrp("export: {url: 'https://vm:8428/api/v1/write', caSecretRef: {name: vm-ca, key: 'a/b'}}");
+        mrp("export: {url: 'https://vm:8428/api/v1/write', caSecretRef: {key: ca.crt}}");
+        mrp("export: {url: 'http://vm:8428/api/v1/write', allowPlainHttpCredentials: sure}");
         epp("{retentionAction: Detach, archiveSchema: noetl}");
         epp("{bootstrap: IfMissing, partitionKey: id}");
         epp("{protect: [event_default]}");
@@ -168,6 +173,10 @@ class InvalidSpecCorpusTest {
                     + "1m, retention: 7d}, {resolution: 5m, retention: 30d, partitionInterval: 1d}, {resolution: 1h, "
                     + "retention: 365d, table: history.metric_hourly}]}"),
             new Case("MetricRetentionPolicy", "{maxRetirementsPerPass: 500, retentionChangeGrace: 0s}"),
+            new Case("MetricRetentionPolicy", "{export: {url: 'https://vm:8428/api/v1/write', secretRef: {name: "
+                    + "vm-write}, caSecretRef: {name: vm-ca, key: tls.ca}}}"),
+            new Case("MetricRetentionPolicy", "{export: {url: 'http://vm:8428/api/v1/write', secretRef: {name: "
+                    + "vm-write}, allowPlainHttpCredentials: true}}"),
             new Case("EventPartitionPlan", "{maxRetirementsPerPass: 1, retentionChangeGrace: 2d12h}"),
             new Case("EventPartitionPlan", "{window: HalfYear, ahead: 1, retention: 52w, protect: [event_2026_gke], "
                     + "idLayout: {epoch: '2020-01-01T00:00:00Z', timestampShift: 22}}"),

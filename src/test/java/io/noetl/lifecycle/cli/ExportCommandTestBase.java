@@ -134,11 +134,33 @@ abstract class ExportCommandTestBase {
 
     @Test
     void aSecretTheFileLacksStopsTheExportAndRetiresNothing() throws Exception {
-        int code = run("apply", "-f", file("    secretRef: {name: vm-write}\n"), "--once");
+        int code = run("apply", "-f", file("    secretRef: {name: vm-write}\n    allowPlainHttpCredentials: true\n"),
+                "--once");
         String all = stdout() + err;
         assertTrue(all.contains("ExportFailed") && all.contains("vm-write"), all);
         assertTrue(code != 0 || all.contains("ExportPending"), all);
         assertEquals(6, db.partitions("noetl.metric").size(), "created ahead, nothing dropped: "
                 + db.partitions("noetl.metric"));
+    }
+
+    @Test
+    void credentialsOverPlainHttpAreAFindingAndNothingIsSentOrRetired() throws Exception {
+        // the Secret is in the file: only the transport stands in the way
+        String secret = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: vm-write}\n"
+                + "stringData: {token: cli-token-77}\n";
+        String path = file("    secretRef: {name: vm-write}\n");
+        Files.writeString(Path.of(path), Files.readString(Path.of(path)) + secret);
+        assertEquals(4, run("check", "-f", path), out + " " + err);
+        assertTrue(stdout().contains("InsecureTransport"), stdout());
+        assertTrue(stdout().lines().noneMatch(l -> l.contains("ExportPartition")), "no export planned: " + stdout());
+        out.reset();
+        run("apply", "-f", path, "--once");
+        String all = stdout() + err;
+        assertTrue(all.contains("InsecureTransport") && all.contains("allowPlainHttpCredentials"), all);
+        assertTrue(!all.contains("cli-token-77"), all);
+        assertEquals(6, db.partitions("noetl.metric").size(), "created ahead, nothing dropped: "
+                + db.partitions("noetl.metric"));
+        // the class's receiver holds what other tests sent: the ledger says what this run sent, nothing
+        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_export_ledger"), "nothing sent");
     }
 }

@@ -105,6 +105,36 @@ class DeployManifestsTest {
         assertFalse(d.toString().toLowerCase().contains("password\":\""), "no credentials in the manifests");
     }
 
+    /**
+     * The database's CA (docs/operations.md, "Transport security") comes from an optional Secret volume, so that the
+     * default install starts without that Secret, mounted read-only where the docs' sslrootcert points.
+     */
+    @Test
+    void theDatabaseCaIsAnOptionalReadOnlySecretVolumeWhereTheDocsPointSslrootcert() throws IOException {
+        JsonNode pod = read(DEPLOY.resolve("deployment.yaml")).at("/spec/template/spec");
+        JsonNode volume = null;
+        for (JsonNode v : pod.get("volumes")) {
+            if ("db-ca".equals(v.get("name").asText())) {
+                volume = v;
+            }
+        }
+        assertTrue(volume != null, "no db-ca volume: " + pod.get("volumes"));
+        assertEquals("noetl-lifecycle-db-ca", volume.at("/secret/secretName").asText());
+        assertTrue(volume.at("/secret/optional").asBoolean(), "the pods must start without the Secret");
+        JsonNode mount = null;
+        for (JsonNode m : pod.at("/containers/0/volumeMounts")) {
+            if ("db-ca".equals(m.get("name").asText())) {
+                mount = m;
+            }
+        }
+        assertTrue(mount != null && mount.get("readOnly").asBoolean(), String.valueOf(mount));
+        String path = mount.get("mountPath").asText();
+        String docs = Files.readString(Path.of("docs", "operations.md"));
+        assertTrue(docs.contains("sslmode=verify-full&sslrootcert=" + path + "/ca.crt"), "docs/operations.md "
+                + "points sslrootcert at " + path + "/ca.crt");
+        assertTrue(docs.contains("noetl-lifecycle-db-ca"), "docs/operations.md names the Secret");
+    }
+
     @Test
     void theImageIsAReleaseVersionTheBuildTags() throws IOException {
         JsonNode k = read(DEPLOY.resolve("kustomization.yaml"));

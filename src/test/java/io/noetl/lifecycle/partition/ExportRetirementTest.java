@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition;
 
 import static io.noetl.lifecycle.support.KubeFixtures.condition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.noetl.lifecycle.api.ApiGroup;
+import io.noetl.lifecycle.api.CaSecretRef;
 import io.noetl.lifecycle.api.ExportSecretRef;
 import io.noetl.lifecycle.api.ExportStatus;
 import io.noetl.lifecycle.api.LifecycleStatus;
@@ -27,6 +29,7 @@ import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.MetricsScrape;
 import io.noetl.lifecycle.support.TestClockProducer;
+import io.noetl.lifecycle.support.TestCertificates;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
 import io.noetl.lifecycle.support.WithApiServer;
@@ -90,7 +93,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <li>the authenticating receiver is a JDK {@code HttpServer} in front of VictoriaMetrics that answers 401 unless
  * {@code Authorization: Bearer <token>} matches, and forwards to VictoriaMetrics when it does: VictoriaMetrics
  * single-node ignores the header (its own {@code -httpAuth.*} flags are basic authentication only), so without the
- * stand-in nothing would show that the operator sends the Secret's token, to the write and to the query API alike;</li>
+ * stand-in nothing would show that the operator sends the Secret's token, to the write and to the query API alike;
+ * the same stand-in as a JDK {@code HttpsServer}, with a certificate for 127.0.0.1 that a CA made in the test issued
+ * ({@link TestCertificates}), is the receiver behind TLS of a private CA: VictoriaMetrics' own {@code -tls} flags would
+ * serve it as well, but the stand-in also shows that no request (no token) reaches the receiver before the
+ * certificate is trusted;</li>
  * <li>that a partition was dropped only after its export was confirmed is seen by an event trigger on
  * {@code sql_drop} in the test database, which records, in the dropping transaction, what both ledgers said of the
  * partition at that moment.</li>
@@ -211,6 +218,7 @@ class ExportRetirementTest {
     void tearDown() {
         KubeFixtures.deleteAll(kube.admin(), MetricRetentionPolicy.class, kube.namespace());
         kube.admin().secrets().inNamespace(kube.namespace()).withName("vm-token").delete();
+        kube.admin().secrets().inNamespace(kube.namespace()).withName("vm-ca").delete();
         standIns.forEach(s -> s.stop(0));
     }
 
@@ -514,6 +522,8 @@ class ExportRetirementTest {
         String url = authenticatingStandIn(refused, accepted);
         MetricExport spec = export(url);
         spec.setSecretRef(new ExportSecretRef("vm-token"));
+        // the stand-in is plain http on loopback: the token goes in clear only because the spec says so
+        spec.setAllowPlainHttpCredentials(true);
         apply("auth", s -> s.setExport(spec));
 
         // no Secret: nothing is sent, and the message names the Secret
@@ -548,6 +558,73 @@ class ExportRetirementTest {
         assertEquals(refusedBefore, refused.get());
     }
 
+    @Test
+    void theTokenIsNeverSentInClearAndGoesOverTlsToAReceiverOfAPrivateCaGivenInASecret() throws Exception {
+        setUp(MetricShape.LIVE);
+        seed("e2e_tls", MetricShape.LIVE);
+        AtomicInteger refused = new AtomicInteger();
+        AtomicInteger accepted = new AtomicInteger();
+        secret(TOKEN);
+        String plain = authenticatingStandIn(refused, accepted);
+        MetricExport inClear = export(plain);
+        inClear.setSecretRef(new ExportSecretRef("vm-token"));
+        apply("tls", s -> s.setExport(inClear));
+
+        // plain http with the Secret's token: refused before anything is read or sent; partitions are still made
+        // (before, the export went through, the token in clear: the policy settled)
+        MetricRetentionPolicy p = await("tls", condition("Degraded", "True", "InsecureTransport").or(settled(plain)));
+        assertEquals(0, refused.get() + accepted.get(), "nothing sent in clear");
+        MetricRetentionPolicyStatus first = p.getStatus();
+        assertTrue(condition("Degraded", "True", "InsecureTransport").test(first), () -> first.getConditions()
+                .toString());
+        String message = p.getStatus().condition("Degraded").orElseThrow().getMessage();
+        assertTrue(message.startsWith("the credentials of export.secretRef (Secret vm-token) would be sent in clear "
+                + "over plain http:// (url " + plain + ", queryUrl " + plain.replace("/write", "/query") + "): "
+                + "nothing is exported"), message);
+        assertTrue(message.contains("allowPlainHttpCredentials: true"), message);
+        assertFalse(message.contains(TOKEN), message);
+        assertTrue(condition("Ready", "True", "Maintained").test(p.getStatus()), "the pass itself works");
+        assertEquals(days(17, 23), db.partitions("noetl.metric"), "created ahead, nothing dropped");
+        assertTrue(p.getStatus().getExport().getLastError().startsWith("the credentials of export.secretRef"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> kube.admin().v1().events()
+                .inNamespace(kube.namespace()).list().getItems().stream()
+                .filter(ev -> "tls".equals(ev.getInvolvedObject().getName()))
+                .anyMatch(ev -> "InsecureTransport".equals(ev.getReason()) && "Warning".equals(ev.getType())));
+        assertEquals(0, refused.get() + accepted.get(), "still nothing sent");
+
+        // https, the receiver's certificate issued by a private CA the operator is not given: the handshake fails,
+        // so nothing (no token) reaches the receiver
+        TestCertificates.Authority ca = TestCertificates.authority("noetl-e2e-receiver-ca");
+        String https = authenticatingStandIn(refused, accepted, ca.issue("receiver", List.of(), List.of("127.0.0.1")));
+        MetricExport overTls = export(https);
+        overTls.setSecretRef(new ExportSecretRef("vm-token"));
+        apply("tls", s -> s.setExport(overTls));
+        p = await("tls", condition("Degraded", "True", "ExportFailed").and(export(e -> https.equals(e.getTarget())
+                && e.getLastError() != null && e.getLastError().contains("was not trusted (TLS)"))));
+        assertTrue(p.getStatus().getExport().getLastError().contains("PKIX"), p.getStatus().getExport().getLastError());
+        assertEquals(0, refused.get() + accepted.get(), "nothing reached the receiver");
+        assertEquals(days(17, 23), db.partitions("noetl.metric"));
+
+        // the CA from a Secret (caSecretRef): missing first, then created, which wakes the policy; the writes and the
+        // counts go over TLS, and the confirmed partitions go
+        overTls.setCaSecretRef(new CaSecretRef("vm-ca"));
+        apply("tls", s -> s.setExport(overTls));
+        p = await("tls", condition("Degraded", "True", "ExportFailed").and(export(e -> e.getLastError() != null
+                && e.getLastError().contains("Secret " + kube.namespace() + "/vm-ca (spec.export.caSecretRef) does "
+                        + "not exist"))));
+        assertEquals(0, refused.get() + accepted.get());
+        kube.admin().secrets().inNamespace(kube.namespace()).resource(new SecretBuilder().withNewMetadata()
+                .withName("vm-ca").withNamespace(kube.namespace()).endMetadata()
+                .withStringData(Map.of("ca.crt", ca.pem())).build()).create();
+        p = await("tls", settled(https));
+        assertEquals(days(19, 23), db.partitions("noetl.metric"));
+        assertDroppedOnlyConfirmed(days(17, 18), https, null);
+        assertReceivedExactly("e2e_tls");
+        assertExportStatus(p.getStatus().getExport(), https);
+        assertTrue(accepted.get() >= 8 + 4, "at least two batches and one count for each partition: " + accepted);
+        assertEquals(0, refused.get());
+    }
+
     private void secret(String token) {
         kube.admin().secrets().inNamespace(kube.namespace()).resource(new SecretBuilder().withNewMetadata()
                 .withName("vm-token").withNamespace(kube.namespace()).endMetadata()
@@ -563,7 +640,14 @@ class ExportRetirementTest {
      * VictoriaMetrics (writes and queries alike) and its answer comes back.
      */
     private String authenticatingStandIn(AtomicInteger refused, AtomicInteger accepted) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        return authenticatingStandIn(refused, accepted, null);
+    }
+
+    /** The same over https, presenting {@code certificate}; plain http when it is null. */
+    private String authenticatingStandIn(AtomicInteger refused, AtomicInteger accepted,
+            TestCertificates.Issued certificate) throws IOException {
+        HttpServer server = certificate == null ? HttpServer.create(new InetSocketAddress(InetAddress
+                .getLoopbackAddress(), 0), 0) : certificate.httpsServer();
         server.createContext("/", exchange -> {
             try {
                 if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
@@ -581,7 +665,8 @@ class ExportRetirementTest {
         });
         server.start();
         standIns.add(server);
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/write";
+        return (certificate == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort()
+                + "/api/v1/write";
     }
 
     private static void forward(HttpExchange exchange) throws Exception {

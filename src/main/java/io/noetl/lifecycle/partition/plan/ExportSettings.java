@@ -1,11 +1,14 @@
 package io.noetl.lifecycle.partition.plan;
 
+import io.noetl.lifecycle.api.CaSecretRef;
 import io.noetl.lifecycle.api.ExportVerify;
 import io.noetl.lifecycle.api.MetricExport;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -23,12 +26,20 @@ import java.util.regex.Pattern;
  * @param headers extra headers, by name as written
  * @param queryUrl where {@code verify: Query} asks; empty for {@code AckOnly}
  * @param tier the resolution of the rollup tier {@code source} names; empty for {@code raw}
+ * @param allowPlainHttpCredentials whether the Secret's credentials may go over {@code http://}
+ * @param ca the Secret key with the certificate authorities {@code https://} connections trust instead of the JVM's
  */
 public record ExportSettings(boolean enabled, URI url, String target, Optional<String> secretName,
         Map<String, String> headers, ExportVerify verify, Optional<URI> queryUrl, int batchSamples,
-        Optional<Resolution> tier) {
+        Optional<Resolution> tier, boolean allowPlainHttpCredentials, Optional<CaSecret> ca) {
+
+    /** {@code spec.export.caSecretRef}: a Secret's name and the key holding the PEM certificates. */
+    public record CaSecret(String name, String key) {
+    }
+
     public static final int DEFAULT_BATCH_SAMPLES = 10_000;
     private static final String WRITE_PATH = "/api/v1/write";
+    private static final Pattern SECRET_KEY = Pattern.compile("^[-._a-zA-Z0-9]{1,253}$");
     private static final Pattern TOKEN = Pattern.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$");
     /** Headers the remote-write protocol or {@code secretRef} sets. */
     private static final Set<String> RESERVED = Set.of("content-encoding", "content-type", "content-length",
@@ -41,7 +52,7 @@ public record ExportSettings(boolean enabled, URI url, String target, Optional<S
     /** No export. */
     public static ExportSettings none() {
         return new ExportSettings(false, null, "", Optional.empty(), Map.of(), ExportVerify.Query, Optional.empty(),
-                DEFAULT_BATCH_SAMPLES, Optional.empty());
+                DEFAULT_BATCH_SAMPLES, Optional.empty(), false, Optional.empty());
     }
 
     public static ExportSettings from(MetricExport export) throws InvalidSpecException {
@@ -103,7 +114,54 @@ public record ExportSettings(boolean enabled, URI url, String target, Optional<S
         if (export.getSecretRef() != null && secret.isEmpty()) {
             throw new InvalidSpecException("export.secretRef.name", "the Secret's name is missing");
         }
-        return new ExportSettings(true, url, export.getUrl(), secret, headers, verify, queryUrl, batch, tier);
+        Optional<CaSecret> ca = Optional.empty();
+        if (export.getCaSecretRef() != null) {
+            String name = export.getCaSecretRef().getName();
+            if (name == null || name.isBlank()) {
+                throw new InvalidSpecException("export.caSecretRef.name", "the Secret's name is missing");
+            }
+            String key = export.getCaSecretRef().getKey();
+            if (key != null && !SECRET_KEY.matcher(key).matches()) {
+                throw new InvalidSpecException("export.caSecretRef.key", "`" + key + "` is not a Secret key "
+                        + "(letters, digits, '-', '_' and '.')");
+            }
+            if (!isHttps(url) && queryUrl.map(q -> !isHttps(q)).orElse(true)) {
+                throw new InvalidSpecException("export.caSecretRef", "a CA is for https:// connections, and neither "
+                        + "export.url nor export.queryUrl is https://");
+            }
+            ca = Optional.of(new CaSecret(name, key == null ? CaSecretRef.DEFAULT_KEY : key));
+        }
+        return new ExportSettings(true, url, export.getUrl(), secret, headers, verify, queryUrl, batch, tier,
+                Boolean.TRUE.equals(export.getAllowPlainHttpCredentials()), ca);
+    }
+
+    /**
+     * Why nothing may be sent, when {@code secretRef}'s credentials would cross plain {@code http://} (to {@code url}
+     * or to {@code queryUrl}, derived or given) and the spec does not allow it: anyone on the path could read them.
+     * Empty when the export may go: no credentials, every endpoint {@code https://}, or the spec's explicit
+     * {@code allowPlainHttpCredentials}. No exception for loopback addresses: whether a listener there is a
+     * TLS-terminating sidecar or a port-forward to a remote receiver cannot be told, so the spec says it.
+     */
+    public Optional<String> plainHttpCredentials() {
+        if (!enabled || secretName.isEmpty() || allowPlainHttpCredentials) {
+            return Optional.empty();
+        }
+        List<String> plain = new ArrayList<>();
+        if (!isHttps(url)) {
+            plain.add("url " + url);
+        }
+        queryUrl.filter(q -> !isHttps(q)).ifPresent(q -> plain.add("queryUrl " + q));
+        if (plain.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("the credentials of export.secretRef (Secret " + secretName.get() + ") would be sent in "
+                + "clear over plain http:// (" + String.join(", ", plain) + "): nothing is exported, and no partition "
+                + "waiting for its export is retired; use https:// (with export.caSecretRef for a private CA), or set "
+                + "export.allowPlainHttpCredentials: true where the hop is protected otherwise (a TLS sidecar, a mesh)");
+    }
+
+    private static boolean isHttps(URI url) {
+        return "https".equalsIgnoreCase(url.getScheme());
     }
 
     /** The tier of {@code rollups} that {@code source} names; refused when there is none of that resolution. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.api.CaSecretRef;
 import io.noetl.lifecycle.api.ExportSecretRef;
 import io.noetl.lifecycle.api.ExportVerify;
 import io.noetl.lifecycle.api.MetricExport;
@@ -120,5 +121,59 @@ class ExportSettingsTest {
         MetricExport tiny = export("http://vm:8428/api/v1/write");
         tiny.setBatchSamples(10);
         assertTrue(refusal(tiny).startsWith("spec.export.batchSamples"));
+    }
+
+    @Test
+    void theSecretsCredentialsOverPlainHttpAreRefusedUnlessTheSpecAllowsThem() throws Exception {
+        MetricExport e = export("http://vm:8428/api/v1/write");
+        assertEquals(Optional.empty(), ExportSettings.from(e).plainHttpCredentials(), "no credentials: http is fine");
+        e.setSecretRef(new ExportSecretRef("vm-write"));
+        String why = ExportSettings.from(e).plainHttpCredentials().orElseThrow();
+        assertTrue(why.startsWith("the credentials of export.secretRef (Secret vm-write) would be sent in clear over "
+                + "plain http:// (url http://vm:8428/api/v1/write, queryUrl http://vm:8428/api/v1/query): nothing is "
+                + "exported"), why);
+        assertTrue(why.contains("export.allowPlainHttpCredentials: true"), why);
+        // loopback is no exception: a sidecar and a port-forward look the same from here
+        e.setUrl("http://127.0.0.1:8428/api/v1/write");
+        assertTrue(ExportSettings.from(e).plainHttpCredentials().isPresent());
+        // https for writes, but the query (given) over http would carry the same headers
+        e.setUrl("https://vm.example:8428/api/v1/write");
+        e.setQueryUrl("http://vmselect:8481/select/0/prometheus/api/v1/query");
+        assertTrue(ExportSettings.from(e).plainHttpCredentials().orElseThrow().contains(
+                "(queryUrl http://vmselect:8481/select/0/prometheus/api/v1/query)"));
+        e.setQueryUrl(null);
+        assertEquals(Optional.empty(), ExportSettings.from(e).plainHttpCredentials(), "https and its derived query");
+        // AckOnly asks no query API: only the write URL counts
+        e.setUrl("http://vm:8428/api/v1/write");
+        e.setVerify(ExportVerify.AckOnly);
+        assertTrue(ExportSettings.from(e).plainHttpCredentials().orElseThrow().contains("(url http://vm:8428/"));
+        e.setAllowPlainHttpCredentials(true);
+        assertEquals(Optional.empty(), ExportSettings.from(e).plainHttpCredentials(), "allowed explicitly");
+        e.setAllowPlainHttpCredentials(false);
+        assertTrue(ExportSettings.from(e).plainHttpCredentials().isPresent());
+    }
+
+    @Test
+    void aCaSecretIsForHttpsAndDefaultsToTheKeyCaCrt() throws Exception {
+        MetricExport e = export("https://vm.example/api/v1/write");
+        e.setCaSecretRef(new CaSecretRef("vm-ca"));
+        assertEquals(Optional.of(new ExportSettings.CaSecret("vm-ca", "ca.crt")), ExportSettings.from(e).ca());
+        e.getCaSecretRef().setKey("tls.ca");
+        assertEquals(Optional.of(new ExportSettings.CaSecret("vm-ca", "tls.ca")), ExportSettings.from(e).ca());
+        e.getCaSecretRef().setKey("a/b");
+        assertTrue(refusal(e).startsWith("spec.export.caSecretRef.key: `a/b` is not a Secret key"), refusal(e));
+        e.getCaSecretRef().setKey(null);
+        e.getCaSecretRef().setName(null);
+        assertTrue(refusal(e).startsWith("spec.export.caSecretRef.name"), refusal(e));
+        MetricExport plain = export("http://vm:8428/api/v1/write");
+        plain.setCaSecretRef(new CaSecretRef("vm-ca"));
+        assertTrue(refusal(plain).startsWith("spec.export.caSecretRef: a CA is for https:// connections, and "
+                + "neither export.url nor export.queryUrl is https://"), refusal(plain));
+        // a CA for the query side alone (vmselect behind TLS, vminsert inside the cluster) is fine
+        MetricExport cluster = export("http://vminsert:8480/insert/0/prometheus/api/v1/write");
+        cluster.setQueryUrl("https://vmselect.example/select/0/prometheus/api/v1/query");
+        cluster.setCaSecretRef(new CaSecretRef("vm-ca"));
+        assertTrue(ExportSettings.from(cluster).ca().isPresent());
+        assertEquals(Optional.empty(), ExportSettings.from(export("https://vm.example/api/v1/write")).ca());
     }
 }
