@@ -2,6 +2,8 @@ package io.noetl.lifecycle.registry;
 
 import static io.noetl.lifecycle.support.KubeFixtures.condition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,8 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.FieldDrift;
 import io.noetl.lifecycle.api.LifecycleStatus;
+import io.noetl.lifecycle.api.Precedence;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
@@ -174,14 +180,22 @@ class NoetlOwnRegistrationTest {
                 .mapToLong(NoetlRuntimeWrites.Write::seq).max().orElseThrow();
     }
 
-    private List<String> reasons(String name) {
+    /** The Events of the resource now named {@code name} (not of an earlier test's resource of that name). */
+    private List<Event> events(String name) {
+        RuntimeComponent rc = kube.admin().resources(RuntimeComponent.class).inNamespace(kube.namespace())
+                .withName(name).get();
+        String uid = rc == null ? null : rc.getMetadata().getUid();
         return kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+                .filter(e -> name.equals(e.getInvolvedObject().getName())
+                        && (uid == null || uid.equals(e.getInvolvedObject().getUid()))).toList();
+    }
+
+    private List<String> reasons(String name) {
+        return events(name).stream().map(Event::getReason).toList();
     }
 
     private List<Event> events(String name, String reason) {
-        return kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+        return events(name).stream().filter(e -> reason.equals(e.getReason())).toList();
     }
 
     /**
@@ -208,9 +222,23 @@ class NoetlOwnRegistrationTest {
             assertEquals(workersValues("ready"), values(), "interval " + interval + " at " + at);
         }
         assertEquals(List.of(), operatorWritesAfter(registered), "the operator wrote after the worker registered");
-        awaitStatus(WORKER, phase(ComponentPhase.Live).and(condition("Degraded", "True", "DeclarationDiffers")));
+        RuntimeComponent rc = awaitStatus(WORKER, phase(ComponentPhase.Live)
+                .and(condition("Degraded", "True", "DeclarationDiffers")));
+        // the status shows the difference, field by field
+        assertEquals(List.of(
+                new FieldDrift("baseUrl", "uri", "http://noetl-worker-cpu-01.noetl.svc:8080",
+                        "k8s://noetl/noetl-worker-cpu-01-7d9f"),
+                new FieldDrift("labels", "labels", "{\"pool\": \"cpu-01\"}", "{\"gpu\": \"none\", \"pool\": \"cpu-01\"}"),
+                new FieldDrift("capacity", "capacity", "8", "16"),
+                new FieldDrift("runtime", "runtime", "{\"type\": \"python\", \"version\": \"3.12\"}",
+                        "{\"pid\": 42, \"type\": \"python\", \"hostname\": \"noetl-worker-cpu-01-7d9f\"}")),
+                rc.getStatus().getDrift());
+        String message = rc.getStatus().condition("Degraded").orElseThrow().getMessage();
+        assertTrue(message.contains("capacity 16 (declared 8)") && message.contains("precedence Component"), message);
+        assertEquals(String.valueOf(workerRowId()), rc.getStatus().getRuntimeId());
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> events(WORKER, "DeclarationDiffers").size() == 1);
         assertTrue(!reasons(WORKER).contains("RegistrationUpdated"), reasons(WORKER).toString());
-        assertEquals(1, events(WORKER, "DeclarationDiffers").size(), reasons(WORKER).toString());
+        assertTrue(!reasons(WORKER).contains("DeclarationRestored"), reasons(WORKER).toString());
 
         // the worker shuts down: its deregistration stands, the phase follows it
         NoetlRuntimeWrites.deregister(db, "worker_pool", WORKER);
@@ -227,6 +255,109 @@ class NoetlOwnRegistrationTest {
         assertEquals(workersValues("ready"), values());
         assertEquals(List.of(), operatorWritesAfter(registered), "the operator wrote after the worker registered");
         assertEquals(1, events(WORKER, "DeclarationDiffers").size(), "the difference did not change: no new Event");
+        assertEquals(List.of("INSERT"), NoetlRuntimeWrites.writes(db, "worker_pool", WORKER).stream()
+                .filter(NoetlRuntimeWrites.Write::byOperator).map(NoetlRuntimeWrites.Write::op).toList(),
+                "the operator's one write: the row it created");
+
+        // the worker restarts on another pod: the difference changes, one Event more, still no write
+        TestClockProducer.CLOCK.advance(Duration.ofSeconds(1));
+        NoetlRuntimeWrites.register(db, "worker_pool", WORKER, "k8s://noetl/noetl-worker-cpu-01-8c2a", "ready",
+                "{\"pool\": \"cpu-01\", \"gpu\": \"none\"}", 16,
+                "{\"type\": \"python\", \"pid\": 7, \"hostname\": \"noetl-worker-cpu-01-8c2a\"}");
+        long restarted = lastComponentWrite();
+        nextLook(WORKER);
+        awaitStatus(WORKER, s -> "k8s://noetl/noetl-worker-cpu-01-8c2a".equals(
+                ((RuntimeComponentStatus) s).getDrift().get(0).getReported()));
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> events(WORKER, "DeclarationDiffers").size() == 2);
+        nextLook(WORKER);
+        assertEquals(List.of(), operatorWritesAfter(restarted));
+        assertEquals(2, events(WORKER, "DeclarationDiffers").size());
+    }
+
+    /**
+     * With {@code precedence: Declaration} Git wins: after the worker's registration the declared values are written
+     * back once, with one Event, and nothing more happens over the next intervals (the worker only heartbeats).
+     */
+    @Test
+    void withPrecedenceDeclarationTheDeclaredValuesAreRestoredOnceWithOneEvent() {
+        applySample(s -> s.setPrecedence(Precedence.Declaration));
+        awaitStatus(WORKER, condition("Ready", "True", "Registered").and(phase(ComponentPhase.Registered)));
+        TestClockProducer.CLOCK.set(NOW.plusSeconds(5));
+        workerRegisters();
+        long registered = lastComponentWrite();
+        NoetlRuntimeWrites.heartbeat(db, WORKER);
+        nextLook(WORKER);
+        List<Object> declared = List.of("http://noetl-worker-cpu-01.noetl.svc:8080", 8, "{\"pool\": \"cpu-01\"}",
+                "{\"type\": \"python\", \"version\": \"3.12\"}", "ready");
+        assertEquals(declared, values(), "the declared values, restored; the worker's status kept");
+        RuntimeComponent rc = awaitStatus(WORKER, phase(ComponentPhase.Live)
+                .and(condition("Degraded", "False", "AsExpected")));
+        assertNull(rc.getStatus().getDrift());
+        for (int interval = 1; interval <= 3; interval++) {
+            NoetlRuntimeWrites.heartbeat(db, WORKER);
+            nextLook(WORKER);
+        }
+        assertEquals(declared, values());
+        List<NoetlRuntimeWrites.Write> restores = operatorWritesAfter(registered);
+        assertEquals(1, restores.size(), "restored once: " + restores);
+        assertEquals("UPDATE", restores.get(0).op());
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> events(WORKER, "DeclarationRestored").size() == 1);
+        String message = events(WORKER, "DeclarationRestored").get(0).getMessage();
+        assertTrue(message.contains("capacity 8 (was 16)") && message.contains("k8s://noetl/noetl-worker-cpu-01-7d9f"),
+                message);
+        assertEquals(List.of(), events(WORKER, "DeclarationDiffers"), "the difference never stood");
+        assertTrue(!reasons(WORKER).contains("RegistrationUpdated"), reasons(WORKER).toString());
+        awaitStatus(WORKER, phase(ComponentPhase.Live));
+        assertEquals(1, operatorWritesAfter(registered).size());
+        assertEquals(1, events(WORKER, "DeclarationRestored").size());
+    }
+
+    /** NoETL's own lease rows (named {@code <logical>:<task>}) beside a declared server: never written. */
+    @Test
+    void noetlsLeaseRowsBesideADeclaredServerAreNeverWritten() {
+        TestClockProducer.CLOCK.set(NOW.plusSeconds(1));
+        assertTrue(NoetlRuntimeWrites.lease(db, "noetl-server:partition_maintenance", "noetl-server-0",
+                "http://noetl:8082", 30));
+        apply("noetl-server", s -> {
+            s.setComponentType("server_api");
+            s.setBaseUrl("http://noetl-server.noetl.svc:8082");
+            s.setDeletionPolicy(DeletionPolicy.Delete);
+        });
+        awaitStatus("noetl-server", condition("Ready", "True", "Registered"));
+        NoetlRuntimeWrites.register(db, "server_api", "noetl-server", "http://noetl-server-0:8082", "ready", null,
+                null, "{\"type\": \"server\", \"pid\": 1}");
+        nextLook("noetl-server");
+        nextLook("noetl-server");
+        kube.admin().resource(kube.admin().resources(RuntimeComponent.class).inNamespace(kube.namespace())
+                .withName("noetl-server").get()).delete();
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> kube.admin().resources(RuntimeComponent.class)
+                .inNamespace(kube.namespace()).withName("noetl-server").get() == null);
+        assertTrue(NoetlRuntimeWrites.writes(db, "server_api", "noetl-server:partition_maintenance").stream()
+                .noneMatch(NoetlRuntimeWrites.Write::byOperator));
+        // a colon is no registry name a RuntimeComponent can declare
+        KubernetesClientException refused = assertThrows(KubernetesClientException.class, () -> apply("colon",
+                s -> {
+                    s.setComponentType("server_api");
+                    s.setName("noetl-server:partition_maintenance");
+                }));
+        assertEquals(422, refused.getCode());
+    }
+
+    /** A spec whose runtime type is NoETL's lease mark would create a lease-shaped row: refused, nothing written. */
+    @Test
+    void aSpecWithTheLeaseRuntimeTypeIsRefused() {
+        apply("lease-shaped", s -> {
+            s.setComponentType("server_api");
+            s.setRuntime(json("{\"type\": \"server_control\", \"owner_instance\": \"me\"}"));
+        });
+        RuntimeComponent rc = awaitStatus("lease-shaped", condition("Ready", "False", "LeaseRow"));
+        assertTrue(rc.getStatus().condition("Ready").orElseThrow().getMessage().startsWith("spec.runtime.type:"),
+                rc.getStatus().condition("Ready").orElseThrow().getMessage());
+        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.runtime"));
+    }
+
+    private static long workerRowId() {
+        return db.queryLong("SELECT runtime_id FROM noetl.runtime WHERE kind = 'worker_pool' AND name = ?", WORKER);
     }
 
     /**
