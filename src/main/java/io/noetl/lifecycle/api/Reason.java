@@ -28,6 +28,12 @@ public enum Reason {
     DATABASE_UNREACHABLE("DatabaseUnreachable", Effect.NOT_READY, true),
     TABLE_MISSING("TableMissing", Effect.NOT_READY, false),
     CONFLICTING_COMPONENT("ConflictingComponent", Effect.NOT_READY, false),
+    /**
+     * The declared key names a row NoETL's servers use as a lease ({@code runtime->>'type'} is
+     * {@code server_control}), or the spec's {@code runtime.type} is {@code server_control}: the operator writes
+     * nothing, then or on deletion.
+     */
+    LEASE_ROW("LeaseRow", Effect.NOT_READY, false),
     REGISTRY_INCOMPATIBLE("RegistryIncompatible", Effect.NOT_READY, false),
     NOT_PARTITIONED("NotPartitioned", Effect.NOT_READY, false),
     PARTITION_KEY_MISMATCH("PartitionKeyMismatch", Effect.NOT_READY, false),
@@ -60,6 +66,11 @@ public enum Reason {
     PARTITION_OVERLAP("PartitionOverlap", Effect.DEGRADED, false),
     DEFAULT_PARTITION_NAME("DefaultPartitionName", Effect.DEGRADED, false),
     HEARTBEAT_STALE("HeartbeatStale", Effect.DEGRADED, false),
+    /**
+     * The component registered itself with other values than the RuntimeComponent declares ({@code status.drift});
+     * with {@code precedence: Component} (the default) its own stand.
+     */
+    DECLARATION_DIFFERS("DeclarationDiffers", Effect.DEGRADED, false),
     ROWS_IN_DEFAULT_PARTITION("RowsInDefaultPartition", Effect.DEGRADED, false),
     PLAN_TRUNCATED("PlanTruncated", Effect.DEGRADED, false),
     /** The operator's clock and the database server's differ by more than lifecycle.clock.max-skew. */

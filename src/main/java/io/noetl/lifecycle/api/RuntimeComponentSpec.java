@@ -40,23 +40,43 @@ public class RuntimeComponentSpec extends LifecycleSpec {
     @Pattern(URL_PATTERN)
     @Size(max = URL_MAX_LENGTH)
     @JsonPropertyDescription("The component's API endpoint, an http or https URL with a host (no user info), stored in "
-            + "`base_url` (or `uri`).")
+            + "`base_url` (or `uri`). Written while the component has not written its row itself; after that the "
+            + "value it registers stands unless `precedence` is `Declaration` (NoETL's workers register "
+            + "`k8s://<namespace>/<pod>`, which no declaration can match: leave this unset for them).")
     private String baseUrl;
 
-    @JsonPropertyDescription("Labels stored in the registry row's `labels` as a JSON object of strings.")
+    @JsonPropertyDescription("Labels stored in the registry row's `labels` as a JSON object of strings. Like `baseUrl`, "
+            + "the component's own registration stands once it has written its row, unless `precedence` is "
+            + "`Declaration`.")
     private Map<String, String> labels = new LinkedHashMap<>();
 
     @PreserveUnknownFields
-    @JsonPropertyDescription("What the component can do; free-form JSON stored as is in `capabilities`.")
+    @JsonPropertyDescription("What the component can do; free-form JSON stored as is in `capabilities`. NoETL's own "
+            + "registration never writes this column, so the declaration keeps it whatever `precedence` says.")
     private JsonNode capabilities;
 
     @Min(0)
-    @JsonPropertyDescription("Maximum concurrent jobs, stored in `capacity`; 0 or more.")
+    @JsonPropertyDescription("Maximum concurrent jobs, stored in `capacity`; 0 or more. Like `baseUrl`, the component's "
+            + "own registration stands once it has written its row, unless `precedence` is `Declaration`.")
     private Integer capacity;
 
     @PreserveUnknownFields
-    @JsonPropertyDescription("Runtime information, free-form JSON stored in `runtime` (for example `{type: python, version: 3.12}`).")
+    @JsonPropertyDescription("Runtime information, free-form JSON stored in `runtime` (for example `{type: python, "
+            + "version: 3.12}`). Like `baseUrl`, the component's own registration stands once it has written its row, "
+            + "unless `precedence` is `Declaration`. A `type` of `server_control` is refused (`LeaseRow`): NoETL's "
+            + "servers keep their control leases in rows of that type.")
     private JsonNode runtime;
+
+    @Default("Component")
+    @JsonPropertyDescription("Whose values stand in `base_url`/`uri`, `labels`, `capacity` and `runtime` once the "
+            + "component has written its row itself (registered, heartbeated or deregistered: `status.phase` is no "
+            + "longer `Registered`) and they differ from the declared ones. `Component` (default): the component's, "
+            + "as NoETL's workers and servers register them; the operator never writes these columns again, and shows "
+            + "the difference in `status.drift`, as `Degraded=True` reason `DeclarationDiffers` and in one Event per "
+            + "change. `Declaration`: the declared fields (those the spec sets) are written back over the component's "
+            + "values, once each time the component changes them, with an Event `DeclarationRestored`. Before the "
+            + "component has written its row, the declaration fills every declared column either way.")
+    private Precedence precedence = Precedence.Component;
 
     @Default("60s")
     @Size(max = ApiGroup.DURATION_MAX_LENGTH)
@@ -145,6 +165,14 @@ public class RuntimeComponentSpec extends LifecycleSpec {
 
     public void setRuntime(JsonNode runtime) {
         this.runtime = runtime;
+    }
+
+    public Precedence getPrecedence() {
+        return precedence;
+    }
+
+    public void setPrecedence(Precedence precedence) {
+        this.precedence = precedence;
     }
 
     public String getHeartbeatTimeout() {

@@ -2,6 +2,7 @@ package io.noetl.lifecycle.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RuntimeComponentStatus extends LifecycleStatus {
@@ -35,6 +36,18 @@ public class RuntimeComponentStatus extends LifecycleStatus {
             + "foreign key references the registry (NoETL's `noetl.metric`) reference this row, counted each pass up "
             + "to 10,000 (shown as that when there are more). `Delete` keeps the row while any does.")
     private Long metricRows;
+    @JsonPropertyDescription("The declared fields whose columns hold other values, the ones the component registered "
+            + "itself (with `precedence: Component`, the default, those stand and are only shown here); absent when "
+            + "there are none, or before the component has written its row.")
+    private List<FieldDrift> drift;
+
+    public List<FieldDrift> getDrift() {
+        return drift;
+    }
+
+    public void setDrift(List<FieldDrift> drift) {
+        this.drift = drift;
+    }
 
     public Boolean getCreatedRow() {
         return createdRow;

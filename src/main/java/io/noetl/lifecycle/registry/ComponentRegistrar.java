@@ -9,6 +9,7 @@ import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.registry.plan.ComponentLiveness;
+import io.noetl.lifecycle.registry.plan.DeclaredColumn;
 import io.noetl.lifecycle.registry.plan.RegistryIncompatibleException;
 import io.noetl.lifecycle.registry.plan.RegistryMapping;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
@@ -19,6 +20,7 @@ import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
 import io.noetl.lifecycle.registry.postgres.RuntimeRegistry;
 import io.noetl.lifecycle.api.DeletionPolicy;
+import java.util.List;
 import java.util.Map;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -38,9 +40,23 @@ public final class ComponentRegistrar {
     /**
      * @param row the row after this pass; null when there is none
      * @param note for suspend and dry-run, what applying would do
+     * @param drift the declared fields whose columns hold the component's own, other values (see
+     *        {@link RuntimeRegistry.Registration#drift})
+     * @param restored the columns this pass wrote over the component's own values ({@code precedence: Declaration}),
+     *        with the values they held
      */
     public record Outcome(RegistryRow row, boolean inserted, boolean declaredWritten, boolean markedOffline,
-            boolean bootstrapped, String note) {
+            boolean bootstrapped, String note, List<DeclaredColumn> drift, List<DeclaredColumn> restored) {
+        public Outcome {
+            drift = drift == null ? List.of() : List.copyOf(drift);
+            restored = restored == null ? List.of() : List.copyOf(restored);
+        }
+
+        /** An outcome with no difference from the declaration and nothing restored. */
+        public Outcome(RegistryRow row, boolean inserted, boolean declaredWritten, boolean markedOffline,
+                boolean bootstrapped, String note) {
+            this(row, inserted, declaredWritten, markedOffline, bootstrapped, note, List.of(), List.of());
+        }
     }
 
     private final RegistryCatalog catalog;
@@ -85,13 +101,20 @@ public final class ComponentRegistrar {
                 RuntimeRegistry.Registration registration = null;
                 if (knownCurrent) {
                     Optional<RuntimeRegistry.Observation> seen = RuntimeRegistry.observe(c, mapping, d);
+                    if (seen.isPresent() && seen.get().lease()) {
+                        throw leaseRow(d);
+                    }
                     if (seen.isPresent() && !seen.get().declaredDiffer()) {
-                        registration = new RuntimeRegistry.Registration(seen.get().row(), false, false);
+                        registration = new RuntimeRegistry.Registration(seen.get().row(), false, false, false,
+                                seen.get().drift(), List.of());
                     }
                 }
                 if (registration == null) {
                     registration = RuntimeRegistry.register(c, mapping, d,
                             () -> ids.next(SnowflakeId.millisSinceEpoch(clock.instant())));
+                }
+                if (registration.lease()) {
+                    throw leaseRow(d);
                 }
                 RegistryRow row = registration.row();
                 boolean markedOffline = false;
@@ -104,7 +127,7 @@ public final class ComponentRegistrar {
                     }
                 }
                 return new Outcome(row, registration.inserted(), registration.declaredWritten(), markedOffline,
-                        bootstrapped, null);
+                        bootstrapped, null, registration.drift(), registration.restored());
             }
         } catch (SQLException e) {
             throw failure(target, e);
@@ -197,19 +220,37 @@ public final class ComponentRegistrar {
     }
 
     private Outcome observeOnly(Connection c, RegistryMapping mapping, RuntimeComponentSettings settings,
-            Instant now) throws SQLException {
+            Instant now) throws SQLException, ReconcileException {
         RuntimeDeclaration d = settings.declaration();
         Optional<RuntimeRegistry.Observation> seen = RuntimeRegistry.observe(c, mapping, d);
         if (seen.isEmpty()) {
             return new Outcome(null, false, false, false, false, "would register " + d.key());
         }
+        if (seen.get().lease()) {
+            throw leaseRow(d);
+        }
         RegistryRow row = seen.get().row();
-        String note = seen.get().declaredDiffer() ? "would update the declared columns of " + d.key()
-                : d.key() + " is registered as declared";
+        String note;
+        if (!seen.get().declaredDiffer()) {
+            note = d.key() + " is registered" + (seen.get().drift().isEmpty() ? " as declared"
+                    : "; the component's own values stand where they differ from the declaration");
+        } else if (row.writtenByComponent() && !seen.get().drift().isEmpty()) {
+            note = "would write the declared values of " + d.key() + " over the component's own (precedence "
+                    + d.precedence() + ")";
+        } else {
+            note = "would update the declared columns of " + d.key();
+        }
         if (ComponentLiveness.dueToGoOffline(row, now, settings.markOfflineAfter())) {
             note += "; would mark it offline (no heartbeat for more than markOfflineAfter)";
         }
-        return new Outcome(row, false, false, false, false, note);
+        return new Outcome(row, false, false, false, false, note, seen.get().drift(), List.of());
+    }
+
+    /** The refusal of a declaration whose key names one of NoETL's server leases. */
+    private static ReconcileException leaseRow(RuntimeDeclaration d) {
+        return new ReconcileException(Reason.LEASE_ROW, d.key() + " is a row NoETL's servers use as a control lease "
+                + "(its runtime type is " + RegistryRow.LEASE_TYPE + "); the operator never writes such a row, nor marks "
+                + "or removes it on deletion. Declare the component under another name");
     }
 
     private static RegistryMapping mapping(RegistryShape shape, RuntimeDeclaration d) throws ReconcileException {

@@ -1,9 +1,12 @@
 package io.noetl.lifecycle.registry;
 
 import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.FieldDrift;
+import io.noetl.lifecycle.api.Precedence;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.plan.DurationSpec;
+import io.noetl.lifecycle.registry.plan.DeclaredColumn;
 import io.noetl.lifecycle.report.Verdict.Mark;
 import io.noetl.lifecycle.report.Verdict.Notice;
 import io.noetl.lifecycle.report.Verdict;
@@ -12,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The verdict of a RuntimeComponent reconcile, a pure function of the {@link Mode}, the claim on the registry key
@@ -30,10 +34,26 @@ public final class RegistrationVerdict {
      * @param phase the row's phase now; empty when there is no row
      * @param heartbeatTimeout the spec's, for the message of a stale heartbeat
      * @param nextLook when the phase can next change (ComponentLiveness.nextLook)
+     * @param shownDrift the difference from the declaration the status showed before ({@code status.drift}); an Event
+     *        says so only when it changes
+     * @param precedence the spec's, for the messages
      */
     public record Registration(String key, ComponentRegistrar.Outcome outcome, Optional<String> shownId,
-            Optional<ComponentPhase> phase, Duration heartbeatTimeout, Instant nextLook) {
+            Optional<ComponentPhase> phase, Duration heartbeatTimeout, Instant nextLook, List<FieldDrift> shownDrift,
+            Precedence precedence) {
+        public Registration {
+            shownDrift = shownDrift == null ? List.of() : List.copyOf(shownDrift);
+        }
+
+        /** A registration whose status showed no difference, under the default precedence. */
+        public Registration(String key, ComponentRegistrar.Outcome outcome, Optional<String> shownId,
+                Optional<ComponentPhase> phase, Duration heartbeatTimeout, Instant nextLook) {
+            this(key, outcome, shownId, phase, heartbeatTimeout, nextLook, List.of(), Precedence.Component);
+        }
     }
+
+    /** Event reason: the declared values were written over the component's own ({@code precedence: Declaration}). */
+    public static final String DECLARATION_RESTORED = "DeclarationRestored";
 
     /** The registrar ran: registered, or (suspended, dry run) only looked. */
     public static Verdict registered(Mode mode, Registration r) {
@@ -43,10 +63,22 @@ public final class RegistrationVerdict {
             case DRY_RUN -> Mark.ready(Reason.DRY_RUN, "dry run: " + o.note());
             case APPLY -> Mark.ready(Reason.REGISTERED, r.key() + " is registered as runtime_id " + o.row().runtimeId());
         };
-        Mark degraded = r.phase().filter(p -> p == ComponentPhase.Stale).isPresent()
-                ? Mark.degraded(Reason.HEARTBEAT_STALE, "no heartbeat for more than heartbeatTimeout ("
-                        + DurationSpec.format(r.heartbeatTimeout()) + ")")
-                : Mark.healthy();
+        List<FieldDrift> drift = o.drift().stream().map(DeclaredColumn::shown).toList();
+        String differs = drift.isEmpty() ? null : r.key() + ": the component registered itself with values other "
+                + "than declared: " + describe(o.drift()) + (r.precedence() == Precedence.Declaration
+                        ? (mode == Mode.APPLY ? "; they are written back (precedence Declaration)"
+                                : "; precedence Declaration would write them back")
+                        : "; its own stand (precedence Component; see status.drift)");
+        Mark degraded;
+        if (r.phase().filter(p -> p == ComponentPhase.Stale).isPresent()) {
+            degraded = Mark.degraded(Reason.HEARTBEAT_STALE, "no heartbeat for more than heartbeatTimeout ("
+                    + DurationSpec.format(r.heartbeatTimeout()) + ")" + (drift.isEmpty() ? ""
+                            : "; the component's registered values also differ from the declaration (status.drift)"));
+        } else if (!drift.isEmpty()) {
+            degraded = Mark.degraded(Reason.DECLARATION_DIFFERS, differs);
+        } else {
+            degraded = Mark.healthy();
+        }
         List<Notice> events = new ArrayList<>();
         if (o.bootstrapped()) {
             events.add(Notice.normal("Bootstrapped", "created the registry noetl.runtime as NoETL's schema describes"));
@@ -62,14 +94,29 @@ public final class RegistrationVerdict {
             } else {
                 events.add(Notice.normal(Reason.REGISTERED.code(), r.key() + " registered as runtime_id " + id));
             }
+        } else if (!o.restored().isEmpty()) {
+            // once per change the component made: the next look finds the declared values in place
+            events.add(Notice.normal(DECLARATION_RESTORED, r.key() + ": declared values written over the ones the "
+                    + "component registered (precedence Declaration): " + o.restored().stream()
+                            .map(c -> c.role().specField() + " " + DeclaredColumn.bounded(c.declared()) + " (was "
+                                    + (c.row() == null ? "NULL" : DeclaredColumn.bounded(c.row())) + ")")
+                            .collect(Collectors.joining(", "))));
         } else if (o.declaredWritten()) {
             events.add(Notice.normal("RegistrationUpdated", "declared columns of " + r.key() + " updated"));
+        }
+        if (!drift.isEmpty() && !drift.equals(r.shownDrift())) {
+            // one Event per change of the difference, not per look
+            events.add(Notice.normal(Reason.DECLARATION_DIFFERS.code(), differs));
         }
         if (o.markedOffline()) {
             events.add(Notice.normal("MarkedOffline", r.key()
                     + " set offline: no heartbeat for more than markOfflineAfter"));
         }
         return new Verdict(ready, degraded, events, Optional.empty(), Optional.of(r.nextLook()));
+    }
+
+    private static String describe(List<DeclaredColumn> columns) {
+        return columns.stream().map(DeclaredColumn::describe).collect(Collectors.joining(", "));
     }
 
     /** A resource that comes first declares the key for this database: this one writes nothing while it exists. */

@@ -19,6 +19,7 @@ import io.noetl.lifecycle.RuntimeRegistryConfig;
 import io.noetl.lifecycle.api.ApiGroup;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.FieldDrift;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponent;
@@ -166,12 +167,14 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
                         + holder.get().getMetadata().getName(), now, retryAfterFailure()), Optional.empty());
             }
             Optional<String> shownId = Optional.ofNullable(status.getRuntimeId());
+            List<FieldDrift> shownDrift = status.getDrift();
             ComponentRegistrar.Outcome outcome = register(rc, context.getPrimaryCache(), target, settings, status, now);
             Instant nextLook = ComponentLiveness.nextLook(outcome.row(), now, settings.heartbeatTimeout(),
                     settings.markOfflineAfter(), ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick));
             return new Registered(RegistrationVerdict.registered(Mode.of(rc.getSpec()),
                     new RegistrationVerdict.Registration(key, outcome, shownId, Optional.ofNullable(status.getPhase()),
-                            settings.heartbeatTimeout(), nextLook)), Optional.ofNullable(outcome.row()));
+                            settings.heartbeatTimeout(), nextLook, shownDrift, settings.declaration().precedence())),
+                    Optional.ofNullable(outcome.row()));
         } catch (InvalidSpecException e) {
             return new Registered(RegistrationVerdict.rejected(e.reason(), e.getMessage()), Optional.empty());
         } catch (ReconcileException e) {
@@ -282,6 +285,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             }
         }
         RuntimeComponentReport.observed(status, outcome.row(), settings.heartbeatTimeout(), now);
+        RuntimeComponentReport.drift(status, outcome.drift());
         return outcome;
     }
 

@@ -162,6 +162,9 @@ class InvalidSpecCorpusTest {
         rtc("{componentType: worker_pool, heartbeatTimeout: 0s}");
         rtc("{componentType: worker_pool, markOfflineAfter: -1m}");
         rtc("{componentType: worker_pool, deletionPolicy: Purge}");
+        rtc("{componentType: worker_pool, precedence: Git}");
+        // a row NoETL's servers would take for one of their leases (issue 28)
+        rtc("{componentType: server_api, runtime: {type: server_control, owner_instance: me}}");
     }
 
     private static final List<Case> VALID = List.of(
@@ -181,7 +184,8 @@ class InvalidSpecCorpusTest {
             new Case("EventPartitionPlan", "{window: HalfYear, ahead: 1, retention: 52w, protect: [event_2026_gke], "
                     + "idLayout: {epoch: '2020-01-01T00:00:00Z', timestampShift: 22}}"),
             new Case("RuntimeComponent", "{componentType: server_api, baseUrl: 'http://noetl.svc:8082/api', "
-                    + "capacity: 0, labels: {tier: core}, capabilities: {http: true}, heartbeatTimeout: 90s}"));
+                    + "capacity: 0, labels: {tier: core}, capabilities: {http: true}, heartbeatTimeout: 90s}"),
+            new Case("RuntimeComponent", "{componentType: broker, precedence: Declaration, runtime: {type: nats}}"));
 
     @Test
     void everyInvalidSpecIsRejectedBeforeAnySqlRuns() throws IOException {

@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.FieldDrift;
+import io.noetl.lifecycle.api.Precedence;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.registry.plan.DeclaredColumn;
+import io.noetl.lifecycle.registry.plan.RegistryMapping.Role;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
 import io.noetl.lifecycle.report.Verdict;
 import io.noetl.lifecycle.support.VerdictText;
@@ -111,6 +115,74 @@ class RegistrationVerdictTest {
         assertEquals("no heartbeat for more than heartbeatTimeout (1m30s)", stale.degraded().message());
         Verdict held = verdict(Mode.APPLY, Claim.HELD, Outcome.UNCHANGED);
         assertTrue(held.ready().message().contains("by ns/older, created first"), held.ready().message());
+    }
+
+    /**
+     * Issue 28: the component registered other values than declared. Its own stand: Degraded DeclarationDiffers,
+     * and one Event only when the difference changes; HeartbeatStale comes first. A restore under precedence
+     * Declaration is one Event, DeclarationRestored, in place of RegistrationUpdated.
+     */
+    @Test
+    void aDifferenceIsDegradedWithAnEventOnlyWhenItChangesAndARestoreIsOneEvent() {
+        DeclaredColumn capacity = new DeclaredColumn(Role.CAPACITY, "capacity", "8", "16");
+        DeclaredColumn uri = new DeclaredColumn(Role.URL, "uri", "http://w1:8080",
+                "k8s://noetl/w1-7d9f");
+        ComponentRegistrar.Outcome differs = new ComponentRegistrar.Outcome(ROW, false, false, false, false, null,
+                List.of(uri, capacity), List.of());
+        Verdict first = RegistrationVerdict.registered(Mode.APPLY, registration(differs, List.of(),
+                ComponentPhase.Live, Precedence.Component));
+        assertEquals("True Registered", VerdictText.mark(first.ready()));
+        assertEquals("True DeclarationDiffers", VerdictText.mark(first.degraded()));
+        assertEquals(KEY + ": the component registered itself with values other than declared: baseUrl "
+                + "k8s://noetl/w1-7d9f (declared http://w1:8080), capacity 16 (declared 8); its own stand (precedence "
+                + "Component; see status.drift)", first.degraded().message());
+        assertEquals(List.of("Normal DeclarationDiffers"), VerdictText.events(first));
+
+        // the next look finds the same difference, as status shows it: no Event
+        List<FieldDrift> shown = List.of(uri.shown(), capacity.shown());
+        Verdict again = RegistrationVerdict.registered(Mode.APPLY, registration(differs, shown, ComponentPhase.Live,
+                Precedence.Component));
+        assertEquals("True DeclarationDiffers", VerdictText.mark(again.degraded()));
+        assertEquals(List.of(), VerdictText.events(again));
+
+        // the component changed one of them: one Event again
+        ComponentRegistrar.Outcome changed = new ComponentRegistrar.Outcome(ROW, false, false, false, false, null,
+                List.of(new DeclaredColumn(Role.URL, "uri", "http://w1:8080", "k8s://noetl/w1-8c2a"), capacity),
+                List.of());
+        assertEquals(List.of("Normal DeclarationDiffers"), VerdictText.events(RegistrationVerdict.registered(
+                Mode.APPLY, registration(changed, shown, ComponentPhase.Live, Precedence.Component))));
+
+        // stale: HeartbeatStale first, naming the difference
+        Verdict stale = RegistrationVerdict.registered(Mode.APPLY, registration(differs, shown, ComponentPhase.Stale,
+                Precedence.Component));
+        assertEquals("True HeartbeatStale", VerdictText.mark(stale.degraded()));
+        assertTrue(stale.degraded().message().endsWith("(status.drift)"), stale.degraded().message());
+
+        // precedence Declaration wrote the declared values back: one Event naming what it replaced, no difference left
+        ComponentRegistrar.Outcome restored = new ComponentRegistrar.Outcome(ROW, false, true, false, false, null,
+                List.of(), List.of(uri, capacity));
+        Verdict restore = RegistrationVerdict.registered(Mode.APPLY, registration(restored, shown,
+                ComponentPhase.Live, Precedence.Declaration));
+        assertEquals("False AsExpected", VerdictText.mark(restore.degraded()));
+        assertEquals(List.of("Normal DeclarationRestored"), VerdictText.events(restore));
+        assertEquals(KEY + ": declared values written over the ones the component registered (precedence "
+                + "Declaration): baseUrl http://w1:8080 (was k8s://noetl/w1-7d9f), capacity 8 (was 16)",
+                restore.events().get(0).message());
+
+        // a credential in a reported value is masked, and a long one cut
+        DeclaredColumn secret = new DeclaredColumn(Role.RUNTIME, "runtime", "{\"type\": \"python\"}",
+                "{\"dsn\": \"postgres://noetl:hunter2@db/noetl\", \"token\": \"abc\", \"pad\": \""
+                        + "x".repeat(400) + "\"}");
+        FieldDrift masked = secret.shown();
+        assertTrue(!masked.getReported().contains("hunter2") && !masked.getReported().contains("abc"),
+                masked.getReported());
+        assertEquals(DeclaredColumn.SHOWN, masked.getReported().length());
+    }
+
+    private static RegistrationVerdict.Registration registration(ComponentRegistrar.Outcome o, List<FieldDrift> shown,
+            ComponentPhase phase, Precedence precedence) {
+        return new RegistrationVerdict.Registration(KEY, o, Optional.of("7001"), Optional.of(phase), TIMEOUT,
+                NEXT_LOOK, shown, precedence);
     }
 
     private static Verdict verdict(Mode mode, Claim claim, Outcome outcome) {

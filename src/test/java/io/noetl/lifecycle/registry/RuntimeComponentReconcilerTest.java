@@ -16,7 +16,9 @@ import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.FieldDrift;
 import io.noetl.lifecycle.api.LifecycleStatus;
+import io.noetl.lifecycle.api.Precedence;
 import io.noetl.lifecycle.api.RuntimeComponent;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
@@ -216,11 +218,21 @@ class RuntimeComponentReconcilerTest {
         assertEquals("Registered", rc.getStatus().condition("Ready").orElseThrow().getReason());
         assertEquals("1m1s", rc.getStatus().getHeartbeatAge());
 
-        // the declared columns follow the spec; id, heartbeat and status stay the component's
+        // the component has written its row: a changed spec is shown, not written (issue 28)
         rc = get("worker-1");
         rc.getSpec().setBaseUrl("https://worker-1.example:8443/api");
         rc.getSpec().setLabels(Map.of("pool", "gpu"));
         rc.getSpec().setCapacity(8);
+        kube.admin().resource(rc).update();
+        rc = awaitStatus("worker-1", s -> s.getObservedGeneration() != null && s.getObservedGeneration() >= 2);
+        assertEquals(List.of("baseUrl", "labels", "capacity"), rc.getStatus().getDrift().stream()
+                .map(FieldDrift::getField).toList());
+        assertEquals("http://worker-1.noetl:8080", rc.getStatus().getDrift().get(0).getReported());
+        assertEquals("https://worker-1.example:8443/api", rc.getStatus().getDrift().get(0).getDeclared());
+        assertEquals("http://worker-1.noetl:8080", row(naming, "worker-1").get(2));
+
+        // precedence Declaration: the declared columns follow the spec; id, heartbeat and status stay the component's
+        rc.getSpec().setPrecedence(Precedence.Declaration);
         kube.admin().resource(rc).update();
         Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> "https://worker-1.example:8443/api".equals(
                 row(naming, "worker-1").get(2)));
@@ -231,8 +243,9 @@ class RuntimeComponentReconcilerTest {
         assertEquals("gpu", JSON.readTree((String) row.get(5)).get("pool").asText());
         assertEquals(8, row.get(6));
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime"));
-        rc = awaitStatus("worker-1", s -> s.getObservedGeneration() != null && s.getObservedGeneration() >= 2);
+        rc = awaitStatus("worker-1", s -> s.getObservedGeneration() != null && s.getObservedGeneration() >= 3);
         assertEquals(Long.toString(id), rc.getStatus().getRuntimeId());
+        assertNull(rc.getStatus().getDrift());
     }
 
     @Test

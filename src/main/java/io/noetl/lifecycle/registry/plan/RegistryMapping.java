@@ -41,9 +41,34 @@ public record RegistryMapping(Map<Role, RegistryShape.Column> columns, boolean s
             this.kind = kind;
             this.names = List.of(names);
         }
+
+        /**
+         * Whether the component reports this column itself: NoETL's registration statement writes {@code uri},
+         * {@code labels}, {@code capacity} and {@code runtime} (with {@code status} and {@code heartbeat}), never
+         * {@code capabilities}. Once the component has written its row, such a column is the component's unless the
+         * declaration takes precedence ({@link RuntimeDeclaration#overwrites}).
+         */
+        public boolean reportedByComponent() {
+            return this == URL || this == LABELS || this == CAPACITY || this == RUNTIME;
+        }
+
+        /** The spec field a declared column comes from; null for the others. */
+        public String specField() {
+            return switch (this) {
+                case URL -> "baseUrl";
+                case LABELS -> "labels";
+                case CAPABILITIES -> "capabilities";
+                case CAPACITY -> "capacity";
+                case RUNTIME -> "runtime";
+                default -> null;
+            };
+        }
     }
 
-    /** The declared columns: the operator's, rewritten on every change of the spec. */
+    /**
+     * The declared columns: the declaration fills them while the component has not written its row; after that,
+     * those the component reports are its own (see {@link Role#reportedByComponent}).
+     */
     public static final List<Role> DECLARED = List.of(Role.URL, Role.LABELS, Role.CAPABILITIES, Role.CAPACITY,
             Role.RUNTIME);
 
@@ -142,6 +167,11 @@ public record RegistryMapping(Map<Role, RegistryShape.Column> columns, boolean s
     /** The declared columns this registry has, in a fixed order. */
     public List<RegistryShape.Column> declared() {
         return DECLARED.stream().filter(columns::containsKey).map(columns::get).toList();
+    }
+
+    /** The roles of {@link #declared()}, in the same order. */
+    public List<Role> declaredRoles() {
+        return DECLARED.stream().filter(columns::containsKey).toList();
     }
 
     public boolean isJson(Role role) {

@@ -9,6 +9,11 @@ import java.time.Instant;
  */
 public record RegistryRow(long runtimeId, Instant heartbeat, String status) {
     public static final String OFFLINE = "offline";
+    /**
+     * The {@code runtime->>'type'} of the rows NoETL's servers keep their control leases in ({@code server_api} rows
+     * they take over only while they still have this type): the operator never writes such a row.
+     */
+    public static final String LEASE_TYPE = "server_control";
 
     /**
      * The row from its columns, with only a heartbeat the component wrote. NoETL's current schema declares the
@@ -29,6 +34,16 @@ public record RegistryRow(long runtimeId, Instant heartbeat, String status) {
 
     public boolean offline() {
         return isOffline(status);
+    }
+
+    /**
+     * Whether the component has written this row itself: a heartbeat of its own (see {@link #read}), or a status
+     * other than the {@code offline} the operator's insert gives. From then on the columns the component reports are
+     * its own ({@link RegistryMapping.Role#reportedByComponent}). {@code RuntimeRegistry} asks the same of the row in
+     * SQL, in the statement that writes.
+     */
+    public boolean writtenByComponent() {
+        return heartbeat != null || !offline();
     }
 
     private static boolean isOffline(String status) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.ComponentType;
 import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.Precedence;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.plan.SpecRules;
@@ -60,9 +61,17 @@ public record RuntimeComponentSettings(RuntimeDeclaration declaration, Duration 
             }
         }
         Map<String, String> labels = spec.getLabels() == null ? Map.of() : spec.getLabels();
+        JsonNode runtime = spec.getRuntime();
+        if (runtime != null && runtime.path("type").isTextual()
+                && RegistryRow.LEASE_TYPE.equalsIgnoreCase(runtime.path("type").asText().strip())) {
+            throw new LeaseSpecException("runtime.type", "'" + RegistryRow.LEASE_TYPE + "' marks the rows NoETL's "
+                    + "servers keep their control leases in; the operator neither writes nor creates such a row. "
+                    + "Declare the component's own runtime type (for example python)");
+        }
         RuntimeDeclaration declaration = new RuntimeDeclaration(type, name, url,
                 labels.isEmpty() ? null : json("labels", new TreeMap<>(labels)),
-                json("capabilities", spec.getCapabilities()), capacity, json("runtime", spec.getRuntime()));
+                json("capabilities", spec.getCapabilities()), capacity, json("runtime", runtime),
+                spec.getPrecedence() == null ? Precedence.Component : spec.getPrecedence());
         return new RuntimeComponentSettings(declaration, timeout, offlineAfter,
                 spec.getDeletionPolicy() == null ? DeletionPolicy.MarkOffline : spec.getDeletionPolicy(),
                 spec.getBootstrap() == null ? Bootstrap.Never : spec.getBootstrap());

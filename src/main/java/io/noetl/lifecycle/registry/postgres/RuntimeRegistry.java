@@ -4,6 +4,7 @@ import io.noetl.lifecycle.postgres.DdlTransaction;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.registry.plan.DeclaredColumn;
 import io.noetl.lifecycle.registry.plan.RegistryMapping.Role;
 import io.noetl.lifecycle.registry.plan.RegistryMapping;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
@@ -21,6 +22,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -63,12 +65,27 @@ public final class RuntimeRegistry {
                AND p.prorettype = 'int8'::regtype
             """;
 
-    /** What a registration did. */
-    public record Registration(RegistryRow row, boolean inserted, boolean declaredWritten) {
+    /**
+     * What a registration did.
+     *
+     * @param lease the row is one of NoETL's server leases: nothing was written, and nothing may be
+     * @param drift the declared columns the component reports itself whose row values differ from the declaration,
+     *        once the component has written its row (empty before)
+     * @param restored the columns this registration wrote over the component's own values, with the values they held
+     */
+    public record Registration(RegistryRow row, boolean inserted, boolean declaredWritten, boolean lease,
+            List<DeclaredColumn> drift, List<DeclaredColumn> restored) {
     }
 
-    /** A row read without writing, and whether its declared columns differ from the declaration. */
-    public record Observation(RegistryRow row, boolean declaredDiffer) {
+    /**
+     * A row read without writing.
+     *
+     * @param declaredDiffer a registration would write: a declared column differs from what the ownership rule gives
+     *        the declaration (never for a lease row)
+     * @param lease the row is one of NoETL's server leases
+     * @param drift as {@link Registration#drift}
+     */
+    public record Observation(RegistryRow row, boolean declaredDiffer, boolean lease, List<DeclaredColumn> drift) {
     }
 
     private RuntimeRegistry() {
@@ -114,30 +131,60 @@ public final class RuntimeRegistry {
     }
 
     /**
-     * Inserts the row, or updates its declared columns when they differ, and reads it back: one round trip. The
-     * heartbeat and status of an existing row are never written; a new row gets an id from
-     * {@code noetl.snowflake_id()} when the database has it, else from {@code ids}, and starts offline, with no
-     * heartbeat (or, where the column defaults to {@code now()}, one the row reports as none until the component
-     * writes its own: {@link RegistryRow#read}).
+     * Inserts the row, or updates the declared columns the ownership rule gives the declaration where they differ,
+     * and reads it back: one round trip. While the component has not written its row
+     * ({@link RegistryRow#writtenByComponent}), the declaration fills every declared column; once it has, the columns
+     * it reports itself ({@link Role#reportedByComponent}) keep its values unless the declaration takes precedence
+     * ({@link RuntimeDeclaration#overwrites}), and a field the spec does not set is never written into such a row.
+     * The rule is decided in the statement on the row as it is when the write happens, so a component registering
+     * meanwhile is never overwritten. A row NoETL's servers use as a lease is never written, nor locked: the insert is
+     * not even tried when the statement's snapshot shows a row that needs no write. The heartbeat and status of an
+     * existing row are never written; a new row gets an id from {@code noetl.snowflake_id()} when the database has
+     * it, else from {@code ids}, and starts offline, with no heartbeat (or, where the column defaults to
+     * {@code now()}, one the row reports as none until the component writes its own: {@link RegistryRow#read}).
      */
     public static Registration register(Connection c, RegistryMapping m, RuntimeDeclaration d, LongSupplier ids)
             throws SQLException {
-        String sql = upsertSql(m);
+        String sql = upsertSql(m, d);
+        List<Role> roles = m.declaredRoles();
         for (int attempt = 1;; attempt++) {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int i = 1;
+                int i = bindDeclared(ps, 1, m, d);
+                ps.setString(i++, d.type().value());
+                ps.setString(i++, d.name());
                 if (!m.snowflakeFunction()) {
                     ps.setLong(i++, ids.getAsLong());
                 }
                 ps.setString(i++, d.name());
                 ps.setString(i++, d.type().value());
                 ps.setString(i++, RegistryRow.OFFLINE);
-                i = bindDeclared(ps, i, m, d);
                 ps.setString(i++, d.type().value());
                 ps.setString(i, d.name());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        return new Registration(row(rs), rs.getBoolean(5), rs.getBoolean(6));
+                        RegistryRow row = row(rs);
+                        boolean inserted = rs.getBoolean(5);
+                        boolean written = rs.getBoolean(6);
+                        boolean wroteBefore = rs.getBoolean(8);
+                        List<DeclaredColumn> drift = new ArrayList<>();
+                        List<DeclaredColumn> restored = new ArrayList<>();
+                        int col = 9;
+                        for (Role role : roles) {
+                            String declared = rs.getString(col + 2);
+                            if (declared != null && role.reportedByComponent()) {
+                                if (row.writtenByComponent() && rs.getBoolean(col)) {
+                                    drift.add(new DeclaredColumn(role, m.name(role), declared, rs.getString(col + 1)));
+                                }
+                                if (written && !inserted && wroteBefore && d.overwrites(role)
+                                        && rs.getBoolean(col + 3)) {
+                                    restored.add(new DeclaredColumn(role, m.name(role), declared,
+                                            rs.getString(col + 4)));
+                                }
+                            }
+                            col += 5;
+                        }
+                        return new Registration(row, inserted, written, rs.getBoolean(7), List.copyOf(drift),
+                                List.copyOf(restored));
                     }
                 }
                 // another session inserted the key after this statement's snapshot; the next try sees it
@@ -154,19 +201,38 @@ public final class RuntimeRegistry {
         }
     }
 
-    /** Reads the row without writing anything. */
+    /** Reads the row without writing anything, nor locking it. */
     public static Optional<Observation> observe(Connection c, RegistryMapping m, RuntimeDeclaration d)
             throws SQLException {
-        List<RegistryShape.Column> declared = m.declared();
-        String differs = declared.isEmpty() ? "false" : declaredDiffer(declared, RuntimeRegistry::bind);
-        String sql = "SELECT " + returning(m, "r") + ", " + differs + " FROM " + TABLE.sql() + " r WHERE "
-                + keyMatch(m, "r");
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        List<Role> roles = m.declaredRoles();
+        StringBuilder sql = new StringBuilder("WITH d AS (" + declaredValues(m) + ") SELECT " + returning(m, "r")
+                + ", " + wouldWrite(m, d, "r", role -> "d." + value(role)) + ", " + lease(m, "r", false));
+        for (Role role : roles) {
+            String col = "r." + SqlIdentifier.quote(m.name(role));
+            sql.append(", ").append(distinct(m, role, col, "d." + value(role))).append(", ").append(col)
+                    .append("::text, d.").append(value(role)).append("::text");
+        }
+        sql.append(" FROM ").append(TABLE.sql()).append(" r CROSS JOIN d WHERE ").append(keyMatch(m, "r"));
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int i = bindDeclared(ps, 1, m, d);
             ps.setString(i++, d.type().value());
             ps.setString(i, d.name());
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Observation(row(rs), rs.getBoolean(5))) : Optional.empty();
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                RegistryRow row = row(rs);
+                List<DeclaredColumn> drift = new ArrayList<>();
+                int col = 7;
+                for (Role role : roles) {
+                    String declared = rs.getString(col + 2);
+                    if (declared != null && role.reportedByComponent() && row.writtenByComponent()
+                            && rs.getBoolean(col)) {
+                        drift.add(new DeclaredColumn(role, m.name(role), declared, rs.getString(col + 1)));
+                    }
+                    col += 3;
+                }
+                return Optional.of(new Observation(row, rs.getBoolean(5), rs.getBoolean(6), List.copyOf(drift)));
             }
         }
     }
@@ -179,7 +245,8 @@ public final class RuntimeRegistry {
             Instant heartbeatBefore) throws SQLException {
         String sql = "UPDATE " + TABLE.sql() + " r SET " + SqlIdentifier.quote(m.name(Role.STATUS)) + " = ? WHERE "
                 + keyMatch(m, "r") + " AND r." + SqlIdentifier.quote(m.name(Role.STATUS)) + " IS DISTINCT FROM ?"
-                + " AND r." + SqlIdentifier.quote(m.name(Role.HEARTBEAT)) + " < ? RETURNING " + returning(m, "r");
+                + " AND r." + SqlIdentifier.quote(m.name(Role.HEARTBEAT)) + " < ? AND NOT " + lease(m, "r", false)
+                + " RETURNING " + returning(m, "r");
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, RegistryRow.OFFLINE);
             ps.setString(2, d.type().value());
@@ -254,7 +321,8 @@ public final class RuntimeRegistry {
         c.setAutoCommit(false);
         try {
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + TABLE.sql() + " r WHERE r."
-                    + SqlIdentifier.quote(m.name(Role.ID)) + " = ? AND " + keyMatch(m, "r") + " FOR UPDATE")) {
+                    + SqlIdentifier.quote(m.name(Role.ID)) + " = ? AND " + keyMatch(m, "r") + " AND NOT "
+                    + lease(m, "r", false) + " FOR UPDATE")) {
                 ps.setLong(1, runtimeId);
                 ps.setString(2, d.type().value());
                 ps.setString(3, d.name());
@@ -298,7 +366,7 @@ public final class RuntimeRegistry {
             throws SQLException {
         String status = SqlIdentifier.quote(m.name(Role.STATUS));
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE.sql() + " r SET " + status + " = ? WHERE "
-                + keyMatch(m, "r") + " AND r." + status + " IS DISTINCT FROM ?"
+                + keyMatch(m, "r") + " AND r." + status + " IS DISTINCT FROM ? AND NOT " + lease(m, "r", false)
                 + (runtimeId.isPresent() ? " AND r." + SqlIdentifier.quote(m.name(Role.ID)) + " = ?" : ""))) {
             ps.setString(1, RegistryRow.OFFLINE);
             ps.setString(2, d.type().value());
@@ -311,7 +379,15 @@ public final class RuntimeRegistry {
         }
     }
 
-    static String upsertSql(RegistryMapping m) {
+    /**
+     * The registration statement. Parameters: the declared values ({@link #bindDeclared}), the key (the row as the
+     * statement's snapshot shows it), the id unless the database makes it, name, type and status of a new row, and
+     * the key again. Columns: id, heartbeat, status, created_at, inserted, written, lease, whether the component had
+     * written the row before; then per declared column: differs now, the row's value now, the declared value,
+     * differed before, the row's value before (values as text).
+     */
+    static String upsertSql(RegistryMapping m, RuntimeDeclaration d) {
+        List<Role> roles = m.declaredRoles();
         List<String> columns = new ArrayList<>();
         List<String> values = new ArrayList<>();
         columns.add(m.name(Role.ID));
@@ -322,10 +398,9 @@ public final class RuntimeRegistry {
         values.add("?");
         columns.add(m.name(Role.STATUS));
         values.add("?");
-        List<RegistryShape.Column> declared = m.declared();
-        for (RegistryShape.Column col : declared) {
-            columns.add(col.name());
-            values.add(bind(col));
+        for (Role role : roles) {
+            columns.add(m.name(role));
+            values.add("d." + value(role));
         }
         for (Role stamp : List.of(Role.CREATED_AT, Role.UPDATED_AT)) {
             m.column(stamp).ifPresent(col -> {
@@ -333,39 +408,134 @@ public final class RuntimeRegistry {
                 values.add("now()");
             });
         }
+        // the row as the snapshot shows it: whether it needs a write, and what it held
+        StringBuilder old = new StringBuilder("SELECT " + wouldWrite(m, d, "r", role -> "d." + value(role))
+                + " AS would_write, " + writtenByComponent(m, "r") + " AS wrote");
+        for (Role role : roles) {
+            String col = "r." + SqlIdentifier.quote(m.name(role));
+            old.append(", ").append(distinct(m, role, col, "d." + value(role))).append(" AS differed_")
+                    .append(value(role)).append(", ").append(col).append("::text AS was_").append(value(role));
+        }
+        old.append(" FROM ").append(TABLE.sql()).append(" r CROSS JOIN d WHERE ").append(keyMatch(m, "r"));
         String conflict = "ON CONFLICT (" + SqlIdentifier.quote(m.name(Role.TYPE)) + ", "
                 + SqlIdentifier.quote(m.name(Role.NAME)) + ") ";
-        if (declared.isEmpty()) {
+        if (roles.isEmpty()) {
             conflict += "DO NOTHING";
         } else {
             List<String> sets = new ArrayList<>();
-            for (RegistryShape.Column col : declared) {
-                sets.add(SqlIdentifier.quote(col.name()) + " = EXCLUDED." + SqlIdentifier.quote(col.name()));
+            for (Role role : roles) {
+                String col = SqlIdentifier.quote(m.name(role));
+                sets.add(col + " = " + target(m, d, role, "r", "EXCLUDED." + col));
             }
             m.column(Role.UPDATED_AT).ifPresent(col -> sets.add(SqlIdentifier.quote(col.name()) + " = now()"));
+            // decided again on the row as locked: a component that registered after the snapshot keeps its values
             conflict += "DO UPDATE SET " + String.join(", ", sets) + " WHERE "
-                    + declaredDiffer(declared, col -> "EXCLUDED." + SqlIdentifier.quote(col.name()));
+                    + wouldWrite(m, d, "r", role -> "EXCLUDED." + SqlIdentifier.quote(m.name(role)));
         }
-        return "WITH up AS (INSERT INTO " + TABLE.sql() + " AS r ("
-                + columns.stream().map(SqlIdentifier::quote).collect(Collectors.joining(", ")) + ") VALUES ("
-                + String.join(", ", values) + ") " + conflict + " RETURNING " + returning(m, "r")
-                + ", r.xmax = 0 AS inserted) "
-                + "SELECT runtime_id, heartbeat, status, created_at, inserted, true AS written FROM up "
-                + "UNION ALL SELECT "
-                + returning(m, "r") + ", false, false FROM " + TABLE.sql() + " r WHERE " + keyMatch(m, "r")
-                + " AND NOT EXISTS (SELECT 1 FROM up)";
+        StringBuilder rowColumns = new StringBuilder();
+        for (Role role : roles) {
+            rowColumns.append(", r.").append(SqlIdentifier.quote(m.name(role))).append(" AS ").append(value(role));
+        }
+        StringBuilder out = new StringBuilder("SELECT cur.runtime_id, cur.heartbeat, cur.status, cur.created_at, "
+                + "cur.inserted, cur.written, " + lease(m, "cur", true) + ", coalesce(old.wrote, false)");
+        for (Role role : roles) {
+            String v = value(role);
+            out.append(", ").append(distinct(m, role, "cur." + v, "d." + v)).append(", cur.").append(v)
+                    .append("::text, d.").append(v).append("::text, coalesce(old.differed_").append(v)
+                    .append(", false), old.was_").append(v);
+        }
+        return "WITH d AS (" + declaredValues(m) + "), old AS (" + old + "), "
+                + "up AS (INSERT INTO " + TABLE.sql() + " AS r ("
+                + columns.stream().map(SqlIdentifier::quote).collect(Collectors.joining(", ")) + ") SELECT "
+                + String.join(", ", values) + " FROM d WHERE NOT EXISTS (SELECT 1 FROM old WHERE NOT old.would_write) "
+                + conflict + " RETURNING " + returning(m, "r") + ", r.xmax = 0 AS inserted" + rowColumns + "), "
+                + "cur AS (SELECT up.*, true AS written FROM up UNION ALL SELECT " + returning(m, "r") + ", false"
+                + rowColumns + ", false FROM " + TABLE.sql() + " r WHERE " + keyMatch(m, "r")
+                + " AND NOT EXISTS (SELECT 1 FROM up)) "
+                + out + " FROM cur CROSS JOIN d LEFT JOIN old ON true";
+    }
+
+    /** The declared values as one row {@code d}, a column each ({@link #value}), bound in {@link #bindDeclared}'s order. */
+    private static String declaredValues(RegistryMapping m) {
+        List<String> values = new ArrayList<>();
+        for (Role role : m.declaredRoles()) {
+            values.add(bind(m.column(role).orElseThrow()) + " AS " + value(role));
+        }
+        return values.isEmpty() ? "SELECT true AS nothing_declared" : "SELECT " + String.join(", ", values);
+    }
+
+    /** The name of a declared value in the statements' own relations ({@code d}, {@code cur}). */
+    private static String value(Role role) {
+        return "v_" + role.name().toLowerCase(Locale.ROOT);
     }
 
     /**
-     * Whether the row's declared columns differ from {@code other} (the new values), compared as the registry
-     * stores them. The one test both the read-only look and the upsert use to decide whether to write.
+     * What the column of {@code role} is to hold after a registration, the row being {@code alias} and the declared
+     * value {@code declared}: the declared value while the component has not written the row; once it has, the
+     * row's own value, unless the declaration overwrites that column and sets it.
      */
-    private static String declaredDiffer(List<RegistryShape.Column> declared,
-            Function<RegistryShape.Column, String> other) {
-        return "ROW(" + declared.stream().map(col -> comparable("r." + SqlIdentifier.quote(col.name()), col))
-                .collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ROW("
-                + declared.stream().map(col -> comparable(other.apply(col), col)).collect(Collectors.joining(", "))
-                + ")";
+    private static String target(RegistryMapping m, RuntimeDeclaration d, Role role, String alias, String declared) {
+        String own = alias + "." + SqlIdentifier.quote(m.name(role));
+        String keep = d.overwrites(role) ? writtenByComponent(m, alias) + " AND " + declared + " IS NULL"
+                : writtenByComponent(m, alias);
+        return "CASE WHEN " + keep + " THEN " + own + " ELSE " + declared + " END";
+    }
+
+    /**
+     * Whether a registration writes the row {@code alias}: it is no lease, and a declared column differs from its
+     * {@link #target}. The one test the read-only look and the upsert (on its snapshot, and again on the row it
+     * locks) use.
+     */
+    private static String wouldWrite(RegistryMapping m, RuntimeDeclaration d, String alias,
+            Function<Role, String> declared) {
+        List<Role> roles = m.declaredRoles();
+        if (roles.isEmpty()) {
+            return "false";
+        }
+        return "(NOT " + lease(m, alias, false) + " AND ROW(" + roles.stream()
+                .map(role -> comparable(alias + "." + SqlIdentifier.quote(m.name(role)), m.column(role).orElseThrow()))
+                .collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ROW(" + roles.stream()
+                .map(role -> comparable(target(m, d, role, alias, declared.apply(role)), m.column(role).orElseThrow()))
+                .collect(Collectors.joining(", ")) + "))";
+    }
+
+    /**
+     * Whether the component has written the row {@code alias} itself, as {@link RegistryRow#writtenByComponent} says
+     * of the row read back: it is not {@code offline} with no heartbeat or only the one the insert's default gave it
+     * (not later than {@code created_at}).
+     */
+    private static String writtenByComponent(RegistryMapping m, String alias) {
+        String status = alias + "." + SqlIdentifier.quote(m.name(Role.STATUS));
+        String heartbeat = alias + "." + SqlIdentifier.quote(m.name(Role.HEARTBEAT));
+        String insertTime = m.column(Role.CREATED_AT).map(c -> " OR " + heartbeat + "::timestamptz <= " + alias + "."
+                + SqlIdentifier.quote(c.name()) + "::timestamptz").orElse("");
+        return "(NOT coalesce(lower(btrim(" + status + "::text)) = '" + RegistryRow.OFFLINE + "' AND (" + heartbeat
+                + " IS NULL" + insertTime + "), false))";
+    }
+
+    /**
+     * Whether the row {@code alias} is one NoETL's servers use as a control lease: its runtime's {@code type} is
+     * {@code server_control} (compared trimmed and in any case, so that nothing close to one is written either).
+     *
+     * @param named the row's columns are named by {@link #value} (the statement's own relation), not the table's
+     */
+    private static String lease(RegistryMapping m, String alias, boolean named) {
+        Optional<RegistryShape.Column> runtime = m.column(Role.RUNTIME);
+        if (runtime.isEmpty()) {
+            return "false";
+        }
+        String col = alias + "." + (named ? value(Role.RUNTIME) : SqlIdentifier.quote(runtime.get().name()));
+        if (runtime.get().type().startsWith("json")) {
+            return "(lower(btrim(coalesce(" + col + " ->> 'type', ''))) = '" + RegistryRow.LEASE_TYPE + "')";
+        }
+        // JSON held as text: any "type": "server_control" in it
+        return "(coalesce(" + col + "::text, '') ~* '\"type\"\\s*:\\s*\"\\s*" + RegistryRow.LEASE_TYPE + "')";
+    }
+
+    /** Whether two values of {@code role}'s column differ, compared as the registry stores them. */
+    private static String distinct(RegistryMapping m, Role role, String a, String b) {
+        RegistryShape.Column col = m.column(role).orElseThrow();
+        return "(" + comparable(a, col) + " IS DISTINCT FROM " + comparable(b, col) + ")";
     }
 
     /** id, heartbeat, status and created_at (NULL without that column): what {@link #row} reads. */

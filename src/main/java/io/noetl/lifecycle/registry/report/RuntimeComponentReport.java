@@ -4,11 +4,13 @@ import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.RuntimeComponentStatus;
 import io.noetl.lifecycle.plan.DurationSpec;
 import io.noetl.lifecycle.registry.plan.ComponentLiveness;
+import io.noetl.lifecycle.registry.plan.DeclaredColumn;
 import io.noetl.lifecycle.registry.plan.RegistryRow;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 /**
  * Writes a registry row's view into a RuntimeComponent's status. The heartbeat fields move only when
@@ -22,6 +24,7 @@ public final class RuntimeComponentReport {
     /** The row as status shows it; a null row (none, or not this resource's) clears the row's fields. */
     public static void observed(RuntimeComponentStatus status, RegistryRow row, Duration timeout, Instant now) {
         if (row == null) {
+            status.setDrift(null);
             status.setRegistered(false);
             status.setRuntimeId(null);
             status.setPhase(null);
@@ -38,6 +41,14 @@ public final class RuntimeComponentReport {
         if (ComponentLiveness.heartbeatReportDue(shown, shownPhase, row, phase, timeout)) {
             heartbeat(status, row, now);
         }
+    }
+
+    /**
+     * Shows the declared fields whose columns hold the component's own, other values; none (absent) when they agree
+     * or the component has not written its row.
+     */
+    public static void drift(RuntimeComponentStatus status, List<DeclaredColumn> drift) {
+        status.setDrift(drift.isEmpty() ? null : drift.stream().map(DeclaredColumn::shown).toList());
     }
 
     /** Forgets the row entirely: the resource does not own one (for example a conflicting declaration). */

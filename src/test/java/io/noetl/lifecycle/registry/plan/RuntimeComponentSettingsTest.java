@@ -1,6 +1,8 @@
 package io.noetl.lifecycle.registry.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.api.ComponentType;
 import io.noetl.lifecycle.api.DeletionPolicy;
+import io.noetl.lifecycle.api.Precedence;
+import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RuntimeComponentSpec;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -103,5 +108,26 @@ class RuntimeComponentSettingsTest {
         assertTrue(invalid(x -> x.setHeartbeatTimeout("0s")).startsWith("spec.heartbeatTimeout:"));
         assertEquals(Duration.ofMinutes(10), RuntimeComponentSettings.from(spec(x -> x.setMarkOfflineAfter("10m")),
                 "w").markOfflineAfter());
+    }
+
+    /** Issue 28: the component's own values stand unless the spec says otherwise; a lease-shaped runtime is refused. */
+    @Test
+    void precedenceDefaultsToTheComponentAndTheLeaseRuntimeTypeIsRefused() throws Exception {
+        RuntimeDeclaration d = RuntimeComponentSettings.from(spec(x -> { }), "w").declaration();
+        assertEquals(Precedence.Component, d.precedence());
+        assertFalse(d.overwrites(RegistryMapping.Role.URL));
+        assertTrue(d.overwrites(RegistryMapping.Role.CAPABILITIES), "NoETL's registration never reports it");
+        RuntimeDeclaration git = RuntimeComponentSettings.from(spec(x -> x.setPrecedence(Precedence.Declaration)),
+                "w").declaration();
+        assertTrue(git.overwrites(RegistryMapping.Role.URL));
+        assertNotEquals(d.toString(), git.toString(), "a changed precedence is a changed declaration");
+
+        for (String type : List.of("server_control", " Server_Control ")) {
+            InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> RuntimeComponentSettings.from(
+                    spec(x -> x.setRuntime(new ObjectMapper().createObjectNode().put("type", type))), "w"));
+            assertEquals(Reason.LEASE_ROW, e.reason());
+            assertTrue(e.getMessage().startsWith("spec.runtime.type: 'server_control' marks the rows NoETL's servers"),
+                    e.getMessage());
+        }
     }
 }

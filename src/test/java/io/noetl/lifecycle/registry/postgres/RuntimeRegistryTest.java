@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.ComponentPhase;
 import io.noetl.lifecycle.api.ComponentType;
+import io.noetl.lifecycle.api.Precedence;
 import io.noetl.lifecycle.plan.SnowflakeId;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.registry.plan.ComponentLiveness;
+import io.noetl.lifecycle.registry.plan.DeclaredColumn;
 import io.noetl.lifecycle.registry.plan.RegistryIncompatibleException;
 import io.noetl.lifecycle.registry.plan.RegistryMapping.Role;
 import io.noetl.lifecycle.registry.plan.RegistryMapping;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,6 +78,11 @@ class RuntimeRegistryTest {
     private static RuntimeDeclaration worker(String url, String labels, Integer capacity) {
         return new RuntimeDeclaration(ComponentType.WORKER_POOL, "cpu-01", url, labels, "{\"http\": true}",
                 capacity, "{\"type\": \"python\"}");
+    }
+
+    /** {@code {"pool": "<pool>"}} as the registry prints it: jsonb normalized, json as written. */
+    private static String labels(String typeCol, String pool) {
+        return "kind".equals(typeCol) ? "{\"pool\":\"" + pool + "\"}" : "{\"pool\": \"" + pool + "\"}";
     }
 
     private RegistryMapping mapping(Connection c) throws Exception {
@@ -136,14 +144,54 @@ class RuntimeRegistryTest {
             assertEquals(id, again.row().runtimeId());
             assertFalse(RuntimeRegistry.observe(c, m, first).orElseThrow().declaredDiffer());
 
-            // the component heartbeats; a changed declaration keeps id, heartbeat and status
+            // before the component writes its row, a changed declaration is written
+            RuntimeDeclaration fixed = worker("http://w1:8081", "{\"pool\":\"cpu\"}", 4);
+            assertTrue(RuntimeRegistry.observe(c, m, fixed).orElseThrow().declaredDiffer());
+            assertTrue(RuntimeRegistry.register(c, m, fixed, () -> ids.next(2500)).declaredWritten());
+            assertEquals("http://w1:8081", db.queryStrings("SELECT " + urlCol + " FROM noetl.runtime").get(0));
+
+            // the component heartbeats: from now on the columns it reports are its own (issue 28)
             Instant beat = Instant.parse("2026-11-21T10:00:00Z");
             db.execute("UPDATE noetl.runtime SET " + hbCol + " = '2026-11-21 10:00:00+00', status = 'ready'");
             RuntimeDeclaration changed = worker("https://w1.example:8443/api", "{\"pool\":\"gpu\"}", 8);
-            assertTrue(RuntimeRegistry.observe(c, m, changed).orElseThrow().declaredDiffer());
-            RuntimeRegistry.Registration updated = RuntimeRegistry.register(c, m, changed, () -> ids.next(3000));
+            RuntimeRegistry.Observation seen = RuntimeRegistry.observe(c, m, changed).orElseThrow();
+            assertFalse(seen.declaredDiffer(), "nothing the declaration owns differs");
+            assertEquals(List.of("baseUrl http://w1:8081 (declared https://w1.example:8443/api)",
+                    "labels " + labels(typeCol, "cpu") + " (declared " + labels(typeCol, "gpu") + ")",
+                    "capacity 4 (declared 8)"),
+                    seen.drift().stream().map(DeclaredColumn::describe).toList());
+            RuntimeRegistry.Registration kept = RuntimeRegistry.register(c, m, changed, () -> ids.next(3000));
+            assertFalse(kept.inserted());
+            assertFalse(kept.declaredWritten());
+            assertEquals(seen.drift(), kept.drift());
+            assertEquals(List.of(), kept.restored());
+            assertEquals("http://w1:8081", db.queryStrings("SELECT " + urlCol + " FROM noetl.runtime").get(0));
+            assertEquals(4, db.queryLong("SELECT capacity FROM noetl.runtime"));
+
+            // capabilities, which the component never reports, stay the declaration's
+            RuntimeDeclaration moreCapable = new RuntimeDeclaration(ComponentType.WORKER_POOL, "cpu-01",
+                    "https://w1.example:8443/api", "{\"pool\":\"gpu\"}", "{\"http\": true, \"gpu\": true}", 8,
+                    "{\"type\": \"python\"}");
+            RuntimeRegistry.Registration capabilities = RuntimeRegistry.register(c, m, moreCapable,
+                    () -> ids.next(3500));
+            assertTrue(capabilities.declaredWritten());
+            assertEquals(List.of(), capabilities.restored());
+            assertEquals("true", db.queryStrings("SELECT capabilities->>'gpu' FROM noetl.runtime").get(0));
+            assertEquals("http://w1:8081", db.queryStrings("SELECT " + urlCol + " FROM noetl.runtime").get(0));
+
+            // precedence Declaration: the declared values written back, once; id, heartbeat and status kept
+            RuntimeDeclaration declarationWins = new RuntimeDeclaration(ComponentType.WORKER_POOL, "cpu-01",
+                    "https://w1.example:8443/api", "{\"pool\":\"gpu\"}", "{\"http\": true, \"gpu\": true}", 8,
+                    "{\"type\": \"python\"}", Precedence.Declaration);
+            assertTrue(RuntimeRegistry.observe(c, m, declarationWins).orElseThrow().declaredDiffer());
+            RuntimeRegistry.Registration updated = RuntimeRegistry.register(c, m, declarationWins,
+                    () -> ids.next(4000));
             assertFalse(updated.inserted());
             assertTrue(updated.declaredWritten());
+            assertEquals(List.of(Role.URL, Role.LABELS, Role.CAPACITY),
+                    updated.restored().stream().map(DeclaredColumn::role).toList());
+            assertEquals("http://w1:8081", updated.restored().get(0).row(), "the value it replaced");
+            assertEquals(List.of(), updated.drift());
             assertEquals(id, updated.row().runtimeId());
             assertEquals(beat, updated.row().heartbeat());
             assertEquals("ready", updated.row().status());
@@ -152,10 +200,20 @@ class RuntimeRegistryTest {
             assertEquals(8, db.queryLong("SELECT capacity FROM noetl.runtime"));
             assertEquals("gpu", db.queryStrings("SELECT labels->>'pool' FROM noetl.runtime").get(0));
             assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime"));
+            assertFalse(RuntimeRegistry.register(c, m, declarationWins, () -> ids.next(4500)).declaredWritten());
+
+            // a field the spec does not set is never written into the component's row, whatever the precedence
+            RuntimeDeclaration unset = new RuntimeDeclaration(ComponentType.WORKER_POOL, "cpu-01", null, null, null,
+                    null, null, Precedence.Declaration);
+            assertFalse(RuntimeRegistry.register(c, m, unset, () -> ids.next(4600)).declaredWritten());
+            assertEquals(8, db.queryLong("SELECT capacity FROM noetl.runtime"));
 
             // JSON that differs only in spacing is the same value for json and jsonb columns
-            RuntimeDeclaration respaced = worker("https://w1.example:8443/api", "{ \"pool\" : \"gpu\" }", 8);
-            assertFalse(RuntimeRegistry.register(c, m, respaced, () -> ids.next(4000)).declaredWritten());
+            RuntimeDeclaration respaced = new RuntimeDeclaration(ComponentType.WORKER_POOL, "cpu-01",
+                    "https://w1.example:8443/api", "{ \"pool\" : \"gpu\" }", "{\"http\": true, \"gpu\": true}", 8,
+                    "{\"type\": \"python\"}", Precedence.Declaration);
+            assertFalse(RuntimeRegistry.register(c, m, respaced, () -> ids.next(5000)).declaredWritten());
+            assertEquals(List.of(), RuntimeRegistry.observe(c, m, respaced).orElseThrow().drift());
         }
     }
 
@@ -244,6 +302,48 @@ class RuntimeRegistryTest {
             RuntimeRegistry.Registration r = RuntimeRegistry.register(c, mapping(c), worker(null, null, null),
                     () -> next[calls[0]++]);
             assertEquals(taken + 1, r.row().runtimeId());
+        }
+    }
+
+    /**
+     * Issue 28: a row NoETL's servers use as a lease ({@code runtime->>'type' = 'server_control'}) is written by no
+     * statement of the registry, nor locked by the registration, whether runtime is jsonb or JSON held as text.
+     */
+    @Test
+    void noStatementWritesALeaseRow() throws Exception {
+        for (String runtimeType : List.of("JSONB", "TEXT")) {
+            db.execute("DROP SCHEMA IF EXISTS noetl CASCADE", "CREATE SCHEMA noetl",
+                    CURRENT_NOETL_REGISTRY.replace("runtime JSONB", "runtime " + runtimeType),
+                    "CREATE UNIQUE INDEX idx_runtime_kind_name ON noetl.runtime (kind, name)",
+                    "INSERT INTO noetl.runtime (runtime_id, name, kind, uri, status, labels, runtime, heartbeat, "
+                            + "created_at) VALUES (9, 'ctl', 'server_api', 'http://noetl:8082', 'ready', "
+                            + "'[\"task:ctl\"]', '{\"type\": \"server_control\", \"owner_instance\": \"s0\"}', "
+                            + "'2026-11-21 10:00:00+00', '2026-11-21 09:00:00+00')");
+            String before = db.queryStrings("SELECT row_to_json(r)::text || xmin::text FROM noetl.runtime r").get(0);
+            try (Connection c = db.connect()) {
+                RegistryMapping m = mapping(c);
+                for (Precedence precedence : Precedence.values()) {
+                    RuntimeDeclaration d = new RuntimeDeclaration(ComponentType.SERVER_API, "ctl", "http://other:1",
+                            "{\"a\": \"b\"}", "{\"x\": 1}", 2, "{\"type\": \"python\"}", precedence);
+                    RuntimeRegistry.Observation seen = RuntimeRegistry.observe(c, m, d).orElseThrow();
+                    assertTrue(seen.lease(), runtimeType);
+                    assertFalse(seen.declaredDiffer(), runtimeType);
+                    RuntimeRegistry.Registration r = RuntimeRegistry.register(c, m, d, () -> ids.next(1));
+                    assertTrue(r.lease(), runtimeType);
+                    assertFalse(r.declaredWritten(), runtimeType);
+                    assertEquals(9, r.row().runtimeId());
+                    assertTrue(RuntimeRegistry.markStaleOffline(c, m, d, Instant.parse("2026-11-22T00:00:00Z"))
+                            .isEmpty(), runtimeType);
+                    assertFalse(RuntimeRegistry.markOffline(c, m, d), runtimeType);
+                    assertFalse(RuntimeRegistry.markOffline(c, m, d, Optional.of(9L)), runtimeType);
+                    assertEquals(RuntimeRegistry.Removal.NOT_FOUND, RuntimeRegistry.delete(c, m, d, 9, true).getKey(),
+                            runtimeType);
+                }
+            }
+            assertEquals(before, db.queryStrings("SELECT row_to_json(r)::text || xmin::text FROM noetl.runtime r")
+                    .get(0), runtimeType + ": the lease row is as NoETL wrote it, not even locked anew");
+            assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.runtime r WHERE r.xmax::text <> '0'"), runtimeType
+                    + ": no lock left on it either");
         }
     }
 
