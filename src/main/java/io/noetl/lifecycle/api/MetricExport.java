@@ -38,7 +38,7 @@ public class MetricExport {
     @JsonPropertyDescription("What is sent: `raw` (the default), the raw table's rows, one sample per row, each raw partition before it is retired; or the resolution of one tier of `spec.rollups` (for example `1h`): that tier's buckets, as the series `<name>:avg_<resolution>`, `:min_`, `:max_`, `:sum_`, `:count_`, `:last_` (and `:increase_` for counters), each tier partition once no raw partition can still add to it and before the tier's retention retires it.")
     private String source;
 
-    @JsonPropertyDescription("How a partition's export is confirmed before the partition may go: `Query` (the default) asks the receiver's query API (`queryUrl`) how many samples it holds; `AckOnly` trusts the receiver's acknowledgements, for an endpoint that cannot be asked.")
+    @JsonPropertyDescription("How a partition's export is confirmed before the partition may go: `Query` (the default) asks the receiver's query API (`queryUrl`) how many samples it holds of each series sent (matched by all of its labels; other writers' series do not count), and every series must hold at least what was sent of it; `AckOnly` trusts the receiver's acknowledgements, for an endpoint that cannot be asked.")
     private ExportVerify verify;
 
     @Pattern("^https?://[^\\s@/]+(/\\S*)?$")
@@ -49,6 +49,9 @@ public class MetricExport {
     @Max(1000000)
     @JsonPropertyDescription("Samples per remote-write request. Default 10000.")
     private Integer batchSamples;
+
+    @JsonPropertyDescription("What happens to a closed partition holding rows the export could not send (a `NaN` value, which receivers drop or read as a staleness marker; a second row of one series in one millisecond; labels the mapping cannot express): `Hold` (the default) keeps it past retention, once its other samples are confirmed, and reports `ExportRefusedRows` with the count and one such row; `Accept` lets it go with them. `status.export.rowsRefused` and `lastRefusal` show such rows either way.")
+    private RefusedRows refusedRows;
 
     public MetricExport() {
     }
@@ -127,5 +130,13 @@ public class MetricExport {
 
     public void setBatchSamples(Integer batchSamples) {
         this.batchSamples = batchSamples;
+    }
+
+    public RefusedRows getRefusedRows() {
+        return refusedRows;
+    }
+
+    public void setRefusedRows(RefusedRows refusedRows) {
+        this.refusedRows = refusedRows;
     }
 }

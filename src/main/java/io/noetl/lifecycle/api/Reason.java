@@ -120,6 +120,13 @@ public enum Reason {
      */
     INSECURE_TRANSPORT("InsecureTransport", Effect.DEGRADED, false),
     /**
+     * A partition past retention is kept because its export refused rows it could not send (a {@code NaN} value, two
+     * rows of one series in one millisecond, labels the mapping cannot express) and {@code spec.export.refusedRows}
+     * is {@code Hold}: those rows are at no receiver. It goes under {@code refusedRows: Accept}, or once the rows are
+     * corrected and its export forgotten.
+     */
+    EXPORT_REFUSED_ROWS("ExportRefusedRows", Effect.DEGRADED, false),
+    /**
      * A partition past retention is kept because some of its rows have NoETL's per-row expiry ({@code expires_at})
      * ahead of the database's clock ({@code spec.rowExpiry: Honor}); it goes once the last of them expires.
      */

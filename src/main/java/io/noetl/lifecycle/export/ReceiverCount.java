@@ -11,26 +11,28 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import javax.net.ssl.SSLContext;
 
 /**
  * Asks a receiver's Prometheus query API ({@code /api/v1/query}, as VictoriaMetrics, Prometheus and Mimir serve it)
- * how many samples it holds of some metric names in a time range: {@code sum(count_over_time({__name__=~"a|b"}[w]))}
- * evaluated at the newest sample's time, with the window reaching one millisecond before the oldest, so that the
- * range counted is [oldest, newest] at millisecond precision. Names are asked in groups of {@value #NAMES_PER_QUERY}.
- * VictoriaMetrics' result cache is bypassed ({@code nocache=1}; other receivers ignore the parameter).
+ * how many samples it holds of each series of one metric name in a time range: {@code count_over_time(
+ * {__name__="name"}[w])} evaluated at the newest sample's time, with the window reaching one millisecond before the
+ * oldest, so that the range counted is [oldest, newest] at millisecond precision. The answer has one result per series
+ * with its labels, less {@code __name__} (the function drops it; it is put back from the query), and each is keyed by
+ * its {@link SeriesHash}, for the export to compare series by series with what it sent. One name per query: with
+ * several, two series differing only in their name would be one label set once the name is dropped, which Prometheus
+ * refuses ("vector cannot contain metrics with the same labelset"). VictoriaMetrics' result cache is bypassed
+ * ({@code nocache=1}; other receivers ignore the parameter).
  *
- * <p>The count covers every sample of those names in the range, whoever wrote it: it proves that the receiver holds
- * at least as many samples as were sent, not that each is one of them.
+ * <p>A series is matched by all of its labels: the samples another writer sends under other labels are another
+ * series, and do not count for the operator's.
  */
 public final class ReceiverCount {
-    static final int NAMES_PER_QUERY = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http;
     private final URI queryUrl;
@@ -56,35 +58,45 @@ public final class ReceiverCount {
         }
     }
 
-    /** The queries that count {@code names} (already sanitised metric names) from {@code oldest} to {@code newest}. */
-    static List<String> queries(Collection<String> names, Instant oldest, Instant newest) {
+    /** The query that counts the samples of each series of {@code name} (a sanitised metric name) in the window. */
+    static String query(String name, Instant oldest, Instant newest) {
         long windowMillis = Math.max(1, newest.toEpochMilli() - oldest.toEpochMilli() + 1);
-        List<String> sorted = names.stream().distinct().sorted().toList();
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < sorted.size(); i += NAMES_PER_QUERY) {
-            String alternatives = String.join("|", sorted.subList(i, Math.min(sorted.size(), i + NAMES_PER_QUERY)));
-            out.add("sum(count_over_time({__name__=~\"" + alternatives + "\"}[" + windowMillis + "ms]))");
-        }
-        return out;
+        return "count_over_time({__name__=\"" + name + "\"}[" + windowMillis + "ms])";
     }
 
-    /** The evaluation time of {@link #queries}: the newest sample's millisecond, in seconds. */
+    /** The evaluation time of {@link #query}: the newest sample's millisecond, in seconds. */
     static String time(Instant newest) {
         return String.format(Locale.ROOT, "%d.%03d", Math.floorDiv(newest.toEpochMilli(), 1000),
                 Math.floorMod(newest.toEpochMilli(), 1000));
     }
 
-    /** How many samples of {@code names} the receiver holds from {@code oldest} to {@code newest}, both included. */
-    public long count(Collection<String> names, Instant oldest, Instant newest) throws CountFailure,
+    /**
+     * How many samples the receiver holds of each series of {@code name} (a sanitised metric name) from
+     * {@code oldest} to {@code newest}, both included, by the {@link SeriesHash} of the series' labels.
+     */
+    public Map<Long, Long> countBySeries(String name, Instant oldest, Instant newest) throws CountFailure,
             InterruptedException {
-        long total = 0;
-        for (String query : queries(names, oldest, newest)) {
-            total += ask(query, time(newest));
-        }
-        return total;
+        return bySeries(ask(query(name, oldest, newest), time(newest)), name);
     }
 
-    private long ask(String query, String time) throws CountFailure, InterruptedException {
+    /**
+     * An instant vector's results by the {@link SeriesHash} of their labels, {@code __name__} put back as {@code name}
+     * where the answer leaves it out; each value a count.
+     */
+    static Map<Long, Long> bySeries(JsonNode result, String name) throws NumberFormatException {
+        Map<Long, Long> out = new HashMap<>();
+        for (JsonNode r : result) {
+            Map<String, String> labels = new TreeMap<>();
+            labels.put(RemoteWriteFrame.METRIC_NAME_LABEL, name);
+            r.path("metric").fields().forEachRemaining(l -> labels.put(l.getKey(), l.getValue().asText()));
+            out.merge(SeriesHash.of(labels), (long) Double.parseDouble(r.path("value").path(1).asText("0")),
+                    Long::sum);
+        }
+        return out;
+    }
+
+    /** The {@code result} of the instant query {@code query} at {@code time}. */
+    private JsonNode ask(String query, String time) throws CountFailure, InterruptedException {
         String form = "query=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + "&time=" + time + "&nocache=1";
         HttpRequest.Builder request = HttpRequest.newBuilder(queryUrl).timeout(timeout)
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -110,11 +122,10 @@ public final class ReceiverCount {
             if (!result.isArray()) {
                 throw new CountFailure(queryUrl + " answered no vector: " + RemoteWriteClient.quote(body), null);
             }
-            long sum = 0;
             for (JsonNode r : result) {
-                sum += (long) Double.parseDouble(r.path("value").path(1).asText("0"));
+                Double.parseDouble(r.path("value").path(1).asText("0")); // an answer that is not a count fails here
             }
-            return sum;
+            return result;
         } catch (IOException | NumberFormatException e) {
             throw new CountFailure(queryUrl + " answered what is not a count: " + RemoteWriteClient.quote(body), e);
         }

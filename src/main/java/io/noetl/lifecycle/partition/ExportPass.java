@@ -6,6 +6,7 @@ import io.noetl.lifecycle.export.NoetlLabels;
 import io.noetl.lifecycle.export.ReceiverCount;
 import io.noetl.lifecycle.export.RemoteWriteClient;
 import io.noetl.lifecycle.export.RemoteWriteFrame;
+import io.noetl.lifecycle.export.SeriesHash;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
 import io.noetl.lifecycle.partition.plan.ExportSettings;
 import io.noetl.lifecycle.partition.plan.Finding;
@@ -163,21 +164,44 @@ public final class ExportPass {
             this(settings, planned, sent, findings, ledger, closed, blocked, lastError, now, false);
         }
 
-        /** Whether the raw partition {@code name} may be retired: exported and confirmed. */
+        /**
+         * Whether the raw partition {@code name} may be retired: exported and confirmed, and, under
+         * {@code refusedRows: Hold}, without a row its export refused.
+         */
         public boolean retirable(String name) {
+            return confirmed(name) && !held(name);
+        }
+
+        /** Whether the samples sent of the partition {@code name} are confirmed at the receiver. */
+        public boolean confirmed(String name) {
             return !blocked && Optional.ofNullable(ledger.get(name)).map(ExportSql.Entry::verified).orElse(false);
+        }
+
+        /** Whether the partition {@code name} is confirmed but kept for rows its export refused (refusedRows: Hold). */
+        public boolean held(String name) {
+            return confirmed(name) && settings.holdsRefusedRows() && ledger.get(name).rowsRefused() > 0;
+        }
+
+        /** A partition kept for its refused rows as findings name it: its name, the count and one of the rows. */
+        public String heldPartition(String name) {
+            ExportSql.Entry e = ledger.get(name);
+            return PartitionExecutor.ExportGate.heldPartition(name, e.rowsRefused(), e.lastRefusal());
         }
 
         /** The gate the raw table's executor checks again under its lock. */
         public PartitionExecutor.ExportGate gate(TableName raw) {
-            return new PartitionExecutor.ExportGate(ExportSql.ledgerOf(raw), raw.toString(), settings.target());
+            return new PartitionExecutor.ExportGate(ExportSql.ledgerOf(raw), raw.toString(), settings.target(),
+                    settings.holdsRefusedRows());
         }
 
-        /** The newest closed partition confirmed with every closed partition before it. */
+        /**
+         * The newest closed partition confirmed with every closed partition before it (one kept for its refused rows
+         * counts: what could be sent of it is at the receiver).
+         */
         public Optional<Closed> watermark() {
             Optional<Closed> mark = Optional.empty();
             for (Closed c : closed) {
-                if (!retirable(c.name())) {
+                if (!confirmed(c.name())) {
                     break;
                 }
                 mark = Optional.of(c);
@@ -187,7 +211,7 @@ public final class ExportPass {
 
         /** How long the oldest closed partition not yet confirmed has waited since it closed. */
         public Duration lag() {
-            return closed.stream().filter(c -> !retirable(c.name())).findFirst()
+            return closed.stream().filter(c -> !confirmed(c.name())).findFirst()
                     .map(c -> Duration.between(c.closedAt(), now)).filter(d -> !d.isNegative())
                     .orElse(Duration.ZERO);
         }
@@ -295,6 +319,8 @@ public final class ExportPass {
             if (!ledgerExists && apply) {
                 ExportSql.ensureLedger(c, ledgerTable);
                 ledgerExists = true;
+            } else if (apply && !RollupSql.exists(c, ExportSql.seriesOf(ledgerTable))) {
+                ExportSql.ensureSeries(c, ledgerTable); // a ledger made before the count by series
             }
             Map<String, ExportSql.Entry> ledger = ledgerExists ? ExportSql.entries(c, ledgerTable, source,
                     export.target()) : Map.of();
@@ -387,7 +413,6 @@ public final class ExportPass {
                 }
                 if (entry != null && entry.done() && !entry.verified() && counter.isPresent()) {
                     Optional<Finding> unverified = verify(c, source, ledgerTable, export, counter.get(), entry,
-                            tier.map(t -> RollupPass.catalogue(settings.rollups())),
                             exportedNow ? timing.countAttempts() : 1, timing.firstCountWait());
                     if (unverified.isPresent()) {
                         findings.add(unverified.get());
@@ -476,46 +501,57 @@ public final class ExportPass {
         return new ExportPartition(p.name(), p.range(), export.target(), reason);
     }
 
-    /** Counts a done partition at the receiver; the finding when it is not confirmed. */
+    /**
+     * Counts a done partition at the receiver, series by series: it is confirmed when every series sent holds at least
+     * as many samples at the receiver, in the partition's sample-time range, as were sent of it (more: a batch sent
+     * twice, which VictoriaMetrics keeps twice); samples of other series, another writer's under the same metric names
+     * among them, count for nothing. The finding when it is not confirmed.
+     */
     private static Optional<Finding> verify(Connection c, TableName raw, TableName ledgerTable, ExportSettings export,
-            ReceiverCount counter, ExportSql.Entry entry, Optional<TableName> catalogue, int attempts,
-            Duration firstWait) throws SQLException, InterruptedException {
+            ReceiverCount counter, ExportSql.Entry entry, int attempts, Duration firstWait) throws SQLException,
+            InterruptedException {
         if (entry.samplesSent() == 0 || entry.oldestSample().isEmpty() || entry.newestSample().isEmpty()) {
             ExportSql.counted(c, ledgerTable, raw, entry.partition(), export.target(), 0, true);
             return Optional.empty();
         }
-        Set<String> names = new TreeSet<>();
-        if (catalogue.isPresent()) {
-            String resolution = export.tier().orElseThrow().toString();
-            ExportSql.tierMetricNames(c, raw.sibling(entry.partition()), catalogue.get()).forEach((n, type) -> {
-                ExportSql.TIER_STATS.forEach(stat -> names.add(RemoteWriteFrame.sanitiseMetricName(
-                        ExportSql.tierSeries(n, stat, resolution))));
-                if ("counter".equals(type)) {
-                    names.add(RemoteWriteFrame.sanitiseMetricName(ExportSql.tierSeries(n, ExportSql.TIER_INCREASE,
-                            resolution)));
-                }
-            });
-        } else {
-            ExportSql.metricNames(c, raw.sibling(entry.partition())).forEach(n -> {
-                if (n != null && !n.isEmpty()) {
-                    names.add(RemoteWriteFrame.sanitiseMetricName(n));
-                }
-            });
+        Map<Long, ExportSql.SentSeries> sent = ExportSql.sentSeries(c, ledgerTable, raw, entry.partition(),
+                export.target());
+        long recorded = sent.values().stream().mapToLong(ExportSql.SentSeries::samples).sum();
+        if (recorded != entry.samplesSent()) {
+            // sent (in part) by an operator that did not record the series, or under verify: AckOnly
+            ExportSql.forget(c, ledgerTable, raw, entry.partition(), export.target());
+            String message = entry.partition() + " was sent (" + entry.samplesSent() + " samples) without a record of "
+                    + "the samples of each series (" + recorded + " recorded), which the receiver's count is compared "
+                    + "with: its export is forgotten, and it is sent again, whole, in the next pass";
+            LOG.warn(message);
+            return Optional.of(new Finding(Reason.EXPORT_PENDING, message));
         }
-        long count = -1;
+        Map<String, List<Long>> byName = new java.util.TreeMap<>();
+        sent.forEach((hash, series) -> byName.computeIfAbsent(series.metricName(), n -> new ArrayList<>()).add(hash));
+        Map<Long, Long> held = new HashMap<>();
+        Set<String> ask = byName.keySet();
         String failure = null;
-        for (int attempt = 1; attempt <= attempts; attempt++) {
+        for (int attempt = 1; attempt <= attempts && !ask.isEmpty(); attempt++) {
             if (attempt > 1) {
                 Thread.sleep(firstWait.toMillis() << (attempt - 2));
             }
             try {
-                count = counter.count(names, entry.oldestSample().get(), entry.newestSample().get());
-                failure = null;
-                if (count >= entry.samplesSent()) {
-                    break;
+                for (String name : ask) {
+                    Map<Long, Long> answer = counter.countBySeries(name, entry.oldestSample().get(),
+                            entry.newestSample().get());
+                    byName.get(name).forEach(hash -> held.put(hash, answer.getOrDefault(hash, 0L)));
                 }
+                failure = null;
             } catch (ReceiverCount.CountFailure e) {
                 failure = e.getMessage();
+                continue;
+            }
+            // asked again: the names of the series still short
+            ask = new TreeSet<>();
+            for (Map.Entry<Long, ExportSql.SentSeries> e : sent.entrySet()) {
+                if (held.getOrDefault(e.getKey(), 0L) < e.getValue().samples()) {
+                    ask.add(e.getValue().metricName());
+                }
             }
         }
         if (failure != null) {
@@ -523,16 +559,35 @@ public final class ExportPass {
                     + entry.samplesSent() + " samples) but the receiver could not be asked how many it holds: "
                     + failure + "; it is kept and asked again next pass"));
         }
-        boolean verified = count >= entry.samplesSent();
+        long count = 0;
+        long covered = 0;
+        List<Map.Entry<Long, ExportSql.SentSeries>> shortOf = new ArrayList<>();
+        for (Map.Entry<Long, ExportSql.SentSeries> e : sent.entrySet()) {
+            long h = held.getOrDefault(e.getKey(), 0L);
+            count += h;
+            covered += Math.min(h, e.getValue().samples());
+            if (h < e.getValue().samples()) {
+                shortOf.add(e);
+            }
+        }
+        boolean verified = shortOf.isEmpty();
         ExportSql.counted(c, ledgerTable, raw, entry.partition(), export.target(), count, verified);
         if (verified) {
-            LOG.infof("%s confirmed at %s: %d samples counted, %d sent", entry.partition(), export.target(), count,
-                    entry.samplesSent());
+            LOG.infof("%s confirmed at %s: %d samples counted in its %d series, %d sent", entry.partition(),
+                    export.target(), count, sent.size(), entry.samplesSent());
             return Optional.empty();
         }
+        // the example: the series most short, then by name
+        Map.Entry<Long, ExportSql.SentSeries> worst = shortOf.stream().min(Comparator.<Map.Entry<Long,
+                ExportSql.SentSeries>>comparingLong(e -> held.getOrDefault(e.getKey(), 0L) - e.getValue().samples())
+                .thenComparing(e -> e.getValue().metricName())).orElseThrow();
         return Optional.of(new Finding(Reason.EXPORT_UNVERIFIED, entry.partition() + " is kept: the receiver holds "
-                + count + " of the " + entry.samplesSent() + " samples sent (" + entry.oldestSample().get() + " to "
-                + entry.newestSample().get() + "); counted again next pass"));
+                + covered + " of the " + entry.samplesSent() + " samples sent, counted in the series they were sent "
+                + "in ("
+                + entry.oldestSample().get() + " to " + entry.newestSample().get() + "); " + shortOf.size() + " of its "
+                + sent.size() + " series fall short, e.g. one of " + worst.getValue().metricName() + " holds "
+                + held.getOrDefault(worst.getKey(), 0L) + " of " + worst.getValue().samples() + "; counted again next "
+                + "pass"));
     }
 
     /** Streams one partition from where its ledger row stands, until it is done or the pass's time is up. */
@@ -649,6 +704,41 @@ public final class ExportPass {
             return true;
         }
 
+        /**
+         * Records the acknowledged batch in the ledger and, under {@code verify: Query}, the samples it sent of each
+         * series beside it, in one transaction: a resumed export finds the two in step.
+         */
+        private void recordBatch(boolean last) throws SQLException {
+            boolean ackOnly = export.verify() == ExportVerify.AckOnly;
+            Map<Long, ExportSql.SentSeries> sentSeries = new HashMap<>();
+            if (!ackOnly) {
+                series.forEach((labels, samples) -> sentSeries.merge(SeriesHash.of(labels), new ExportSql.SentSeries(
+                        labels.get(RemoteWriteFrame.METRIC_NAME_LABEL), samples.size()), (a, b) ->
+                                new ExportSql.SentSeries(a.metricName(), a.samples() + b.samples())));
+            }
+            boolean auto = ledger.getAutoCommit();
+            ledger.setAutoCommit(false);
+            try {
+                ExportSql.acknowledged(ledger, ledgerTable, raw, partition, export.target(),
+                        Optional.ofNullable(lastTime), lastId, batchSamples, batchRefused, refusal,
+                        Optional.ofNullable(oldest), Optional.ofNullable(newest), batchSamples > 0, last, ackOnly);
+                ExportSql.seriesSent(ledger, ledgerTable, raw, partition, export.target(), sentSeries);
+                if (last && ackOnly) {
+                    ExportSql.forgetSeries(ledger, ledgerTable, raw, partition, export.target());
+                }
+                ledger.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    ledger.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                ledger.setAutoCommit(auto);
+            }
+        }
+
         private void refuse(ExportSql.Row row, String why) {
             batchRefused++;
             refusal = Optional.of("metric_id " + row.id() + " (" + row.metricName() + ") in " + partition + ": " + why);
@@ -665,10 +755,7 @@ public final class ExportPass {
                 batches++;
             }
             if (batchSamples > 0 || batchRefused > 0 || last) {
-                ExportSql.acknowledged(ledger, ledgerTable, raw, partition, export.target(),
-                        Optional.ofNullable(lastTime), lastId, batchSamples, batchRefused, refusal,
-                        Optional.ofNullable(oldest), Optional.ofNullable(newest), batchSamples > 0, last,
-                        export.verify() == ExportVerify.AckOnly);
+                recordBatch(last);
             }
             samples += batchSamples;
             refused += batchRefused;

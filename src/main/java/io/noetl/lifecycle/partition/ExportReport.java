@@ -51,7 +51,7 @@ public final class ExportReport {
         s.setRowsRefused(refused);
         s.setLastRefusal(refusal.orElse(null));
         s.setPartitionsExported(confirmed);
-        s.setPartitionsPending((int) o.closed().stream().filter(c -> !o.retirable(c.name())).count());
+        s.setPartitionsPending((int) o.closed().stream().filter(c -> !o.confirmed(c.name())).count());
         s.setLastError(o.lastError().orElse(null));
         status.setExport(s);
     }

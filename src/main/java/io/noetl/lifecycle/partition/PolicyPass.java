@@ -139,7 +139,7 @@ public final class PolicyPass {
                         plan = withheld(plan, rollups.get());
                     }
                     if (export.isPresent() && export.get().settings().tier().isEmpty()) {
-                        plan = unexported(plan, export.get());
+                        plan = unexported(plan, export.get(), table);
                     }
                     // the operator's clock as of this observation: the rollups and the export may have taken minutes
                     Optional<Finding> skew = skew(now.plusNanos(System.nanoTime() - started), serverNow, maxSkew);
@@ -159,12 +159,18 @@ public final class PolicyPass {
 
     /**
      * {@code plan} without the retirements of raw partitions the export ledger does not show confirmed at the
-     * receiver, each reported as {@code ExportPending}; the executor checks again under its lock.
+     * receiver, reported as {@code ExportPending}, and, under {@code refusedRows: Hold}, of those confirmed whose
+     * export refused rows, reported as {@code ExportRefusedRows}; the executor checks both again under its lock.
      */
-    static Plan unexported(Plan plan, ExportPass.Outcome export) {
-        return withholding(plan, export::retirable, Optional.of(names -> new Finding(Reason.EXPORT_PENDING,
+    static Plan unexported(Plan plan, ExportPass.Outcome export, TableName raw) {
+        Plan confirmed = withholding(plan, export::confirmed, Optional.of(names -> new Finding(Reason.EXPORT_PENDING,
                 names.size() + " partition(s) past retention wait for their export to " + export.settings().target()
                         + " to be confirmed before they are retired: " + listed(names))));
+        return withholding(confirmed, name -> !export.held(name), Optional.of(names -> new Finding(
+                Reason.EXPORT_REFUSED_ROWS, names.size() + " partition(s) past retention are kept because their "
+                        + "export refused rows, which are at no receiver (spec.export.refusedRows: Hold): "
+                        + listed(names.stream().map(export::heldPartition).toList()) + "; "
+                        + export.gate(raw).howToRelease())));
     }
 
     /**

@@ -192,7 +192,7 @@ public final class RollupPass {
                     Optional<PartitionExecutor.ExportGate> exportGate = settings.export().enabled() && settings.export()
                             .tier().filter(tier.resolution()::equals).isPresent()
                             ? Optional.of(new PartitionExecutor.ExportGate(ExportSql.ledgerOf(raw), table.toString(),
-                                    settings.export().target()))
+                                    settings.export().target(), settings.export().holdsRefusedRows()))
                             : Optional.empty();
                     MaintenancePass.Outcome o = new MaintenancePass(dataSource, target, table, lockPolicy, clock)
                             .exportGated(exportGate).run(Optional.empty(), snapshot -> PartitionPlanner.plan(

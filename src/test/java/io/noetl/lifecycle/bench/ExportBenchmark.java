@@ -370,10 +370,10 @@ public final class ExportBenchmark {
         return rows;
     }
 
-    /** Empties the export ledger (each run exports the partition afresh) and checkpoints. */
+    /** Empties the export ledger and its series (each run exports the partition afresh) and checkpoints. */
     private static void prepare(TestDatabase db) {
         db.execute("DO $$ BEGIN IF to_regclass('noetl." + ExportSql.LEDGER + "') IS NOT NULL THEN "
-                        + "EXECUTE 'TRUNCATE noetl." + ExportSql.LEDGER + "'; END IF; END $$", "CHECKPOINT");
+                        + "EXECUTE 'TRUNCATE noetl." + ExportSql.LEDGER + " CASCADE'; END IF; END $$", "CHECKPOINT");
     }
 
     /**

@@ -103,13 +103,14 @@ class ReceiverTlsTest {
 
         // the query client is built the same way: without the CA nothing reaches the receiver, with it the request does
         ReceiverCount.CountFailure untrusted = assertThrows(ReceiverCount.CountFailure.class, () -> new ReceiverCount(
-                url("127.0.0.1", "/api/v1/query"), Map.of(), Duration.ofSeconds(5)).count(List.of("up"),
+                url("127.0.0.1", "/api/v1/query"), Map.of(), Duration.ofSeconds(5)).countBySeries("up",
                         Instant.ofEpochMilli(1_700_000_000_000L), Instant.ofEpochMilli(1_700_000_000_000L)));
         assertTrue(untrusted.getMessage().contains("PKIX"), untrusted.getMessage());
         assertEquals(1, requests.get());
         // the stand-in holds no samples: an empty vector
-        assertEquals(0, new ReceiverCount(url("127.0.0.1", "/api/v1/query"), Map.of(), trust, Duration.ofSeconds(5))
-                .count(List.of("up"), Instant.ofEpochMilli(1_700_000_000_000L), Instant.ofEpochMilli(1_700_000_000_000L)));
+        assertEquals(Map.of(), new ReceiverCount(url("127.0.0.1", "/api/v1/query"), Map.of(), trust,
+                Duration.ofSeconds(5)).countBySeries("up", Instant.ofEpochMilli(1_700_000_000_000L),
+                        Instant.ofEpochMilli(1_700_000_000_000L)));
         assertEquals(2, requests.get(), "the count's request reached the receiver over TLS");
     }
 

@@ -333,6 +333,37 @@ class ExportPassLiveTest extends ExportPassTestBase {
         assertTrue(o.findings().stream().anyMatch(f -> f.reason() == Reason.EXPORT_PENDING));
     }
 
+    /**
+     * A receiver that stores other labels than were sent holds another series: VictoriaMetrics drops the labels past
+     * {@code -maxLabelsPerTimeseries} (30 by default) and answers 204. The count by series sees it (issue 23, 15);
+     * the count of every sample of the partition's names did not, and let the partition go.
+     */
+    @Test
+    void aReceiverThatDropsLabelsLeavesThePartitionUnverified() throws Exception {
+        StringBuilder labels = new StringBuilder("{");
+        for (int k = 0; k < 32; k++) {
+            labels.append(k == 0 ? "" : ", ").append(String.format("\"k%02d\": \"v%d\"", k, k));
+        }
+        Instant at = LocalDate.now(ZoneOffset.UTC).minusDays(4).atStartOfDay(ZoneOffset.UTC).toInstant()
+                .plus(run, ChronoUnit.HOURS).plusSeconds(1800);
+        List<MetricShape.Row> rows = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            rows.add(new MetricShape.Row(1, "noetl_jobs_total", "counter", i, labels + "}", at.plusSeconds(i)));
+        }
+        insert(rows);
+        timing = new ExportPass.Timing(5, Duration.ofMillis(100), 1, Duration.ZERO, ExportPass.PASS_BUDGET);
+        pass(settings(export(vm.writeUrl(), 100), "2d"));
+        vm.flush();
+        MaintenancePass.Outcome o = pass(settings(export(vm.writeUrl(), 100), "2d"));
+
+        List<Finding> unverified = o.findings().stream().filter(f -> f.reason() == Reason.EXPORT_UNVERIFIED).toList();
+        assertEquals(1, unverified.size(), () -> o.findings().toString());
+        assertTrue(unverified.get(0).message().contains("holds 600 of the 610 samples sent")
+                && unverified.get(0).message().contains("noetl_jobs_total holds 0 of 10"), unverified.get(0).message());
+        assertTrue(db.partitions("noetl.metric").contains(partition(4)));
+        assertFalse(db.partitions("noetl.metric").contains(partition(3)));
+    }
+
     @Test
     void ackOnlyConfirmsWithTheLastAcknowledgement() throws Exception {
         AtomicInteger queries = new AtomicInteger();

@@ -302,7 +302,9 @@ abstract class ExportPassTestBase {
             assertEquals(samplesPerPartition.get(p), (int) ledgerLong("samples_sent", p), p);
             assertEquals(1, ledgerLong("count(verified_at)", p), p + " confirmed by the receiver's count");
             assertTrue(ledgerLong("verified_samples", p) >= samplesPerPartition.get(p));
-            assertTrue(export.retirable(p));
+            assertTrue(export.confirmed(p));
+            // refused rows hold their partition past retention under the default rule (refusedRows: Hold)
+            assertEquals(!p.equals(partition(3)), export.retirable(p), p);
         }
         assertEquals(3, ledgerLong("rows_refused", partition(3)));
         assertTrue(db.queryStrings("SELECT last_refusal FROM noetl.metric_export_ledger WHERE raw_partition = ?",
@@ -344,6 +346,116 @@ abstract class ExportPassTestBase {
             assertTrue(got.get(e.getKey()).stream().map(x -> x[0]).collect(java.util.stream.Collectors.toSet())
                     .containsAll(e.getValue().keySet()), "every sample of " + e.getKey() + ", the late one too");
         }
+    }
+
+    /**
+     * Samples another writer sends to the receiver, of the operator's metric names and in the same time range but in
+     * a series of its own, do not make up for samples of the operator's series the receiver lost (issue 23, 15): each
+     * series the operator sent must hold at least as many samples at the receiver as were sent of it. Here the
+     * receiver loses the oldest day's samples of one series (the stand-in drops them from the writes it forwards)
+     * while another writer has sent as many samples of the same name, at the same times, under other labels.
+     */
+    @Test
+    void anotherWritersSeriesDoNotMakeUpForSamplesTheReceiverLost() throws Exception {
+        Instant dayFrom = LocalDate.now(ZoneOffset.UTC).minusDays(4).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant dayTo = dayFrom.plus(1, ChronoUnit.DAYS);
+        Map<String, String> lostSeries = expected.keySet().stream().filter(k -> "p2".equals(k.get("pool")))
+                .findFirst().orElseThrow();
+        URI front = standIn(exchange -> {
+            if (exchange.getRequestURI().getPath().endsWith("/write")) {
+                WriteRequest w = WriteRequest.parseFrom(unsnappy(readAll(exchange.getRequestBody())));
+                WriteRequest.Builder fewer = w.toBuilder().clearTimeseries();
+                for (TimeSeries ts : w.getTimeseriesList()) {
+                    boolean lost = ts.getLabelsList().stream().anyMatch(l -> l.getName().equals("pool")
+                            && l.getValue().equals("p2"));
+                    fewer.addTimeseries(ts.toBuilder().clearSamples().addAllSamples(ts.getSamplesList().stream()
+                            .filter(x -> !lost || x.getTimestamp() < dayFrom.toEpochMilli()
+                                    || x.getTimestamp() >= dayTo.toEpochMilli()).toList()));
+                }
+                forward(exchange, snappy(fewer.build().toByteArray()));
+            } else {
+                forward(exchange, readAll(exchange.getRequestBody()));
+            }
+        });
+        // the other writer: the lost series' samples of that day, under a label set the operator never sends
+        TimeSeries.Builder other = TimeSeries.newBuilder()
+                .addLabels(io.noetl.lifecycle.export.prompb.Label.newBuilder().setName("__name__")
+                        .setValue(lostSeries.get("__name__")))
+                .addLabels(io.noetl.lifecycle.export.prompb.Label.newBuilder().setName("pool").setValue("other"));
+        expected.get(lostSeries).subMap(dayFrom.toEpochMilli(), dayTo.toEpochMilli()).forEach((t, v) -> other
+                .addSamples(io.noetl.lifecycle.export.prompb.Sample.newBuilder().setTimestamp(t).setValue(v)));
+        assertEquals(SAMPLES_PER_SERIES, other.getSamplesCount());
+        HttpResponse<String> written = HTTP.send(HttpRequest.newBuilder(vm.writeUrl())
+                .header("Content-Encoding", "snappy").header("Content-Type", "application/x-protobuf")
+                .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(snappy(WriteRequest.newBuilder().addTimeseries(other)
+                        .build().toByteArray()))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, written.statusCode(), written.body());
+        vm.flush();
+
+        timing = new ExportPass.Timing(5, Duration.ofMillis(100), 1, Duration.ZERO, ExportPass.PASS_BUDGET);
+        MetricExport spec = export(front, 100);
+        spec.setQueryUrl(URI.create("http://127.0.0.1:" + vm.port() + "/api/v1/query").toString());
+        pass(settings(spec, "2d"));
+        vm.flush();
+        // counted again once everything the receiver took is searchable
+        MaintenancePass.Outcome o = pass(settings(spec, "2d"));
+
+        List<Finding> unverified = o.findings().stream().filter(f -> f.reason() == Reason.EXPORT_UNVERIFIED).toList();
+        assertEquals(1, unverified.size(), () -> o.findings().toString());
+        assertTrue(unverified.get(0).message().startsWith(partition(4) + " is kept"), unverified.get(0).message());
+        assertTrue(unverified.get(0).message().contains("holds 450 of the 600 samples sent"), unverified.get(0)
+                .message());
+        assertTrue(unverified.get(0).message().contains(lostSeries.get("__name__") + " holds 0 of 150"),
+                unverified.get(0).message());
+        assertEquals(0, ledgerLong("count(verified_at)", partition(4)));
+        assertTrue(db.partitions("noetl.metric").contains(partition(4)), "kept: a series of it is not at the receiver");
+        assertFalse(db.partitions("noetl.metric").contains(partition(3)), "its neighbour, all at the receiver, went");
+    }
+
+    /**
+     * A partition holding a row its export refused (a NaN value here) is kept past retention once its other samples
+     * are confirmed, and reported, under the default rule ({@code refusedRows: Hold}); {@code Accept} lets it go
+     * (issue 23, 15).
+     */
+    @Test
+    void aPartitionWithARowTheExportRefusedIsKeptUnlessTheRuleAcceptsIt() throws Exception {
+        Instant at = LocalDate.now(ZoneOffset.UTC).minusDays(4).atStartOfDay(ZoneOffset.UTC).toInstant()
+                .plus(run, ChronoUnit.HOURS).plusSeconds(1800).plusMillis(1);
+        insert(List.of(new MetricShape.Row(1, "noetl_jobs_total", "counter", Double.NaN, "{\"pool\": \"p0\", "
+                + "\"shard\": 0, \"ok\": true}", at)));
+
+        MaintenancePass.Outcome held = pass(settings(export(vm.writeUrl(), 100), "2d"));
+
+        List<Finding> refused = held.findings().stream().filter(f -> f.reason() == Reason.EXPORT_REFUSED_ROWS)
+                .toList();
+        assertEquals(1, refused.size(), () -> held.findings().toString());
+        String message = refused.get(0).message();
+        assertTrue(message.contains(partition(4) + " (1 row;") && message.contains("metric_id")
+                && message.contains("NaN") && message.contains("refusedRows: Accept"), message);
+        assertTrue(db.partitions("noetl.metric").contains(partition(4)), "kept: a row of it is at no receiver");
+        assertFalse(db.partitions("noetl.metric").contains(partition(3)), "its neighbour, without refusals, went");
+        ExportPass.Outcome export = held.export().orElseThrow();
+        assertTrue(export.confirmed(partition(4)), "what was sent of it is confirmed");
+        assertFalse(export.retirable(partition(4)));
+        assertEquals(1, ledgerLong("rows_refused", partition(4)));
+        // the executor holds to the same rule under the retirement's lock, for a plan that did not (a tier's)
+        MetricPolicySettings settings = settings(export(vm.writeUrl(), 100), "2d");
+        MaintenancePass.Outcome underLock = new MaintenancePass(ds, db.target(), METRIC, LockPolicy.from(
+                StandaloneConfig.INSTANCE.ddl()), Clock.systemUTC()).exportGated(Optional.of(export.gate(METRIC)))
+                .run(Optional.empty(), snapshot -> io.noetl.lifecycle.partition.plan.PartitionPlanner.plan(
+                        PolicyPass.plannerPolicy(settings, snapshot, Instant.now()), snapshot),
+                        settings::retentionCutoffSql, true);
+        assertEquals(List.of(Reason.EXPORT_REFUSED_ROWS), underLock.keptFindings().stream().map(Finding::reason)
+                .toList(), () -> underLock.keptFindings().toString());
+        assertTrue(underLock.keptFindings().get(0).message().contains(partition(4) + " (1 row;"));
+        assertTrue(db.partitions("noetl.metric").contains(partition(4)));
+
+        MetricExport accepting = export(vm.writeUrl(), 100);
+        accepting.setRefusedRows(io.noetl.lifecycle.api.RefusedRows.Accept);
+        MaintenancePass.Outcome accepted = pass(settings(accepting, "2d"));
+        assertFalse(reasons(accepted).contains(Reason.EXPORT_REFUSED_ROWS), () -> accepted.findings().toString());
+        assertFalse(db.partitions("noetl.metric").contains(partition(4)), () -> accepted.findings().toString());
     }
 
     /** The tier sent is gated as the raw table is otherwise: its partitions past the tier's retention wait for it. */

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition.plan;
 import io.noetl.lifecycle.api.CaSecretRef;
 import io.noetl.lifecycle.api.ExportVerify;
 import io.noetl.lifecycle.api.MetricExport;
+import io.noetl.lifecycle.api.RefusedRows;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import java.net.URI;
@@ -28,10 +29,13 @@ import java.util.regex.Pattern;
  * @param tier the resolution of the rollup tier {@code source} names; empty for {@code raw}
  * @param allowPlainHttpCredentials whether the Secret's credentials may go over {@code http://}
  * @param ca the Secret key with the certificate authorities {@code https://} connections trust instead of the JVM's
+ * @param refusedRows whether a partition whose export refused rows is kept past retention ({@code Hold}, the
+ *     default) or may go once its samples sent are confirmed ({@code Accept})
  */
 public record ExportSettings(boolean enabled, URI url, String target, Optional<String> secretName,
         Map<String, String> headers, ExportVerify verify, Optional<URI> queryUrl, int batchSamples,
-        Optional<Resolution> tier, boolean allowPlainHttpCredentials, Optional<CaSecret> ca) {
+        Optional<Resolution> tier, boolean allowPlainHttpCredentials, Optional<CaSecret> ca,
+        RefusedRows refusedRows) {
 
     /** {@code spec.export.caSecretRef}: a Secret's name and the key holding the PEM certificates. */
     public record CaSecret(String name, String key) {
@@ -52,7 +56,7 @@ public record ExportSettings(boolean enabled, URI url, String target, Optional<S
     /** No export. */
     public static ExportSettings none() {
         return new ExportSettings(false, null, "", Optional.empty(), Map.of(), ExportVerify.Query, Optional.empty(),
-                DEFAULT_BATCH_SAMPLES, Optional.empty(), false, Optional.empty());
+                DEFAULT_BATCH_SAMPLES, Optional.empty(), false, Optional.empty(), RefusedRows.Hold);
     }
 
     public static ExportSettings from(MetricExport export) throws InvalidSpecException {
@@ -131,8 +135,14 @@ public record ExportSettings(boolean enabled, URI url, String target, Optional<S
             }
             ca = Optional.of(new CaSecret(name, key == null ? CaSecretRef.DEFAULT_KEY : key));
         }
+        RefusedRows refused = export.getRefusedRows() == null ? RefusedRows.Hold : export.getRefusedRows();
         return new ExportSettings(true, url, export.getUrl(), secret, headers, verify, queryUrl, batch, tier,
-                Boolean.TRUE.equals(export.getAllowPlainHttpCredentials()), ca);
+                Boolean.TRUE.equals(export.getAllowPlainHttpCredentials()), ca, refused);
+    }
+
+    /** Whether a partition whose export refused rows is kept past retention ({@code refusedRows: Hold}). */
+    public boolean holdsRefusedRows() {
+        return refusedRows == RefusedRows.Hold;
     }
 
     /**

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.postgresql.PGStatement;
 
 /**
@@ -30,7 +29,14 @@ import org.postgresql.PGStatement;
  * killed between an acknowledgement and its ledger update sends that one batch again when it resumes; nothing else is
  * sent twice and nothing is skipped. {@code done_at} is set when the last batch is acknowledged, {@code verified_at}
  * when the receiver's count reached {@code samples_sent} ({@code verify: Query}) or, under {@code AckOnly}, with
- * {@code done_at}. The retirement gate lets a partition go only with {@code verified_at} set for the policy's receiver.
+ * {@code done_at}. The retirement gate lets a partition go only with {@code verified_at} set for the policy's receiver
+ * and, under {@code refusedRows: Hold}, no row refused.
+ *
+ * <p>Beside it, {@code <ledger>_series} holds, for a partition exported under {@code verify: Query} and not yet
+ * confirmed, the samples sent of each series (by its {@code SeriesHash}, with its metric name), added in the
+ * transaction that moves the ledger row, so that they always sum to {@code samples_sent}; the receiver's count is
+ * compared with them series by series, and they are deleted once the partition is confirmed (and with the ledger row,
+ * which they reference).
  */
 public final class ExportSql {
     public static final String LEDGER = "metric_export_ledger";
@@ -41,6 +47,15 @@ public final class ExportSql {
     /** The ledger of the policy's schema. */
     public static TableName ledgerOf(TableName raw) {
         return raw.sibling(LEDGER);
+    }
+
+    /** The samples sent of each series of the partitions not yet confirmed, beside {@code ledger}. */
+    public static TableName seriesOf(TableName ledger) {
+        return ledger.sibling(ledger.name() + "_series");
+    }
+
+    /** What was sent of one series of a partition: its (sanitised) metric name and its number of samples. */
+    public record SentSeries(String metricName, long samples) {
     }
 
     /** Where one partition's export stands for one receiver. */
@@ -86,6 +101,27 @@ public final class ExportSql {
             s.execute("COMMENT ON TABLE " + ledger.sql() + " IS 'Export of raw metric partitions by Prometheus "
                     + "remote-write, kept by the noetl lifecycle operator: one row per partition and receiver; a "
                     + "partition is retired only once verified_at is set'");
+        }
+        ensureSeries(c, ledger);
+    }
+
+    /** Creates {@link #seriesOf} the ledger when it is missing (a ledger made before it). */
+    public static void ensureSeries(Connection c, TableName ledger) throws SQLException {
+        TableName series = seriesOf(ledger);
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + series.sql() + " ("
+                    + "raw_table TEXT NOT NULL, "
+                    + "raw_partition TEXT NOT NULL, "
+                    + "target TEXT NOT NULL, "
+                    + "series BIGINT NOT NULL, "
+                    + "metric_name TEXT NOT NULL, "
+                    + "samples BIGINT NOT NULL, "
+                    + "PRIMARY KEY (raw_table, raw_partition, target, series), "
+                    + "FOREIGN KEY (raw_table, raw_partition, target) REFERENCES " + ledger.sql()
+                    + " ON DELETE CASCADE)");
+            s.execute("COMMENT ON TABLE " + series.sql() + " IS 'Samples sent of each series (by a 64-bit hash of "
+                    + "its labels) of the partitions in " + ledger.name() + " not yet confirmed, kept by the noetl "
+                    + "lifecycle operator to compare with the receiver''s count series by series'");
         }
     }
 
@@ -157,7 +193,63 @@ public final class ExportSql {
         }
     }
 
-    /** Records the receiver's count of a done partition; verified when it reaches what was sent. */
+    /**
+     * Adds what one acknowledged batch sent of each series (by {@code SeriesHash}) to {@link #seriesOf} the ledger; in
+     * the transaction of the batch's {@link #acknowledged}, after it (the rows reference the ledger row).
+     */
+    public static void seriesSent(Connection c, TableName ledger, TableName raw, String partition, String target,
+            Map<Long, SentSeries> series) throws SQLException {
+        if (series.isEmpty()) {
+            return;
+        }
+        TableName table = seriesOf(ledger);
+        Long[] hashes = new Long[series.size()];
+        String[] names = new String[series.size()];
+        Long[] samples = new Long[series.size()];
+        int i = 0;
+        for (Map.Entry<Long, SentSeries> e : series.entrySet()) {
+            hashes[i] = e.getKey();
+            names[i] = e.getValue().metricName();
+            samples[i] = e.getValue().samples();
+            i++;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table.sql() + " AS s (raw_table, "
+                + "raw_partition, target, series, metric_name, samples) SELECT ?, ?, ?, u.series, u.metric_name, "
+                + "u.samples FROM unnest(?::bigint[], ?::text[], ?::bigint[]) AS u(series, metric_name, samples) "
+                + "ON CONFLICT (raw_table, raw_partition, target, series) DO UPDATE SET "
+                + "samples = s.samples + EXCLUDED.samples")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            ps.setArray(4, c.createArrayOf("bigint", hashes));
+            ps.setArray(5, c.createArrayOf("text", names));
+            ps.setArray(6, c.createArrayOf("bigint", samples));
+            ps.executeUpdate();
+        }
+    }
+
+    /** What was sent of each series of a partition not yet confirmed, by {@code SeriesHash}. */
+    public static Map<Long, SentSeries> sentSeries(Connection c, TableName ledger, TableName raw, String partition,
+            String target) throws SQLException {
+        Map<Long, SentSeries> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT series, metric_name, samples FROM "
+                + seriesOf(ledger).sql() + " WHERE raw_table = ? AND raw_partition = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), new SentSeries(rs.getString(2), rs.getLong(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records the receiver's count of a done partition; verified when every series holds what was sent of it, and then
+     * its series' rows are no longer needed.
+     */
     public static void counted(Connection c, TableName ledger, TableName raw, String partition, String target,
             long count, boolean verified) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.sql() + " SET verified_samples = ?, "
@@ -168,6 +260,21 @@ public final class ExportSql {
             ps.setString(3, raw.toString());
             ps.setString(4, partition);
             ps.setString(5, target);
+            ps.executeUpdate();
+        }
+        if (verified) {
+            forgetSeries(c, ledger, raw, partition, target);
+        }
+    }
+
+    /** Deletes what {@link #seriesOf} the ledger holds of a partition: it is confirmed, or no longer counted. */
+    public static void forgetSeries(Connection c, TableName ledger, TableName raw, String partition, String target)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + seriesOf(ledger).sql() + " WHERE "
+                + "raw_table = ? AND raw_partition = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
             ps.executeUpdate();
         }
     }
@@ -191,18 +298,6 @@ public final class ExportSql {
             ps.setString(3, target);
             ps.executeUpdate();
         }
-    }
-
-    /** The distinct metric names of a partition, for asking the receiver about its series. */
-    public static Set<String> metricNames(Connection c, TableName partition) throws SQLException {
-        Set<String> names = new TreeSet<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT DISTINCT metric_name FROM ONLY "
-                + partition.sql())) {
-            while (rs.next()) {
-                names.add(rs.getString(1));
-            }
-        }
-        return names;
     }
 
     /**
@@ -367,20 +462,6 @@ public final class ExportSql {
             }
             return more;
         });
-    }
-
-    /** The distinct (metric name, type) pairs of a tier partition's buckets, from the catalogue. */
-    public static Map<String, String> tierMetricNames(Connection c, TableName partition, TableName catalogue)
-            throws SQLException {
-        Map<String, String> names = new java.util.TreeMap<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT DISTINCT s.metric_name, "
-                + "s.metric_type FROM ONLY " + partition.sql() + " t JOIN " + catalogue.sql()
-                + " s ON s.fingerprint = t.fingerprint")) {
-            while (rs.next()) {
-                names.put(rs.getString(1), rs.getString(2));
-            }
-        }
-        return names;
     }
 
     private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {

@@ -95,9 +95,26 @@ public final class PartitionExecutor {
 
     /**
      * The export gate of a policy with {@code spec.export}: a partition may be retired only when the export ledger
-     * {@code ledger} has it confirmed ({@code verified_at}) for the receiver {@code target}.
+     * {@code ledger} has it confirmed ({@code verified_at}) for the receiver {@code target} and, with
+     * {@code holdRefused} ({@code refusedRows: Hold}), shows no row its export refused.
      */
-    public record ExportGate(TableName ledger, String rawTable, String target) {
+    public record ExportGate(TableName ledger, String rawTable, String target, boolean holdRefused) {
+        /**
+         * A partition kept for the rows its export refused, as the findings name it: {@code name (n rows; e.g. why)}.
+         *
+         * @param example the ledger's {@code last_refusal}: the row's {@code metric_id}, metric name and why
+         */
+        public static String heldPartition(String name, long refused, Optional<String> example) {
+            return name + " (" + refused + (refused == 1 ? " row" : " rows") + example.map(e -> "; e.g. " + e)
+                    .orElse("") + ")";
+        }
+
+        /** How to let a partition kept for its refused rows go. */
+        public String howToRelease() {
+            return "to let one go, set spec.export.refusedRows: Accept, or correct or delete its refused rows and "
+                    + "forget its export (DELETE FROM " + ledger.sql() + " WHERE raw_table = '" + rawTable.replace("'", "''")
+                    + "' AND raw_partition = '<partition>'), which sends it again, whole, in the next pass";
+        }
     }
 
     /**
@@ -418,15 +435,21 @@ public final class PartitionExecutor {
         }
         ExportGate g = exportGate.get();
         java.util.Set<String> confirmed = new java.util.HashSet<>();
+        Map<String, String> held = new HashMap<>();
         if (RollupSql.exists(conn, g.ledger())) {
-            try (PreparedStatement ps = conn.prepareStatement("SELECT raw_partition FROM " + g.ledger().sql()
-                    + " WHERE raw_table = ? AND target = ? AND raw_partition = ANY (?) AND verified_at IS NOT NULL")) {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT raw_partition, rows_refused, last_refusal FROM "
+                    + g.ledger().sql() + " WHERE raw_table = ? AND target = ? AND raw_partition = ANY (?) AND "
+                    + "verified_at IS NOT NULL")) {
                 ps.setString(1, g.rawTable());
                 ps.setString(2, g.target());
                 ps.setArray(3, conn.createArrayOf("text", retirements.stream().map(PlannedAction::partition).toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         confirmed.add(rs.getString(1));
+                        if (g.holdRefused() && rs.getLong(2) > 0) {
+                            held.put(rs.getString(1), ExportGate.heldPartition(rs.getString(1), rs.getLong(2),
+                                    Optional.ofNullable(rs.getString(3))));
+                        }
                     }
                 }
             }
@@ -435,6 +458,10 @@ public final class PartitionExecutor {
             if (!confirmed.contains(a.partition())) {
                 refused.put(a, new Kept(a, Reason.EXPORT_PENDING, a.partition() + " is past retention but not yet "
                         + "exported to " + g.target() + " and confirmed there: kept until it is"));
+            } else if (held.containsKey(a.partition())) {
+                refused.put(a, new Kept(a, Reason.EXPORT_REFUSED_ROWS, a.partition() + " is past retention and "
+                        + "confirmed at " + g.target() + ", but its export refused rows, which are at no receiver "
+                        + "(spec.export.refusedRows: Hold): " + held.get(a.partition()) + "; " + g.howToRelease()));
             }
         }
         return refused;

@@ -39,6 +39,8 @@ class ExportSettingsTest {
         assertEquals(Optional.of(URI.create("http://vm:8428/api/v1/query")), s.queryUrl());
         assertEquals("http://vm:8428/api/v1/write", s.target());
         assertEquals(Optional.empty(), s.secretName());
+        assertEquals(io.noetl.lifecycle.api.RefusedRows.Hold, s.refusedRows(), "refused rows hold their partition");
+        assertTrue(s.holdsRefusedRows());
     }
 
     @Test
