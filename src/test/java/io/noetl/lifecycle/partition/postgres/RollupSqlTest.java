@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.NestedLabels;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -235,6 +236,34 @@ abstract class RollupSqlTest {
             assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
         } finally {
             db.execute("DROP TABLE noetl.metric_rollup_narrow");
+        }
+    }
+
+    /**
+     * A row whose labels nest 1,000 levels deep, in day 1's partition among the ordinary rows, is left out and counted:
+     * the tiers hold exactly the aggregates of the ordinary rows, the catalogue has no series for it, and the ledger
+     * records one refused row for that partition. Before, fingerprinting it failed the whole rollup ("stack depth limit
+     * exceeded"), on every run.
+     */
+    @Test
+    void aRowWithLabelsNestedTooDeepIsLeftOutAndCountedAndTheRestIsRolledUp() throws SQLException {
+        try (Connection c = db.connect()) {
+            shape().insert(c, RAW.toString(), zone(), List.of(new MetricShape.Row(1, "temperature", "gauge", 1e6,
+                    NestedLabels.json(1000), day2.minus(Duration.ofHours(2)))));
+        }
+        try (Connection c = db.connect()) {
+            assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_28 WHERE metric_value = 1e6"));
+            RollupSql.Rolled first = roll(c, "metric_2026_11_28", day1, day2);
+            assertEquals(SERIES, first.series());
+            roll(c, "metric_2026_11_29", day2, day3);
+            for (RollupSql.Tier t : TIERS) {
+                assertTierMatches(t, List.of(1L, 2L));
+            }
+            assertEquals(SERIES, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
+            assertEquals(List.of("metric_2026_11_28 1", "metric_2026_11_29 0"), db.queryStrings("SELECT DISTINCT "
+                    + "raw_partition || ' ' || rows_refused FROM noetl.metric_rollup_ledger ORDER BY 1"));
+        } finally {
+            db.execute("DELETE FROM noetl.metric WHERE metric_value = 1e6");
         }
     }
 
