@@ -151,7 +151,7 @@ abstract class RollupCommandTest {
 
     /**
      * One row whose labels nest 1,000 levels deep, among the ordinary rows of 11-19: it is left out of the tiers and
-     * counted (the ledger's {@code rows_refused}, a RowsRefused finding naming the partition, the count and the row's
+     * counted (the ledger's {@code rows_refused}, a RollupRefusedRows finding naming the partition, the count and the row's
      * {@code metric_id}), and the rest of the partition is rolled up and retired as usual. Before, the fingerprint
      * failed with "stack depth limit exceeded" for the whole partition on every pass: never rolled up, never retired.
      */
@@ -172,7 +172,7 @@ abstract class RollupCommandTest {
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
         assertEquals(List.of("metric_2026_11_18 0", "metric_2026_11_19 1", "metric_2026_11_20 0"), db.queryStrings(
                 "SELECT raw_partition || ' ' || rows_refused FROM noetl.metric_rollup_ledger ORDER BY 1"));
-        assertTrue(table.lines().anyMatch(l -> l.contains("RowsRefused") && l.contains("metric_2026_11_19")
+        assertTrue(table.lines().anyMatch(l -> l.contains("RollupRefusedRows") && l.contains("metric_2026_11_19")
                 && l.contains("1 row") && l.contains("metric_id " + id)), table);
     }
 }

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.partition.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.support.NestedLabels;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,11 @@ class NoetlLabelsTest {
             assertRefused("nested deeper than 32 levels", NoetlLabels.of("cpu", NestedLabels.jsonWithArrays(levels),
                     null, null));
         }
+    }
+
+    @Test
+    void theExportAndTheRollupsRefuseTheSameDepth() {
+        assertEquals(SeriesFingerprint.MAX_LABEL_DEPTH, NoetlLabels.MAX_DEPTH);
     }
 
     private static void assertRefused(String why, NoetlLabels.Mapped m) {
