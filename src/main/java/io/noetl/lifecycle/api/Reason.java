@@ -98,6 +98,12 @@ public enum Reason {
      */
     ROLLUP_FAILED("RollupFailed", Effect.DEGRADED, false),
     /**
+     * A rollup left out rows it cannot fingerprint (their labels nest deeper than 32 levels) and rolled up the rest
+     * of the partition, which is then retired as usual; the message names the partition, the count and one row's
+     * {@code metric_id}. Shown after the pass that rolled the partition up; the ledger keeps the count.
+     */
+    ROLLUP_REFUSED_ROWS("RollupRefusedRows", Effect.DEGRADED, false),
+    /**
      * A raw partition past retention is kept because the export ledger does not show it sent to the receiver of
      * {@code spec.export} and confirmed; it goes in the pass after its export is confirmed.
      */

@@ -30,6 +30,8 @@ public class RollupTierStatus {
     private Long rolledUpPartitions;
     @JsonPropertyDescription("Storage ratio: the bytes the raw partitions rolled into this tier held when rolled up, divided by the tier table's bytes (as text, for example `84.2`). Absent while the tier is empty.")
     private String storageRatio;
+    @JsonPropertyDescription("Rows of the raw partitions rolled into this tier that were left out of it because their `labels` nest deeper than 32 levels (such labels have no series fingerprint); the ledger's `rows_refused`. Their partitions are rolled up and retired as usual.")
+    private Long rowsRefused;
 
     public String getResolution() {
         return resolution;
@@ -125,5 +127,13 @@ public class RollupTierStatus {
 
     public void setStorageRatio(String storageRatio) {
         this.storageRatio = storageRatio;
+    }
+
+    public Long getRowsRefused() {
+        return rowsRefused;
+    }
+
+    public void setRowsRefused(Long rowsRefused) {
+        this.rowsRefused = rowsRefused;
     }
 }

@@ -1,7 +1,11 @@
 package io.noetl.lifecycle.export;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -21,12 +25,19 @@ import java.util.TreeMap;
  * they go as remote-write metadata of the metric family.</li>
  * </ul>
  * A row the mapping cannot express is refused with the reason, for the caller to count and report: labels that are
- * not a JSON object, a key that sanitises to a reserved label ({@code __name__}, {@code runtime_name},
- * {@code runtime_type}) or to the same name as another key, an empty metric name.
+ * not a JSON object, labels nested deeper than {@link #MAX_DEPTH} levels, a key that sanitises to a reserved label
+ * ({@code __name__}, {@code runtime_name}, {@code runtime_type}) or to the same name as another key, an empty metric
+ * name.
  */
 public final class NoetlLabels {
     public static final String RUNTIME_NAME = "runtime_name";
     public static final String RUNTIME_TYPE = "runtime_type";
+    /**
+     * How many levels below the labels object a value may sit ({@code {"a": {"b": 1}}} has two): the rollups' bound
+     * ({@code SeriesFingerprint.MAX_LABEL_DEPTH}), so both refuse the same rows. Deeper labels are refused before
+     * they are parsed into a tree, whatever their depth (Jackson's own limit is 1,000).
+     */
+    public static final int MAX_DEPTH = 32;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private NoetlLabels() {
@@ -59,9 +70,14 @@ public final class NoetlLabels {
         if (labelsJson != null) {
             JsonNode node;
             try {
+                if (tooDeep(labelsJson)) {
+                    return Mapped.refused("labels are nested deeper than " + MAX_DEPTH + " levels");
+                }
                 node = JSON.readTree(labelsJson);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 return Mapped.refused("labels are not JSON: " + e.getOriginalMessage());
+            } catch (IOException e) {
+                return Mapped.refused("labels are not JSON: " + e.getMessage());
             }
             if (node != null && !node.isNull()) {
                 if (!node.isObject()) {
@@ -106,6 +122,30 @@ public final class NoetlLabels {
         return io.noetl.lifecycle.export.prompb.MetricMetadata.newBuilder().setType(type)
                 .setMetricFamilyName(RemoteWriteFrame.sanitiseMetricName(metricName))
                 .setUnit(unit == null ? "" : unit).setHelp(help == null ? "" : help).build();
+    }
+
+    /**
+     * Whether some value of {@code json} sits more than {@link #MAX_DEPTH} levels below its top, read token by token
+     * and only as far as the first such value; text that is not JSON is for {@code readTree} to describe, unless it
+     * is too deep before it goes wrong.
+     */
+    private static boolean tooDeep(String json) throws IOException {
+        try (JsonParser p = JSON.getFactory().createParser(json)) {
+            int open = 0; // the arrays and objects around the next value: its level
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == JsonToken.END_ARRAY || t == JsonToken.END_OBJECT) {
+                    open--;
+                } else if (t != JsonToken.FIELD_NAME) {
+                    if (open > MAX_DEPTH) {
+                        return true;
+                    }
+                    if (t.isStructStart()) {
+                        open++;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static String text(JsonNode v) {

@@ -26,8 +26,8 @@ import java.util.Set;
 public final class PartitionVerdict {
     /** Findings that also raise a Warning Event: each held a retirement back. */
     private static final Set<Reason> WARNED = Set.of(Reason.CLOCK_SKEW, Reason.PARTITION_HOLDS_RECENT_ROWS,
-            Reason.ROLLUP_PENDING, Reason.ROLLUP_FAILED, Reason.EXPORT_PENDING, Reason.EXPORT_FAILED,
-            Reason.EXPORT_UNVERIFIED, Reason.EXPORT_REFUSED_ROWS, Reason.INSECURE_TRANSPORT,
+            Reason.ROLLUP_PENDING, Reason.ROLLUP_FAILED, Reason.ROLLUP_REFUSED_ROWS, Reason.EXPORT_PENDING,
+            Reason.EXPORT_FAILED, Reason.EXPORT_UNVERIFIED, Reason.EXPORT_REFUSED_ROWS, Reason.INSECURE_TRANSPORT,
             Reason.ROWS_NOT_EXPIRED);
 
     private PartitionVerdict() {

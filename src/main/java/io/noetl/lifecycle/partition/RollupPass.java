@@ -18,6 +18,7 @@ import io.noetl.lifecycle.partition.postgres.ExportSql;
 import io.noetl.lifecycle.partition.postgres.MetricHistorySql;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.partition.postgres.RollupSql;
+import io.noetl.lifecycle.partition.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -63,8 +64,9 @@ public final class RollupPass {
      *     with {@code dryRun} and {@code suspend} what would run)
      * @param rolled the rollups that committed
      * @param durations how long each of them took
-     * @param findings rollup failures and lost tiers ({@code RollupFailed}), and partitions past retention still
-     *     waiting for their rollup ({@code RollupPending}, added by {@link #withheld})
+     * @param findings rollup failures and lost tiers ({@code RollupFailed}), rows a rollup left out
+     *     ({@code RollupRefusedRows}), and partitions past retention still waiting for their rollup ({@code RollupPending},
+     *     added by {@link #withheld})
      * @param ledger for each raw partition, the tiers it is rolled into, after the rollups
      * @param tierLost a tier cannot be rolled into: no raw partition may be retired
      */
@@ -146,6 +148,8 @@ public final class RollupPass {
             if (!shared && apply) {
                 RollupSql.ensureShared(c, tables);
                 shared = true;
+            } else if (shared && apply && RollupSql.upgradeShared(c, tables)) {
+                LOG.infof("brought the fingerprint functions and the ledger %s up to this version", tables.ledger());
             }
             // tier tables: created when missing and never filled; lost when missing and in the ledger
             List<RollupSettings.Tier> usable = new ArrayList<>();
@@ -250,6 +254,11 @@ public final class RollupPass {
                         planned.add(step);
                         LOG.infof("rolled %s (%d rows, %d series) into %s", step.partition(), r.rawRows(), r.series(),
                                 r.tiers());
+                        if (r.rowsRefused() > 0) {
+                            Finding refused = refused(r);
+                            findings.add(refused);
+                            LOG.warn(refused.message());
+                        }
                     } catch (SQLException e) {
                         DatabaseFailure f = DatabaseFailure.of(e, target);
                         findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
@@ -266,6 +275,16 @@ public final class RollupPass {
             DatabaseFailure failure = DatabaseFailure.of(e, target);
             throw new ReconcileException(failure.reason(), failure.message());
         }
+    }
+
+    /** The finding of a rollup that left rows out: the partition, how many, and one of them by its id. */
+    static Finding refused(RollupSql.Rolled r) {
+        long n = r.rowsRefused();
+        return new Finding(Reason.ROLLUP_REFUSED_ROWS, r.partition() + ": " + n + (n == 1 ? " row was" : " rows were")
+                + " left out of the rollup" + r.refusedExample().map(id -> " (metric_id " + id + (n == 1 ? ")"
+                        : " among them)")).orElse("") + ": labels nested deeper than "
+                + SeriesFingerprint.MAX_LABEL_DEPTH + " levels have no series fingerprint. The partition's other "
+                + "rows are rolled up, and it is retired past retention as usual");
     }
 
     /**

@@ -44,6 +44,7 @@ public final class RollupReport {
                 t.setSize(Sizes.human(snapshot.totalBytes()));
             });
             t.setRolledUpPartitions(state.ledger().partitions());
+            t.setRowsRefused(state.ledger().rowsRefused());
             state.ledger().newestPartition().ifPresent(t::setWatermarkPartition);
             state.ledger().watermark().ifPresent(w -> t.setWatermark(w.toString()));
             t.setLagSeconds(state.lag().toSeconds());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.NestedLabels;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -146,5 +147,32 @@ abstract class RollupCommandTest {
         assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 + "WHERE n.nspname = 'archive' AND c.relname = 'metric_2026_11_19'"), stdout());
         assertEquals(10, db.queryLong("SELECT count(*) FROM noetl.metric_2026_11_19"));
+    }
+
+    /**
+     * One row whose labels nest 1,000 levels deep, among the ordinary rows of 11-19: it is left out of the tiers and
+     * counted (the ledger's {@code rows_refused}, a RollupRefusedRows finding naming the partition, the count and the row's
+     * {@code metric_id}), and the rest of the partition is rolled up and retired as usual. Before, the fingerprint
+     * failed with "stack depth limit exceeded" for the whole partition on every pass: never rolled up, never retired.
+     */
+    @Test
+    void aRowWithLabelsNestedTooDeepIsRefusedAndItsPartitionIsStillRolledUpAndRetired() throws Exception {
+        out.reset(); // this test's output only
+        try (Connection c = db.connect()) {
+            shape().insert(c, "noetl.metric", ZoneOffset.UTC, List.of(new MetricShape.Row(1, "cpu", "gauge", 1e6,
+                    NestedLabels.json(1000), Instant.parse("2026-11-19T12:15:00Z"))));
+        }
+        long id = db.queryLong("SELECT metric_id FROM noetl.metric WHERE metric_value = 1e6");
+        assertEquals(0, run("apply", "-f", file(), "--once"), out + " " + err);
+        String table = stdout();
+        assertEquals(List.of("metric_2026_11_20", "metric_2026_11_21", "metric_2026_11_22", "metric_2026_11_23"),
+                db.partitions("noetl.metric"), table);
+        assertEquals(3 * 48, db.queryLong("SELECT sum(sample_count) FROM noetl.metric_rollup_1h WHERE bucket_start < "
+                + "'2026-11-21 00:00+00'"), "the tiers hold the ordinary rows, and only them");
+        assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
+        assertEquals(List.of("metric_2026_11_18 0", "metric_2026_11_19 1", "metric_2026_11_20 0"), db.queryStrings(
+                "SELECT raw_partition || ' ' || rows_refused FROM noetl.metric_rollup_ledger ORDER BY 1"));
+        assertTrue(table.lines().anyMatch(l -> l.contains("RollupRefusedRows") && l.contains("metric_2026_11_19")
+                && l.contains("1 row") && l.contains("metric_id " + id)), table);
     }
 }

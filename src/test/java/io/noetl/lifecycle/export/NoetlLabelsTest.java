@@ -3,6 +3,9 @@ package io.noetl.lifecycle.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.partition.rollup.SeriesFingerprint;
+import io.noetl.lifecycle.support.NestedLabels;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +36,27 @@ class NoetlLabelsTest {
         assertRefused("both become a_b", NoetlLabels.of("cpu", "{\"a.b\": \"1\", \"a_b\": \"2\"}", null, null));
         assertRefused("not JSON", NoetlLabels.of("cpu", "{oops", null, null));
         assertRefused("empty", NoetlLabels.of("", "{}", null, null));
+    }
+
+    /**
+     * Labels nested deeper than 32 levels are refused with that reason, as the rollups refuse them; 32 levels are
+     * sent. Before, 1,000 levels were sent (a label of 6 kB) and 1,001 refused as "not JSON".
+     */
+    @Test
+    void labelsNestedDeeperThan32LevelsAreRefused() {
+        assertEquals("{\"a\":".repeat(31) + "1" + "}".repeat(31), NoetlLabels.of("cpu", NestedLabels.json(32), null,
+                null).labels().orElseThrow().get("a"));
+        for (int levels : List.of(33, 1000, 1001, 6000)) {
+            assertRefused("nested deeper than 32 levels", NoetlLabels.of("cpu", NestedLabels.json(levels), null,
+                    null));
+            assertRefused("nested deeper than 32 levels", NoetlLabels.of("cpu", NestedLabels.jsonWithArrays(levels),
+                    null, null));
+        }
+    }
+
+    @Test
+    void theExportAndTheRollupsRefuseTheSameDepth() {
+        assertEquals(SeriesFingerprint.MAX_LABEL_DEPTH, NoetlLabels.MAX_DEPTH);
     }
 
     private static void assertRefused(String why, NoetlLabels.Mapped m) {

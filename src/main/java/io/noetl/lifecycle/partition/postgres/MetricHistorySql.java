@@ -46,7 +46,8 @@ import java.util.stream.Collectors;
  * and the infinities) are left out, as the rollup leaves them out of every bucket, so {@code sample_count} means the
  * same in every tier. {@code labels} is the row's, {@code {}} for NULL. {@code fingerprint} is
  * {@code series_fingerprint} of the catalogue's schema, the same as the tiers' (so raw and tier rows of one series group
- * together), in a subquery PostgreSQL can memoize per distinct series (Memoize, PostgreSQL 14+, when the planner
+ * together; NULL for labels nested deeper than {@code SeriesFingerprint.MAX_LABEL_DEPTH} levels, which have none and
+ * which the rollup refuses), in a subquery PostgreSQL can memoize per distinct series (Memoize, PostgreSQL 14+, when the planner
  * expects repeats). Measured on 100,000 raw rows of one name, the whole function, median of 7: 0.16 to 0.19 s with the
  * column left NULL, 0.25 s with it computed (12 series), 0.55 s (15,000 series); computed for every row instead, the
  * raw query alone takes 1.9 s. The planner may decline to memoize (it expects few rows, or as many series as rows),

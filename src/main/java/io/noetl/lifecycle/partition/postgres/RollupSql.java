@@ -47,6 +47,11 @@ import java.util.TreeSet;
  * finest tier's buckets of this partition into a temporary table with one sort, and builds every coarser tier from
  * those, which are few. It takes ACCESS SHARE on the raw partition and ROW EXCLUSIVE on the tiers: writers of the raw
  * table are never waited for and never wait.
+ *
+ * <p><b>Refused rows.</b> A row whose labels nest deeper than {@code SeriesFingerprint.MAX_LABEL_DEPTH} (32) levels has
+ * no fingerprint ({@link SeriesFingerprintSql#tooDeep}, checked once per distinct series, not per row): it is left out
+ * of every tier and of the catalogue, counted in the ledger ({@code rows_refused}) and in {@link Rolled}, with one
+ * such row's {@code metric_id}; the rest of the partition is rolled up, and the partition may be retired as usual.
  */
 public final class RollupSql {
     public static final String DEFAULT_CATALOGUE = "metric_series";
@@ -107,12 +112,15 @@ public final class RollupSql {
      * What one rollup did.
      *
      * @param tiers the tiers it merged into (those the ledger did not have yet for this partition)
-     * @param rawRows the partition's rows
-     * @param series the partition's distinct series
+     * @param rawRows the partition's rows, refused ones included
+     * @param series the partition's distinct series rolled up (refused ones not included)
      * @param buckets the buckets merged into each tier, by tier table
+     * @param rowsRefused the partition's rows left out of every tier: their labels nest deeper than
+     *     {@code SeriesFingerprint.MAX_LABEL_DEPTH} levels
+     * @param refusedExample the {@code metric_id} of one refused row, when there are any
      */
     public record Rolled(String partition, List<TableName> tiers, long rawRows, long series,
-            Map<TableName, Long> buckets) {
+            Map<TableName, Long> buckets, long rowsRefused, Optional<Long> refusedExample) {
     }
 
     /** Creates the catalogue, the ledger and the fingerprint functions when missing; idempotent. */
@@ -143,7 +151,37 @@ public final class RollupSql {
                     + "raw_bytes BIGINT, "
                     + "buckets BIGINT, "
                     + "rolled_up_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                    + "rows_refused BIGINT, "
                     + "PRIMARY KEY (raw_table, raw_partition, tier_table))");
+        }
+    }
+
+    /**
+     * Brings what {@link #ensureShared} made with an earlier version up to this one, writing only what differs: the
+     * fingerprint functions ({@link SeriesFingerprintSql#ensureCurrent}), and the ledger's {@code rows_refused}
+     * (NULL in the rows before it), added only when missing, as ALTER TABLE takes ACCESS EXCLUSIVE on the ledger even
+     * when there is nothing to add. Returns whether it changed anything.
+     */
+    public static boolean upgradeShared(Connection c, Tables tables) throws SQLException {
+        boolean changed = SeriesFingerprintSql.ensureCurrent(c, tables.catalogue().schema());
+        if (!hasRowsRefused(c, tables)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE " + tables.ledger().sql() + " ADD COLUMN IF NOT EXISTS rows_refused BIGINT");
+            }
+            changed = true;
+        }
+        return changed;
+    }
+
+    /** Whether the ledger has {@code rows_refused}: one made by an earlier version has not until a pass that writes. */
+    private static boolean hasRowsRefused(Connection c, Tables tables) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                + "to_regclass(?) AND attname = 'rows_refused' AND NOT attisdropped")) {
+            ps.setString(1, tables.ledger().sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
         }
     }
 
@@ -201,24 +239,27 @@ public final class RollupSql {
 
     /**
      * What the ledger shows of one tier: how many raw partitions are rolled into it, the newest of them (the watermark:
-     * its name and upper bound) and the raw bytes they held when rolled up.
+     * its name and upper bound), the raw bytes they held when rolled up, and how many of their rows were refused.
      */
     public record TierLedger(long partitions, Optional<String> newestPartition, Optional<Instant> watermark,
-            long rawBytes) {
-        public static final TierLedger EMPTY = new TierLedger(0, Optional.empty(), Optional.empty(), 0);
+            long rawBytes, long rowsRefused) {
+        public static final TierLedger EMPTY = new TierLedger(0, Optional.empty(), Optional.empty(), 0, 0);
     }
 
     /** The ledger's summary of each tier table ({@code schema.table}) of {@code tables.raw()}. */
     public static Map<String, TierLedger> tierLedgers(Connection c, Tables tables) throws SQLException {
         Map<String, TierLedger> tiers = new HashMap<>();
+        // a plan or dry run reads a ledger of an earlier version as it is
+        String refused = hasRowsRefused(c, tables) ? "coalesce(sum(rows_refused), 0)" : "0";
         try (PreparedStatement ps = c.prepareStatement("SELECT tier_table, count(*), "
-                + "(array_agg(raw_partition ORDER BY range_to DESC))[1], max(range_to), coalesce(sum(raw_bytes), 0) "
-                + "FROM " + tables.ledger().sql() + " WHERE raw_table = ? GROUP BY tier_table")) {
+                + "(array_agg(raw_partition ORDER BY range_to DESC))[1], max(range_to), coalesce(sum(raw_bytes), 0), "
+                + refused + " FROM " + tables.ledger().sql() + " WHERE raw_table = ? GROUP BY tier_table")) {
             ps.setString(1, tables.raw().toString());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     tiers.put(rs.getString(1), new TierLedger(rs.getLong(2), Optional.ofNullable(rs.getString(3)),
-                            Optional.ofNullable(rs.getTimestamp(4)).map(Timestamp::toInstant), rs.getLong(5)));
+                            Optional.ofNullable(rs.getTimestamp(4)).map(Timestamp::toInstant), rs.getLong(5),
+                            rs.getLong(6)));
                 }
             }
         }
@@ -319,28 +360,38 @@ public final class RollupSql {
             }
         }
         if (claimed.isEmpty()) {
-            return new Rolled(partition, List.of(), 0, 0, Map.of());
+            return new Rolled(partition, List.of(), 0, 0, Map.of(), 0, Optional.empty());
         }
         long rawRows;
         long series;
+        long rowsRefused;
+        Optional<Long> refusedExample = Optional.empty();
         try (Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS pg_temp." + SERIES + ", pg_temp." + FINE);
             s.execute("CREATE TEMPORARY TABLE " + SERIES + " ON COMMIT DROP AS "
                     + "SELECT metric_name, metric_type, runtime_id, coalesce(labels, '{}'::jsonb) AS labels, "
                     + "count(*) AS samples, min(" + columns.sampleTimeSql("") + ") AS first_seen, max("
                     + columns.sampleTimeSql("") + ") AS last_seen FROM ONLY " + raw.sql() + " GROUP BY 1, 2, 3, 4");
-            s.execute("ALTER TABLE " + SERIES + " ADD COLUMN fingerprint bigint");
-            s.execute("UPDATE " + SERIES + " SET fingerprint = " + tables.catalogue().sibling(
-                    SeriesFingerprintSql.FINGERPRINT).sql() + "(metric_name, metric_type, runtime_id, labels)");
+            s.execute("ALTER TABLE " + SERIES + " ADD COLUMN fingerprint bigint, ADD COLUMN refused boolean");
+            // a series whose labels nest too deep has no fingerprint (NULL): its rows are refused, the others rolled
+            s.execute("UPDATE " + SERIES + " SET refused = " + SeriesFingerprintSql.tooDeep("labels")
+                    + ", fingerprint = " + tables.catalogue().sibling(SeriesFingerprintSql.FINGERPRINT).sql()
+                    + "(metric_name, metric_type, runtime_id, labels)");
             s.execute("ANALYZE " + SERIES);
-            try (ResultSet rs = s.executeQuery("SELECT coalesce(sum(samples), 0), count(*), "
-                    + "count(*) - count(DISTINCT fingerprint) FROM " + SERIES)) {
+            try (ResultSet rs = s.executeQuery("SELECT coalesce(sum(samples), 0), count(*) FILTER (WHERE NOT refused), "
+                    + "count(*) FILTER (WHERE NOT refused) - count(DISTINCT fingerprint) FILTER (WHERE NOT refused), "
+                    + "coalesce(sum(samples) FILTER (WHERE refused), 0) FROM " + SERIES)) {
                 rs.next();
                 rawRows = rs.getLong(1);
                 series = rs.getLong(2);
                 if (rs.getLong(3) != 0) {
                     throw collision(partition);
                 }
+                rowsRefused = rs.getLong(4);
+            }
+            if (rowsRefused > 0) {
+                refusedExample = refusedExample(s, raw, columns);
+                s.execute("DELETE FROM " + SERIES + " WHERE refused");
             }
             long upserted = s.executeLargeUpdate("INSERT INTO " + tables.catalogue().sql() + " AS c (fingerprint, "
                     + "metric_name, metric_type, runtime_id, labels, first_seen, last_seen) SELECT fingerprint, "
@@ -369,19 +420,36 @@ public final class RollupSql {
             buckets.put(tier.table(), merged);
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.ledger().sql() + " SET raw_rows = ?, "
-                + "raw_bytes = pg_total_relation_size(to_regclass(?)), buckets = ? WHERE raw_table = ? "
-                + "AND raw_partition = ? AND tier_table = ?")) {
+                + "raw_bytes = pg_total_relation_size(to_regclass(?)), buckets = ?, rows_refused = ? "
+                + "WHERE raw_table = ? AND raw_partition = ? AND tier_table = ?")) {
             for (Tier tier : claimed) {
                 ps.setLong(1, rawRows);
                 ps.setString(2, raw.sql());
                 ps.setLong(3, buckets.get(tier.table()));
-                ps.setString(4, tables.raw().toString());
-                ps.setString(5, partition);
-                ps.setString(6, tier.table().toString());
+                ps.setLong(4, rowsRefused);
+                ps.setString(5, tables.raw().toString());
+                ps.setString(6, partition);
+                ps.setString(7, tier.table().toString());
                 ps.executeUpdate();
             }
         }
-        return new Rolled(partition, claimed.stream().map(Tier::table).toList(), rawRows, series, buckets);
+        return new Rolled(partition, claimed.stream().map(Tier::table).toList(), rawRows, series, buckets,
+                rowsRefused, refusedExample);
+    }
+
+    /**
+     * The {@code metric_id} of one row of a refused series, for the finding that names it: the raw partition is read
+     * only until one is found, and only when there are any.
+     */
+    private static Optional<Long> refusedExample(Statement s, TableName raw, MetricColumns columns)
+            throws SQLException {
+        String key = SqlIdentifier.quote(columns.column(MetricColumns.Role.KEY).name());
+        try (ResultSet rs = s.executeQuery("SELECT r." + key + " FROM ONLY " + raw.sql() + " r JOIN " + SERIES
+                + " s ON s.metric_name = r.metric_name AND s.metric_type = r.metric_type "
+                + "AND s.runtime_id = r.runtime_id AND s.labels = coalesce(r.labels, '{}'::jsonb) "
+                + "WHERE s.refused LIMIT 1")) {
+            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+        }
     }
 
     private static SQLException collision(String partition) {

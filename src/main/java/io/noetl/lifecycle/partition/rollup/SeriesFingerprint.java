@@ -33,14 +33,29 @@ import java.util.Map;
  * </pre>
  * A change to any of this changes every fingerprint, so it takes a new version byte and a migration of the
  * catalogue. {@code SeriesFingerprintSql} computes it in PostgreSQL.
+ *
+ * <p>Labels nested deeper than {@link #MAX_LABEL_DEPTH} levels have no fingerprint: {@link #of} refuses them, and
+ * the database's {@code series_fingerprint} is NULL for them, so the rollups refuse their rows rather than recurse
+ * that deep (PostgreSQL's PL/pgSQL ran out of stack near 1,000 levels).
  */
 public final class SeriesFingerprint {
     public static final byte VERSION = 1;
+    /**
+     * How many levels below the labels object a value may sit: {@code {"a": 1}} has one, {@code {"a": {"b": 1}}}
+     * two; SQL/JSON's {@code strict $.**{33}} finds a value one level deeper. Labels are flat in practice; the
+     * bound keeps the fingerprint's recursion small whatever a writer stores.
+     */
+    public static final int MAX_LABEL_DEPTH = 32;
 
     private SeriesFingerprint() {
     }
 
+    /** @throws IllegalArgumentException for labels nested deeper than {@link #MAX_LABEL_DEPTH} */
     public static long of(SeriesKey key) {
+        if (depth(key.labels()) > MAX_LABEL_DEPTH) {
+            throw new IllegalArgumentException("labels nested deeper than " + MAX_LABEL_DEPTH
+                    + " levels have no fingerprint");
+        }
         byte[] digest = sha256(encoding(key));
         long v = 0;
         for (int i = 0; i < 8; i++) {
@@ -58,6 +73,17 @@ public final class SeriesFingerprint {
         int64(out, key.runtimeId());
         value(out, key.labels());
         return out.toByteArray();
+    }
+
+    /** How many levels below {@code v} its deepest value sits: 0 for a scalar or an empty array or object. */
+    public static int depth(Json v) {
+        if (v instanceof Json.Arr a) {
+            return a.items().stream().mapToInt(e -> 1 + depth(e)).max().orElse(0);
+        }
+        if (v instanceof Json.Obj o) {
+            return o.members().values().stream().mapToInt(e -> 1 + depth(e)).max().orElse(0);
+        }
+        return 0;
     }
 
     private static void value(ByteArrayOutputStream out, Json v) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.NestedLabels;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -318,6 +319,37 @@ abstract class MetricHistorySqlTest {
             assertEquals(r.min, r.avg, 0.0);
             assertEquals(r.min, r.sum, 0.0);
             assertEquals(0.0, r.increase, 0.0);
+        }
+    }
+
+    /**
+     * A raw row whose labels nest 1,000 levels deep is answered like any other, with no fingerprint (NULL: such labels
+     * have none), and the other rows keep theirs. Before, the function failed ("stack depth limit exceeded") for any
+     * range holding such a row.
+     */
+    @Test
+    void aRawRowWithLabelsNestedTooDeepIsAnsweredWithoutAFingerprint() throws SQLException {
+        Instant from = TODAY.plus(Duration.ofHours(1));
+        Instant to = TODAY.plus(Duration.ofHours(2));
+        try (Connection c = db.connect()) {
+            c.setAutoCommit(false);
+            shape().insert(c, RAW.toString(), ZoneOffset.UTC, List.of(new MetricShape.Row(1, TEMPERATURE, "gauge",
+                    1e6, NestedLabels.json(1000), from.plus(Duration.ofMinutes(30)))));
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*), count(*) FILTER (WHERE fingerprint IS "
+                    + "NULL), count(*) FILTER (WHERE fingerprint IS NULL AND max_value = 1e6 AND tier = 'raw'), "
+                    + "count(DISTINCT fingerprint) FROM noetl.metric_history(?, NULL, ?, ?)")) {
+                ps.setString(1, TEMPERATURE);
+                ps.setObject(2, OffsetDateTime.ofInstant(from, ZoneOffset.UTC));
+                ps.setObject(3, OffsetDateTime.ofInstant(to, ZoneOffset.UTC));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertEquals(samplesIn(allOf(TEMPERATURE), at(from), at(to)) + 1, rs.getLong(1));
+                    assertEquals(1, rs.getLong(2), "rows without a fingerprint");
+                    assertEquals(1, rs.getLong(3), "the deep row is the one without");
+                    assertEquals(allOf(TEMPERATURE).size(), rs.getLong(4), "the other series keep theirs");
+                }
+            }
+            c.rollback();
         }
     }
 

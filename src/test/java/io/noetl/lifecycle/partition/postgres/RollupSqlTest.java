@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.NestedLabels;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -235,6 +237,69 @@ abstract class RollupSqlTest {
             assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
         } finally {
             db.execute("DROP TABLE noetl.metric_rollup_narrow");
+        }
+    }
+
+    /**
+     * A row whose labels nest 1,000 levels deep, in day 1's partition among the ordinary rows, is left out and counted:
+     * the tiers hold exactly the aggregates of the ordinary rows, the catalogue has no series for it, and the ledger
+     * records one refused row for that partition. Before, fingerprinting it failed the whole rollup ("stack depth limit
+     * exceeded"), on every run.
+     */
+    @Test
+    void aRowWithLabelsNestedTooDeepIsLeftOutAndCountedAndTheRestIsRolledUp() throws SQLException {
+        try (Connection c = db.connect()) {
+            shape().insert(c, RAW.toString(), zone(), List.of(new MetricShape.Row(1, "temperature", "gauge", 1e6,
+                    NestedLabels.json(1000), day2.minus(Duration.ofHours(2)))));
+        }
+        try (Connection c = db.connect()) {
+            long id = db.queryLong("SELECT metric_id FROM noetl.metric_2026_11_28 WHERE metric_value = 1e6");
+            RollupSql.Rolled first = roll(c, "metric_2026_11_28", day1, day2);
+            assertEquals(SERIES, first.series());
+            assertEquals(1, first.rowsRefused());
+            assertEquals(Optional.of(id), first.refusedExample());
+            assertEquals(times.stream().filter(r -> r[2] == 1).count() + 1, first.rawRows(), "the partition's rows");
+            assertEquals(0, roll(c, "metric_2026_11_29", day2, day3).rowsRefused());
+            for (RollupSql.Tier t : TIERS) {
+                assertTierMatches(t, List.of(1L, 2L));
+            }
+            assertEquals(SERIES, db.queryLong("SELECT count(*) FROM noetl.metric_series"));
+            assertEquals(List.of("metric_2026_11_28 1", "metric_2026_11_29 0"), db.queryStrings("SELECT DISTINCT "
+                    + "raw_partition || ' ' || rows_refused FROM noetl.metric_rollup_ledger ORDER BY 1"));
+            for (RollupSql.TierLedger ledger : RollupSql.tierLedgers(c, TABLES).values()) {
+                assertEquals(1, ledger.rowsRefused(), "each tier counts the row it left out");
+            }
+        } finally {
+            db.execute("DELETE FROM noetl.metric WHERE metric_value = 1e6");
+        }
+    }
+
+    /**
+     * What an earlier version made (a ledger without {@code rows_refused}, a {@code series_label_bytes} of another
+     * body) is read as it is and brought up to date by the first pass that writes, and only then.
+     */
+    @Test
+    void aLedgerAndFunctionsOfAnEarlierVersionAreBroughtUpToDateOnce() throws SQLException {
+        try (Connection c = db.connect()) {
+            roll(c, "metric_2026_11_28", day1, day2);
+            db.execute("ALTER TABLE noetl.metric_rollup_ledger DROP COLUMN rows_refused",
+                    "CREATE OR REPLACE FUNCTION noetl.series_label_bytes(v jsonb) RETURNS bytea LANGUAGE sql "
+                            + "IMMUTABLE AS 'SELECT NULL::bytea'");
+            // a plan reads the old ledger
+            assertEquals(0, RollupSql.tierLedgers(c, TABLES).get(TIERS.get(0).table().toString()).rowsRefused());
+            assertTrue(RollupSql.upgradeShared(c, TABLES));
+            assertFalse(RollupSql.upgradeShared(c, TABLES), "a second pass changed something");
+            assertEquals(List.of("3"), db.queryStrings("SELECT count(*) FROM noetl.metric_rollup_ledger "
+                    + "WHERE rows_refused IS NULL"), "the rows before the column have none");
+            roll(c, "metric_2026_11_29", day2, day3);
+            for (RollupSql.Tier t : TIERS) {
+                assertTierMatches(t, List.of(1L, 2L));
+            }
+            assertEquals(0, RollupSql.tierLedgers(c, TABLES).get(TIERS.get(0).table().toString()).rowsRefused());
+        } finally {
+            try (Connection c = db.connect()) {
+                RollupSql.upgradeShared(c, TABLES); // the other tests need this version's, whatever happened here
+            }
         }
     }
 

@@ -1,12 +1,15 @@
 package io.noetl.lifecycle.partition.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.noetl.lifecycle.partition.rollup.Json;
 import io.noetl.lifecycle.partition.rollup.JsonSamples;
 import io.noetl.lifecycle.partition.rollup.MetricType;
 import io.noetl.lifecycle.partition.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.partition.rollup.SeriesKey;
+import io.noetl.lifecycle.support.NestedLabels;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -55,6 +58,32 @@ class SeriesFingerprintSqlTest {
         assertEquals(HexFormat.of().formatHex(SeriesFingerprint.encoding(key)), db.queryStrings("SELECT encode("
                 + "'\\x01'::bytea || int4send(3) || convert_to('cpu', 'UTF8') || int4send(5) || convert_to('gauge', 'UTF8')"
                 + " || int8send(7) || noetl.series_label_bytes('{\"n\": 1.0, \"host\": \"a\"}'), 'hex')").get(0));
+    }
+
+    /**
+     * Labels whose deepest value sits 32 levels down are fingerprinted alike by both; one level more, and neither gives
+     * one: NULL in the database, whatever the depth (before, 1,000 levels failed with "stack depth limit exceeded" and
+     * 33 had a fingerprint), and IllegalArgumentException in the operator.
+     */
+    @Test
+    void labelsNestedDeeperThan32LevelsHaveNoFingerprintInEither() {
+        for (String labels : List.of(NestedLabels.json(32), NestedLabels.jsonWithArrays(32))) {
+            SeriesKey key = new SeriesKey("cpu", MetricType.GAUGE, 7, Json.parse(labels));
+            assertEquals(key.fingerprint(), db.queryLong("SELECT noetl.series_fingerprint('cpu', 'gauge', 7, ?::jsonb)",
+                    labels), labels);
+        }
+        for (String labels : List.of(NestedLabels.json(33), NestedLabels.jsonWithArrays(33))) {
+            SeriesKey key = new SeriesKey("cpu", MetricType.GAUGE, 7, Json.parse(labels));
+            assertThrows(IllegalArgumentException.class, key::fingerprint, labels);
+        }
+        for (int levels : List.of(33, 1000, 6000)) {
+            for (String labels : List.of(NestedLabels.json(levels), NestedLabels.jsonWithArrays(levels))) {
+                List<Object> row = db.query("SELECT noetl.series_fingerprint('cpu', 'gauge', 7, ?::jsonb), "
+                        + "noetl.series_label_bytes(?::jsonb)", labels, labels).get(0);
+                assertNull(row.get(0), levels + " levels");
+                assertNull(row.get(1), levels + " levels");
+            }
+        }
     }
 
     @Test
