@@ -26,7 +26,28 @@ public record TestPostgres(String host, String port, String user, String passwor
     /** The server of this JVM. */
     public static final TestPostgres SERVER = choose();
 
+    /**
+     * Where the server chosen first in this JVM is kept: Quarkus loads the test classes anew for each application it
+     * starts, so this class's statics exist once per class loader, but the server exists once per JVM.
+     */
+    private static final String CHOSEN = "noetl.test.postgres.chosen";
+
     private static TestPostgres choose() {
+        synchronized (System.getProperties()) {
+            String chosen = System.getProperty(CHOSEN);
+            if (chosen != null) {
+                // no password in a system property: the configured one is read again, the embedded one has none
+                String[] f = chosen.split("\n", 5);
+                return new TestPostgres(f[1], f[2], f[3], "embedded".equals(f[0]) ? "" : env("PGPASSWORD", ""), f[4]);
+            }
+            TestPostgres first = chooseFirst();
+            System.setProperty(CHOSEN, String.join("\n", first.description.startsWith("an embedded") ? "embedded"
+                    : "configured", first.host, first.port, first.user, first.description));
+            return first;
+        }
+    }
+
+    private static TestPostgres chooseFirst() {
         String host = env("PGHOST", "127.0.0.1");
         String port = env("PGPORT", "5432");
         String mode = System.getProperty("test.postgres", env("TEST_POSTGRES", "auto")).toLowerCase(Locale.ROOT);
