@@ -75,6 +75,11 @@ public final class ApiServer {
     /** System properties through which Quarkus's per-application class loaders find the one running server. */
     private static final String KUBECONFIG_PROPERTY = "noetl.test.apiserver.kubeconfig";
     private static final String WORK_DIR_PROPERTY = "noetl.test.apiserver.dir";
+    /**
+     * Set to true by a caller that stops the server itself ({@link #shutdown}), after what runs on it (the sandbox:
+     * its operator first, so that the operator's last calls find the server).
+     */
+    public static final String OWN_STOP_PROPERTY = "noetl.test.apiserver.stopped-by-caller";
 
     private ApiServer(KubeAPIServer server, String adminKubeconfig, Path workDir) {
         this.server = server;
@@ -192,7 +197,9 @@ public final class ApiServer {
                     System.setProperty(KUBECONFIG_PROPERTY, instance.adminKubeconfig);
                     System.setProperty(WORK_DIR_PROPERTY, instance.workDir.toString());
                     ApiServer owner = instance;
-                    Runtime.getRuntime().addShutdownHook(new Thread(owner::stop, "kube-api-test-stop"));
+                    if (!Boolean.getBoolean(OWN_STOP_PROPERTY)) {
+                        Runtime.getRuntime().addShutdownHook(new Thread(owner::stop, "kube-api-test-stop"));
+                    }
                 }
             }
             return instance;
@@ -233,6 +240,11 @@ public final class ApiServer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Stops the server (kube-apiserver, etcd) of a caller that set {@link #OWN_STOP_PROPERTY}. */
+    public void shutdown() {
+        stop();
     }
 
     private void stop() {

@@ -19,8 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * A throw-away database on the PostgreSQL the tests use (127.0.0.1:5432, user postgres, trust auth unless
- * PG* variables say otherwise). Each test class makes its own and drops it.
+ * A throw-away database on the PostgreSQL the tests use ({@link TestPostgres}: 127.0.0.1:5432, user postgres, trust
+ * auth unless PG* variables say otherwise, or an embedded server when nothing listens there). Each test class makes
+ * its own and drops it.
  *
  * <h2>The database's clock follows the test's</h2>
  *
@@ -54,10 +55,11 @@ import java.util.function.Consumer;
  * whose time silently differs from the clock's.
  */
 public final class TestDatabase implements AutoCloseable {
-    public static final String HOST = env("PGHOST", "127.0.0.1");
-    public static final String PORT = env("PGPORT", "5432");
-    public static final String USER = env("PGUSER", "postgres");
-    public static final String PASSWORD = env("PGPASSWORD", "");
+    // the server of this JVM: the configured one, or an embedded one when nothing listens there (TestPostgres)
+    public static final String HOST = TestPostgres.SERVER.host();
+    public static final String PORT = TestPostgres.SERVER.port();
+    public static final String USER = TestPostgres.SERVER.user();
+    public static final String PASSWORD = TestPostgres.SERVER.password();
     /** The schema of the stand-in for {@code now()}. */
     public static final String CLOCK_SCHEMA = "lifecycle_test";
     /** The application name of the connections that set the stand-in's time. */
@@ -137,11 +139,6 @@ public final class TestDatabase implements AutoCloseable {
                     + CLOCK_SCHEMA + ".now(): search_path is " + check.get(0).get(1)
                     + " (set for the role, or in the connection's options?)");
         }
-    }
-
-    private static String env(String key, String fallback) {
-        String v = System.getenv(key);
-        return v == null || v.isBlank() ? fallback : v;
     }
 
     public static String url(String database) {

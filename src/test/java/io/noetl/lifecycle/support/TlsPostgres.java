@@ -18,14 +18,18 @@ import java.util.stream.Stream;
  * temporary directory, listening on a free loopback port, presenting a server certificate a test CA issued
  * ({@link TestCertificates}), and accepting only TLS connections ({@code hostssl} in its {@code pg_hba.conf}, trust
  * authentication). The tests' shared PostgreSQL on 5432 is not touched: its configuration is not the tests' to
- * change. Debian's PostgreSQL binaries ({@code /usr/lib/postgresql/<version>/bin}) must be there; {@link #available()}
- * says whether they are. PostgreSQL refuses to run as root: as root the commands run as the user {@code postgres}
- * ({@code runuser}), which then owns the directory.
+ * change. Debian's PostgreSQL binaries ({@code /usr/lib/postgresql/<version>/bin}) when they are there, otherwise the
+ * embedded ones ({@link EmbeddedPostgres}, built with OpenSSL); {@link #available()} says whether either is. PostgreSQL
+ * refuses to run as root: as root the commands run as the user {@code postgres} ({@code runuser}), or {@code nobody}
+ * where there is no such user, which then owns the directory.
  */
 public final class TlsPostgres implements AutoCloseable {
     /** The line a test class says when it cannot run. */
     public static final String ABSENT = "PostgreSQL's server binaries (initdb, pg_ctl under /usr/lib/postgresql/"
             + "<version>/bin) are absent: install Debian's postgresql package to run the TLS connection tests";
+
+    /** The user the server runs as when the tests run as root. */
+    private static final String USER = userExists("postgres") ? "postgres" : "nobody";
 
     private final Path bin;
     private final Path directory;
@@ -54,6 +58,15 @@ public final class TlsPostgres implements AutoCloseable {
         }
     }
 
+    private static boolean userExists(String name) {
+        try {
+            Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(name);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static int versionOf(String name) {
         try {
             return Integer.parseInt(name);
@@ -63,12 +76,26 @@ public final class TlsPostgres implements AutoCloseable {
     }
 
     public static boolean available() {
-        return binaries().isPresent();
+        return bin().isPresent();
+    }
+
+    /** Debian's binaries, or else (or with {@code test.postgres=embedded}) the embedded ones. */
+    private static Optional<Path> bin() {
+        Optional<Path> debian = binaries();
+        boolean embedded = "embedded".equals(System.getProperty("test.postgres"));
+        if ((debian.isPresent() && !embedded) || !EmbeddedPostgres.available()) {
+            return debian;
+        }
+        try {
+            return Optional.of(EmbeddedPostgres.unpack().resolve("bin"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** Starts a cluster presenting {@code certificate}; stop it with {@link #close()}. */
     public static TlsPostgres start(TestCertificates.Issued certificate) {
-        Path bin = binaries().orElseThrow(() -> new IllegalStateException(ABSENT));
+        Path bin = bin().orElseThrow(() -> new IllegalStateException(ABSENT));
         boolean root = "root".equals(System.getProperty("user.name"));
         Path directory = null;
         try {
@@ -80,7 +107,7 @@ public final class TlsPostgres implements AutoCloseable {
             Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
             if (root) {
                 UserPrincipal postgres = directory.getFileSystem().getUserPrincipalLookupService()
-                        .lookupPrincipalByName("postgres");
+                        .lookupPrincipalByName(USER);
                 for (Path p : List.of(directory, cert, key)) {
                     Files.setOwner(p, postgres);
                 }
@@ -111,7 +138,7 @@ public final class TlsPostgres implements AutoCloseable {
     private void run(String... command) throws IOException {
         List<String> line = new ArrayList<>();
         if (asPostgres) {
-            line.addAll(List.of("runuser", "-u", "postgres", "--"));
+            line.addAll(List.of("runuser", "-u", USER, "--"));
         }
         line.addAll(List.of(command));
         Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
