@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.noetl.lifecycle.api.Bootstrap;
@@ -125,14 +124,7 @@ class RuntimeComponentReconcilerTest {
     }
 
     private RuntimeComponent apply(String name, Consumer<RuntimeComponentSpec> customize) {
-        RuntimeComponent rc = new RuntimeComponent();
-        rc.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(kube.namespace()).build());
-        RuntimeComponentSpec spec = new RuntimeComponentSpec();
-        spec.setDatabase(KubeFixtures.databaseRef("registry-db"));
-        spec.setComponentType("worker_pool");
-        customize.accept(spec);
-        rc.setSpec(spec);
-        return kube.admin().resource(rc).createOr(r -> r.update());
+        return KubeFixtures.component(kube.admin(), kube.namespace(), name, "registry-db", customize);
     }
 
     private RuntimeComponent get(String name) {

@@ -67,6 +67,22 @@ public final class KubeFixtures {
         }
     }
 
+    /**
+     * A worker_pool RuntimeComponent {@code name} in {@code namespace}, its database the Secret {@code secretName},
+     * changed by {@code customize}, created or updated.
+     */
+    public static io.noetl.lifecycle.api.RuntimeComponent component(KubernetesClient client, String namespace,
+            String name, String secretName, Consumer<io.noetl.lifecycle.api.RuntimeComponentSpec> customize) {
+        io.noetl.lifecycle.api.RuntimeComponent rc = new io.noetl.lifecycle.api.RuntimeComponent();
+        rc.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+        io.noetl.lifecycle.api.RuntimeComponentSpec spec = new io.noetl.lifecycle.api.RuntimeComponentSpec();
+        spec.setDatabase(databaseRef(secretName));
+        spec.setComponentType("worker_pool");
+        customize.accept(spec);
+        rc.setSpec(spec);
+        return client.resource(rc).createOr(r -> r.update());
+    }
+
     public static DatabaseRef databaseRef(String secretName) {
         return new DatabaseRef(new SecretRef(secretName));
     }
