@@ -284,7 +284,10 @@ class CommandFindingsTest {
     @Test
     void aTierTableThatIsAnotherPolicysTableIsTheSameConflict() throws Exception {
         // "first" rolls noetl.metric into noetl.metric_hist, which "second" keeps as its own raw table (issue 23, 4):
-        // alone on noetl.metric_hist, "second" would drop 11-18 and 11-19 of the table "first" writes its history to
+        // alone on noetl.metric_hist, "second" would drop 11-18 and 11-19 of the table "first" writes its history to.
+        // A stand-in table (this class's minimal shape, not NoETL's live DDL), on a direct connection and without a
+        // cluster: the claim is decided from the policies' table names and the database's identity alone, before
+        // any column is read, so the table's shape does not enter into it (the rollup of "first" even fails here)
         db.execute("CREATE TABLE noetl.metric_hist (metric_id bigserial, metric_name text NOT NULL, "
                 + "metric_value double precision NOT NULL, created_at timestamptz NOT NULL, "
                 + "PRIMARY KEY (metric_id, created_at)) PARTITION BY RANGE (created_at)");

@@ -210,7 +210,10 @@ class MetricsMaintenanceEndpointTest {
 
     @Test
     void createOnlyCreatesEvenForAPolicyWithRollups() throws Exception {
-        // the columns a rollup reads, so that one would run: 11-18 to 11-20 are closed and due (issue 23, 12)
+        // the columns a rollup reads, so that one would run: 11-18 to 11-20 are closed and due (issue 23, 12). A
+        // stand-in table (this class's minimal shape with a timestamptz created_at, not NoETL's live DDL): what is
+        // checked is which passes the call runs, not how a rollup reads NoETL's columns (the live-shape rollup tests
+        // cover that); the real API server and PostgreSQL, direct connection
         db.execute("ALTER TABLE noetl.metric ADD COLUMN metric_type text NOT NULL DEFAULT 'gauge', "
                 + "ADD COLUMN runtime_id bigint NOT NULL DEFAULT 1, ADD COLUMN labels jsonb");
         policy("metrics", s -> s.setRollups(List.of(new io.noetl.lifecycle.api.RollupTier("1h", "30d"))));

@@ -130,7 +130,9 @@ class MetricRetentionPolicyReconcilerTest {
 
     @Test
     void theSecretCacheHoldsTheDataOfNamedSecretsOnly() {
-        // another application's Secret in the same namespace (issue 23, 13): the operator watches it, keeps no data
+        // another application's Secret in the same namespace (issue 23, 13): the operator watches it, keeps no data.
+        // The real API server; the tables are this class's stand-ins (not NoETL's live DDL): only the Secret cache is
+        // under test, and a pass that reaches Ready proves the Secret was read
         kube.admin().secrets().inNamespace(kube.namespace()).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
                 .withNewMetadata().withName("someone-elses").endMetadata()
                 .withStringData(java.util.Map.of("password", "not-for-the-operator")).build()).create();
