@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.partition.plan.MetricColumns;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
@@ -79,8 +80,8 @@ public final class ExportSql {
 
     public static void ensureLedger(Connection c, TableName ledger) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(ledger.schema()));
-            s.execute("CREATE TABLE IF NOT EXISTS " + ledger.sql() + " ("
+            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(ledger.schema()));
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + ledger.sql() + " ("
                     + "raw_table TEXT NOT NULL, "
                     + "raw_partition TEXT NOT NULL, "
                     + "target TEXT NOT NULL, "
@@ -109,7 +110,7 @@ public final class ExportSql {
     public static void ensureSeries(Connection c, TableName ledger) throws SQLException {
         TableName series = seriesOf(ledger);
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + series.sql() + " ("
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + series.sql() + " ("
                     + "raw_table TEXT NOT NULL, "
                     + "raw_partition TEXT NOT NULL, "
                     + "target TEXT NOT NULL, "

@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.partition.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.postgres.DollarQuote;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,7 +42,7 @@ public final class SeriesFingerprintSql {
     /** Creates or replaces both functions in {@code schema}. */
     public static void ensureFunctions(Statement s, String schema) throws SQLException {
         for (Definition d : definitions(schema)) {
-            s.execute(d.statement());
+            IdempotentDdl.execute(s, d.statement());
         }
     }
 
