@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.postgres.IdempotentDdl;
+import io.noetl.lifecycle.postgres.ReadAhead;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
@@ -345,7 +346,7 @@ public final class ExportSql {
      * {@code runtime_id} and {@code registry} exists.
      */
     public static <E extends Exception> void read(Connection c, Source source, Optional<OffsetDateTime> afterTime,
-            long afterId, int fetch, RowSink<E> sink) throws SQLException, E {
+            long afterId, int fetch, RowSink<E> sink) throws SQLException, InterruptedException, E {
         MetricColumns cols = source.columns();
         Optional<TableName> registry = source.registry();
         Optional<String[]> names = registry.isPresent() && cols.optional(MetricColumns.Role.RUNTIME_ID).isPresent()
@@ -362,24 +363,43 @@ public final class ExportSql {
                 + (names.isPresent() ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
                 + (afterTime.isPresent() ? " WHERE (" + time + ", m.metric_id) > (?, ?)" : "")
                 + " ORDER BY " + time + ", m.metric_id";
-        cursor(c, sql, afterTime, afterId, fetch, rs -> sink.accept(new Row(rs.getObject(1, OffsetDateTime.class),
-                rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
-                rs.getDouble(8), rs.getString(9), rs.getString(10), rs.getString(11))));
+        cursor(c, new Query(sql, afterTime, afterId, fetch), (rs, out) -> out.add(new Row(rs.getObject(1,
+                OffsetDateTime.class), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getDouble(8), rs.getString(9), rs.getString(10),
+                rs.getString(11))), sink);
     }
 
-    /** Takes the cursor's current row; false stops the read. */
+    /** Rows handed from the read's thread to the sink's at a time: small beside a fetch, large beside a queue's cost. */
+    private static final int READ_AHEAD_CHUNK = 1_000;
+
+    /** Maps the cursor's current row into rows for the sink; false (from {@code out.add}) stops the read. */
     @FunctionalInterface
-    private interface RowReader<E extends Exception> {
-        boolean read(ResultSet rs) throws SQLException, E;
+    private interface RowMapper {
+        boolean map(ResultSet rs, ReadAhead.Out<Row> out) throws SQLException, InterruptedException;
+    }
+
+    /** A keyed read: {@code sql}, whose parameters, when there is a key, are the key after which to read. */
+    private record Query(String sql, Optional<OffsetDateTime> afterTime, long afterId, int fetch) {
     }
 
     /**
-     * Runs {@code sql} (its parameters the key after which to read, when there is one) through a cursor of
-     * {@code fetch} rows in one transaction on {@code c}, which it leaves in its autocommit mode, handing each row to
-     * {@code reader} until it says stop.
+     * Runs the query through a cursor of {@code fetch} rows in one transaction on {@code c}, which it leaves in its
+     * autocommit mode, mapping each row on a thread of its own ({@link ReadAhead}: the next rows are fetched and
+     * decoded while {@code sink} works on the ones before) until {@code sink} says stop; returns once the read's
+     * transaction has ended.
      */
-    private static <E extends Exception> void cursor(Connection c, String sql, Optional<OffsetDateTime> afterTime,
-            long afterId, int fetch, RowReader<E> reader) throws SQLException, E {
+    private static <E extends Exception> void cursor(Connection c, Query query, RowMapper mapper, RowSink<E> sink)
+            throws SQLException, InterruptedException, E {
+        ReadAhead.<Row, E>run("export-read-ahead", Math.min(query.fetch(), READ_AHEAD_CHUNK),
+                out -> cursor(c, query, mapper, out), sink::accept);
+    }
+
+    private static void cursor(Connection c, Query query, RowMapper mapper, ReadAhead.Out<Row> out)
+            throws SQLException, InterruptedException {
+        String sql = query.sql();
+        int fetch = query.fetch();
+        Optional<OffsetDateTime> afterTime = query.afterTime();
+        long afterId = query.afterId();
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -397,7 +417,7 @@ public final class ExportSql {
             try (ResultSet rs = ps.executeQuery()) {
                 boolean more = true;
                 while (more && rs.next()) {
-                    more = reader.read(rs);
+                    more = mapper.map(rs, out);
                 }
             }
             // closed before the commit, so that the named statement is deallocated in this transaction (the
@@ -436,7 +456,7 @@ public final class ExportSql {
      */
     public static <E extends Exception> void readTier(Connection c, TableName partition, TableName catalogue,
             Optional<TableName> registry, String resolution, Optional<OffsetDateTime> afterTime, long afterId,
-            int fetch, RowSink<E> sink) throws SQLException, E {
+            int fetch, RowSink<E> sink) throws SQLException, InterruptedException, E {
         Optional<String[]> names = registry.isPresent() && RollupSql.exists(c, registry.get())
                 ? registryColumns(c, registry.get()) : Optional.empty();
         boolean joined = names.isPresent();
@@ -450,19 +470,19 @@ public final class ExportSql {
                 + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = s.runtime_id" : "")
                 + (afterTime.isPresent() ? " WHERE (t.bucket_start, t.fingerprint) > (?, ?)" : "")
                 + " ORDER BY t.bucket_start, t.fingerprint";
-        cursor(c, sql, afterTime, afterId, fetch, rs -> {
+        cursor(c, new Query(sql, afterTime, afterId, fetch), (rs, out) -> {
             OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
             String type = rs.getString(5);
             int stats = "counter".equals(type) ? TIER_STATS.size() + 1 : TIER_STATS.size();
             boolean more = true;
             for (int i = 0; i < stats && more; i++) {
                 String stat = i < TIER_STATS.size() ? TIER_STATS.get(i) : TIER_INCREASE;
-                more = sink.accept(new Row(time, rs.getLong(2), rs.getLong(3), tierSeries(rs.getString(4), stat,
+                more = out.add(new Row(time, rs.getLong(2), rs.getLong(3), tierSeries(rs.getString(4), stat,
                         resolution), "gauge", null, null, rs.getDouble(9 + i), rs.getString(6), rs.getString(7),
                         rs.getString(8)));
             }
             return more;
-        });
+        }, sink);
     }
 
     private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
