@@ -1,6 +1,9 @@
 package io.noetl.lifecycle.partition;
 
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.metric.ExportPass;
+import io.noetl.lifecycle.metric.RollupPass;
+import io.noetl.lifecycle.metric.postgres.RowExpirySql;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.Plan;
@@ -14,8 +17,6 @@ import io.noetl.lifecycle.postgres.DdlTransaction;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.ReconcileException;
-import io.noetl.lifecycle.partition.postgres.RowExpirySql;
-import java.util.Map;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -153,9 +155,9 @@ public final class MaintenancePass {
             return Optional.empty();
         }
         try (Connection c = dataSource.getConnection()) {
-            io.noetl.lifecycle.partition.plan.MetricColumns columns = CatalogReader.metricColumns(c, table,
+            io.noetl.lifecycle.metric.plan.MetricColumns columns = CatalogReader.metricColumns(c, table,
                     Optional.empty(), snapshot.keyColumn(), rowExpiry.get());
-            return columns.optional(io.noetl.lifecycle.partition.plan.MetricColumns.Role.EXPIRES_AT)
+            return columns.optional(io.noetl.lifecycle.metric.plan.MetricColumns.Role.EXPIRES_AT)
                     .filter(col -> col.type().startsWith("timestamp"))
                     .map(col -> new PartitionExecutor.RowExpiryGate(col.name(), columns.expiresAtSql("").orElseThrow()));
         }

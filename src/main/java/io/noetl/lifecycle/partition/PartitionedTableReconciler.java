@@ -16,6 +16,8 @@ import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.PartitionedTableSpec;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.metric.ExportCredentials;
+import io.noetl.lifecycle.metric.ExportPass;
 import io.noetl.lifecycle.partition.plan.Coverage;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
@@ -226,7 +228,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     /** What the Secret cache holds for {@code id} (tests: a Secret no resource names is held without its data). */
-    java.util.Optional<io.fabric8.kubernetes.api.model.Secret> cachedSecret(ResourceID id) {
+    public java.util.Optional<io.fabric8.kubernetes.api.model.Secret> cachedSecret(ResourceID id) {
         return secrets.source().get(id);
     }
 

@@ -4,16 +4,18 @@ import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RowExpiry;
+import io.noetl.lifecycle.metric.ExportPass;
+import io.noetl.lifecycle.metric.RollupPass;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Coverage;
 import io.noetl.lifecycle.partition.plan.EventPlanSettings;
 import io.noetl.lifecycle.partition.plan.Finding;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
-import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.partition.postgres.RetentionMemorySql;
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
@@ -162,7 +164,7 @@ public final class PolicyPass {
      * receiver, reported as {@code ExportPending}, and, under {@code refusedRows: Hold}, of those confirmed whose
      * export refused rows, reported as {@code ExportRefusedRows}; the executor checks both again under its lock.
      */
-    static Plan unexported(Plan plan, ExportPass.Outcome export, TableName raw) {
+    public static Plan unexported(Plan plan, ExportPass.Outcome export, TableName raw) {
         Plan confirmed = withholding(plan, export::confirmed, Optional.of(names -> new Finding(Reason.EXPORT_PENDING,
                 names.size() + " partition(s) past retention wait for their export to " + export.settings().target()
                         + " to be confirmed before they are retired: " + listed(names))));

@@ -1,8 +1,9 @@
 package io.noetl.lifecycle.partition;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.noetl.lifecycle.metric.RollupPass;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Finding;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.report.DegradedFindings;

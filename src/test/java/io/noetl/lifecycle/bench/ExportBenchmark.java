@@ -7,8 +7,8 @@ import static io.noetl.lifecycle.bench.BenchSupport.max;
 import static io.noetl.lifecycle.bench.BenchSupport.median;
 import static io.noetl.lifecycle.bench.BenchSupport.medianD;
 import static io.noetl.lifecycle.bench.BenchSupport.mib;
-import static io.noetl.lifecycle.bench.BenchSupport.peak;
 import static io.noetl.lifecycle.bench.BenchSupport.pct;
+import static io.noetl.lifecycle.bench.BenchSupport.peak;
 import static io.noetl.lifecycle.bench.BenchSupport.sleepUntil;
 import static io.noetl.lifecycle.bench.BenchSupport.tag;
 import static io.noetl.lifecycle.bench.BenchSupport.tags;
@@ -22,15 +22,15 @@ import io.noetl.lifecycle.export.NoetlLabels;
 import io.noetl.lifecycle.export.RemoteWriteClient;
 import io.noetl.lifecycle.export.RemoteWriteFrame;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
-import io.noetl.lifecycle.partition.ExportPass;
+import io.noetl.lifecycle.metric.ExportPass;
+import io.noetl.lifecycle.metric.plan.ExportSettings;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.postgres.ExportSql;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PolicyPass;
-import io.noetl.lifecycle.partition.plan.ExportSettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.ExportSql;
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -549,14 +549,14 @@ public final class ExportBenchmark {
         TableName p = RAW.sibling(partition);
         System.out.printf("%norderprobe (ms; backend CPU ms):%n");
         try (Connection c = ds.getConnection()) {
-            io.noetl.lifecycle.partition.plan.MetricColumns cols = MetricShape.columns(c, p, ZoneOffset.UTC);
+            io.noetl.lifecycle.metric.plan.MetricColumns cols = MetricShape.columns(c, p, ZoneOffset.UTC);
             String time = cols.sampleTimeSql("m");
             String raw = "m.\"" + cols.sampleTime() + "\"";
             String[] type = floorColumnsOn(c);
             String select = "SELECT " + time + ", floor(extract(epoch FROM " + time + ") * 1000)::bigint, m.metric_id, "
-                    + "m.metric_name, " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.TYPE)
-                    + ", " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.UNIT) + ", "
-                    + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.HELP)
+                    + "m.metric_name, " + cols.textOrNull("m", io.noetl.lifecycle.metric.plan.MetricColumns.Role.TYPE)
+                    + ", " + cols.textOrNull("m", io.noetl.lifecycle.metric.plan.MetricColumns.Role.UNIT) + ", "
+                    + cols.textOrNull("m", io.noetl.lifecycle.metric.plan.MetricColumns.Role.HELP)
                     + ", m.metric_value, m.labels::text, r.\"name\", r.\"" + type[1] + "\" FROM ONLY " + p.sql()
                     + " m LEFT JOIN noetl.runtime r ON r.runtime_id = m.runtime_id ORDER BY ";
             String[][] variants = {{"ORDER BY " + time + ", m.metric_id (as ExportSql.read)", select + time

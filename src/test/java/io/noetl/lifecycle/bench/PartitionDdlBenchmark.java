@@ -2,8 +2,8 @@ package io.noetl.lifecycle.bench;
 
 import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;

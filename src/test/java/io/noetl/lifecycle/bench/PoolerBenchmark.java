@@ -3,11 +3,11 @@ package io.noetl.lifecycle.bench;
 import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
 import static io.noetl.lifecycle.bench.BenchSupport.median;
 
+import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.metric.postgres.RollupSql;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.ExportSql;
-import io.noetl.lifecycle.partition.postgres.RollupSql;
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;

@@ -2,8 +2,8 @@ package io.noetl.lifecycle.bench;
 
 import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
 
+import io.noetl.lifecycle.metric.postgres.RowExpirySql;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
-import io.noetl.lifecycle.partition.postgres.RowExpirySql;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.TestDatabase;

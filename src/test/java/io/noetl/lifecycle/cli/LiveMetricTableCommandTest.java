@@ -115,7 +115,7 @@ class LiveMetricTableCommandTest {
         try (Connection c = db.connect()) {
             for (String tier : List.of("1m", "5m", "1h")) {
                 assertEquals(List.of(), data.compareTier(c, "noetl.metric_rollup_" + tier, "noetl.metric_series",
-                        io.noetl.lifecycle.partition.rollup.Resolution.parse(tier).width()));
+                        io.noetl.lifecycle.metric.rollup.Resolution.parse(tier).width()));
             }
         }
         // the receiver holds exactly the rows' samples, each once, with the registry's names

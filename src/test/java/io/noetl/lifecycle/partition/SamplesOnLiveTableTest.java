@@ -216,7 +216,7 @@ class SamplesOnLiveTableTest {
         try (Connection c = db.connect()) {
             for (String tier : List.of("1m", "5m", "1h")) {
                 assertEquals(List.of(), rolled.compareTier(c, "noetl.metric_rollup_" + tier, "noetl.metric_series",
-                        io.noetl.lifecycle.partition.rollup.Resolution.parse(tier).width()));
+                        io.noetl.lifecycle.metric.rollup.Resolution.parse(tier).width()));
             }
         }
         assertEquals(1L, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE kind = 'worker_pool' "

@@ -1,6 +1,6 @@
 package io.noetl.lifecycle.support;
 
-import io.noetl.lifecycle.partition.plan.MetricColumns;
+import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.TableName;
 import java.io.IOException;

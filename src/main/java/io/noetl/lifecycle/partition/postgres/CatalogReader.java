@@ -1,8 +1,8 @@
 package io.noetl.lifecycle.partition.postgres;
 
+import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.TableSnapshot.State;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;

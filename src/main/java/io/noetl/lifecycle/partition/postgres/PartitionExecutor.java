@@ -1,6 +1,8 @@
 package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.metric.postgres.RollupSql;
+import io.noetl.lifecycle.metric.postgres.RowExpirySql;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;

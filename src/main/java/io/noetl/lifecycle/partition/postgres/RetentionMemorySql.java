@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.partition.postgres;
 
+import io.noetl.lifecycle.metric.postgres.RollupSql;
 import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;

@@ -1,0 +1,480 @@
+package io.noetl.lifecycle.metric.postgres;
+
+import io.noetl.lifecycle.metric.plan.MetricColumns;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.postgres.SqlIdentifier;
+import io.noetl.lifecycle.postgres.TableName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.postgresql.PGStatement;
+
+/**
+ * The export's PostgreSQL side: the ledger {@code <schema>.metric_export_ledger}, one row per (raw table, raw
+ * partition, receiver), and the ordered read of a closed raw partition.
+ *
+ * <p>The ledger row of a partition moves forward only after the receiver acknowledged a batch: it holds the key of the
+ * last row of that batch ({@code last_time}, {@code last_id}: the sample time and {@code metric_id}, the order the
+ * rows are read in), the samples and refused rows counted so far, and the oldest and newest sample time sent. A run
+ * killed between an acknowledgement and its ledger update sends that one batch again when it resumes; nothing else is
+ * sent twice and nothing is skipped. {@code done_at} is set when the last batch is acknowledged, {@code verified_at}
+ * when the receiver's count reached {@code samples_sent} ({@code verify: Query}) or, under {@code AckOnly}, with
+ * {@code done_at}. The retirement gate lets a partition go only with {@code verified_at} set for the policy's receiver
+ * and, under {@code refusedRows: Hold}, no row refused.
+ *
+ * <p>Beside it, {@code <ledger>_series} holds, for a partition exported under {@code verify: Query} and not yet
+ * confirmed, the samples sent of each series (by its {@code SeriesHash}, with its metric name), added in the
+ * transaction that moves the ledger row, so that they always sum to {@code samples_sent}; the receiver's count is
+ * compared with them series by series, and they are deleted once the partition is confirmed (and with the ledger row,
+ * which they reference).
+ */
+public final class ExportSql {
+    public static final String LEDGER = "metric_export_ledger";
+
+    private ExportSql() {
+    }
+
+    /** The ledger of the policy's schema. */
+    public static TableName ledgerOf(TableName raw) {
+        return raw.sibling(LEDGER);
+    }
+
+    /** The samples sent of each series of the partitions not yet confirmed, beside {@code ledger}. */
+    public static TableName seriesOf(TableName ledger) {
+        return ledger.sibling(ledger.name() + "_series");
+    }
+
+    /** What was sent of one series of a partition: its (sanitised) metric name and its number of samples. */
+    public record SentSeries(String metricName, long samples) {
+    }
+
+    /** Where one partition's export stands for one receiver. */
+    public record Entry(String partition, Optional<OffsetDateTime> lastTime, long lastId, long samplesSent,
+            long rowsRefused, long batches, Optional<Instant> oldestSample, Optional<Instant> newestSample,
+            Optional<String> lastRefusal, Optional<Instant> doneAt, Optional<Instant> verifiedAt,
+            Optional<Long> verifiedSamples) {
+        public static Entry fresh(String partition) {
+            return new Entry(partition, Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        }
+
+        public boolean done() {
+            return doneAt.isPresent();
+        }
+
+        public boolean verified() {
+            return verifiedAt.isPresent();
+        }
+    }
+
+    public static void ensureLedger(Connection c, TableName ledger) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(ledger.schema()));
+            s.execute("CREATE TABLE IF NOT EXISTS " + ledger.sql() + " ("
+                    + "raw_table TEXT NOT NULL, "
+                    + "raw_partition TEXT NOT NULL, "
+                    + "target TEXT NOT NULL, "
+                    + "last_time TIMESTAMPTZ, "
+                    + "last_id BIGINT NOT NULL DEFAULT 0, "
+                    + "samples_sent BIGINT NOT NULL DEFAULT 0, "
+                    + "rows_refused BIGINT NOT NULL DEFAULT 0, "
+                    + "batches BIGINT NOT NULL DEFAULT 0, "
+                    + "oldest_sample TIMESTAMPTZ, "
+                    + "newest_sample TIMESTAMPTZ, "
+                    + "last_refusal TEXT, "
+                    + "started_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                    + "updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                    + "done_at TIMESTAMPTZ, "
+                    + "verified_at TIMESTAMPTZ, "
+                    + "verified_samples BIGINT, "
+                    + "PRIMARY KEY (raw_table, raw_partition, target))");
+            s.execute("COMMENT ON TABLE " + ledger.sql() + " IS 'Export of raw metric partitions by Prometheus "
+                    + "remote-write, kept by the noetl lifecycle operator: one row per partition and receiver; a "
+                    + "partition is retired only once verified_at is set'");
+        }
+        ensureSeries(c, ledger);
+    }
+
+    /** Creates {@link #seriesOf} the ledger when it is missing (a ledger made before it). */
+    public static void ensureSeries(Connection c, TableName ledger) throws SQLException {
+        TableName series = seriesOf(ledger);
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + series.sql() + " ("
+                    + "raw_table TEXT NOT NULL, "
+                    + "raw_partition TEXT NOT NULL, "
+                    + "target TEXT NOT NULL, "
+                    + "series BIGINT NOT NULL, "
+                    + "metric_name TEXT NOT NULL, "
+                    + "samples BIGINT NOT NULL, "
+                    + "PRIMARY KEY (raw_table, raw_partition, target, series), "
+                    + "FOREIGN KEY (raw_table, raw_partition, target) REFERENCES " + ledger.sql()
+                    + " ON DELETE CASCADE)");
+            s.execute("COMMENT ON TABLE " + series.sql() + " IS 'Samples sent of each series (by a 64-bit hash of "
+                    + "its labels) of the partitions in " + ledger.name() + " not yet confirmed, kept by the noetl "
+                    + "lifecycle operator to compare with the receiver''s count series by series'");
+        }
+    }
+
+    /** The ledger rows of {@code raw}'s partitions for {@code target}, by partition name. */
+    public static Map<String, Entry> entries(Connection c, TableName ledger, TableName raw, String target)
+            throws SQLException {
+        Map<String, Entry> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT raw_partition, last_time, last_id, samples_sent, "
+                + "rows_refused, batches, oldest_sample, newest_sample, last_refusal, done_at, verified_at, "
+                + "verified_samples FROM " + ledger.sql() + " WHERE raw_table = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long verified = rs.getLong(12);
+                    Optional<Long> verifiedSamples = rs.wasNull() ? Optional.empty() : Optional.of(verified);
+                    out.put(rs.getString(1), new Entry(rs.getString(1),
+                            Optional.ofNullable(rs.getObject(2, OffsetDateTime.class)), rs.getLong(3), rs.getLong(4),
+                            rs.getLong(5), rs.getLong(6), instant(rs, 7), instant(rs, 8),
+                            Optional.ofNullable(rs.getString(9)), instant(rs, 10), instant(rs, 11), verifiedSamples));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records one acknowledged batch: the key of its last row, its samples and refusals, the sample-time span; and,
+     * when it was the last, that the partition is done (and, with {@code verifiedNow}, verified: {@code AckOnly}).
+     */
+    public static void acknowledged(Connection c, TableName ledger, TableName raw, String partition, String target,
+            Optional<OffsetDateTime> lastTime, long lastId, long samples, long refused, Optional<String> refusal,
+            Optional<Instant> oldest, Optional<Instant> newest, boolean batch, boolean last, boolean verifiedNow)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.sql() + " AS l (raw_table, "
+                + "raw_partition, target, last_time, last_id, samples_sent, rows_refused, batches, oldest_sample, "
+                + "newest_sample, last_refusal, done_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                + "CASE WHEN ? THEN now() END, CASE WHEN ? THEN now() END) "
+                + "ON CONFLICT (raw_table, raw_partition, target) DO UPDATE SET "
+                + "last_time = coalesce(EXCLUDED.last_time, l.last_time), "
+                + "last_id = CASE WHEN EXCLUDED.last_time IS NULL THEN l.last_id ELSE EXCLUDED.last_id END, "
+                + "samples_sent = l.samples_sent + EXCLUDED.samples_sent, "
+                + "rows_refused = l.rows_refused + EXCLUDED.rows_refused, "
+                + "batches = l.batches + EXCLUDED.batches, "
+                + "oldest_sample = least(l.oldest_sample, EXCLUDED.oldest_sample), "
+                + "newest_sample = greatest(l.newest_sample, EXCLUDED.newest_sample), "
+                + "last_refusal = coalesce(EXCLUDED.last_refusal, l.last_refusal), "
+                + "updated_at = now(), "
+                + "done_at = coalesce(EXCLUDED.done_at, l.done_at), "
+                + "verified_at = coalesce(EXCLUDED.verified_at, l.verified_at)")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            if (lastTime.isPresent()) {
+                ps.setObject(4, lastTime.get());
+            } else {
+                ps.setNull(4, Types.TIMESTAMP_WITH_TIMEZONE);
+            }
+            ps.setLong(5, lastId);
+            ps.setLong(6, samples);
+            ps.setLong(7, refused);
+            ps.setLong(8, batch ? 1 : 0);
+            timestamp(ps, 9, oldest);
+            timestamp(ps, 10, newest);
+            ps.setString(11, refusal.orElse(null));
+            ps.setBoolean(12, last);
+            ps.setBoolean(13, last && verifiedNow);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Adds what one acknowledged batch sent of each series (by {@code SeriesHash}) to {@link #seriesOf} the ledger; in
+     * the transaction of the batch's {@link #acknowledged}, after it (the rows reference the ledger row).
+     */
+    public static void seriesSent(Connection c, TableName ledger, TableName raw, String partition, String target,
+            Map<Long, SentSeries> series) throws SQLException {
+        if (series.isEmpty()) {
+            return;
+        }
+        TableName table = seriesOf(ledger);
+        Long[] hashes = new Long[series.size()];
+        String[] names = new String[series.size()];
+        Long[] samples = new Long[series.size()];
+        int i = 0;
+        for (Map.Entry<Long, SentSeries> e : series.entrySet()) {
+            hashes[i] = e.getKey();
+            names[i] = e.getValue().metricName();
+            samples[i] = e.getValue().samples();
+            i++;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table.sql() + " AS s (raw_table, "
+                + "raw_partition, target, series, metric_name, samples) SELECT ?, ?, ?, u.series, u.metric_name, "
+                + "u.samples FROM unnest(?::bigint[], ?::text[], ?::bigint[]) AS u(series, metric_name, samples) "
+                + "ON CONFLICT (raw_table, raw_partition, target, series) DO UPDATE SET "
+                + "samples = s.samples + EXCLUDED.samples")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            ps.setArray(4, c.createArrayOf("bigint", hashes));
+            ps.setArray(5, c.createArrayOf("text", names));
+            ps.setArray(6, c.createArrayOf("bigint", samples));
+            ps.executeUpdate();
+        }
+    }
+
+    /** What was sent of each series of a partition not yet confirmed, by {@code SeriesHash}. */
+    public static Map<Long, SentSeries> sentSeries(Connection c, TableName ledger, TableName raw, String partition,
+            String target) throws SQLException {
+        Map<Long, SentSeries> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT series, metric_name, samples FROM "
+                + seriesOf(ledger).sql() + " WHERE raw_table = ? AND raw_partition = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), new SentSeries(rs.getString(2), rs.getLong(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records the receiver's count of a done partition; verified when every series holds what was sent of it, and then
+     * its series' rows are no longer needed.
+     */
+    public static void counted(Connection c, TableName ledger, TableName raw, String partition, String target,
+            long count, boolean verified) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.sql() + " SET verified_samples = ?, "
+                + "verified_at = CASE WHEN ? THEN coalesce(verified_at, now()) END, updated_at = now() "
+                + "WHERE raw_table = ? AND raw_partition = ? AND target = ?")) {
+            ps.setLong(1, count);
+            ps.setBoolean(2, verified);
+            ps.setString(3, raw.toString());
+            ps.setString(4, partition);
+            ps.setString(5, target);
+            ps.executeUpdate();
+        }
+        if (verified) {
+            forgetSeries(c, ledger, raw, partition, target);
+        }
+    }
+
+    /** Deletes what {@link #seriesOf} the ledger holds of a partition: it is confirmed, or no longer counted. */
+    public static void forgetSeries(Connection c, TableName ledger, TableName raw, String partition, String target)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + seriesOf(ledger).sql() + " WHERE "
+                + "raw_table = ? AND raw_partition = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The exact number of rows of a partition. */
+    public static long rows(Connection c, TableName partition) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM ONLY "
+                + partition.sql())) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Forgets a partition's export to {@code target}: the next pass sends it again from its first row. */
+    public static void forget(Connection c, TableName ledger, TableName raw, String partition, String target)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.sql() + " WHERE raw_table = ? AND "
+                + "raw_partition = ? AND target = ?")) {
+            ps.setString(1, raw.toString());
+            ps.setString(2, partition);
+            ps.setString(3, target);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The registry's name and type columns for the export's {@code runtime_name} and {@code runtime_type} labels:
+     * {@code name}, and {@code component_type} (seed 000) or {@code kind} (NoETL's live registry), as the registry
+     * mapping names them; empty when the registry lacks them.
+     */
+    static Optional<String[]> registryColumns(Connection c, TableName registry) throws SQLException {
+        Set<String> present = CatalogReader.columns(c, registry);
+        if (!present.contains("name")) {
+            return Optional.empty();
+        }
+        for (String type : List.of("component_type", "kind")) {
+            if (present.contains(type)) {
+                return Optional.of(new String[] {"name", type});
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** One row of a raw partition as the export reads it. */
+    public record Row(OffsetDateTime time, long millis, long id, String metricName, String metricType, String unit,
+            String help, double value, String labelsJson, String runtimeName, String runtimeType) {
+    }
+
+    /**
+     * What a read of a raw partition needs: the partition, the registry its rows' runtimes are named in (when the
+     * table has {@code runtime_id}), and the mapping of its table's columns.
+     */
+    public record Source(TableName partition, Optional<TableName> registry, MetricColumns columns) {
+    }
+
+    /** Takes the rows of a read; false stops the read (its transaction ends, and nothing is lost: see the ledger). */
+    @FunctionalInterface
+    public interface RowSink<E extends Exception> {
+        boolean accept(Row row) throws E;
+    }
+
+    /**
+     * Reads the rows of {@code partition} after the key ({@code afterTime}, {@code afterId}) in the order of that key,
+     * through a cursor of {@code fetch} rows, so that only one fetch is held at a time; {@code sink} sees each row.
+     * The read runs in one transaction (a consistent snapshot of the closed partition) on {@code c}, which it leaves
+     * in autocommit. The registry's name and type of each row's runtime are joined when the raw table has
+     * {@code runtime_id} and {@code registry} exists.
+     */
+    public static <E extends Exception> void read(Connection c, Source source, Optional<OffsetDateTime> afterTime,
+            long afterId, int fetch, RowSink<E> sink) throws SQLException, E {
+        MetricColumns cols = source.columns();
+        Optional<TableName> registry = source.registry();
+        Optional<String[]> names = registry.isPresent() && cols.optional(MetricColumns.Role.RUNTIME_ID).isPresent()
+                && RollupSql.exists(c, registry.get()) ? registryColumns(c, registry.get()) : Optional.empty();
+        String time = cols.sampleTimeSql("m");
+        String sql = "SELECT " + time + ", floor(extract(epoch FROM " + time + ") * 1000)::bigint, m.metric_id, "
+                + "m.metric_name, " + cols.textOrNull("m", MetricColumns.Role.TYPE) + ", "
+                + cols.textOrNull("m", MetricColumns.Role.UNIT) + ", " + cols.textOrNull("m", MetricColumns.Role.HELP)
+                + ", m.metric_value, m.labels::text, "
+                // a row whose runtime has no registry row is sent without runtime_name and runtime_type
+                + names.map(n -> "r." + SqlIdentifier.quote(n[0]) + ", r." + SqlIdentifier.quote(n[1]))
+                        .orElse("NULL::text, NULL::text")
+                + " FROM ONLY " + source.partition().sql() + " m"
+                + (names.isPresent() ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
+                + (afterTime.isPresent() ? " WHERE (" + time + ", m.metric_id) > (?, ?)" : "")
+                + " ORDER BY " + time + ", m.metric_id";
+        cursor(c, sql, afterTime, afterId, fetch, rs -> sink.accept(new Row(rs.getObject(1, OffsetDateTime.class),
+                rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                rs.getDouble(8), rs.getString(9), rs.getString(10), rs.getString(11))));
+    }
+
+    /** Takes the cursor's current row; false stops the read. */
+    @FunctionalInterface
+    private interface RowReader<E extends Exception> {
+        boolean read(ResultSet rs) throws SQLException, E;
+    }
+
+    /**
+     * Runs {@code sql} (its parameters the key after which to read, when there is one) through a cursor of
+     * {@code fetch} rows in one transaction on {@code c}, which it leaves in its autocommit mode, handing each row to
+     * {@code reader} until it says stop.
+     */
+    private static <E extends Exception> void cursor(Connection c, String sql, Optional<OffsetDateTime> afterTime,
+            long afterId, int fetch, RowReader<E> reader) throws SQLException, E {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setFetchSize(fetch);
+            if (ps.isWrapperFor(PGStatement.class)) {
+                // results in binary from the first execution: the timestamps, ids and values are then neither
+                // formatted as text by the server nor parsed by the driver, row by row (a negative threshold is
+                // the driver's switch for binary transfer; the statement is prepared on the server once)
+                ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
+            }
+            if (afterTime.isPresent()) {
+                ps.setObject(1, afterTime.get());
+                ps.setLong(2, afterId);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                boolean more = true;
+                while (more && rs.next()) {
+                    more = reader.read(rs);
+                }
+            }
+            // closed before the commit, so that the named statement is deallocated in this transaction (the
+            // connections cache none, DatabasePools): a transaction-pooling PgBouncer may run the next transaction
+            // on another server connection and give this one to another client (issue 22)
+            ps.close();
+            c.commit();
+        } catch (Exception e) {
+            try {
+                c.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** The statistics a tier bucket is sent as, each a series {@code <name>:<stat>_<resolution>}. */
+    public static final List<String> TIER_STATS = List.of("avg", "min", "max", "sum", "count", "last");
+    /** Sent for counters only: the bucket's increase (exact, or its lower bound, as the tier holds it). */
+    public static final String TIER_INCREASE = "increase";
+
+    /** The name a tier bucket's statistic is sent under. */
+    public static String tierSeries(String metricName, String stat, String resolution) {
+        return metricName + ":" + stat + "_" + resolution;
+    }
+
+    /**
+     * Reads the buckets of a tier partition after the key ({@code afterTime}, {@code afterId}) = (bucket start,
+     * fingerprint) in that order, through a cursor, joined to the series catalogue (name, type, labels) and the
+     * registry (runtime name and type); each bucket becomes one row per statistic ({@link #TIER_STATS}, and
+     * {@link #TIER_INCREASE} for counters), all at the bucket's start, all with the bucket's key. As {@link #read}
+     * otherwise.
+     */
+    public static <E extends Exception> void readTier(Connection c, TableName partition, TableName catalogue,
+            Optional<TableName> registry, String resolution, Optional<OffsetDateTime> afterTime, long afterId,
+            int fetch, RowSink<E> sink) throws SQLException, E {
+        Optional<String[]> names = registry.isPresent() && RollupSql.exists(c, registry.get())
+                ? registryColumns(c, registry.get()) : Optional.empty();
+        boolean joined = names.isPresent();
+        String sql = "SELECT t.bucket_start, floor(extract(epoch FROM t.bucket_start) * 1000)::bigint, t.fingerprint, "
+                + "s.metric_name, s.metric_type, s.labels::text, "
+                + names.map(n -> "r." + SqlIdentifier.quote(n[0]) + ", r." + SqlIdentifier.quote(n[1]))
+                        .orElse("NULL::text, NULL::text") + ", "
+                + "(t.positive_sum + t.negative_sum) / t.sample_count, t.min_value, t.max_value, "
+                + "t.positive_sum + t.negative_sum, t.sample_count::double precision, t.last_value, t.increase"
+                + " FROM ONLY " + partition.sql() + " t JOIN " + catalogue.sql() + " s ON s.fingerprint = t.fingerprint"
+                + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = s.runtime_id" : "")
+                + (afterTime.isPresent() ? " WHERE (t.bucket_start, t.fingerprint) > (?, ?)" : "")
+                + " ORDER BY t.bucket_start, t.fingerprint";
+        cursor(c, sql, afterTime, afterId, fetch, rs -> {
+            OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
+            String type = rs.getString(5);
+            int stats = "counter".equals(type) ? TIER_STATS.size() + 1 : TIER_STATS.size();
+            boolean more = true;
+            for (int i = 0; i < stats && more; i++) {
+                String stat = i < TIER_STATS.size() ? TIER_STATS.get(i) : TIER_INCREASE;
+                more = sink.accept(new Row(time, rs.getLong(2), rs.getLong(3), tierSeries(rs.getString(4), stat,
+                        resolution), "gauge", null, null, rs.getDouble(9 + i), rs.getString(6), rs.getString(7),
+                        rs.getString(8)));
+            }
+            return more;
+        });
+    }
+
+    private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? Optional.empty() : Optional.of(t.toInstant());
+    }
+
+    private static void timestamp(PreparedStatement ps, int index, Optional<Instant> value) throws SQLException {
+        if (value.isPresent()) {
+            ps.setObject(index, OffsetDateTime.ofInstant(value.get(), java.time.ZoneOffset.UTC));
+        } else {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+    }
+}
