@@ -8,25 +8,25 @@ import io.noetl.lifecycle.export.RemoteWriteClient;
 import io.noetl.lifecycle.export.RemoteWriteFrame;
 import io.noetl.lifecycle.export.SeriesHash;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
+import io.noetl.lifecycle.metric.plan.ExportPartition;
 import io.noetl.lifecycle.metric.plan.ExportSettings;
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.metric.plan.RollupSettings;
+import io.noetl.lifecycle.metric.postgres.ExportGate;
 import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.metric.postgres.RollupSql;
+import io.noetl.lifecycle.partition.PassContext;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
-import io.noetl.lifecycle.partition.plan.PlannedAction.ExportPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
-import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import java.sql.Connection;
@@ -44,7 +44,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.net.ssl.SSLContext;
-import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
@@ -186,12 +185,12 @@ public final class ExportPass {
         /** A partition kept for its refused rows as findings name it: its name, the count and one of the rows. */
         public String heldPartition(String name) {
             ExportSql.Entry e = ledger.get(name);
-            return PartitionExecutor.ExportGate.heldPartition(name, e.rowsRefused(), e.lastRefusal());
+            return ExportGate.heldPartition(name, e.rowsRefused(), e.lastRefusal());
         }
 
         /** The gate the raw table's executor checks again under its lock. */
-        public PartitionExecutor.ExportGate gate(TableName raw) {
-            return new PartitionExecutor.ExportGate(ExportSql.ledgerOf(raw), raw.toString(), settings.target(),
+        public ExportGate gate(TableName raw) {
+            return new ExportGate(ExportSql.ledgerOf(raw), raw.toString(), settings.target(),
                     settings.holdsRefusedRows());
         }
 
@@ -228,7 +227,7 @@ public final class ExportPass {
         static TierFinality read(Connection c, MetricPolicySettings settings, TableName raw, TableSnapshot rawSnapshot,
                 RollupSettings.Tier tier, Instant now) throws SQLException {
             RollupSql.Tables tables = RollupSql.Tables.of(raw, RollupPass.catalogue(settings.rollups()));
-            Map<String, Set<String>> ledger = RollupSql.exists(c, tables.ledger()) ? RollupSql.ledger(c, tables)
+            Map<String, Set<String>> ledger = CatalogReader.exists(c, tables.ledger()) ? RollupSql.ledger(c, tables)
                     : Map.of();
             List<Instant[]> ranges = new ArrayList<>();
             List<String> names = new ArrayList<>();
@@ -261,14 +260,12 @@ public final class ExportPass {
     public record Closed(String name, Instant upperBound, Instant closedAt) {
     }
 
-    private final DataSource dataSource;
-    private final DatabaseTarget target;
+    private final PassContext where;
     private final Credentials credentials;
     private final Timing timing;
 
-    public ExportPass(DataSource dataSource, DatabaseTarget target, Credentials credentials, Timing timing) {
-        this.dataSource = dataSource;
-        this.target = target;
+    public ExportPass(PassContext where, Credentials credentials, Timing timing) {
+        this.where = where;
         this.credentials = credentials;
         this.timing = timing;
     }
@@ -296,10 +293,10 @@ public final class ExportPass {
         // what is sent: the raw table's partitions, or those of the tier table source names
         TableName source = tier.map(RollupPass::tableOf).orElse(raw);
         MetricPolicySettings sourceSettings = tier.map(t -> t.tableSettings(settings)).orElse(settings);
-        try (Connection c = dataSource.getConnection()) {
+        try (Connection c = where.dataSource().getConnection()) {
             TableSnapshot rawSnapshot = CatalogReader.read(c, raw);
             Instant now = PolicyPass.serverNow(rawSnapshot, fallbackNow);
-            TableSnapshot snapshot = tier.isPresent() && RollupSql.exists(c, source) ? CatalogReader.read(c, source)
+            TableSnapshot snapshot = tier.isPresent() && CatalogReader.exists(c, source) ? CatalogReader.read(c, source)
                     : rawSnapshot;
             if (rawSnapshot.state() != TableSnapshot.State.PARTITIONED || tier.isPresent() && snapshot == rawSnapshot
                     || snapshot.state() != TableSnapshot.State.PARTITIONED) {
@@ -316,11 +313,11 @@ public final class ExportPass {
                 return new Outcome(export, List.of(), List.of(), findings, Map.of(), List.of(), true,
                         Optional.of(message), now);
             }
-            boolean ledgerExists = RollupSql.exists(c, ledgerTable);
+            boolean ledgerExists = CatalogReader.exists(c, ledgerTable);
             if (!ledgerExists && apply) {
                 ExportSql.ensureLedger(c, ledgerTable);
                 ledgerExists = true;
-            } else if (apply && !RollupSql.exists(c, ExportSql.seriesOf(ledgerTable))) {
+            } else if (apply && !CatalogReader.exists(c, ExportSql.seriesOf(ledgerTable))) {
                 ExportSql.ensureSeries(c, ledgerTable); // a ledger made before the count by series
             }
             Map<String, ExportSql.Entry> ledger = ledgerExists ? ExportSql.entries(c, ledgerTable, source,
@@ -382,7 +379,7 @@ public final class ExportPass {
                     try {
                         Sent s = send(c, source, new ExportSql.Source(new TableName(snapshot.schemaOf(p.name()),
                                 p.name()), Optional.of(
-                                SeedSchema.REGISTRY), columns), ledgerTable, export, client, entry,
+                                MetricSchema.REGISTRY), columns), ledgerTable, export, client, entry,
                                 deadline, tier.map(t -> RollupPass.catalogue(settings.rollups())));
                         sent.add(s);
                         LOG.infof("exported %d samples of %s to %s in %d batches (%d rows refused)%s", s.samples(),
@@ -402,7 +399,7 @@ public final class ExportPass {
                         }
                         continue; // refused: this partition's export stops; the others may go
                     } catch (SQLException e) {
-                        DatabaseFailure f = DatabaseFailure.of(e, target);
+                        DatabaseFailure f = DatabaseFailure.of(e, where.target());
                         String message = p.name() + " was not exported: " + f.reason().code() + ": " + f.message()
                                 + "; it resumes after its last recorded batch";
                         findings.add(new Finding(Reason.EXPORT_FAILED, message));
@@ -428,7 +425,7 @@ public final class ExportPass {
             }
             return new Outcome(export, planned, sent, findings, after, closed, false, lastError, now, outOfTime);
         } catch (SQLException e) {
-            DatabaseFailure failure = DatabaseFailure.of(e, target);
+            DatabaseFailure failure = DatabaseFailure.of(e, where.target());
             throw new ReconcileException(failure.reason(), failure.message());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -598,10 +595,10 @@ public final class ExportPass {
         long started = System.nanoTime();
         TableName partition = source.partition();
         Stream stream = new Stream(ledgerConnection, raw, partition.name(), ledgerTable, export, client);
-        try (Connection read = dataSource.getConnection()) {
+        try (Connection read = where.dataSource().getConnection()) {
             int fetch = Math.min(export.batchSamples(), 10_000);
             if (catalogue.isPresent()) {
-                ExportSql.<Exception>readTier(read, partition, catalogue.get(), Optional.of(SeedSchema.REGISTRY),
+                ExportSql.<Exception>readTier(read, partition, catalogue.get(), Optional.of(MetricSchema.REGISTRY),
                         export.tier().orElseThrow().toString(), entry.lastTime(), entry.lastId(), fetch,
                         row -> stream.accept(row, deadline));
             } else {

@@ -9,8 +9,11 @@ import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PartitionedTableReconciler;
+import io.noetl.lifecycle.partition.PassPrelude;
+import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.report.PartitionReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
@@ -24,6 +27,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** MetricRetentionPolicy: time-ranged partitions of a table such as noetl.metric. */
 // the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
@@ -51,23 +55,41 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
         return resource.specOrDefaults();
     }
 
+    @Override
+    protected Optional<MaintenancePass.Bootstrapper> bootstrapper(MetricPolicySettings settings) {
+        return metricTable(settings);
+    }
+
+    /** NoETL's metric table as its own schema has it, for {@code bootstrap: IfMissing}. */
+    public static Optional<MaintenancePass.Bootstrapper> metricTable(MetricPolicySettings settings) {
+        return PolicyPass.bootstrapper(settings, c -> MetricSchema.ensureMetricTable(c, PolicyPass.tableOf(settings)));
+    }
+
+    /** The rollups and the export, with the receiver's credentials from the Secrets the informer holds. */
+    @Override
+    protected PassPrelude prelude(MetricRetentionPolicy resource, MetricPolicySettings settings) {
+        return new MetricHistoryPass(settings, ExportCredentials.of(resource, name -> secret(resource, name)),
+                ExportPass.Timing.DEFAULT);
+    }
+
     /** The tiers' part of the status, and their measures; cleared when the spec has no rollups. */
     @Override
     protected void reportPass(MetricRetentionPolicy resource, MetricRetentionPolicyStatus status,
             MetricPolicySettings settings, MaintenancePass.Outcome outcome) {
-        RollupReport.report(status, outcome.rollups());
-        ExportReport.report(status, outcome.export());
+        MetricHistoryPass.Outcome history = MetricHistoryPass.Outcome.of(outcome);
+        RollupReport.report(status, history.rollups());
+        ExportReport.report(status, history.export());
         // only a pass that writes rolls anything up, and it has just written lastMaintenance
-        List<String> rolled = outcome.rollups().map(r -> r.rolled().stream().map(x -> x.partition()).toList())
+        List<String> rolled = history.rollups().map(r -> r.rolled().stream().map(x -> x.partition()).toList())
                 .orElse(List.of());
         if (!rolled.isEmpty() && status.getLastMaintenance() != null) {
             status.getLastMaintenance().setRolledUp(PartitionReport.capped(rolled));
         }
         String table = String.valueOf(resource.specOrDefaults().getTable());
-        outcome.rollups().ifPresentOrElse(r -> metrics.rollupPass(resource, table, RollupReport.measures(r, settings),
+        history.rollups().ifPresentOrElse(r -> metrics.rollupPass(resource, table, RollupReport.measures(r, settings),
                 r.durations(), (int) r.findings().stream().filter(f -> f.reason() == Reason.ROLLUP_FAILED).count()),
                 () -> metrics.forgetRollups(resource));
-        outcome.export().ifPresentOrElse(e -> metrics.exportPass(resource, table, ExportReport.measures(e, settings)),
+        history.export().ifPresentOrElse(e -> metrics.exportPass(resource, table, ExportReport.measures(e, settings)),
                 () -> metrics.forgetExport(resource));
     }
 

@@ -3,33 +3,35 @@ package io.noetl.lifecycle.metric;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.plan.RollupPartition;
 import io.noetl.lifecycle.metric.plan.RollupPlanner;
 import io.noetl.lifecycle.metric.plan.RollupSettings;
+import io.noetl.lifecycle.metric.postgres.ExportGate;
 import io.noetl.lifecycle.metric.postgres.ExportSql;
 import io.noetl.lifecycle.metric.postgres.MetricHistorySql;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
+import io.noetl.lifecycle.metric.postgres.RollupGate;
 import io.noetl.lifecycle.metric.postgres.RollupSql;
 import io.noetl.lifecycle.metric.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.partition.MaintenancePass;
+import io.noetl.lifecycle.partition.PassContext;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreatePartition;
-import io.noetl.lifecycle.partition.plan.PlannedAction.RollupPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.partition.postgres.RetirementGate;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
-import io.noetl.lifecycle.postgres.DatabaseTarget;
-import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
@@ -82,9 +83,9 @@ public final class RollupPass {
         }
 
         /** The gate the raw table's executor checks again under its lock. */
-        public PartitionExecutor.RollupGate gate(TableName raw) {
-            return new PartitionExecutor.RollupGate(RollupSql.Tables.of(raw, catalogue(settings)).ledger(),
-                    raw.toString(), settings.tiers().stream().map(RollupPass::tableOf).toList());
+        public RollupGate gate(TableName raw) {
+            return new RollupGate(RollupSql.Tables.of(raw, catalogue(settings)).ledger(), raw.toString(),
+                    settings.tiers().stream().map(RollupPass::tableOf).toList());
         }
 
         /** The oldest lag of the tiers: how long the oldest closed raw partition has waited for its rollup. */
@@ -93,16 +94,10 @@ public final class RollupPass {
         }
     }
 
-    private final DataSource dataSource;
-    private final DatabaseTarget target;
-    private final LockPolicy lockPolicy;
-    private final Clock clock;
+    private final PassContext where;
 
-    public RollupPass(DataSource dataSource, DatabaseTarget target, LockPolicy lockPolicy, Clock clock) {
-        this.dataSource = dataSource;
-        this.target = target;
-        this.lockPolicy = lockPolicy;
-        this.clock = clock;
+    public RollupPass(PassContext where) {
+        this.where = where;
     }
 
     public static TableName tableOf(RollupSettings.Tier tier) {
@@ -129,7 +124,7 @@ public final class RollupPass {
         List<RollupSql.Rolled> rolled = new ArrayList<>();
         List<Duration> durations = new ArrayList<>();
         boolean tierLost = false;
-        try (Connection c = dataSource.getConnection()) {
+        try (Connection c = where.dataSource().getConnection()) {
             TableSnapshot rawSnapshot = CatalogReader.read(c, raw);
             if (rawSnapshot.state() != TableSnapshot.State.PARTITIONED) {
                 // the raw pass reports the table; nothing to roll up
@@ -146,7 +141,7 @@ public final class RollupPass {
                 return new Outcome(rollups, List.of(), List.of(), List.of(), findings, Map.of(), true, List.of(),
                         Duration.ofNanos(System.nanoTime() - t0));
             }
-            boolean shared = RollupSql.exists(c, tables.catalogue()) && RollupSql.exists(c, tables.ledger());
+            boolean shared = CatalogReader.exists(c, tables.catalogue()) && CatalogReader.exists(c, tables.ledger());
             if (!shared && apply) {
                 RollupSql.ensureShared(c, tables);
                 shared = true;
@@ -157,7 +152,7 @@ public final class RollupPass {
             List<RollupSettings.Tier> usable = new ArrayList<>();
             for (RollupSettings.Tier tier : rollups.tiers()) {
                 TableName table = tableOf(tier);
-                if (RollupSql.exists(c, table)) {
+                if (CatalogReader.exists(c, table)) {
                     usable.add(tier);
                     continue;
                 }
@@ -189,19 +184,19 @@ public final class RollupPass {
             Map<RollupSettings.Tier, TableSnapshot> tierSnapshots = new java.util.HashMap<>();
             for (RollupSettings.Tier tier : usable) {
                 TableName table = tableOf(tier);
-                if (!RollupSql.exists(c, table)) {
+                if (!CatalogReader.exists(c, table)) {
                     continue; // dry run of a tier not created yet
                 }
                 MetricPolicySettings tierSettings = tier.tableSettings(settings);
                 try {
                     // the tier spec.export sends: its partitions go only once confirmed at the receiver
-                    Optional<PartitionExecutor.ExportGate> exportGate = settings.export().enabled() && settings.export()
+                    List<RetirementGate> exportGate = settings.export().enabled() && settings.export()
                             .tier().filter(tier.resolution()::equals).isPresent()
-                            ? Optional.of(new PartitionExecutor.ExportGate(ExportSql.ledgerOf(raw), table.toString(),
+                            ? List.of(new ExportGate(ExportSql.ledgerOf(raw), table.toString(),
                                     settings.export().target(), settings.export().holdsRefusedRows()))
-                            : Optional.empty();
-                    MaintenancePass.Outcome o = new MaintenancePass(dataSource, target, table, lockPolicy, clock)
-                            .exportGated(exportGate).run(Optional.empty(), snapshot -> PartitionPlanner.plan(
+                            : List.of();
+                    MaintenancePass.Outcome o = new MaintenancePass(where.dataSource(), where.target(), table,
+                            where.lockPolicy(), where.clock()).gatedBy(RetirementGate.Source.of(exportGate)).run(Optional.empty(), snapshot -> PartitionPlanner.plan(
                                     PolicyPass.plannerPolicy(tierSettings, snapshot, now), snapshot),
                                     tierSettings::retentionCutoffSql, apply);
                     tierSnapshots.put(tier, o.after());
@@ -262,7 +257,7 @@ public final class RollupPass {
                             LOG.warn(refused.message());
                         }
                     } catch (SQLException e) {
-                        DatabaseFailure f = DatabaseFailure.of(e, target);
+                        DatabaseFailure f = DatabaseFailure.of(e, where.target());
                         findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
                                 + f.reason().code() + ": " + f.message()));
                     }
@@ -274,7 +269,7 @@ public final class RollupPass {
             return new Outcome(rollups, planned, rolled, durations, findings, ledger, tierLost, states,
                     Duration.ofNanos(System.nanoTime() - t0));
         } catch (SQLException e) {
-            DatabaseFailure failure = DatabaseFailure.of(e, target);
+            DatabaseFailure failure = DatabaseFailure.of(e, where.target());
             throw new ReconcileException(failure.reason(), failure.message());
         }
     }
@@ -314,8 +309,9 @@ public final class RollupPass {
             if (creates.get().isEmpty()) {
                 continue;
             }
-            PartitionExecutor.Result r = new PartitionExecutor(dataSource, target, table, RollupSettings.TIER_KEY,
-                    KeyType.TIMESTAMPTZ, Optional.empty(), lockPolicy).apply(List.copyOf(creates.get()));
+            PartitionExecutor.Result r = new PartitionExecutor(where.dataSource(), where.target(),
+                    new PartitionExecutor.Parent(table, RollupSettings.TIER_KEY, KeyType.TIMESTAMPTZ, Optional.empty()),
+                    where.lockPolicy()).apply(List.copyOf(creates.get()));
             if (r.failure().isPresent()) {
                 return Optional.of("tier " + table + ": " + r.failure().get().describe());
             }
@@ -335,7 +331,7 @@ public final class RollupPass {
         c.setAutoCommit(false);
         try {
             try (Statement s = c.createStatement()) {
-                s.execute("SET LOCAL lock_timeout = " + Math.max(1, lockPolicy.lockTimeout().toMillis()));
+                s.execute("SET LOCAL lock_timeout = " + Math.max(1, where.lockPolicy().lockTimeout().toMillis()));
             }
             return RollupSql.rollUp(c, tables, partition, tiers);
         } finally {
@@ -346,7 +342,7 @@ public final class RollupPass {
 
     /** The mapping of the raw table's columns for a policy: its {@code sampleTimeColumn}, read in its zone. */
     static MetricColumns columnsOf(Connection c, TableName raw, MetricPolicySettings settings) throws SQLException {
-        return CatalogReader.metricColumns(c, raw, settings.sampleTimeColumn(), settings.partitionKey(),
+        return MetricSchema.columns(c, raw, settings.sampleTimeColumn(), settings.partitionKey(),
                 settings.zone());
     }
 

@@ -23,15 +23,16 @@ import io.noetl.lifecycle.export.RemoteWriteClient;
 import io.noetl.lifecycle.export.RemoteWriteFrame;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
 import io.noetl.lifecycle.metric.ExportPass;
+import io.noetl.lifecycle.metric.MetricHistoryPass;
 import io.noetl.lifecycle.metric.plan.ExportSettings;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
@@ -389,9 +390,10 @@ public final class ExportBenchmark {
         ExportPass.Timing timing = new ExportPass.Timing(5, Duration.ofMillis(500), 1, Duration.ofMillis(500),
                 Duration.ofMinutes(30));
         MaintenancePass.Outcome out = new PolicyPass(ds, db.target(), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()),
-                Clock.systemUTC(), Duration.ofSeconds(30)).withExportTiming(timing).run(settings, Optional.empty(),
+                Clock.systemUTC(), Duration.ofSeconds(30)).preceded(new MetricHistoryPass(settings,
+                        ExportPass.noSecrets("this pass"), timing)).run(settings, Optional.empty(),
                         UnaryOperator.identity(), Instant.now(), true);
-        ExportPass.Outcome e = out.export().orElseThrow(() -> new IllegalStateException("no export in the pass"));
+        ExportPass.Outcome e = MetricHistoryPass.Outcome.of(out).export().orElseThrow(() -> new IllegalStateException("no export in the pass"));
         if (e.sent().size() != 1 || !e.sent().get(0).done() || e.sent().get(0).refused() != 0
                 || !e.findings().isEmpty()) {
             throw new IllegalStateException("the export did not send one whole partition: " + e.sent() + " "
@@ -512,7 +514,7 @@ public final class ExportBenchmark {
                         pid = rs.getInt(1);
                     }
                     long b0 = procCpuMs(pid);
-                    ExportSql.<Exception>read(c, new ExportSql.Source(p, Optional.of(SeedSchema.REGISTRY),
+                    ExportSql.<Exception>read(c, new ExportSql.Source(p, Optional.of(MetricSchema.REGISTRY),
                             MetricShape.columns(c, p, java.time.ZoneOffset.UTC)),
                             Optional.empty(), 0, 10_000, pipe::accept);
                     backendCpu = procCpuMs(pid) - b0;

@@ -4,11 +4,11 @@ import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
 import static io.noetl.lifecycle.bench.BenchSupport.median;
 
 import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.metric.postgres.RollupSql;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.TableName;
@@ -131,7 +131,7 @@ public final class PoolerBenchmark {
             long t0 = System.nanoTime();
             try (Connection conn = ds.getConnection()) {
                 ExportSql.<Exception>read(conn, new ExportSql.Source(RAW.sibling(partition), Optional.of(
-                        SeedSchema.REGISTRY), io.noetl.lifecycle.support.MetricShape.columns(conn, RAW,
+                        MetricSchema.REGISTRY), io.noetl.lifecycle.support.MetricShape.columns(conn, RAW,
                                 java.time.ZoneOffset.UTC)), Optional.empty(), 0, 10_000, row -> {
                             seen[0]++;
                             return true;

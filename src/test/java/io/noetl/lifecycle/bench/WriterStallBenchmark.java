@@ -3,6 +3,7 @@ package io.noetl.lifecycle.bench;
 import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
@@ -11,7 +12,6 @@ import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -69,7 +69,7 @@ public final class WriterStallBenchmark {
         try (TestDatabase db = TestDatabase.createWithRealClock("stall_" + mode.name().toLowerCase())) {
             Instant now = Instant.now();
             try (Connection c = db.connect()) {
-                SeedSchema.ensureMetricTable(c, METRIC);
+                MetricSchema.ensureMetricTable(c, METRIC);
             }
             db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) "
                     + "VALUES (1, 'w', 'worker_pool', 'ready')");
@@ -79,7 +79,8 @@ public final class WriterStallBenchmark {
             LockPolicy policy = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
             // the past 10 days, today and tomorrow exist; with 1 day of retention 9 of them have expired
             Plan setup = plan(ds, now.minus(Duration.ofDays(10)), 11, Duration.ofDays(400));
-            new PartitionExecutor(ds, target, METRIC, "created_at", KeyType.TIMESTAMPTZ, Optional.empty(), policy)
+            new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                Optional.empty()), policy)
                     .apply(setup.actions());
             Plan retire = plan(ds, now, 1, Duration.ofDays(1));
 
@@ -124,8 +125,8 @@ public final class WriterStallBenchmark {
         switch (mode) {
             case BASELINE, OPERATOR -> {
                 // as the operator retires: each batch proves from the data that nothing is within retention
-                PartitionExecutor.Result r = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, Optional.empty(), policy).proving(PROOF).apply(retire.actions());
+                PartitionExecutor.Result r = new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                Optional.empty()), policy).proving(PROOF).apply(retire.actions());
                 if (r.failure().isPresent()) {
                     throw new IllegalStateException(r.failure().toString());
                 }

@@ -117,7 +117,7 @@ class ExportPassLiveTest extends ExportPassTestBase {
         MaintenancePass.Outcome o = pass(MetricPolicySettings.from(spec));
 
         assertEquals(List.of(), o.findings(), () -> o.findings().toString());
-        ExportPass.Outcome export = o.export().orElseThrow();
+        ExportPass.Outcome export = exportOf(o);
         List<String> tierDays = List.of(4, 3, 2).stream().map(d -> "metric_rollup_1h_" + partition(d).substring(
                 "metric_".length())).toList();
         assertEquals(tierDays, export.sent().stream().map(ExportPass.Sent::partition).toList(),
@@ -242,13 +242,13 @@ class ExportPassLiveTest extends ExportPassTestBase {
     void aPassOutOfExportTimeStopsAtABatchAndTheNextGoesOn() throws Exception {
         timing = new ExportPass.Timing(5, Duration.ofMillis(100), 8, Duration.ofMillis(100), Duration.ZERO);
         MaintenancePass.Outcome first = pass(settings(export(vm.writeUrl(), 100), "30d"));
-        ExportPass.Outcome e = first.export().orElseThrow();
+        ExportPass.Outcome e = exportOf(first);
         assertTrue(e.outOfTime());
         assertEquals(List.of(partition(4)), e.sent().stream().map(ExportPass.Sent::partition).toList());
         assertEquals(100, e.sent().get(0).samples(), "one batch, then the time is up");
         assertEquals(100, ledgerLong("samples_sent", partition(4)));
         int passes = 1;
-        while (pass(settings(export(vm.writeUrl(), 100), "30d")).export().orElseThrow().outOfTime()) {
+        while (exportOf(pass(settings(export(vm.writeUrl(), 100), "30d"))).outOfTime()) {
             passes++;
             assertTrue(passes < 40, "1,800 samples in batches of 100 take about 18 passes");
         }

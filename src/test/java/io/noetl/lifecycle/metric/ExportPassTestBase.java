@@ -21,6 +21,7 @@ import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.Plan;
+import io.noetl.lifecycle.partition.postgres.RetirementGate;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
@@ -224,10 +225,15 @@ abstract class ExportPassTestBase {
             Duration.ofMillis(100), ExportPass.PASS_BUDGET);
     ExportPass.Timing timing = TIMING;
 
+    /** The export of a pass. */
+    static ExportPass.Outcome exportOf(MaintenancePass.Outcome pass) {
+        return MetricHistoryPass.Outcome.of(pass).export().orElseThrow();
+    }
+
     MaintenancePass.Outcome pass(MetricPolicySettings settings) throws Exception {
         return new PolicyPass(ds, db.target(), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()), Clock.systemUTC(),
-                Duration.ofSeconds(30)).withExportTiming(timing).run(settings, Optional.empty(),
-                        UnaryOperator.identity(), Instant.now(), true);
+                Duration.ofSeconds(30)).preceded(new MetricHistoryPass(settings, ExportPass.noSecrets("this pass"),
+                        timing)).run(settings, Optional.empty(), UnaryOperator.identity(), Instant.now(), true);
     }
 
     /**
@@ -291,7 +297,7 @@ abstract class ExportPassTestBase {
 
         MaintenancePass.Outcome o = pass(settings(export(vm.writeUrl(), 100), "30d"));
 
-        ExportPass.Outcome export = o.export().orElseThrow();
+        ExportPass.Outcome export = exportOf(o);
         assertEquals(List.of(), o.findings(), () -> o.findings().toString());
         assertEquals(List.of(partition(4), partition(3), partition(2), partition(1)), export.sent().stream()
                 .map(ExportPass.Sent::partition).toList(), "oldest first (yesterday's, empty, too); today's open "
@@ -315,7 +321,7 @@ abstract class ExportPassTestBase {
         assertEquals(Duration.ZERO, export.lag());
         // a second pass sends nothing again
         MaintenancePass.Outcome again = pass(settings(export(vm.writeUrl(), 100), "30d"));
-        assertEquals(List.of(), again.export().orElseThrow().sent());
+        assertEquals(List.of(), exportOf(again).sent());
         assertReceivedExactly();
     }
 
@@ -437,14 +443,14 @@ abstract class ExportPassTestBase {
                 && message.contains("NaN") && message.contains("refusedRows: Accept"), message);
         assertTrue(db.partitions("noetl.metric").contains(partition(4)), "kept: a row of it is at no receiver");
         assertFalse(db.partitions("noetl.metric").contains(partition(3)), "its neighbour, without refusals, went");
-        ExportPass.Outcome export = held.export().orElseThrow();
+        ExportPass.Outcome export = exportOf(held);
         assertTrue(export.confirmed(partition(4)), "what was sent of it is confirmed");
         assertFalse(export.retirable(partition(4)));
         assertEquals(1, ledgerLong("rows_refused", partition(4)));
         // the executor holds to the same rule under the retirement's lock, for a plan that did not (a tier's)
         MetricPolicySettings settings = settings(export(vm.writeUrl(), 100), "2d");
         MaintenancePass.Outcome underLock = new MaintenancePass(ds, db.target(), METRIC, LockPolicy.from(
-                StandaloneConfig.INSTANCE.ddl()), Clock.systemUTC()).exportGated(Optional.of(export.gate(METRIC)))
+                StandaloneConfig.INSTANCE.ddl()), Clock.systemUTC()).gatedBy(RetirementGate.Source.of(List.of(export.gate(METRIC))))
                 .run(Optional.empty(), snapshot -> io.noetl.lifecycle.partition.plan.PartitionPlanner.plan(
                         PolicyPass.plannerPolicy(settings, snapshot, Instant.now()), snapshot),
                         settings::retentionCutoffSql, true);
@@ -470,8 +476,8 @@ abstract class ExportPassTestBase {
     void aDryRunPlansTheExportsAndSendsNothing() throws Exception {
         MetricPolicySettings settings = settings(export(vm.writeUrl(), 100), "2d");
         MaintenancePass.Outcome o = new PolicyPass(ds, db.target(), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()),
-                Clock.systemUTC(), Duration.ofSeconds(30)).run(settings, Optional.empty(), UnaryOperator.identity(),
-                        Instant.now(), false);
+                Clock.systemUTC(), Duration.ofSeconds(30)).preceded(new MetricHistoryPass(settings)).run(settings,
+                        Optional.empty(), UnaryOperator.identity(), Instant.now(), false);
         Plan reported = o.reportedPlan();
         assertEquals(List.of(partition(4), partition(3), partition(2), partition(1)), reported.actions().stream()
                 .filter(a -> a.kind().equals("ExportPartition")).map(a -> a.partition()).toList());

@@ -11,7 +11,6 @@ import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.metric.plan.ExportSettings;
 import io.noetl.lifecycle.metric.postgres.ExportSql;
-import io.noetl.lifecycle.partition.PolicyPass;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +94,7 @@ class ExportReportTest {
         assertTrue(held.retirable("metric_2026_11_18"));
         assertEquals(Optional.of("metric_2026_11_18"), held.watermark().map(ExportPass.Closed::name));
         assertTrue(held.gate(raw).holdRefused());
-        io.noetl.lifecycle.partition.plan.Plan kept = PolicyPass.unexported(plan, held, raw);
+        io.noetl.lifecycle.partition.plan.Plan kept = MetricHistoryPass.unexported(plan, held, raw);
         assertEquals(List.of("metric_2026_11_18"), kept.actions().stream().map(a -> a.partition()).toList());
         assertEquals(List.of(Reason.EXPORT_REFUSED_ROWS, Reason.EXPORT_PENDING), kept.findings().stream()
                 .map(io.noetl.lifecycle.partition.plan.Finding::reason).toList());
@@ -113,7 +112,7 @@ class ExportReportTest {
                 List.of(), ledger, List.of(closed(17), closed(18), closed(19)), false, Optional.empty(), NOW);
         assertTrue(accepted.retirable("metric_2026_11_17"));
         assertFalse(accepted.gate(raw).holdRefused());
-        assertEquals(List.of("metric_2026_11_17", "metric_2026_11_18"), PolicyPass.unexported(plan, accepted, raw)
+        assertEquals(List.of("metric_2026_11_17", "metric_2026_11_18"), MetricHistoryPass.unexported(plan, accepted, raw)
                 .actions().stream().map(a -> a.partition()).toList());
     }
 

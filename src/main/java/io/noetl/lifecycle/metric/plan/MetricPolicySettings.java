@@ -15,6 +15,8 @@ import io.noetl.lifecycle.plan.SpecRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -82,6 +84,16 @@ public record MetricPolicySettings(String schema, String table, String partition
     /** These settings with {@code premake} partitions kept ready beyond the current one. */
     public MetricPolicySettings withPremake(int premake) {
         return new Builder(this).premake(premake).build();
+    }
+
+    /** Its table, then its rollup tiers' tables. */
+    @Override
+    public List<String> tables() {
+        List<String> tables = new ArrayList<>(List.of(schema + "." + table));
+        if (rollups != null) {
+            rollups.tiers().forEach(t -> tables.add(t.qualified()));
+        }
+        return tables;
     }
 
     @Override

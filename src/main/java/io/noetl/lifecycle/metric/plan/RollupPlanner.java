@@ -3,7 +3,6 @@ package io.noetl.lifecycle.metric.plan;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreatePartition;
-import io.noetl.lifecycle.partition.plan.PlannedAction.RollupPartition;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;

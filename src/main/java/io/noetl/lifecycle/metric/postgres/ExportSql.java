@@ -349,7 +349,7 @@ public final class ExportSql {
         MetricColumns cols = source.columns();
         Optional<TableName> registry = source.registry();
         Optional<String[]> names = registry.isPresent() && cols.optional(MetricColumns.Role.RUNTIME_ID).isPresent()
-                && RollupSql.exists(c, registry.get()) ? registryColumns(c, registry.get()) : Optional.empty();
+                && CatalogReader.exists(c, registry.get()) ? registryColumns(c, registry.get()) : Optional.empty();
         String time = cols.sampleTimeSql("m");
         String sql = "SELECT " + time + ", floor(extract(epoch FROM " + time + ") * 1000)::bigint, m.metric_id, "
                 + "m.metric_name, " + cols.textOrNull("m", MetricColumns.Role.TYPE) + ", "
@@ -437,7 +437,7 @@ public final class ExportSql {
     public static <E extends Exception> void readTier(Connection c, TableName partition, TableName catalogue,
             Optional<TableName> registry, String resolution, Optional<OffsetDateTime> afterTime, long afterId,
             int fetch, RowSink<E> sink) throws SQLException, E {
-        Optional<String[]> names = registry.isPresent() && RollupSql.exists(c, registry.get())
+        Optional<String[]> names = registry.isPresent() && CatalogReader.exists(c, registry.get())
                 ? registryColumns(c, registry.get()) : Optional.empty();
         boolean joined = names.isPresent();
         String sql = "SELECT t.bucket_start, floor(extract(epoch FROM t.bucket_start) * 1000)::bigint, t.fingerprint, "

@@ -2,6 +2,7 @@ package io.noetl.lifecycle.metric.postgres;
 
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.metric.rollup.Resolution;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
@@ -175,14 +176,7 @@ public final class RollupSql {
 
     /** Whether the ledger has {@code rows_refused}: one made by an earlier version has not until a pass that writes. */
     private static boolean hasRowsRefused(Connection c, Tables tables) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_attribute WHERE attrelid = "
-                + "to_regclass(?) AND attname = 'rows_refused' AND NOT attisdropped")) {
-            ps.setString(1, tables.ledger().sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1) > 0;
-            }
-        }
+        return CatalogReader.columns(c, tables.ledger()).contains("rows_refused");
     }
 
     /** Creates a tier table, partitioned on {@code bucket_start} and with no partition yet, when missing. */
@@ -208,17 +202,6 @@ public final class RollupSql {
                     + "increase_exact BOOLEAN NOT NULL, "
                     + "PRIMARY KEY (fingerprint, bucket_start)"
                     + ") PARTITION BY RANGE (bucket_start)");
-        }
-    }
-
-    /** Whether {@code table} exists. */
-    public static boolean exists(Connection c, TableName table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
         }
     }
 

@@ -2,7 +2,6 @@ package io.noetl.lifecycle.metric.postgres;
 
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -63,34 +62,5 @@ public final class RowExpirySql {
             }
         }
         return out;
-    }
-
-    /** The partitions among {@code partitions} with a valid b-tree index whose first column is {@code column}. */
-    public static List<String> indexedOn(Connection c, TableName parent, List<String> partitions, String column)
-            throws SQLException {
-        return indexedOn(c, partitions.stream().map(parent::sibling).toList(), column);
-    }
-
-    /** As {@link #indexedOn(Connection, TableName, List, String)}, of partitions named with their own schemas. */
-    public static List<String> indexedOn(Connection c, List<TableName> tables, String column) throws SQLException {
-        List<String> partitions = tables.stream().map(TableName::name).toList();
-        List<String> indexed = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT DISTINCT c.relname FROM pg_class c
-                  JOIN pg_namespace n ON n.oid = c.relnamespace
-                  JOIN pg_index i ON i.indrelid = c.oid AND i.indisvalid
-                  JOIN pg_class ic ON ic.oid = i.indexrelid
-                  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
-                  JOIN pg_attribute att ON att.attrelid = c.oid AND att.attnum = i.indkey[0]
-                 WHERE c.oid = ANY (SELECT to_regclass(t) FROM unnest(?::text[]) t) AND att.attname = ?""")) {
-            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::sql).toArray()));
-            ps.setString(2, column);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    indexed.add(rs.getString(1));
-                }
-            }
-        }
-        return partitions.stream().filter(indexed::contains).toList();
     }
 }

@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.partition.postgres;
 
-import io.noetl.lifecycle.metric.postgres.RollupSql;
 import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
@@ -30,7 +29,7 @@ public final class RetentionMemorySql {
     /** The row of {@code parent}, or {@link RetentionGrace.Memory#NONE} when there is none (or no table yet). */
     public static RetentionGrace.Memory read(Connection c, TableName parent) throws SQLException {
         TableName table = tableFor(parent);
-        if (!RollupSql.exists(c, table)) {
+        if (!CatalogReader.exists(c, table)) {
             return RetentionGrace.Memory.NONE;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT in_force, shortened_to, seen_at FROM " + table.sql()

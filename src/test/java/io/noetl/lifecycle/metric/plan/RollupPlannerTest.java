@@ -52,12 +52,12 @@ class RollupPlannerTest {
         Map<String, Set<String>> ledger = Map.of("metric_2026_11_18", Set.of("noetl.metric_rollup_1m",
                 "noetl.metric_rollup_1h"), "metric_2026_11_19", Set.of("noetl.metric_rollup_1m"));
 
-        List<PlannedAction.RollupPartition> due = RollupPlanner.due(policy, raw, settings.rollups(), ledger, NOW, settings);
+        List<RollupPartition> due = RollupPlanner.due(policy, raw, settings.rollups(), ledger, NOW, settings);
 
         // 11-20 closed at 00:00 and the grace is 5m: not yet at 00:04; off-grid partitions are never touched
         assertEquals(List.of("metric_2026_11_19"), due.stream().map(PlannedAction::partition).toList());
         assertEquals(List.of("noetl.metric_rollup_1h"), due.get(0).tiers());
-        List<PlannedAction.RollupPartition> later = RollupPlanner.due(policy, raw, settings.rollups(), ledger,
+        List<RollupPartition> later = RollupPlanner.due(policy, raw, settings.rollups(), ledger,
                 NOW.plusSeconds(60), settings);
         assertEquals(List.of("metric_2026_11_19", "metric_2026_11_20"), later.stream().map(PlannedAction::partition)
                 .toList());

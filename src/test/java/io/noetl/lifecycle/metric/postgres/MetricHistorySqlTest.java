@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.metric.rollup.Resolution;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.NestedLabels;
@@ -577,7 +576,7 @@ abstract class MetricHistorySqlTest {
             c.setAutoCommit(false);
             if (live()) {
                 // NoETL's live shape under the odd name: what bootstrap makes (MetricShape.LIVE is noetl.metric only)
-                SeedSchema.ensureMetricTable(c, raw);
+                MetricSchema.ensureMetricTable(c, raw);
             } else {
                 shape().create(c, raw.sql());
             }

@@ -71,8 +71,8 @@ class OddNamesSqlTest {
     @Test
     void twoMetricTablesInOneSchemaGetIndexesOfTheirOwn() throws Exception {
         try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, new TableName("twin", "metric"));
-            SeedSchema.ensureMetricTable(c, new TableName("twin", "metrics"));
+            MetricSchema.ensureMetricTable(c, new TableName("twin", "metric"));
+            MetricSchema.ensureMetricTable(c, new TableName("twin", "metrics"));
         }
         for (String table : List.of("metric", "metrics")) {
             long indexes = db.queryLong("SELECT count(*) FROM pg_indexes WHERE schemaname = 'twin' AND tablename = ?",

@@ -114,9 +114,9 @@ abstract class RollupGateTest {
     }
 
     private PartitionExecutor.Result apply(List<PlannedAction> plan) {
-        return new PartitionExecutor(ds, db.target(), METRIC, "created_at", keyType(), Optional.empty(),
-                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
-                .gated(Optional.of(new PartitionExecutor.RollupGate(TABLES.ledger(), METRIC.toString(), TIERS)))
+        return new PartitionExecutor(ds, db.target(), new PartitionExecutor.Parent(METRIC, "created_at", keyType(),
+                Optional.empty()), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
+                .gatedBy(List.of(new RollupGate(TABLES.ledger(), METRIC.toString(), TIERS)))
                 .apply(plan);
     }
 

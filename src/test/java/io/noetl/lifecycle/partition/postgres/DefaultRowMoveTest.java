@@ -10,7 +10,6 @@ import io.noetl.lifecycle.partition.plan.IdWindowGrid;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
@@ -101,9 +100,8 @@ class DefaultRowMoveTest {
         List<String> kinds = plan.actions().stream().map(a -> a.kind() + " " + a.partition()).toList();
         assertEquals(List.of("MoveDefaultRows event_2026_q4", "MoveDefaultRows event_2027_q1",
                 "MoveDefaultRows event_2026_q3"), kinds);
-        PartitionExecutor.Result result = new PartitionExecutor(ds, target, EVENT, "execution_id",
-                io.noetl.lifecycle.partition.plan.KeyType.BIGINT, java.util.Optional.of("event_default"),
-                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
+        PartitionExecutor.Result result = new PartitionExecutor(ds, target, new PartitionExecutor.Parent(EVENT, "execution_id", io.noetl.lifecycle.partition.plan.KeyType.BIGINT,
+                java.util.Optional.of("event_default")), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
                 .apply(plan.actions());
         Thread.sleep(300);
         stop.set(true);

@@ -158,8 +158,8 @@ abstract class RetirementProofTest {
     private PartitionExecutor executor(Duration retention, ZoneId zone) {
         Optional<String> cutoff = MetricPolicySettings.builder().retention(retention).zone(zone).build()
                 .retentionCutoffSql(keyType());
-        return new PartitionExecutor(ds, db.target(), METRIC, "created_at", keyType(), Optional.empty(),
-                LOCKS).proving(cutoff);
+        return new PartitionExecutor(ds, db.target(), new PartitionExecutor.Parent(METRIC, "created_at", keyType(),
+                Optional.empty()), LOCKS).proving(cutoff);
     }
 
     @Test
