@@ -9,9 +9,12 @@ import io.noetl.lifecycle.export.RemoteWriteFrame;
 import io.noetl.lifecycle.export.SeriesHash;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
 import io.noetl.lifecycle.metric.plan.ExportPartition;
+import io.noetl.lifecycle.metric.plan.ExportPlanner.Closed;
+import io.noetl.lifecycle.metric.plan.ExportPlanner;
 import io.noetl.lifecycle.metric.plan.ExportSettings;
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.plan.ObservedTable;
 import io.noetl.lifecycle.metric.plan.RollupSettings;
 import io.noetl.lifecycle.metric.postgres.ExportGate;
 import io.noetl.lifecycle.metric.postgres.ExportSql;
@@ -20,7 +23,6 @@ import io.noetl.lifecycle.metric.postgres.RollupSql;
 import io.noetl.lifecycle.partition.PassContext;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.plan.Finding;
-import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
@@ -65,7 +67,7 @@ import org.jboss.logging.Logger;
  * table's executor checks again under its lock.
  *
  * <p>With {@code source: <resolution>} the partitions are those of that rollup tier's table, each exported once no
- * raw partition can add to it ({@link TierFinality}), one sample per bucket and statistic
+ * raw partition can add to it ({@link ExportPlanner.TierFinality}), one sample per bucket and statistic
  * ({@link ExportSql#readTier}); the gate then guards the tier's retirements ({@link RollupPass}), not the raw table's.
  *
  * <p>The credentials of {@code secretRef} go only over {@code https://} unless the spec allows plain {@code http://}
@@ -199,65 +201,13 @@ public final class ExportPass {
          * counts: what could be sent of it is at the receiver).
          */
         public Optional<Closed> watermark() {
-            Optional<Closed> mark = Optional.empty();
-            for (Closed c : closed) {
-                if (!confirmed(c.name())) {
-                    break;
-                }
-                mark = Optional.of(c);
-            }
-            return mark;
+            return ExportPlanner.watermark(closed, this::confirmed);
         }
 
         /** How long the oldest closed partition not yet confirmed has waited since it closed. */
         public Duration lag() {
-            return closed.stream().filter(c -> !confirmed(c.name())).findFirst()
-                    .map(c -> Duration.between(c.closedAt(), now)).filter(d -> !d.isNegative())
-                    .orElse(Duration.ZERO);
+            return ExportPlanner.lag(closed, this::confirmed, now);
         }
-    }
-
-    /**
-     * When a tier partition's buckets are final: a raw partition adds to the buckets of its rows' sample times, which
-     * may lie before its own lower bound (rows written late), so a tier partition up to {@code upper} is final once
-     * every raw partition that begins at or before {@code upper} (the one holding {@code upper} included, for its late
-     * rows) is rolled into the tier, or gone.
-     */
-    record TierFinality(List<Instant[]> rawRanges, Set<String> rolled, List<String> names) {
-        static TierFinality read(Connection c, MetricPolicySettings settings, TableName raw, TableSnapshot rawSnapshot,
-                RollupSettings.Tier tier, Instant now) throws SQLException {
-            RollupSql.Tables tables = RollupSql.Tables.of(raw, RollupPass.catalogue(settings.rollups()));
-            Map<String, Set<String>> ledger = CatalogReader.exists(c, tables.ledger()) ? RollupSql.ledger(c, tables)
-                    : Map.of();
-            List<Instant[]> ranges = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            Set<String> rolled = new java.util.HashSet<>();
-            for (ObservedPartition p : rawSnapshot.partitions()) {
-                if (p.isDefault() || !p.range().isBounded()) {
-                    continue;
-                }
-                ranges.add(new Instant[] {settings.instantOf(rawSnapshot.keyType(), p.range().from()),
-                        settings.instantOf(rawSnapshot.keyType(), p.range().to())});
-                names.add(p.name());
-                if (ledger.getOrDefault(p.name(), Set.of()).contains(tier.qualified())) {
-                    rolled.add(p.name());
-                }
-            }
-            return new TierFinality(ranges, rolled, names);
-        }
-
-        boolean isFinal(Instant upper) {
-            for (int i = 0; i < names.size(); i++) {
-                if (!rawRanges.get(i)[0].isAfter(upper) && !rolled.contains(names.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    /** A closed raw partition: its name, upper bound, and when it closed (upper bound plus the grace). */
-    public record Closed(String name, Instant upperBound, Instant closedAt) {
     }
 
     private final PassContext where;
@@ -323,25 +273,12 @@ public final class ExportPass {
             Map<String, ExportSql.Entry> ledger = ledgerExists ? ExportSql.entries(c, ledgerTable, source,
                     export.target()) : Map.of();
             PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(sourceSettings, snapshot, now);
-            Optional<TierFinality> finality = tier.isPresent() ? Optional.of(TierFinality.read(c, settings, raw,
-                    rawSnapshot, tier.get(), now)) : Optional.empty();
-            List<Closed> closed = new ArrayList<>();
-            Map<String, ObservedPartition> byName = new HashMap<>();
-            List<ObservedPartition> partitions = new ArrayList<>(snapshot.partitions());
-            partitions.sort(Comparator.comparing(p -> p.range().from() == null ? Long.MIN_VALUE : p.range().from()));
-            for (ObservedPartition p : partitions) {
-                if (p.isDefault() || !p.range().isBounded() || PartitionPlanner.classify(policy, p).isPresent()) {
-                    continue;
-                }
-                Instant upper = sourceSettings.instantOf(snapshot.keyType(), p.range().to());
-                Instant closesAt = upper.plus(settings.rollups().grace());
-                if (!closesAt.isAfter(now) && finality.map(f -> f.isFinal(upper)).orElse(true)) {
-                    closed.add(new Closed(p.name(), upper, closesAt));
-                    byName.put(p.name(), p);
-                }
-            }
-            List<Closed> due = closed.stream().filter(p -> !Optional.ofNullable(ledger.get(p.name()))
-                    .map(ExportSql.Entry::verified).orElse(false)).toList();
+            Optional<ExportPlanner.TierFinality> finality = tier.isPresent() ? Optional.of(finality(c, settings,
+                    rawSnapshot, tier.get())) : Optional.empty();
+            List<Closed> closed = ExportPlanner.closed(new ObservedTable(snapshot, policy, sourceSettings),
+                    settings.rollups().grace(), now, finality);
+            List<Closed> due = ExportPlanner.due(closed, name -> Optional.ofNullable(ledger.get(name))
+                    .map(ExportSql.Entry::verified).orElse(false));
             // credentials over plain http:// are refused before anything is read or sent, planned or applied
             Optional<String> insecure = export.plainHttpCredentials();
             if (insecure.isPresent()) {
@@ -349,7 +286,7 @@ public final class ExportPass {
                 return new Outcome(export, planned, sent, findings, ledger, closed, false, insecure, now);
             }
             if (!apply) {
-                due.forEach(p -> planned.add(action(byName.get(p.name()), export, ledger.get(p.name()))));
+                due.forEach(p -> planned.add(action(p, export, ledger.get(p.name()))));
                 return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.empty(), now);
             }
             Receiver receiver;
@@ -375,7 +312,7 @@ public final class ExportPass {
                         outOfTime = true;
                         break;
                     }
-                    planned.add(action(byName.get(p.name()), export, entry));
+                    planned.add(action(p, export, entry));
                     try {
                         Sent s = send(c, source, new ExportSql.Source(new TableName(snapshot.schemaOf(p.name()),
                                 p.name()), Optional.of(
@@ -433,6 +370,15 @@ public final class ExportPass {
         }
     }
 
+    /** Which raw partitions the rollup ledger shows rolled into {@code tier}, for the tier's finality. */
+    private static ExportPlanner.TierFinality finality(Connection c, MetricPolicySettings settings,
+            TableSnapshot rawSnapshot, RollupSettings.Tier tier) throws SQLException {
+        RollupSql.Tables tables = RollupSql.Tables.of(PolicyPass.tableOf(settings), RollupPass.catalogue(settings.rollups()));
+        Map<String, Set<String>> ledger = CatalogReader.exists(c, tables.ledger()) ? RollupSql.ledger(c, tables)
+                : Map.of();
+        return ExportPlanner.TierFinality.of(rawSnapshot, settings, ledger, tier.qualified());
+    }
+
     /** The clients of one pass: the writes, and the counts of {@code verify: Query}. */
     private record Receiver(RemoteWriteClient client, Optional<ReceiverCount> counter) {
     }
@@ -487,7 +433,7 @@ public final class ExportPass {
         return forgot;
     }
 
-    private static ExportPartition action(ObservedPartition p, ExportSettings export, ExportSql.Entry entry) {
+    private static ExportPartition action(Closed p, ExportSettings export, ExportSql.Entry entry) {
         String reason;
         if (entry == null || entry.samplesSent() == 0 && entry.rowsRefused() == 0 && !entry.done()) {
             reason = "closed; to " + export.target();

@@ -15,6 +15,7 @@ import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.export.prompb.TimeSeries;
 import io.noetl.lifecycle.export.prompb.WriteRequest;
+import io.noetl.lifecycle.metric.plan.ExportPlanner;
 import io.noetl.lifecycle.metric.plan.ExportSettings;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.MaintenancePass;
@@ -317,7 +318,7 @@ abstract class ExportPassTestBase {
         assertEquals(3, ledgerLong("rows_refused", partition(3)));
         assertTrue(db.queryStrings("SELECT last_refusal FROM noetl.metric_export_ledger WHERE raw_partition = ?",
                 partition(3)).get(0).contains("NaN"));
-        assertEquals(Optional.of(partition(1)), export.watermark().map(ExportPass.Closed::name));
+        assertEquals(Optional.of(partition(1)), export.watermark().map(ExportPlanner.Closed::name));
         assertEquals(Duration.ZERO, export.lag());
         // a second pass sends nothing again
         MaintenancePass.Outcome again = pass(settings(export(vm.writeUrl(), 100), "30d"));

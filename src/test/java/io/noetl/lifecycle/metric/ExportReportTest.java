@@ -9,8 +9,10 @@ import io.noetl.lifecycle.api.ExportStatus;
 import io.noetl.lifecycle.api.MetricExport;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.Reason;
+import io.noetl.lifecycle.metric.plan.ExportPlanner;
 import io.noetl.lifecycle.metric.plan.ExportSettings;
 import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.partition.plan.KeyRange;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +26,12 @@ import org.junit.jupiter.api.Test;
 class ExportReportTest {
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
 
-    private static ExportPass.Closed closed(int day) {
+    private static ExportPlanner.Closed closed(int day) {
         Instant upper = Instant.parse(String.format("2026-11-%02dT00:00:00Z", day + 1));
-        return new ExportPass.Closed(String.format("metric_2026_11_%02d", day), upper, upper.plusSeconds(300));
+        // the range in key units (epoch microseconds of a timestamptz key): the report does not read it
+        KeyRange range = new KeyRange(upper.minusSeconds(86_400).toEpochMilli() * 1000, upper.toEpochMilli() * 1000);
+        return new ExportPlanner.Closed(String.format("metric_2026_11_%02d", day), range, upper,
+                upper.plusSeconds(300));
     }
 
     private static ExportSql.Entry entry(int day, long sent, long refused, boolean done, boolean verified,
@@ -92,7 +97,7 @@ class ExportReportTest {
         assertTrue(held.held("metric_2026_11_17"));
         assertFalse(held.retirable("metric_2026_11_17"));
         assertTrue(held.retirable("metric_2026_11_18"));
-        assertEquals(Optional.of("metric_2026_11_18"), held.watermark().map(ExportPass.Closed::name));
+        assertEquals(Optional.of("metric_2026_11_18"), held.watermark().map(ExportPlanner.Closed::name));
         assertTrue(held.gate(raw).holdRefused());
         io.noetl.lifecycle.partition.plan.Plan kept = MetricHistoryPass.unexported(plan, held, raw);
         assertEquals(List.of("metric_2026_11_18"), kept.actions().stream().map(a -> a.partition()).toList());
