@@ -1,13 +1,8 @@
 package io.noetl.lifecycle.metric;
 
-import io.noetl.lifecycle.api.ExportVerify;
 import io.noetl.lifecycle.api.Reason;
-import io.noetl.lifecycle.export.NoetlLabels;
 import io.noetl.lifecycle.export.ReceiverCount;
 import io.noetl.lifecycle.export.RemoteWriteClient;
-import io.noetl.lifecycle.export.RemoteWriteFrame;
-import io.noetl.lifecycle.export.SeriesHash;
-import io.noetl.lifecycle.export.prompb.MetricMetadata;
 import io.noetl.lifecycle.metric.plan.ExportPartition;
 import io.noetl.lifecycle.metric.plan.ExportPlanner.Closed;
 import io.noetl.lifecycle.metric.plan.ExportPlanner;
@@ -35,16 +30,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import javax.net.ssl.SSLContext;
 import org.jboss.logging.Logger;
 
@@ -104,8 +96,6 @@ public final class ExportPass {
         public static final Timing DEFAULT = new Timing(5, Duration.ofMillis(500), 6, Duration.ofMillis(500),
                 PASS_BUDGET);
     }
-    /** Label mappings kept while a partition streams (rows of one series repeat its labels); cleared when full. */
-    private static final int MAPPING_CACHE = 10_000;
 
     /** What the export reads from Secrets in the resource's namespace. */
     public interface Credentials {
@@ -150,7 +140,7 @@ public final class ExportPass {
      * @param planned the exports of the pass, shown beside the raw table's plan (what ran, or with {@code dryRun} and
      *     {@code suspend} what would run)
      * @param findings failures ({@code ExportFailed}), short counts ({@code ExportUnverified}), and partitions past
-     *     retention waiting ({@code ExportPending}, added by {@link PolicyPass})
+     *     retention waiting ({@code ExportPending}, added by {@link MetricHistoryPass})
      * @param ledger the ledger rows of the raw table for the receiver, after the pass
      * @param closed the closed managed raw partitions, oldest first, with their upper bounds
      * @param blocked the export cannot work at all (the raw table lacks a column): nothing may be retired
@@ -160,10 +150,9 @@ public final class ExportPass {
             List<Finding> findings, Map<String, ExportSql.Entry> ledger, List<Closed> closed, boolean blocked,
             Optional<String> lastError, Instant now, boolean outOfTime) {
 
-        public Outcome(ExportSettings settings, List<PlannedAction> planned, List<Sent> sent, List<Finding> findings,
-                Map<String, ExportSql.Entry> ledger, List<Closed> closed, boolean blocked, Optional<String> lastError,
-                Instant now) {
-            this(settings, planned, sent, findings, ledger, closed, blocked, lastError, now, false);
+        /** A builder for the export of {@code settings} at {@code now}, which did nothing until told. */
+        public static Builder builder(ExportSettings settings, Instant now) {
+            return new Builder(settings, now);
         }
 
         /**
@@ -208,6 +197,70 @@ public final class ExportPass {
         public Duration lag() {
             return ExportPlanner.lag(closed, this::confirmed, now);
         }
+
+        /** Builds an {@link Outcome}; see {@link Outcome#builder}. */
+        public static final class Builder {
+            private final ExportSettings settings;
+            private final Instant now;
+            private List<PlannedAction> planned = List.of();
+            private List<Sent> sent = List.of();
+            private List<Finding> findings = List.of();
+            private Map<String, ExportSql.Entry> ledger = Map.of();
+            private List<Closed> closed = List.of();
+            private boolean blocked;
+            private Optional<String> lastError = Optional.empty();
+            private boolean outOfTime;
+
+            private Builder(ExportSettings settings, Instant now) {
+                this.settings = settings;
+                this.now = now;
+            }
+
+            public Builder planned(List<PlannedAction> planned) {
+                this.planned = planned;
+                return this;
+            }
+
+            public Builder sent(List<Sent> sent) {
+                this.sent = sent;
+                return this;
+            }
+
+            public Builder findings(List<Finding> findings) {
+                this.findings = findings;
+                return this;
+            }
+
+            public Builder ledger(Map<String, ExportSql.Entry> ledger) {
+                this.ledger = ledger;
+                return this;
+            }
+
+            public Builder closed(List<Closed> closed) {
+                this.closed = closed;
+                return this;
+            }
+
+            public Builder blocked(boolean blocked) {
+                this.blocked = blocked;
+                return this;
+            }
+
+            public Builder lastError(Optional<String> lastError) {
+                this.lastError = lastError;
+                return this;
+            }
+
+            public Builder outOfTime(boolean outOfTime) {
+                this.outOfTime = outOfTime;
+                return this;
+            }
+
+            public Outcome build() {
+                return new Outcome(settings, planned, sent, findings, ledger, closed, blocked, lastError, now,
+                        outOfTime);
+            }
+        }
     }
 
     private final PassContext where;
@@ -227,140 +280,27 @@ public final class ExportPass {
      * @param apply false for suspend and dry-run: only plan
      */
     public Outcome run(MetricPolicySettings settings, Instant fallbackNow, boolean apply) throws ReconcileException {
-        ExportSettings export = settings.export();
-        TableName raw = PolicyPass.tableOf(settings);
-        TableName ledgerTable = ExportSql.ledgerOf(raw);
-        List<Finding> findings = new ArrayList<>();
-        List<PlannedAction> planned = new ArrayList<>();
-        List<Sent> sent = new ArrayList<>();
-        Optional<String> lastError = Optional.empty();
-        Optional<RollupSettings.Tier> tier;
-        try {
-            tier = export.tierOf(settings.rollups());
-        } catch (InvalidSpecException e) {
-            throw new ReconcileException(e.reason(), e.getMessage());
-        }
-        // what is sent: the raw table's partitions, or those of the tier table source names
-        TableName source = tier.map(RollupPass::tableOf).orElse(raw);
-        MetricPolicySettings sourceSettings = tier.map(t -> t.tableSettings(settings)).orElse(settings);
+        Optional<RollupSettings.Tier> tier = tierOf(settings);
         try (Connection c = where.dataSource().getConnection()) {
-            TableSnapshot rawSnapshot = CatalogReader.read(c, raw);
-            Instant now = PolicyPass.serverNow(rawSnapshot, fallbackNow);
-            TableSnapshot snapshot = tier.isPresent() && CatalogReader.exists(c, source) ? CatalogReader.read(c, source)
-                    : rawSnapshot;
-            if (rawSnapshot.state() != TableSnapshot.State.PARTITIONED || tier.isPresent() && snapshot == rawSnapshot
-                    || snapshot.state() != TableSnapshot.State.PARTITIONED) {
-                // no table yet (the raw pass reports it; a tier table is made by the rollups)
-                return new Outcome(export, List.of(), List.of(), List.of(), Map.of(), List.of(), false,
-                        Optional.empty(), now);
+            Run run = new Run(c, settings, tier);
+            if (!run.observe(fallbackNow) || !run.columnsServe()) {
+                return run.outcome();
             }
-            MetricColumns columns = RollupPass.columnsOf(c, raw, settings);
-            List<String> missing = tier.isPresent() ? List.of() : columns.problems(raw.toString(),
-                    settings.sampleTimeColumn(), settings.partitionKey(), false);
-            if (!missing.isEmpty()) {
-                String message = String.join("; ", missing) + ": nothing is exported, and no raw partition is retired";
-                findings.add(new Finding(RollupPass.columnReason(settings, Reason.EXPORT_FAILED), message));
-                return new Outcome(export, List.of(), List.of(), findings, Map.of(), List.of(), true,
-                        Optional.of(message), now);
-            }
-            boolean ledgerExists = CatalogReader.exists(c, ledgerTable);
-            if (!ledgerExists && apply) {
-                ExportSql.ensureLedger(c, ledgerTable);
-                ledgerExists = true;
-            } else if (apply && !CatalogReader.exists(c, ExportSql.seriesOf(ledgerTable))) {
-                ExportSql.ensureSeries(c, ledgerTable); // a ledger made before the count by series
-            }
-            Map<String, ExportSql.Entry> ledger = ledgerExists ? ExportSql.entries(c, ledgerTable, source,
-                    export.target()) : Map.of();
-            PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(sourceSettings, snapshot, now);
-            Optional<ExportPlanner.TierFinality> finality = tier.isPresent() ? Optional.of(finality(c, settings,
-                    rawSnapshot, tier.get())) : Optional.empty();
-            List<Closed> closed = ExportPlanner.closed(new ObservedTable(snapshot, policy, sourceSettings),
-                    settings.rollups().grace(), now, finality);
-            List<Closed> due = ExportPlanner.due(closed, name -> Optional.ofNullable(ledger.get(name))
-                    .map(ExportSql.Entry::verified).orElse(false));
-            // credentials over plain http:// are refused before anything is read or sent, planned or applied
-            Optional<String> insecure = export.plainHttpCredentials();
-            if (insecure.isPresent()) {
-                findings.add(new Finding(Reason.INSECURE_TRANSPORT, insecure.get()));
-                return new Outcome(export, planned, sent, findings, ledger, closed, false, insecure, now);
+            run.readLedger(apply);
+            run.plan();
+            if (run.refusesInsecureCredentials()) {
+                return run.outcome();
             }
             if (!apply) {
-                due.forEach(p -> planned.add(action(p, export, ledger.get(p.name()))));
-                return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.empty(), now);
+                run.planDue();
+                return run.outcome();
             }
-            Receiver receiver;
-            try {
-                receiver = receiver(export);
-            } catch (ReconcileException e) {
-                String message = "the receiver's credentials or CA: " + e.reason().code() + ": " + e.getMessage();
-                findings.add(new Finding(Reason.EXPORT_FAILED, message + "; nothing is exported"));
-                return new Outcome(export, planned, sent, findings, ledger, closed, false, Optional.of(message),
-                        now);
+            Optional<Receiver> receiver = run.receiver();
+            if (receiver.isPresent()) {
+                run.sendDue(receiver.get());
+                run.readLedgerAgain();
             }
-            RemoteWriteClient client = receiver.client();
-            Optional<ReceiverCount> counter = receiver.counter();
-            long deadline = System.nanoTime() + timing.budget().toNanos();
-            boolean outOfTime = false;
-            Map<String, ExportSql.Entry> entries = new HashMap<>(ledger);
-            for (Closed p : due) {
-                ExportSql.Entry entry = entries.getOrDefault(p.name(), ExportSql.Entry.fresh(p.name()));
-                boolean exportedNow = false;
-                if (!entry.done()) {
-                    // every pass sends at least one batch, whatever the time: a pass always moves the export on
-                    if (!sent.isEmpty() && System.nanoTime() > deadline) {
-                        outOfTime = true;
-                        break;
-                    }
-                    planned.add(action(p, export, entry));
-                    try {
-                        Sent s = send(c, source, new ExportSql.Source(new TableName(snapshot.schemaOf(p.name()),
-                                p.name()), Optional.of(
-                                MetricSchema.REGISTRY), columns), ledgerTable, export, client, entry,
-                                deadline, tier.map(t -> RollupPass.catalogue(settings.rollups())));
-                        sent.add(s);
-                        LOG.infof("exported %d samples of %s to %s in %d batches (%d rows refused)%s", s.samples(),
-                                p.name(), export.target(), s.batches(), s.refused(), s.done() ? "" : "; more next pass");
-                        if (!s.done()) {
-                            outOfTime = true;
-                            break;
-                        }
-                        exportedNow = true;
-                    } catch (RemoteWriteClient.SendFailure f) {
-                        String message = p.name() + " was not exported: " + f.getMessage() + "; the batches "
-                                + "acknowledged before are kept, and the export resumes after them";
-                        findings.add(new Finding(Reason.EXPORT_FAILED, message));
-                        lastError = Optional.of(message);
-                        if (f.retryable()) {
-                            break; // the receiver is down or overloaded: the others wait for the next pass too
-                        }
-                        continue; // refused: this partition's export stops; the others may go
-                    } catch (SQLException e) {
-                        DatabaseFailure f = DatabaseFailure.of(e, where.target());
-                        String message = p.name() + " was not exported: " + f.reason().code() + ": " + f.message()
-                                + "; it resumes after its last recorded batch";
-                        findings.add(new Finding(Reason.EXPORT_FAILED, message));
-                        lastError = Optional.of(message);
-                        break;
-                    }
-                    entries = new HashMap<>(ExportSql.entries(c, ledgerTable, source, export.target()));
-                    entry = entries.get(p.name());
-                }
-                if (entry != null && entry.done() && !entry.verified() && counter.isPresent()) {
-                    Optional<Finding> unverified = verify(c, source, ledgerTable, export, counter.get(), entry,
-                            exportedNow ? timing.countAttempts() : 1, timing.firstCountWait());
-                    if (unverified.isPresent()) {
-                        findings.add(unverified.get());
-                        lastError = Optional.of(unverified.get().message());
-                    }
-                }
-            }
-            Map<String, ExportSql.Entry> after = ExportSql.entries(c, ledgerTable, source, export.target());
-            if (tier.isEmpty() && recount(c, raw, rawSnapshot, ledgerTable, export, settings, closed, after, now,
-                    findings)) {
-                after = ExportSql.entries(c, ledgerTable, source, export.target());
-            }
-            return new Outcome(export, planned, sent, findings, after, closed, false, lastError, now, outOfTime);
+            return run.outcome();
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, where.target());
             throw new ReconcileException(failure.reason(), failure.message());
@@ -370,13 +310,290 @@ public final class ExportPass {
         }
     }
 
-    /** Which raw partitions the rollup ledger shows rolled into {@code tier}, for the tier's finality. */
-    private static ExportPlanner.TierFinality finality(Connection c, MetricPolicySettings settings,
-            TableSnapshot rawSnapshot, RollupSettings.Tier tier) throws SQLException {
-        RollupSql.Tables tables = RollupSql.Tables.of(PolicyPass.tableOf(settings), RollupPass.catalogue(settings.rollups()));
-        Map<String, Set<String>> ledger = CatalogReader.exists(c, tables.ledger()) ? RollupSql.ledger(c, tables)
-                : Map.of();
-        return ExportPlanner.TierFinality.of(rawSnapshot, settings, ledger, tier.qualified());
+    /** The rollup tier {@code spec.export.source} names; empty when the raw table's partitions are sent. */
+    private static Optional<RollupSettings.Tier> tierOf(MetricPolicySettings settings) throws ReconcileException {
+        try {
+            return settings.export().tierOf(settings.rollups());
+        } catch (InvalidSpecException e) {
+            throw new ReconcileException(e.reason(), e.getMessage());
+        }
+    }
+
+    /** How the next partition's export ended, for the loop over the due ones. */
+    private enum Next {
+        /** Done: count it at the receiver, then go on. */
+        COUNT,
+        /** Refused by the receiver: leave it, go on with the others. */
+        SKIP,
+        /** Out of time, or the receiver or the database failing: leave the rest to the next pass. */
+        STOP
+    }
+
+    /** One run of the export: what it has read and decided so far, and what it did. */
+    private final class Run {
+        private final Connection c;
+        private final MetricPolicySettings settings;
+        private final ExportSettings export;
+        private final TableName raw;
+        private final Optional<RollupSettings.Tier> tier;
+        /** What is sent: the raw table's partitions, or those of the tier table {@code source} names. */
+        private final TableName source;
+        private final ExportSql.Ledger ledger;
+        private Instant now;
+        private TableSnapshot rawSnapshot;
+        private TableSnapshot snapshot;
+        private MetricColumns columns;
+        private Map<String, ExportSql.Entry> entries = Map.of();
+        private List<Closed> closed = List.of();
+        private List<Closed> due = List.of();
+        private final List<Finding> findings = new ArrayList<>();
+        private final List<PlannedAction> planned = new ArrayList<>();
+        private final List<Sent> sent = new ArrayList<>();
+        private Optional<String> lastError = Optional.empty();
+        private boolean blocked;
+        private boolean outOfTime;
+
+        Run(Connection c, MetricPolicySettings settings, Optional<RollupSettings.Tier> tier) {
+            this.c = c;
+            this.settings = settings;
+            this.export = settings.export();
+            this.raw = PolicyPass.tableOf(settings);
+            this.tier = tier;
+            this.source = tier.map(RollupPass::tableOf).orElse(raw);
+            this.ledger = new ExportSql.Ledger(ExportSql.ledgerOf(raw), source, export.target());
+        }
+
+        Outcome outcome() {
+            return Outcome.builder(export, now).planned(planned).sent(sent).findings(findings).ledger(entries)
+                    .closed(closed).blocked(blocked).lastError(lastError).outOfTime(outOfTime).build();
+        }
+
+        /**
+         * Reads the raw table and the source, and the server's clock; false when there is no table to export yet
+         * (the raw pass reports it; a tier table is made by the rollups).
+         */
+        boolean observe(Instant fallbackNow) throws SQLException {
+            rawSnapshot = CatalogReader.read(c, raw);
+            now = PolicyPass.serverNow(rawSnapshot, fallbackNow);
+            snapshot = tier.isPresent() && CatalogReader.exists(c, source) ? CatalogReader.read(c, source)
+                    : rawSnapshot;
+            return rawSnapshot.state() == TableSnapshot.State.PARTITIONED && !(tier.isPresent()
+                    && snapshot == rawSnapshot) && snapshot.state() == TableSnapshot.State.PARTITIONED;
+        }
+
+        /** Whether the raw table's columns can serve; when not, nothing is exported and nothing may be retired. */
+        boolean columnsServe() throws SQLException {
+            columns = RollupPass.columnsOf(c, raw, settings);
+            List<String> missing = tier.isPresent() ? List.of() : columns.problems(raw.toString(),
+                    settings.sampleTimeColumn(), settings.partitionKey(), false);
+            if (missing.isEmpty()) {
+                return true;
+            }
+            String message = String.join("; ", missing) + ": nothing is exported, and no raw partition is retired";
+            findings.add(new Finding(RollupPass.columnReason(settings, Reason.EXPORT_FAILED), message));
+            blocked = true;
+            lastError = Optional.of(message);
+            return false;
+        }
+
+        /** Makes the ledger (or, beside one made before the count by series, its series table) when the pass writes. */
+        void readLedger(boolean apply) throws SQLException {
+            boolean exists = CatalogReader.exists(c, ledger.table());
+            if (!exists && apply) {
+                ExportSql.ensureLedger(c, ledger.table());
+                exists = true;
+            } else if (apply && !CatalogReader.exists(c, ExportSql.seriesOf(ledger.table()))) {
+                ExportSql.ensureSeries(c, ledger.table());
+            }
+            entries = exists ? ExportSql.entries(c, ledger) : Map.of();
+        }
+
+        /** The closed partitions of the source, and those due: not yet confirmed at the receiver. */
+        void plan() throws ReconcileException, SQLException {
+            MetricPolicySettings sourceSettings = tier.map(t -> t.tableSettings(settings)).orElse(settings);
+            PartitionPlanner.Policy policy = PolicyPass.plannerPolicy(sourceSettings, snapshot, now);
+            Optional<ExportPlanner.TierFinality> finality = tier.isPresent() ? Optional.of(finality(tier.get()))
+                    : Optional.empty();
+            closed = ExportPlanner.closed(new ObservedTable(snapshot, policy, sourceSettings),
+                    settings.rollups().grace(), now, finality);
+            due = ExportPlanner.due(closed, name -> Optional.ofNullable(entries.get(name))
+                    .map(ExportSql.Entry::verified).orElse(false));
+        }
+
+        /** Which raw partitions the rollup ledger shows rolled into {@code tier}, for the tier's finality. */
+        private ExportPlanner.TierFinality finality(RollupSettings.Tier tier) throws SQLException {
+            RollupSql.Tables tables = RollupSql.Tables.of(raw, RollupPass.catalogue(settings.rollups()));
+            Map<String, Set<String>> rolled = CatalogReader.exists(c, tables.ledger()) ? RollupSql.ledger(c, tables)
+                    : Map.of();
+            return ExportPlanner.TierFinality.of(rawSnapshot, settings, rolled, tier.qualified());
+        }
+
+        /** Credentials over plain http:// are refused before anything is read or sent, planned or applied. */
+        boolean refusesInsecureCredentials() {
+            Optional<String> insecure = export.plainHttpCredentials();
+            if (insecure.isPresent()) {
+                findings.add(new Finding(Reason.INSECURE_TRANSPORT, insecure.get()));
+                lastError = insecure;
+            }
+            return insecure.isPresent();
+        }
+
+        /** What a pass that applied would export (suspend, dry-run). */
+        void planDue() {
+            due.forEach(p -> planned.add(action(p, entries.get(p.name()))));
+        }
+
+        /** The receiver's clients; empty, with the finding, when its credentials or CA cannot be read. */
+        Optional<Receiver> receiver() {
+            try {
+                return Optional.of(ExportPass.this.receiver(export));
+            } catch (ReconcileException e) {
+                String message = "the receiver's credentials or CA: " + e.reason().code() + ": " + e.getMessage();
+                findings.add(new Finding(Reason.EXPORT_FAILED, message + "; nothing is exported"));
+                lastError = Optional.of(message);
+                return Optional.empty();
+            }
+        }
+
+        /** The due partitions, oldest first, each sent on from its ledger row and then counted, as time allows. */
+        void sendDue(Receiver receiver) throws SQLException, InterruptedException {
+            long deadline = System.nanoTime() + timing.budget().toNanos();
+            for (Closed p : due) {
+                if (!exportOne(p, receiver, deadline)) {
+                    break;
+                }
+            }
+        }
+
+        /** Sends one due partition unless it is done, then has it counted; whether to go on with the next. */
+        private boolean exportOne(Closed p, Receiver receiver, long deadline) throws SQLException,
+                InterruptedException {
+            ExportSql.Entry entry = entries.getOrDefault(p.name(), ExportSql.Entry.fresh(p.name()));
+            boolean sendsNow = !entry.done();
+            if (sendsNow) {
+                // every pass sends at least one batch, whatever the time: a pass always moves the export on
+                if (!sent.isEmpty() && System.nanoTime() > deadline) {
+                    outOfTime = true;
+                    return false;
+                }
+                planned.add(action(p, entry));
+                Next next = send(p, entry, receiver.client(), deadline);
+                if (next != Next.COUNT) {
+                    return next == Next.SKIP;
+                }
+                entries = new HashMap<>(ExportSql.entries(c, ledger));
+                entry = entries.get(p.name());
+            }
+            if (entry != null && entry.done() && !entry.verified() && receiver.counter().isPresent()) {
+                Optional<Finding> unverified = new ExportCount(c, ledger, receiver.counter().get(),
+                        timing.firstCountWait()).verify(entry, sendsNow ? timing.countAttempts() : 1);
+                unverified.ifPresent(this::failed);
+            }
+            return true;
+        }
+
+        /** Streams one partition to the receiver; how its export ended. */
+        private Next send(Closed p, ExportSql.Entry entry, RemoteWriteClient client, long deadline)
+                throws InterruptedException {
+            try {
+                Sent s = stream(p, entry, client, deadline);
+                sent.add(s);
+                LOG.infof("exported %d samples of %s to %s in %d batches (%d rows refused)%s", s.samples(),
+                        p.name(), export.target(), s.batches(), s.refused(), s.done() ? "" : "; more next pass");
+                outOfTime = !s.done();
+                return s.done() ? Next.COUNT : Next.STOP;
+            } catch (RemoteWriteClient.SendFailure f) {
+                failed(new Finding(Reason.EXPORT_FAILED, p.name() + " was not exported: " + f.getMessage() + "; the "
+                        + "batches acknowledged before are kept, and the export resumes after them"));
+                // the receiver down or overloaded: the others wait for the next pass too; refused: the others may go
+                return f.retryable() ? Next.STOP : Next.SKIP;
+            } catch (SQLException e) {
+                DatabaseFailure f = DatabaseFailure.of(e, where.target());
+                failed(new Finding(Reason.EXPORT_FAILED, p.name() + " was not exported: " + f.reason().code() + ": "
+                        + f.message() + "; it resumes after its last recorded batch"));
+                return Next.STOP;
+            }
+        }
+
+        private void failed(Finding finding) {
+            findings.add(finding);
+            lastError = Optional.of(finding.message());
+        }
+
+        /** Streams one partition from where its ledger row stands, until it is done or the pass's time is up. */
+        private Sent stream(Closed p, ExportSql.Entry entry, RemoteWriteClient client, long deadline)
+                throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
+            long started = System.nanoTime();
+            TableName partition = new TableName(snapshot.schemaOf(p.name()), p.name());
+            ExportStream stream = new ExportStream(c, ledger, partition.name(), export, client);
+            ExportSql.Cursor from = ExportSql.Cursor.after(entry, Math.min(export.batchSamples(), 10_000));
+            try (Connection read = where.dataSource().getConnection()) {
+                if (tier.isPresent()) {
+                    ExportSql.<Exception>readTier(read, new ExportSql.TierSource(partition, RollupPass.catalogue(
+                            settings.rollups()), Optional.of(MetricSchema.REGISTRY), export.tier().orElseThrow()
+                            .toString()), from, row -> stream.accept(row, deadline));
+                } else {
+                    ExportSql.<Exception>read(read, new ExportSql.Source(partition, Optional.of(MetricSchema.REGISTRY),
+                            columns), from, row -> stream.accept(row, deadline));
+                }
+            } catch (SQLException | RemoteWriteClient.SendFailure | InterruptedException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return stream.finish(started);
+        }
+
+        /** The ledger after the sends; for the raw table's export, counted again first where rows came in late. */
+        void readLedgerAgain() throws SQLException {
+            entries = ExportSql.entries(c, ledger);
+            if (tier.isEmpty() && recount()) {
+                entries = ExportSql.entries(c, ledger);
+            }
+        }
+
+        /**
+         * Before a confirmed partition may go: its rows counted again, exactly, once it is past retention. A partition
+         * with more rows than its export sent and refused took rows after its export (an insert with an explicit old
+         * {@code created_at}); its ledger row is forgotten, so it is kept ({@code ExportPending}) and sent again,
+         * whole, in the next pass (the receiver gets its other samples twice: see docs/export.md). The count is made
+         * before the retirement's lock, not under it, so as not to hold writers for a scan; a row inserted in the
+         * seconds between the two is the window that remains (as for the rollups). Returns whether it forgot any.
+         */
+        private boolean recount() throws SQLException {
+            boolean forgot = false;
+            Instant cutoff = now.minus(settings.retention());
+            for (Closed p : closed) {
+                ExportSql.Entry e = entries.get(p.name());
+                if (e == null || !e.verified() || p.upperBound().isAfter(cutoff)) {
+                    continue;
+                }
+                long rows = ExportSql.rows(c, new TableName(rawSnapshot.schemaOf(p.name()), p.name()));
+                long accounted = e.samplesSent() + e.rowsRefused();
+                if (rows > accounted) {
+                    ExportSql.forget(c, ledger, p.name());
+                    String message = p.name() + " holds " + rows + " rows, " + (rows - accounted) + " more than its "
+                            + "export sent or refused (" + accounted + "): rows were written into it after its "
+                            + "export; it is kept and sent again, whole, in the next pass";
+                    LOG.warn(message);
+                    findings.add(new Finding(Reason.EXPORT_PENDING, message));
+                    forgot = true;
+                }
+            }
+            return forgot;
+        }
+
+        private ExportPartition action(Closed p, ExportSql.Entry entry) {
+            String reason;
+            if (entry == null || entry.samplesSent() == 0 && entry.rowsRefused() == 0 && !entry.done()) {
+                reason = "closed; to " + export.target();
+            } else if (!entry.done()) {
+                reason = "resumes after " + entry.samplesSent() + " samples sent; to " + export.target();
+            } else {
+                reason = "sent (" + entry.samplesSent() + " samples); waits for the receiver's count";
+            }
+            return new ExportPartition(p.name(), p.range(), export.target(), reason);
+        }
     }
 
     /** The clients of one pass: the writes, and the counts of {@code verify: Query}. */
@@ -397,319 +614,5 @@ public final class ExportPass {
         return new Receiver(new RemoteWriteClient(export.url(), headers, trust, timing.sendAttempts(),
                 timing.firstBackoff(), REQUEST_TIMEOUT), export.queryUrl().map(q -> new ReceiverCount(q, headers, trust,
                         REQUEST_TIMEOUT)));
-    }
-
-    /**
-     * Before a confirmed partition may go: its rows counted again, exactly, once it is past retention. A partition
-     * with more rows than its export sent and refused took rows after its export (an insert with an explicit old
-     * {@code created_at}); its ledger row is forgotten, so it is kept ({@code ExportPending}) and sent again, whole, in
-     * the next pass (the receiver gets its other samples twice: see docs/export.md). The count is made before the
-     * retirement's lock, not under it, so as not to hold writers for a scan; a row inserted in the seconds between
-     * the two is the window that remains (as for the rollups). Returns whether it forgot any.
-     */
-    private static boolean recount(Connection c, TableName raw, TableSnapshot rawSnapshot, TableName ledgerTable,
-            ExportSettings export,
-            MetricPolicySettings settings, List<Closed> closed, Map<String, ExportSql.Entry> entries, Instant now,
-            List<Finding> findings) throws SQLException {
-        boolean forgot = false;
-        Instant cutoff = now.minus(settings.retention());
-        for (Closed p : closed) {
-            ExportSql.Entry e = entries.get(p.name());
-            if (e == null || !e.verified() || p.upperBound().isAfter(cutoff)) {
-                continue;
-            }
-            long rows = ExportSql.rows(c, new TableName(rawSnapshot.schemaOf(p.name()), p.name()));
-            long accounted = e.samplesSent() + e.rowsRefused();
-            if (rows > accounted) {
-                ExportSql.forget(c, ledgerTable, raw, p.name(), export.target());
-                String message = p.name() + " holds " + rows + " rows, " + (rows - accounted) + " more than its export "
-                        + "sent or refused (" + accounted + "): rows were written into it after its export; it is kept "
-                        + "and sent again, whole, in the next pass";
-                LOG.warn(message);
-                findings.add(new Finding(Reason.EXPORT_PENDING, message));
-                forgot = true;
-            }
-        }
-        return forgot;
-    }
-
-    private static ExportPartition action(Closed p, ExportSettings export, ExportSql.Entry entry) {
-        String reason;
-        if (entry == null || entry.samplesSent() == 0 && entry.rowsRefused() == 0 && !entry.done()) {
-            reason = "closed; to " + export.target();
-        } else if (!entry.done()) {
-            reason = "resumes after " + entry.samplesSent() + " samples sent; to " + export.target();
-        } else {
-            reason = "sent (" + entry.samplesSent() + " samples); waits for the receiver's count";
-        }
-        return new ExportPartition(p.name(), p.range(), export.target(), reason);
-    }
-
-    /**
-     * Counts a done partition at the receiver, series by series: it is confirmed when every series sent holds at least
-     * as many samples at the receiver, in the partition's sample-time range, as were sent of it (more: a batch sent
-     * twice, which VictoriaMetrics keeps twice); samples of other series, another writer's under the same metric names
-     * among them, count for nothing. The finding when it is not confirmed.
-     */
-    private static Optional<Finding> verify(Connection c, TableName raw, TableName ledgerTable, ExportSettings export,
-            ReceiverCount counter, ExportSql.Entry entry, int attempts, Duration firstWait) throws SQLException,
-            InterruptedException {
-        if (entry.samplesSent() == 0 || entry.oldestSample().isEmpty() || entry.newestSample().isEmpty()) {
-            ExportSql.counted(c, ledgerTable, raw, entry.partition(), export.target(), 0, true);
-            return Optional.empty();
-        }
-        Map<Long, ExportSql.SentSeries> sent = ExportSql.sentSeries(c, ledgerTable, raw, entry.partition(),
-                export.target());
-        long recorded = sent.values().stream().mapToLong(ExportSql.SentSeries::samples).sum();
-        if (recorded != entry.samplesSent()) {
-            // sent (in part) by an operator that did not record the series, or under verify: AckOnly
-            ExportSql.forget(c, ledgerTable, raw, entry.partition(), export.target());
-            String message = entry.partition() + " was sent (" + entry.samplesSent() + " samples) without a record of "
-                    + "the samples of each series (" + recorded + " recorded), which the receiver's count is compared "
-                    + "with: its export is forgotten, and it is sent again, whole, in the next pass";
-            LOG.warn(message);
-            return Optional.of(new Finding(Reason.EXPORT_PENDING, message));
-        }
-        Map<String, List<Long>> byName = new java.util.TreeMap<>();
-        sent.forEach((hash, series) -> byName.computeIfAbsent(series.metricName(), n -> new ArrayList<>()).add(hash));
-        Map<Long, Long> held = new HashMap<>();
-        Set<String> ask = byName.keySet();
-        String failure = null;
-        for (int attempt = 1; attempt <= attempts && !ask.isEmpty(); attempt++) {
-            if (attempt > 1) {
-                Thread.sleep(firstWait.toMillis() << (attempt - 2));
-            }
-            try {
-                for (String name : ask) {
-                    Map<Long, Long> answer = counter.countBySeries(name, entry.oldestSample().get(),
-                            entry.newestSample().get());
-                    byName.get(name).forEach(hash -> held.put(hash, answer.getOrDefault(hash, 0L)));
-                }
-                failure = null;
-            } catch (ReceiverCount.CountFailure e) {
-                failure = e.getMessage();
-                continue;
-            }
-            // asked again: the names of the series still short
-            ask = new TreeSet<>();
-            for (Map.Entry<Long, ExportSql.SentSeries> e : sent.entrySet()) {
-                if (held.getOrDefault(e.getKey(), 0L) < e.getValue().samples()) {
-                    ask.add(e.getValue().metricName());
-                }
-            }
-        }
-        if (failure != null) {
-            return Optional.of(new Finding(Reason.EXPORT_UNVERIFIED, entry.partition() + " was sent ("
-                    + entry.samplesSent() + " samples) but the receiver could not be asked how many it holds: "
-                    + failure + "; it is kept and asked again next pass"));
-        }
-        long count = 0;
-        long covered = 0;
-        List<Map.Entry<Long, ExportSql.SentSeries>> shortOf = new ArrayList<>();
-        for (Map.Entry<Long, ExportSql.SentSeries> e : sent.entrySet()) {
-            long h = held.getOrDefault(e.getKey(), 0L);
-            count += h;
-            covered += Math.min(h, e.getValue().samples());
-            if (h < e.getValue().samples()) {
-                shortOf.add(e);
-            }
-        }
-        boolean verified = shortOf.isEmpty();
-        ExportSql.counted(c, ledgerTable, raw, entry.partition(), export.target(), count, verified);
-        if (verified) {
-            LOG.infof("%s confirmed at %s: %d samples counted in its %d series, %d sent", entry.partition(),
-                    export.target(), count, sent.size(), entry.samplesSent());
-            return Optional.empty();
-        }
-        // the example: the series most short, then by name
-        Map.Entry<Long, ExportSql.SentSeries> worst = shortOf.stream().min(Comparator.<Map.Entry<Long,
-                ExportSql.SentSeries>>comparingLong(e -> held.getOrDefault(e.getKey(), 0L) - e.getValue().samples())
-                .thenComparing(e -> e.getValue().metricName())).orElseThrow();
-        return Optional.of(new Finding(Reason.EXPORT_UNVERIFIED, entry.partition() + " is kept: the receiver holds "
-                + covered + " of the " + entry.samplesSent() + " samples sent, counted in the series they were sent "
-                + "in ("
-                + entry.oldestSample().get() + " to " + entry.newestSample().get() + "); " + shortOf.size() + " of its "
-                + sent.size() + " series fall short, e.g. one of " + worst.getValue().metricName() + " holds "
-                + held.getOrDefault(worst.getKey(), 0L) + " of " + worst.getValue().samples() + "; counted again next "
-                + "pass"));
-    }
-
-    /** Streams one partition from where its ledger row stands, until it is done or the pass's time is up. */
-    private Sent send(Connection ledgerConnection, TableName raw, ExportSql.Source source, TableName ledgerTable,
-            ExportSettings export, RemoteWriteClient client, ExportSql.Entry entry, long deadline,
-            Optional<TableName> catalogue) throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
-        long started = System.nanoTime();
-        TableName partition = source.partition();
-        Stream stream = new Stream(ledgerConnection, raw, partition.name(), ledgerTable, export, client);
-        try (Connection read = where.dataSource().getConnection()) {
-            int fetch = Math.min(export.batchSamples(), 10_000);
-            if (catalogue.isPresent()) {
-                ExportSql.<Exception>readTier(read, partition, catalogue.get(), Optional.of(MetricSchema.REGISTRY),
-                        export.tier().orElseThrow().toString(), entry.lastTime(), entry.lastId(), fetch,
-                        row -> stream.accept(row, deadline));
-            } else {
-                ExportSql.<Exception>read(read, source, entry.lastTime(), entry.lastId(), fetch,
-                        row -> stream.accept(row, deadline));
-            }
-        } catch (SQLException | RemoteWriteClient.SendFailure | InterruptedException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        if (!stream.stopped) {
-            stream.flush(true);
-        }
-        return new Sent(partition.name(), stream.samples, stream.refused, stream.bytes, stream.batches,
-                stream.retries, Duration.ofNanos(System.nanoTime() - started), !stream.stopped);
-    }
-
-    /** The batch being filled, and what was sent of the partition in this pass. */
-    private static final class Stream {
-        private final Connection ledger;
-        private final TableName raw;
-        private final String partition;
-        private final TableName ledgerTable;
-        private final ExportSettings export;
-        private final RemoteWriteClient client;
-        private final Map<String, NoetlLabels.Mapped> mapped = new HashMap<>();
-        private Map<Map<String, String>, List<RemoteWriteFrame.Sample>> series = new LinkedHashMap<>();
-        private Map<String, MetricMetadata> metadata = new LinkedHashMap<>();
-        private int batchSamples;
-        private long batchRefused;
-        private Optional<String> refusal = Optional.empty();
-        private OffsetDateTime lastTime;
-        private long lastId;
-        private long lastMillis = Long.MIN_VALUE;
-        private Instant oldest;
-        private Instant newest;
-        long samples;
-        long refused;
-        long bytes;
-        long batches;
-        long retries;
-        boolean stopped;
-
-        Stream(Connection ledger, TableName raw, String partition, TableName ledgerTable, ExportSettings export,
-                RemoteWriteClient client) {
-            this.ledger = ledger;
-            this.raw = raw;
-            this.partition = partition;
-            this.ledgerTable = ledgerTable;
-            this.export = export;
-            this.client = client;
-        }
-
-        boolean accept(ExportSql.Row row, long deadline) throws SQLException, RemoteWriteClient.SendFailure,
-                InterruptedException {
-            boolean cut = batchSamples + batchRefused >= export.batchSamples() && row.millis() != lastMillis;
-            if (cut) {
-                flush(false);
-                if (System.nanoTime() > deadline) {
-                    stopped = true;
-                    return false;
-                }
-            }
-            lastTime = row.time();
-            lastId = row.id();
-            lastMillis = row.millis();
-            String key = row.metricName() + '\u0001' + row.labelsJson() + '\u0001' + row.runtimeName() + '\u0001'
-                    + row.runtimeType();
-            NoetlLabels.Mapped m = mapped.get(key);
-            if (m == null) {
-                if (mapped.size() >= MAPPING_CACHE) {
-                    mapped.clear();
-                }
-                m = NoetlLabels.of(row.metricName(), row.labelsJson(), row.runtimeName(), row.runtimeType());
-                mapped.put(key, m);
-            }
-            if (m.labels().isEmpty()) {
-                refuse(row, m.refusal().orElse("cannot be expressed"));
-                return true;
-            }
-            if (Double.isNaN(row.value())) {
-                // VictoriaMetrics drops NaN samples (measured: 204, then absent), so the count could never reach what
-                // was sent; and to Prometheus one NaN is a staleness marker
-                refuse(row, "its value is NaN, which receivers drop or read as a staleness marker");
-                return true;
-            }
-            List<RemoteWriteFrame.Sample> list = series.computeIfAbsent(m.labels().get(), k -> new ArrayList<>());
-            if (!list.isEmpty() && list.get(list.size() - 1).timestampMillis() == row.millis()) {
-                refuse(row, "another row of its series has the same millisecond (" + row.time() + "), and a series "
-                        + "holds one sample per millisecond");
-                return true;
-            }
-            list.add(new RemoteWriteFrame.Sample(row.millis(), row.value()));
-            metadata.computeIfAbsent(row.metricName(), n -> NoetlLabels.metadata(n, row.metricType(), row.unit(),
-                    row.help()));
-            batchSamples++;
-            Instant at = Instant.ofEpochMilli(row.millis());
-            oldest = oldest == null || at.isBefore(oldest) ? at : oldest;
-            newest = newest == null || at.isAfter(newest) ? at : newest;
-            return true;
-        }
-
-        /**
-         * Records the acknowledged batch in the ledger and, under {@code verify: Query}, the samples it sent of each
-         * series beside it, in one transaction: a resumed export finds the two in step.
-         */
-        private void recordBatch(boolean last) throws SQLException {
-            boolean ackOnly = export.verify() == ExportVerify.AckOnly;
-            Map<Long, ExportSql.SentSeries> sentSeries = new HashMap<>();
-            if (!ackOnly) {
-                series.forEach((labels, samples) -> sentSeries.merge(SeriesHash.of(labels), new ExportSql.SentSeries(
-                        labels.get(RemoteWriteFrame.METRIC_NAME_LABEL), samples.size()), (a, b) ->
-                                new ExportSql.SentSeries(a.metricName(), a.samples() + b.samples())));
-            }
-            boolean auto = ledger.getAutoCommit();
-            ledger.setAutoCommit(false);
-            try {
-                ExportSql.acknowledged(ledger, ledgerTable, raw, partition, export.target(),
-                        Optional.ofNullable(lastTime), lastId, batchSamples, batchRefused, refusal,
-                        Optional.ofNullable(oldest), Optional.ofNullable(newest), batchSamples > 0, last, ackOnly);
-                ExportSql.seriesSent(ledger, ledgerTable, raw, partition, export.target(), sentSeries);
-                if (last && ackOnly) {
-                    ExportSql.forgetSeries(ledger, ledgerTable, raw, partition, export.target());
-                }
-                ledger.commit();
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    ledger.rollback();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            } finally {
-                ledger.setAutoCommit(auto);
-            }
-        }
-
-        private void refuse(ExportSql.Row row, String why) {
-            batchRefused++;
-            refusal = Optional.of("metric_id " + row.id() + " (" + row.metricName() + ") in " + partition + ": " + why);
-        }
-
-        /** Sends the batch (if it has samples) and records it; {@code last}: the partition is done. */
-        void flush(boolean last) throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
-            if (batchSamples > 0) {
-                RemoteWriteFrame frame = RemoteWriteFrame.of(series.entrySet().stream()
-                        .map(e -> new RemoteWriteFrame.Series(e.getKey(), e.getValue())).toList(), metadata.values());
-                int attempts = client.send(frame);
-                bytes += (long) frame.body().length * attempts;
-                retries += attempts - 1;
-                batches++;
-            }
-            if (batchSamples > 0 || batchRefused > 0 || last) {
-                recordBatch(last);
-            }
-            samples += batchSamples;
-            refused += batchRefused;
-            series = new LinkedHashMap<>();
-            metadata = new LinkedHashMap<>();
-            batchSamples = 0;
-            batchRefused = 0;
-            refusal = Optional.empty();
-            oldest = null;
-            newest = null;
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.metric;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.plan.ObservedTable;
 import io.noetl.lifecycle.metric.plan.RollupPartition;
 import io.noetl.lifecycle.metric.plan.RollupPlanner;
 import io.noetl.lifecycle.metric.plan.RollupSettings;
@@ -35,6 +36,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -115,41 +117,98 @@ public final class RollupPass {
      * @param apply false for suspend and dry-run: only plan
      */
     public Outcome run(MetricPolicySettings settings, Instant fallbackNow, boolean apply) throws ReconcileException {
-        long t0 = System.nanoTime();
-        RollupSettings rollups = settings.rollups();
-        TableName raw = PolicyPass.tableOf(settings);
-        RollupSql.Tables tables = RollupSql.Tables.of(raw, catalogue(rollups));
-        List<Finding> findings = new ArrayList<>();
-        List<PlannedAction> planned = new ArrayList<>();
-        List<RollupSql.Rolled> rolled = new ArrayList<>();
-        List<Duration> durations = new ArrayList<>();
-        boolean tierLost = false;
         try (Connection c = where.dataSource().getConnection()) {
-            TableSnapshot rawSnapshot = CatalogReader.read(c, raw);
-            if (rawSnapshot.state() != TableSnapshot.State.PARTITIONED) {
-                // the raw pass reports the table; nothing to roll up
-                return new Outcome(rollups, List.of(), List.of(), List.of(), List.of(), Map.of(), false, List.of(),
-                        Duration.ofNanos(System.nanoTime() - t0));
+            Run run = new Run(c, settings, apply);
+            // no raw table to roll up (the raw pass reports it), or one whose columns cannot serve
+            if (!run.observe(fallbackNow) || !run.columnsServe()) {
+                return run.outcome();
             }
-            Instant now = PolicyPass.serverNow(rawSnapshot, fallbackNow);
-            MetricColumns columns = columnsOf(c, raw, settings);
+            run.ensureShared();
+            run.checkTiers();
+            run.remakeHistoryReader();
+            run.keepTierTables();
+            run.rollUpDue();
+            return run.outcome();
+        } catch (SQLException e) {
+            DatabaseFailure failure = DatabaseFailure.of(e, where.target());
+            throw new ReconcileException(failure.reason(), failure.message());
+        }
+    }
+
+    /** One run of the rollups: what it has read and decided so far, and what it did. */
+    private final class Run {
+        private final long t0 = System.nanoTime();
+        private final Connection c;
+        private final MetricPolicySettings settings;
+        private final boolean apply;
+        private final RollupSettings rollups;
+        private final TableName raw;
+        private final RollupSql.Tables tables;
+        private final List<Finding> findings = new ArrayList<>();
+        private final List<PlannedAction> planned = new ArrayList<>();
+        private final List<RollupSql.Rolled> rolled = new ArrayList<>();
+        private final List<Duration> durations = new ArrayList<>();
+        /** The tiers that can be rolled into: their tables exist, or will (a dry run plans for them). */
+        private final List<RollupSettings.Tier> usable = new ArrayList<>();
+        /** Each tier table as its maintenance left it, or as read again after a rollup created partitions in it. */
+        private final Map<RollupSettings.Tier, TableSnapshot> tierSnapshots = new HashMap<>();
+        private Instant now;
+        private TableSnapshot rawSnapshot;
+        private MetricColumns columns;
+        /** Whether the catalogue and the ledger exist. */
+        private boolean shared;
+        private boolean tierLost;
+        private Map<String, Set<String>> ledger = Map.of();
+        private List<TierState> states = List.of();
+
+        Run(Connection c, MetricPolicySettings settings, boolean apply) {
+            this.c = c;
+            this.settings = settings;
+            this.apply = apply;
+            this.rollups = settings.rollups();
+            this.raw = PolicyPass.tableOf(settings);
+            this.tables = RollupSql.Tables.of(raw, catalogue(rollups));
+        }
+
+        Outcome outcome() {
+            return new Outcome(rollups, planned, rolled, durations, findings, ledger, tierLost, states,
+                    Duration.ofNanos(System.nanoTime() - t0));
+        }
+
+        /** Reads the raw table and the server's clock; false when the table is not partitioned (yet). */
+        boolean observe(Instant fallbackNow) throws SQLException {
+            rawSnapshot = CatalogReader.read(c, raw);
+            now = PolicyPass.serverNow(rawSnapshot, fallbackNow);
+            return rawSnapshot.state() == TableSnapshot.State.PARTITIONED;
+        }
+
+        /** Whether the raw table's columns can serve; when not, nothing is rolled up and nothing may be retired. */
+        boolean columnsServe() throws SQLException {
+            columns = columnsOf(c, raw, settings);
             List<String> problems = columns.problems(raw.toString(), settings.sampleTimeColumn(),
                     settings.partitionKey(), true);
-            if (!problems.isEmpty()) {
-                findings.add(new Finding(columnReason(settings, Reason.ROLLUP_FAILED), String.join("; ", problems)
-                        + ": nothing is rolled up, and no raw partition is retired"));
-                return new Outcome(rollups, List.of(), List.of(), List.of(), findings, Map.of(), true, List.of(),
-                        Duration.ofNanos(System.nanoTime() - t0));
+            if (problems.isEmpty()) {
+                return true;
             }
-            boolean shared = CatalogReader.exists(c, tables.catalogue()) && CatalogReader.exists(c, tables.ledger());
+            findings.add(new Finding(columnReason(settings, Reason.ROLLUP_FAILED), String.join("; ", problems)
+                    + ": nothing is rolled up, and no raw partition is retired"));
+            tierLost = true;
+            return false;
+        }
+
+        /** The catalogue, the ledger and the fingerprint functions: made, or brought up to this version, by a write. */
+        void ensureShared() throws SQLException {
+            shared = CatalogReader.exists(c, tables.catalogue()) && CatalogReader.exists(c, tables.ledger());
             if (!shared && apply) {
                 RollupSql.ensureShared(c, tables);
                 shared = true;
             } else if (shared && apply && RollupSql.upgradeShared(c, tables)) {
                 LOG.infof("brought the fingerprint functions and the ledger %s up to this version", tables.ledger());
             }
-            // tier tables: created when missing and never filled; lost when missing and in the ledger
-            List<RollupSettings.Tier> usable = new ArrayList<>();
+        }
+
+        /** Tier tables: created when missing and never filled; lost when missing and in the ledger. */
+        void checkTiers() throws SQLException {
             for (RollupSettings.Tier tier : rollups.tiers()) {
                 TableName table = tableOf(tier);
                 if (CatalogReader.exists(c, table)) {
@@ -171,106 +230,186 @@ public final class RollupPass {
                     usable.add(tier); // a dry run plans for the tier it would create
                 }
             }
-            // the history reader over the tiers there are, remade only when they change
-            if (apply && shared) {
-                List<RollupSql.Tier> readable = usable.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
-                        t.retention())).toList();
-                if (MetricHistorySql.ensureCurrent(c, tables, columns, readable)) {
-                    LOG.infof("made %s over %s", MetricHistorySql.functionName(raw), readable.stream()
-                            .map(t -> t.resolution().toString()).toList());
-                }
+        }
+
+        /** The history reader over the tiers there are, remade only when they change. */
+        void remakeHistoryReader() throws SQLException {
+            if (!apply || !shared) {
+                return;
             }
-            // each tier table's own partitions, by the same planner and executor as the raw table's
-            Map<RollupSettings.Tier, TableSnapshot> tierSnapshots = new java.util.HashMap<>();
+            List<RollupSql.Tier> readable = usable.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
+                    t.retention())).toList();
+            if (MetricHistorySql.ensureCurrent(c, tables, columns, readable)) {
+                LOG.infof("made %s over %s", MetricHistorySql.functionName(raw), readable.stream()
+                        .map(t -> t.resolution().toString()).toList());
+            }
+        }
+
+        /** Each tier table's own partitions, by the same planner and executor as the raw table's. */
+        void keepTierTables() throws SQLException {
             for (RollupSettings.Tier tier : usable) {
                 TableName table = tableOf(tier);
                 if (!CatalogReader.exists(c, table)) {
                     continue; // dry run of a tier not created yet
                 }
-                MetricPolicySettings tierSettings = tier.tableSettings(settings);
                 try {
-                    // the tier spec.export sends: its partitions go only once confirmed at the receiver
-                    List<RetirementGate> exportGate = settings.export().enabled() && settings.export()
-                            .tier().filter(tier.resolution()::equals).isPresent()
-                            ? List.of(new ExportGate(ExportSql.ledgerOf(raw), table.toString(),
-                                    settings.export().target(), settings.export().holdsRefusedRows()))
-                            : List.of();
-                    MaintenancePass.Outcome o = new MaintenancePass(where.dataSource(), where.target(), table,
-                            where.lockPolicy(), where.clock()).gatedBy(RetirementGate.Source.of(exportGate)).run(Optional.empty(), snapshot -> PartitionPlanner.plan(
-                                    PolicyPass.plannerPolicy(tierSettings, snapshot, now), snapshot),
-                                    tierSettings::retentionCutoffSql, apply);
-                    tierSnapshots.put(tier, o.after());
-                    if (!apply) {
-                        planned.addAll(o.plan().actions());
-                    } else {
-                        o.result().ifPresent(r -> planned.addAll(r.applied()));
-                        findings.addAll(o.keptFindings()); // a tier partition kept for its export, say
-                        o.failure().ifPresent(f -> findings.add(new Finding(Reason.ROLLUP_FAILED, "tier " + table
-                                + ": " + f.describe())));
-                    }
+                    keepTierTable(tier, table);
                 } catch (ReconcileException e) {
                     findings.add(new Finding(Reason.ROLLUP_FAILED, "tier " + table + ": " + e.reason().code() + ": "
                             + e.getMessage()));
                 }
             }
-            Map<String, Set<String>> ledger = shared ? RollupSql.ledger(c, tables) : Map.of();
-            PartitionPlanner.Policy rawPolicy = PolicyPass.plannerPolicy(settings, rawSnapshot, now);
-            List<RollupPartition> due = RollupPlanner.due(rawPolicy, rawSnapshot, rollups, ledger, now, settings);
+        }
+
+        private void keepTierTable(RollupSettings.Tier tier, TableName table) throws ReconcileException {
+            MetricPolicySettings tierSettings = tier.tableSettings(settings);
+            // the tier spec.export sends: its partitions go only once confirmed at the receiver
+            List<RetirementGate> exportGate = settings.export().enabled() && settings.export().tier()
+                    .filter(tier.resolution()::equals).isPresent()
+                    ? List.of(new ExportGate(ExportSql.ledgerOf(raw), table.toString(), settings.export().target(),
+                            settings.export().holdsRefusedRows()))
+                    : List.of();
+            MaintenancePass.Outcome o = new MaintenancePass(where.dataSource(), where.target(), table,
+                    where.lockPolicy(), where.clock()).gatedBy(RetirementGate.Source.of(exportGate))
+                    .run(Optional.empty(), snapshot -> PartitionPlanner.plan(PolicyPass.plannerPolicy(tierSettings,
+                            snapshot, now), snapshot), tierSettings::retentionCutoffSql, apply);
+            tierSnapshots.put(tier, o.after());
+            if (!apply) {
+                planned.addAll(o.plan().actions());
+                return;
+            }
+            o.result().ifPresent(r -> planned.addAll(r.applied()));
+            findings.addAll(o.keptFindings()); // a tier partition kept for its export, say
+            o.failure().ifPresent(f -> findings.add(new Finding(Reason.ROLLUP_FAILED, "tier " + table + ": "
+                    + f.describe())));
+        }
+
+        /**
+         * The closed raw partitions the ledger lacks, oldest first: planned, or rolled up (at most
+         * {@link #MAX_ROLLUPS_PER_PASS}); then what the tiers show.
+         */
+        void rollUpDue() throws ReconcileException, SQLException {
+            ledger = shared ? RollupSql.ledger(c, tables) : Map.of();
+            ObservedTable observed = new ObservedTable(rawSnapshot, PolicyPass.plannerPolicy(settings, rawSnapshot,
+                    now), settings);
+            List<RollupPartition> due = RollupPlanner.due(observed, rollups, ledger, now);
             if (!apply) {
                 planned.addAll(0, due);
             } else {
-                int done = 0;
-                for (RollupPartition step : due) {
-                    if (done == MAX_ROLLUPS_PER_PASS) {
-                        break;
-                    }
-                    done++;
-                    List<RollupSettings.Tier> into = usable.stream().filter(t -> step.tiers().contains(t.qualified()))
-                            .toList();
-                    if (into.isEmpty()) {
-                        continue;
-                    }
-                    // where the catalog showed the partition: a partition moved to another schema is read there
-                    String schema = rawSnapshot.schemaOf(step.partition());
-                    Optional<String> problem = prepareTiers(c, into, tierSnapshots, settings, new TableName(schema,
-                            step.partition()), columns, now);
-                    if (problem.isPresent()) {
-                        findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
-                                + problem.get()));
-                        continue;
-                    }
-                    long started = System.nanoTime();
-                    try {
-                        RollupSql.Rolled r = rollUp(c, tables, new RollupSql.RawPartition(step.partition(),
-                                settings.instantOf(rawSnapshot.keyType(), step.range().from()),
-                                settings.instantOf(rawSnapshot.keyType(), step.range().to()), columns,
-                                Optional.of(schema)), settings,
-                                into, now);
-                        rolled.add(r);
-                        durations.add(Duration.ofNanos(System.nanoTime() - started));
-                        planned.add(step);
-                        LOG.infof("rolled %s (%d rows, %d series) into %s", step.partition(), r.rawRows(), r.series(),
-                                r.tiers());
-                        if (r.rowsRefused() > 0) {
-                            Finding refused = refused(r);
-                            findings.add(refused);
-                            LOG.warn(refused.message());
-                        }
-                    } catch (SQLException e) {
-                        DatabaseFailure f = DatabaseFailure.of(e, where.target());
-                        findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
-                                + f.reason().code() + ": " + f.message()));
-                    }
+                for (RollupPartition step : due.subList(0, Math.min(due.size(), MAX_ROLLUPS_PER_PASS))) {
+                    rollUp(step);
                 }
                 ledger = RollupSql.ledger(c, tables);
             }
-            List<TierState> states = tierStates(c, rollups, tables, tierSnapshots, ledger, rawPolicy, rawSnapshot,
-                    settings, now, shared);
-            return new Outcome(rollups, planned, rolled, durations, findings, ledger, tierLost, states,
-                    Duration.ofNanos(System.nanoTime() - t0));
-        } catch (SQLException e) {
-            DatabaseFailure failure = DatabaseFailure.of(e, where.target());
-            throw new ReconcileException(failure.reason(), failure.message());
+            states = tierStates(observed);
+        }
+
+        /** Rolls one due raw partition into the usable tiers it lacks, after making the tier partitions it needs. */
+        private void rollUp(RollupPartition step) throws SQLException {
+            List<RollupSettings.Tier> into = usable.stream().filter(t -> step.tiers().contains(t.qualified())).toList();
+            if (into.isEmpty()) {
+                return;
+            }
+            // where the catalog showed the partition: a partition moved to another schema is read there
+            String schema = rawSnapshot.schemaOf(step.partition());
+            Optional<String> problem = prepareTiers(into, new TableName(schema, step.partition()));
+            if (problem.isPresent()) {
+                findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
+                        + problem.get()));
+                return;
+            }
+            long started = System.nanoTime();
+            try {
+                RollupSql.Rolled r = rollUpIn(into, new RollupSql.RawPartition(step.partition(), settings.instantOf(
+                        rawSnapshot.keyType(), step.range().from()), settings.instantOf(rawSnapshot.keyType(),
+                        step.range().to()), columns, Optional.of(schema)));
+                rolled.add(r);
+                durations.add(Duration.ofNanos(System.nanoTime() - started));
+                planned.add(step);
+                LOG.infof("rolled %s (%d rows, %d series) into %s", step.partition(), r.rawRows(), r.series(),
+                        r.tiers());
+                if (r.rowsRefused() > 0) {
+                    Finding refused = refused(r);
+                    findings.add(refused);
+                    LOG.warn(refused.message());
+                }
+            } catch (SQLException e) {
+                DatabaseFailure f = DatabaseFailure.of(e, where.target());
+                findings.add(new Finding(Reason.ROLLUP_FAILED, step.partition() + " was not rolled up: "
+                        + f.reason().code() + ": " + f.message()));
+            }
+        }
+
+        /**
+         * Creates the tier partitions the buckets of {@code partition} need, by the tier's executor; returns what went
+         * wrong, if anything.
+         */
+        private Optional<String> prepareTiers(List<RollupSettings.Tier> into, TableName partition)
+                throws SQLException {
+            Optional<RollupPlanner.Span> span = RollupSql.sampleSpan(c, partition, columns);
+            if (span.isEmpty()) {
+                return Optional.empty();
+            }
+            for (RollupSettings.Tier tier : into) {
+                TableName table = tableOf(tier);
+                // the tier's maintenance has just read it; read again only after this pass created partitions in it
+                TableSnapshot snapshot = tierSnapshots.containsKey(tier) ? tierSnapshots.get(tier)
+                        : CatalogReader.read(c, table);
+                TimeGrid grid = new TimeGrid(tier.partitionInterval(), settings.zone(), KeyType.TIMESTAMPTZ);
+                Optional<List<CreatePartition>> creates = RollupPlanner.tierCreates(grid, snapshot, span.get(),
+                        keepFrom(tier, settings, now), partition.name());
+                if (creates.isEmpty()) {
+                    return Optional.of("its sample times (" + span.get().oldest() + " to " + span.get().newest()
+                            + ") would need more than " + RollupPlanner.MAX_TIER_CREATES + " partitions of " + table);
+                }
+                if (creates.get().isEmpty()) {
+                    continue;
+                }
+                PartitionExecutor.Result r = new PartitionExecutor(where.dataSource(), where.target(),
+                        new PartitionExecutor.Parent(table, RollupSettings.TIER_KEY, KeyType.TIMESTAMPTZ,
+                                Optional.empty()), where.lockPolicy()).apply(List.copyOf(creates.get()));
+                if (r.failure().isPresent()) {
+                    return Optional.of("tier " + table + ": " + r.failure().get().describe());
+                }
+                tierSnapshots.put(tier, CatalogReader.read(c, table));
+            }
+            return Optional.empty();
+        }
+
+        /** One rollup, waiting at most the DDL lock timeout for its locks (a retirement of the partition, say). */
+        private RollupSql.Rolled rollUpIn(List<RollupSettings.Tier> into, RollupSql.RawPartition partition)
+                throws SQLException {
+            List<RollupSql.Tier> tiers = into.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
+                    t.retention(), Optional.of(keepFrom(t, settings, now)))).toList();
+            // the rollup's own transaction, begun here so that the timeout is SET LOCAL in it: a session setting
+            // would outlive it on a transaction-pooling PgBouncer's server connection (issue 22); RollupSql commits it
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL lock_timeout = " + Math.max(1, where.lockPolicy().lockTimeout().toMillis()));
+                }
+                return RollupSql.rollUp(c, tables, partition, tiers);
+            } finally {
+                // RollupSql rolled back on failure; a failed SET LOCAL leaves an aborted transaction, which this ends
+                c.setAutoCommit(autoCommit);
+            }
+        }
+
+        /** What the status shows of each tier: its table, what the ledger says of it, and its lag. */
+        private List<TierState> tierStates(ObservedTable observed) throws SQLException {
+            Map<String, RollupSql.TierLedger> summaries = shared ? RollupSql.tierLedgers(c, tables) : Map.of();
+            List<RollupPartition> due = RollupPlanner.due(observed, rollups, ledger, now);
+            List<TierState> tiers = new ArrayList<>();
+            for (RollupSettings.Tier tier : rollups.tiers()) {
+                Duration lag = due.stream().filter(d -> d.tiers().contains(tier.qualified())).findFirst()
+                        .map(d -> Duration.between(settings.instantOf(rawSnapshot.keyType(), d.range().to())
+                                .plus(rollups.grace()), now))
+                        .filter(d -> !d.isNegative()).orElse(Duration.ZERO);
+                tiers.add(new TierState(tier, Optional.ofNullable(tierSnapshots.get(tier)),
+                        summaries.getOrDefault(tier.qualified(), RollupSql.TierLedger.EMPTY), lag));
+            }
+            return tiers;
         }
     }
 
@@ -284,66 +423,9 @@ public final class RollupPass {
                 + "rows are rolled up, and it is retired past retention as usual");
     }
 
-    /**
-     * Creates the tier partitions the buckets of {@code partition} need, by the tier's executor; returns what went
-     * wrong, if anything.
-     */
-    private Optional<String> prepareTiers(Connection c, List<RollupSettings.Tier> into,
-            Map<RollupSettings.Tier, TableSnapshot> snapshots, MetricPolicySettings settings, TableName partition,
-            MetricColumns columns, Instant now) throws SQLException {
-        Optional<Instant[]> span = RollupSql.sampleSpan(c, partition, columns);
-        if (span.isEmpty()) {
-            return Optional.empty();
-        }
-        for (RollupSettings.Tier tier : into) {
-            TableName table = tableOf(tier);
-            // the tier's maintenance has just read it; read again only after this pass created partitions in it
-            TableSnapshot snapshot = snapshots.containsKey(tier) ? snapshots.get(tier) : CatalogReader.read(c, table);
-            TimeGrid grid = new TimeGrid(tier.partitionInterval(), settings.zone(), KeyType.TIMESTAMPTZ);
-            Optional<List<CreatePartition>> creates = RollupPlanner.tierCreates(grid, tier.table(), snapshot,
-                    span.get()[0], span.get()[1], keepFrom(tier, settings, now), partition.name());
-            if (creates.isEmpty()) {
-                return Optional.of("its sample times (" + span.get()[0] + " to " + span.get()[1] + ") would need more "
-                        + "than " + RollupPlanner.MAX_TIER_CREATES + " partitions of " + table);
-            }
-            if (creates.get().isEmpty()) {
-                continue;
-            }
-            PartitionExecutor.Result r = new PartitionExecutor(where.dataSource(), where.target(),
-                    new PartitionExecutor.Parent(table, RollupSettings.TIER_KEY, KeyType.TIMESTAMPTZ, Optional.empty()),
-                    where.lockPolicy()).apply(List.copyOf(creates.get()));
-            if (r.failure().isPresent()) {
-                return Optional.of("tier " + table + ": " + r.failure().get().describe());
-            }
-            snapshots.put(tier, CatalogReader.read(c, table));
-        }
-        return Optional.empty();
-    }
-
-    /** One rollup, waiting at most the DDL lock timeout for its locks (a retirement of the partition, say). */
-    private RollupSql.Rolled rollUp(Connection c, RollupSql.Tables tables, RollupSql.RawPartition partition,
-            MetricPolicySettings settings, List<RollupSettings.Tier> into, Instant now) throws SQLException {
-        List<RollupSql.Tier> tiers = into.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
-                t.retention(), Optional.of(keepFrom(t, settings, now)))).toList();
-        // the rollup's own transaction, begun here so that the timeout is SET LOCAL in it: a session setting would
-        // outlive it on a transaction-pooling PgBouncer's server connection (issue 22); RollupSql commits it
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET LOCAL lock_timeout = " + Math.max(1, where.lockPolicy().lockTimeout().toMillis()));
-            }
-            return RollupSql.rollUp(c, tables, partition, tiers);
-        } finally {
-            // RollupSql rolled back on failure; a failed SET LOCAL leaves an aborted transaction, which this ends
-            c.setAutoCommit(autoCommit);
-        }
-    }
-
     /** The mapping of the raw table's columns for a policy: its {@code sampleTimeColumn}, read in its zone. */
     static MetricColumns columnsOf(Connection c, TableName raw, MetricPolicySettings settings) throws SQLException {
-        return MetricSchema.columns(c, raw, settings.sampleTimeColumn(), settings.partitionKey(),
-                settings.zone());
+        return MetricSchema.columns(c, raw, settings.sampleTimeColumn(), settings.partitionKey(), settings.zone());
     }
 
     /**
@@ -362,23 +444,5 @@ public final class RollupPass {
     static Instant keepFrom(RollupSettings.Tier tier, MetricPolicySettings settings, Instant now) {
         TimeGrid grid = new TimeGrid(tier.partitionInterval(), settings.zone(), KeyType.TIMESTAMPTZ);
         return grid.instantOf(grid.windowContaining(grid.keyOf(now.minus(tier.retention()))).from());
-    }
-
-    private static List<TierState> tierStates(Connection c, RollupSettings rollups, RollupSql.Tables tables,
-            Map<RollupSettings.Tier, TableSnapshot> snapshots, Map<String, Set<String>> ledger,
-            PartitionPlanner.Policy rawPolicy, TableSnapshot rawSnapshot, MetricPolicySettings settings, Instant now,
-            boolean shared) throws SQLException {
-        Map<String, RollupSql.TierLedger> summaries = shared ? RollupSql.tierLedgers(c, tables) : Map.of();
-        List<RollupPartition> due = RollupPlanner.due(rawPolicy, rawSnapshot, rollups, ledger, now, settings);
-        List<TierState> states = new ArrayList<>();
-        for (RollupSettings.Tier tier : rollups.tiers()) {
-            Duration lag = due.stream().filter(d -> d.tiers().contains(tier.qualified())).findFirst()
-                    .map(d -> Duration.between(settings.instantOf(rawSnapshot.keyType(), d.range().to())
-                            .plus(rollups.grace()), now))
-                    .filter(d -> !d.isNegative()).orElse(Duration.ZERO);
-            states.add(new TierState(tier, Optional.ofNullable(snapshots.get(tier)),
-                    summaries.getOrDefault(tier.qualified(), RollupSql.TierLedger.EMPTY), lag));
-        }
-        return states;
     }
 }

@@ -516,7 +516,7 @@ public final class ExportBenchmark {
                     long b0 = procCpuMs(pid);
                     ExportSql.<Exception>read(c, new ExportSql.Source(p, Optional.of(MetricSchema.REGISTRY),
                             MetricShape.columns(c, p, java.time.ZoneOffset.UTC)),
-                            Optional.empty(), 0, 10_000, pipe::accept);
+                            ExportSql.Cursor.fromStart(10_000), pipe::accept);
                     backendCpu = procCpuMs(pid) - b0;
                 }
                 pipe.flush();

@@ -132,7 +132,7 @@ public final class PoolerBenchmark {
             try (Connection conn = ds.getConnection()) {
                 ExportSql.<Exception>read(conn, new ExportSql.Source(RAW.sibling(partition), Optional.of(
                         MetricSchema.REGISTRY), io.noetl.lifecycle.support.MetricShape.columns(conn, RAW,
-                                java.time.ZoneOffset.UTC)), Optional.empty(), 0, 10_000, row -> {
+                                java.time.ZoneOffset.UTC)), ExportSql.Cursor.fromStart(10_000), row -> {
                             seen[0]++;
                             return true;
                         });

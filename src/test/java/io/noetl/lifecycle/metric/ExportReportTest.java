@@ -50,8 +50,8 @@ class ExportReportTest {
                 "metric_2026_11_18", entry(18, 200, 0, true, true, null),
                 "metric_2026_11_19", entry(19, 50, 2, false, false, "metric_id 9: newest"),
                 "metric_2026_11_20", entry(20, 300, 0, true, true, null));
-        ExportPass.Outcome outcome = new ExportPass.Outcome(settings, List.of(), List.of(), List.of(), ledger,
-                List.of(closed(17), closed(18), closed(19), closed(20)), false, Optional.of("boom"), NOW);
+        ExportPass.Outcome outcome = ExportPass.Outcome.builder(settings, NOW).ledger(ledger)
+                .closed(List.of(closed(17), closed(18), closed(19), closed(20))).lastError(Optional.of("boom")).build();
         MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
 
         ExportReport.report(status, Optional.of(outcome));
@@ -91,8 +91,8 @@ class ExportReportTest {
         io.noetl.lifecycle.postgres.TableName raw = new io.noetl.lifecycle.postgres.TableName("noetl", "metric");
 
         ExportSettings hold = ExportSettings.from(new MetricExport("http://vm:8428/api/v1/write"));
-        ExportPass.Outcome held = new ExportPass.Outcome(hold, List.of(), List.of(), List.of(), ledger,
-                List.of(closed(17), closed(18), closed(19)), false, Optional.empty(), NOW);
+        ExportPass.Outcome held = ExportPass.Outcome.builder(hold, NOW).ledger(ledger)
+                .closed(List.of(closed(17), closed(18), closed(19))).build();
         assertTrue(held.confirmed("metric_2026_11_17"));
         assertTrue(held.held("metric_2026_11_17"));
         assertFalse(held.retirable("metric_2026_11_17"));
@@ -113,8 +113,8 @@ class ExportReportTest {
 
         MetricExport accepting = new MetricExport("http://vm:8428/api/v1/write");
         accepting.setRefusedRows(io.noetl.lifecycle.api.RefusedRows.Accept);
-        ExportPass.Outcome accepted = new ExportPass.Outcome(ExportSettings.from(accepting), List.of(), List.of(),
-                List.of(), ledger, List.of(closed(17), closed(18), closed(19)), false, Optional.empty(), NOW);
+        ExportPass.Outcome accepted = ExportPass.Outcome.builder(ExportSettings.from(accepting), NOW).ledger(ledger)
+                .closed(List.of(closed(17), closed(18), closed(19))).build();
         assertTrue(accepted.retirable("metric_2026_11_17"));
         assertFalse(accepted.gate(raw).holdRefused());
         assertEquals(List.of("metric_2026_11_17", "metric_2026_11_18"), MetricHistoryPass.unexported(plan, accepted, raw)

@@ -3,13 +3,11 @@ package io.noetl.lifecycle.metric.plan;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreatePartition;
-import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.Window;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +24,10 @@ public final class RollupPlanner {
     private RollupPlanner() {
     }
 
+    /** The oldest and newest sample time of a raw partition's rows. */
+    public record Span(Instant oldest, Instant newest) {
+    }
+
     /**
      * The raw partitions to roll up, oldest first: managed partitions ({@link PartitionPlanner#classify}) whose upper
      * bound plus {@code rollups.grace()} is at or before {@code serverNow}, with the tiers the ledger does not have
@@ -33,16 +35,11 @@ public final class RollupPlanner {
      *
      * @param ledger for each raw partition, the tier tables ({@code schema.table}) it is rolled into
      */
-    public static List<RollupPartition> due(PartitionPlanner.Policy rawPolicy, TableSnapshot raw,
-            RollupSettings rollups, Map<String, Set<String>> ledger, Instant serverNow, TablePolicySettings settings) {
+    public static List<RollupPartition> due(ObservedTable raw, RollupSettings rollups, Map<String, Set<String>> ledger,
+            Instant serverNow) {
         List<RollupPartition> due = new ArrayList<>();
-        List<ObservedPartition> partitions = new ArrayList<>(raw.partitions());
-        partitions.sort(Comparator.comparing(p -> p.range().from() == null ? Long.MIN_VALUE : p.range().from()));
-        for (ObservedPartition p : partitions) {
-            if (p.isDefault() || PartitionPlanner.classify(rawPolicy, p).isPresent()) {
-                continue;
-            }
-            Instant closesAt = settings.instantOf(raw.keyType(), p.range().to()).plus(rollups.grace());
+        for (ObservedPartition p : raw.managed()) {
+            Instant closesAt = raw.upperOf(p).plus(rollups.grace());
             if (closesAt.isAfter(serverNow)) {
                 continue;
             }
@@ -50,9 +47,8 @@ public final class RollupPlanner {
             List<String> missing = rollups.tiers().stream().map(RollupSettings.Tier::qualified)
                     .filter(t -> !done.contains(t)).toList();
             if (!missing.isEmpty()) {
-                due.add(new RollupPartition(p.name(), p.range(), missing, "closed at "
-                        + settings.instantOf(raw.keyType(), p.range().to()) + " (+ rollupGrace); into "
-                        + String.join(", ", missing)));
+                due.add(new RollupPartition(p.name(), p.range(), missing, "closed at " + raw.upperOf(p)
+                        + " (+ rollupGrace); into " + String.join(", ", missing)));
             }
         }
         return due;
@@ -65,14 +61,16 @@ public final class RollupPlanner {
     }
 
     /**
-     * The partitions {@code tier}'s table lacks for the buckets of samples from {@code oldest} to {@code newest}
-     * (inclusive), leaving out those wholly before {@code cutoff}, where the tier keeps nothing. Empty when none is
-     * needed; {@link Optional#empty()} when more than {@link #MAX_TIER_CREATES} would be.
+     * The partitions the tier table {@code tier} (on {@code grid}) lacks for the buckets of {@code samples} (their
+     * times inclusive), leaving out those wholly before {@code cutoff}, where the tier keeps nothing. Empty when none
+     * is needed; {@link Optional#empty()} when more than {@link #MAX_TIER_CREATES} would be.
+     *
+     * @param rawPartition the raw partition whose samples they are, for the reason of each create
      */
-    public static Optional<List<CreatePartition>> tierCreates(TimeGrid grid, String tierTable, TableSnapshot tier,
-            Instant oldest, Instant newest, Instant cutoff, String rawPartition) {
-        long from = grid.keyOf(oldest.isBefore(cutoff) ? cutoff : oldest);
-        long to = grid.keyOf(newest);
+    public static Optional<List<CreatePartition>> tierCreates(TimeGrid grid, TableSnapshot tier, Span samples,
+            Instant cutoff, String rawPartition) {
+        long from = grid.keyOf(samples.oldest().isBefore(cutoff) ? cutoff : samples.oldest());
+        long to = grid.keyOf(samples.newest());
         List<CreatePartition> creates = new ArrayList<>();
         if (to < from) {
             return Optional.of(creates);
@@ -86,7 +84,7 @@ public final class RollupPlanner {
                 if (creates.size() == MAX_TIER_CREATES) {
                     return Optional.empty();
                 }
-                creates.add(new CreatePartition(grid.partitionName(tierTable, w), w, "holds buckets of "
+                creates.add(new CreatePartition(grid.partitionName(tier.table(), w), w, "holds buckets of "
                         + rawPartition));
             }
             w = grid.next(w);

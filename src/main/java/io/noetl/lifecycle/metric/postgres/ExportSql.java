@@ -55,6 +55,83 @@ public final class ExportSql {
         return ledger.sibling(ledger.name() + "_series");
     }
 
+    /**
+     * One receiver's rows of a ledger for the partitions of one table: the ledger {@code table}, the table whose
+     * partitions are exported ({@code raw}: the raw table, or the tier table {@code spec.export.source} names), and
+     * the receiver {@code target}.
+     */
+    public record Ledger(TableName table, TableName raw, String target) {
+    }
+
+    /** How an acknowledged batch leaves its partition's export. */
+    public enum Stage {
+        /** More batches follow. */
+        MORE,
+        /** It was the last: the partition is done, and is confirmed by the receiver's count. */
+        LAST,
+        /** It was the last, and the partition is confirmed with it ({@code verify: AckOnly}). */
+        LAST_CONFIRMED
+    }
+
+    /**
+     * One batch the receiver acknowledged, as the ledger records it: the key of its last row ({@code lastTime},
+     * {@code lastId}: where a resumed export goes on; empty for a batch that only refused rows), its samples and the
+     * sample-time span they cover, the rows it refused with one refusal's words, and whether it was the last.
+     */
+    public record Batch(Optional<OffsetDateTime> lastTime, long lastId, long samples, Optional<Instant> oldest,
+            Optional<Instant> newest, long refused, Optional<String> refusal, Stage stage) {
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Builds a {@link Batch}; a batch of nothing that is not the last unless told. */
+        public static final class Builder {
+            private Optional<OffsetDateTime> lastTime = Optional.empty();
+            private long lastId;
+            private long samples;
+            private Optional<Instant> oldest = Optional.empty();
+            private Optional<Instant> newest = Optional.empty();
+            private long refused;
+            private Optional<String> refusal = Optional.empty();
+            private Stage stage = Stage.MORE;
+
+            private Builder() {
+            }
+
+            /** The key of the batch's last row. */
+            public Builder after(Optional<OffsetDateTime> time, long id) {
+                this.lastTime = time;
+                this.lastId = id;
+                return this;
+            }
+
+            /** The samples it sent, and their oldest and newest sample time. */
+            public Builder samples(long count, Optional<Instant> oldest, Optional<Instant> newest) {
+                this.samples = count;
+                this.oldest = oldest;
+                this.newest = newest;
+                return this;
+            }
+
+            /** The rows it refused, and the words of one refusal. */
+            public Builder refused(long count, Optional<String> refusal) {
+                this.refused = count;
+                this.refusal = refusal;
+                return this;
+            }
+
+            public Builder stage(Stage stage) {
+                this.stage = stage;
+                return this;
+            }
+
+            public Batch build() {
+                return new Batch(lastTime, lastId, samples, oldest, newest, refused, refusal, stage);
+            }
+        }
+    }
+
     /** What was sent of one series of a partition: its (sanitised) metric name and its number of samples. */
     public record SentSeries(String metricName, long samples) {
     }
@@ -126,15 +203,14 @@ public final class ExportSql {
         }
     }
 
-    /** The ledger rows of {@code raw}'s partitions for {@code target}, by partition name. */
-    public static Map<String, Entry> entries(Connection c, TableName ledger, TableName raw, String target)
-            throws SQLException {
+    /** The ledger's rows, by partition name. */
+    public static Map<String, Entry> entries(Connection c, Ledger ledger) throws SQLException {
         Map<String, Entry> out = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT raw_partition, last_time, last_id, samples_sent, "
                 + "rows_refused, batches, oldest_sample, newest_sample, last_refusal, done_at, verified_at, "
-                + "verified_samples FROM " + ledger.sql() + " WHERE raw_table = ? AND target = ?")) {
-            ps.setString(1, raw.toString());
-            ps.setString(2, target);
+                + "verified_samples FROM " + ledger.table().sql() + " WHERE raw_table = ? AND target = ?")) {
+            ps.setString(1, ledger.raw().toString());
+            ps.setString(2, ledger.target());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long verified = rs.getLong(12);
@@ -150,14 +226,12 @@ public final class ExportSql {
     }
 
     /**
-     * Records one acknowledged batch: the key of its last row, its samples and refusals, the sample-time span; and,
-     * when it was the last, that the partition is done (and, with {@code verifiedNow}, verified: {@code AckOnly}).
+     * Records one acknowledged batch of {@code partition}: the key of its last row, its samples and refusals, the
+     * sample-time span; and, when it was the last, that the partition is done (and, {@link Stage#LAST_CONFIRMED},
+     * verified). A batch that sent samples counts as one; one that only refused rows does not.
      */
-    public static void acknowledged(Connection c, TableName ledger, TableName raw, String partition, String target,
-            Optional<OffsetDateTime> lastTime, long lastId, long samples, long refused, Optional<String> refusal,
-            Optional<Instant> oldest, Optional<Instant> newest, boolean batch, boolean last, boolean verifiedNow)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.sql() + " AS l (raw_table, "
+    public static void acknowledged(Connection c, Ledger ledger, String partition, Batch batch) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ledger.table().sql() + " AS l (raw_table, "
                 + "raw_partition, target, last_time, last_id, samples_sent, rows_refused, batches, oldest_sample, "
                 + "newest_sample, last_refusal, done_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                 + "CASE WHEN ? THEN now() END, CASE WHEN ? THEN now() END) "
@@ -173,23 +247,21 @@ public final class ExportSql {
                 + "updated_at = now(), "
                 + "done_at = coalesce(EXCLUDED.done_at, l.done_at), "
                 + "verified_at = coalesce(EXCLUDED.verified_at, l.verified_at)")) {
-            ps.setString(1, raw.toString());
-            ps.setString(2, partition);
-            ps.setString(3, target);
-            if (lastTime.isPresent()) {
-                ps.setObject(4, lastTime.get());
+            key(ps, ledger, partition);
+            if (batch.lastTime().isPresent()) {
+                ps.setObject(4, batch.lastTime().get());
             } else {
                 ps.setNull(4, Types.TIMESTAMP_WITH_TIMEZONE);
             }
-            ps.setLong(5, lastId);
-            ps.setLong(6, samples);
-            ps.setLong(7, refused);
-            ps.setLong(8, batch ? 1 : 0);
-            timestamp(ps, 9, oldest);
-            timestamp(ps, 10, newest);
-            ps.setString(11, refusal.orElse(null));
-            ps.setBoolean(12, last);
-            ps.setBoolean(13, last && verifiedNow);
+            ps.setLong(5, batch.lastId());
+            ps.setLong(6, batch.samples());
+            ps.setLong(7, batch.refused());
+            ps.setLong(8, batch.samples() > 0 ? 1 : 0);
+            timestamp(ps, 9, batch.oldest());
+            timestamp(ps, 10, batch.newest());
+            ps.setString(11, batch.refusal().orElse(null));
+            ps.setBoolean(12, batch.stage() != Stage.MORE);
+            ps.setBoolean(13, batch.stage() == Stage.LAST_CONFIRMED);
             ps.executeUpdate();
         }
     }
@@ -198,12 +270,12 @@ public final class ExportSql {
      * Adds what one acknowledged batch sent of each series (by {@code SeriesHash}) to {@link #seriesOf} the ledger; in
      * the transaction of the batch's {@link #acknowledged}, after it (the rows reference the ledger row).
      */
-    public static void seriesSent(Connection c, TableName ledger, TableName raw, String partition, String target,
-            Map<Long, SentSeries> series) throws SQLException {
+    public static void seriesSent(Connection c, Ledger ledger, String partition, Map<Long, SentSeries> series)
+            throws SQLException {
         if (series.isEmpty()) {
             return;
         }
-        TableName table = seriesOf(ledger);
+        TableName table = seriesOf(ledger.table());
         Long[] hashes = new Long[series.size()];
         String[] names = new String[series.size()];
         Long[] samples = new Long[series.size()];
@@ -219,9 +291,7 @@ public final class ExportSql {
                 + "u.samples FROM unnest(?::bigint[], ?::text[], ?::bigint[]) AS u(series, metric_name, samples) "
                 + "ON CONFLICT (raw_table, raw_partition, target, series) DO UPDATE SET "
                 + "samples = s.samples + EXCLUDED.samples")) {
-            ps.setString(1, raw.toString());
-            ps.setString(2, partition);
-            ps.setString(3, target);
+            key(ps, ledger, partition);
             ps.setArray(4, c.createArrayOf("bigint", hashes));
             ps.setArray(5, c.createArrayOf("text", names));
             ps.setArray(6, c.createArrayOf("bigint", samples));
@@ -230,14 +300,12 @@ public final class ExportSql {
     }
 
     /** What was sent of each series of a partition not yet confirmed, by {@code SeriesHash}. */
-    public static Map<Long, SentSeries> sentSeries(Connection c, TableName ledger, TableName raw, String partition,
-            String target) throws SQLException {
+    public static Map<Long, SentSeries> sentSeries(Connection c, Ledger ledger, String partition)
+            throws SQLException {
         Map<Long, SentSeries> out = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT series, metric_name, samples FROM "
-                + seriesOf(ledger).sql() + " WHERE raw_table = ? AND raw_partition = ? AND target = ?")) {
-            ps.setString(1, raw.toString());
-            ps.setString(2, partition);
-            ps.setString(3, target);
+                + seriesOf(ledger.table()).sql() + " WHERE raw_table = ? AND raw_partition = ? AND target = ?")) {
+            key(ps, ledger, partition);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getLong(1), new SentSeries(rs.getString(2), rs.getLong(3)));
@@ -251,31 +319,28 @@ public final class ExportSql {
      * Records the receiver's count of a done partition; verified when every series holds what was sent of it, and then
      * its series' rows are no longer needed.
      */
-    public static void counted(Connection c, TableName ledger, TableName raw, String partition, String target,
-            long count, boolean verified) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.sql() + " SET verified_samples = ?, "
+    public static void counted(Connection c, Ledger ledger, String partition, long count, boolean verified)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + ledger.table().sql() + " SET verified_samples = ?, "
                 + "verified_at = CASE WHEN ? THEN coalesce(verified_at, now()) END, updated_at = now() "
                 + "WHERE raw_table = ? AND raw_partition = ? AND target = ?")) {
             ps.setLong(1, count);
             ps.setBoolean(2, verified);
-            ps.setString(3, raw.toString());
+            ps.setString(3, ledger.raw().toString());
             ps.setString(4, partition);
-            ps.setString(5, target);
+            ps.setString(5, ledger.target());
             ps.executeUpdate();
         }
         if (verified) {
-            forgetSeries(c, ledger, raw, partition, target);
+            forgetSeries(c, ledger, partition);
         }
     }
 
     /** Deletes what {@link #seriesOf} the ledger holds of a partition: it is confirmed, or no longer counted. */
-    public static void forgetSeries(Connection c, TableName ledger, TableName raw, String partition, String target)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + seriesOf(ledger).sql() + " WHERE "
+    public static void forgetSeries(Connection c, Ledger ledger, String partition) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + seriesOf(ledger.table()).sql() + " WHERE "
                 + "raw_table = ? AND raw_partition = ? AND target = ?")) {
-            ps.setString(1, raw.toString());
-            ps.setString(2, partition);
-            ps.setString(3, target);
+            key(ps, ledger, partition);
             ps.executeUpdate();
         }
     }
@@ -290,13 +355,10 @@ public final class ExportSql {
     }
 
     /** Forgets a partition's export to {@code target}: the next pass sends it again from its first row. */
-    public static void forget(Connection c, TableName ledger, TableName raw, String partition, String target)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.sql() + " WHERE raw_table = ? AND "
-                + "raw_partition = ? AND target = ?")) {
-            ps.setString(1, raw.toString());
-            ps.setString(2, partition);
-            ps.setString(3, target);
+    public static void forget(Connection c, Ledger ledger, String partition) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ledger.table().sql() + " WHERE raw_table = ? "
+                + "AND raw_partition = ? AND target = ?")) {
+            key(ps, ledger, partition);
             ps.executeUpdate();
         }
     }
@@ -331,6 +393,30 @@ public final class ExportSql {
     public record Source(TableName partition, Optional<TableName> registry, MetricColumns columns) {
     }
 
+    /**
+     * A tier partition to read: its relation, the series catalogue its fingerprints are named in, the registry its
+     * series' runtimes are named in, and the tier's resolution as its series names carry it ({@code 5m}).
+     */
+    public record TierSource(TableName partition, TableName catalogue, Optional<TableName> registry,
+            String resolution) {
+    }
+
+    /**
+     * Where a read of a partition starts and how it fetches: after the key ({@code afterTime}, {@code afterId}) when
+     * there is one (a resumed export), {@code fetch} rows at a time.
+     */
+    public record Cursor(Optional<OffsetDateTime> afterTime, long afterId, int fetch) {
+        /** From the first row. */
+        public static Cursor fromStart(int fetch) {
+            return new Cursor(Optional.empty(), 0, fetch);
+        }
+
+        /** After the last row the ledger entry records. */
+        public static Cursor after(Entry entry, int fetch) {
+            return new Cursor(entry.lastTime(), entry.lastId(), fetch);
+        }
+    }
+
     /** Takes the rows of a read; false stops the read (its transaction ends, and nothing is lost: see the ledger). */
     @FunctionalInterface
     public interface RowSink<E extends Exception> {
@@ -338,14 +424,14 @@ public final class ExportSql {
     }
 
     /**
-     * Reads the rows of {@code partition} after the key ({@code afterTime}, {@code afterId}) in the order of that key,
-     * through a cursor of {@code fetch} rows, so that only one fetch is held at a time; {@code sink} sees each row.
+     * Reads the rows of the source's partition after the cursor's key in the order of that key, {@code fetch} rows at
+     * a time through a cursor, so that only one fetch is held at a time; {@code sink} sees each row.
      * The read runs in one transaction (a consistent snapshot of the closed partition) on {@code c}, which it leaves
      * in autocommit. The registry's name and type of each row's runtime are joined when the raw table has
      * {@code runtime_id} and {@code registry} exists.
      */
-    public static <E extends Exception> void read(Connection c, Source source, Optional<OffsetDateTime> afterTime,
-            long afterId, int fetch, RowSink<E> sink) throws SQLException, E {
+    public static <E extends Exception> void read(Connection c, Source source, Cursor from, RowSink<E> sink)
+            throws SQLException, E {
         MetricColumns cols = source.columns();
         Optional<TableName> registry = source.registry();
         Optional<String[]> names = registry.isPresent() && cols.optional(MetricColumns.Role.RUNTIME_ID).isPresent()
@@ -360,9 +446,9 @@ public final class ExportSql {
                         .orElse("NULL::text, NULL::text")
                 + " FROM ONLY " + source.partition().sql() + " m"
                 + (names.isPresent() ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
-                + (afterTime.isPresent() ? " WHERE (" + time + ", m.metric_id) > (?, ?)" : "")
+                + (from.afterTime().isPresent() ? " WHERE (" + time + ", m.metric_id) > (?, ?)" : "")
                 + " ORDER BY " + time + ", m.metric_id";
-        cursor(c, sql, afterTime, afterId, fetch, rs -> sink.accept(new Row(rs.getObject(1, OffsetDateTime.class),
+        cursor(c, sql, from, rs -> sink.accept(new Row(rs.getObject(1, OffsetDateTime.class),
                 rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
                 rs.getDouble(8), rs.getString(9), rs.getString(10), rs.getString(11))));
     }
@@ -378,21 +464,21 @@ public final class ExportSql {
      * {@code fetch} rows in one transaction on {@code c}, which it leaves in its autocommit mode, handing each row to
      * {@code reader} until it says stop.
      */
-    private static <E extends Exception> void cursor(Connection c, String sql, Optional<OffsetDateTime> afterTime,
-            long afterId, int fetch, RowReader<E> reader) throws SQLException, E {
+    private static <E extends Exception> void cursor(Connection c, String sql, Cursor from, RowReader<E> reader)
+            throws SQLException, E {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setFetchSize(fetch);
+            ps.setFetchSize(from.fetch());
             if (ps.isWrapperFor(PGStatement.class)) {
                 // results in binary from the first execution: the timestamps, ids and values are then neither
                 // formatted as text by the server nor parsed by the driver, row by row (a negative threshold is
                 // the driver's switch for binary transfer; the statement is prepared on the server once)
                 ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
             }
-            if (afterTime.isPresent()) {
-                ps.setObject(1, afterTime.get());
-                ps.setLong(2, afterId);
+            if (from.afterTime().isPresent()) {
+                ps.setObject(1, from.afterTime().get());
+                ps.setLong(2, from.afterId());
             }
             try (ResultSet rs = ps.executeQuery()) {
                 boolean more = true;
@@ -428,15 +514,14 @@ public final class ExportSql {
     }
 
     /**
-     * Reads the buckets of a tier partition after the key ({@code afterTime}, {@code afterId}) = (bucket start,
-     * fingerprint) in that order, through a cursor, joined to the series catalogue (name, type, labels) and the
+     * Reads the buckets of a tier partition after the cursor's key, (bucket start, fingerprint), in that order, joined to the series catalogue (name, type, labels) and the
      * registry (runtime name and type); each bucket becomes one row per statistic ({@link #TIER_STATS}, and
      * {@link #TIER_INCREASE} for counters), all at the bucket's start, all with the bucket's key. As {@link #read}
      * otherwise.
      */
-    public static <E extends Exception> void readTier(Connection c, TableName partition, TableName catalogue,
-            Optional<TableName> registry, String resolution, Optional<OffsetDateTime> afterTime, long afterId,
-            int fetch, RowSink<E> sink) throws SQLException, E {
+    public static <E extends Exception> void readTier(Connection c, TierSource source, Cursor from, RowSink<E> sink)
+            throws SQLException, E {
+        Optional<TableName> registry = source.registry();
         Optional<String[]> names = registry.isPresent() && CatalogReader.exists(c, registry.get())
                 ? registryColumns(c, registry.get()) : Optional.empty();
         boolean joined = names.isPresent();
@@ -446,11 +531,12 @@ public final class ExportSql {
                         .orElse("NULL::text, NULL::text") + ", "
                 + "(t.positive_sum + t.negative_sum) / t.sample_count, t.min_value, t.max_value, "
                 + "t.positive_sum + t.negative_sum, t.sample_count::double precision, t.last_value, t.increase"
-                + " FROM ONLY " + partition.sql() + " t JOIN " + catalogue.sql() + " s ON s.fingerprint = t.fingerprint"
+                + " FROM ONLY " + source.partition().sql() + " t JOIN " + source.catalogue().sql()
+                + " s ON s.fingerprint = t.fingerprint"
                 + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = s.runtime_id" : "")
-                + (afterTime.isPresent() ? " WHERE (t.bucket_start, t.fingerprint) > (?, ?)" : "")
+                + (from.afterTime().isPresent() ? " WHERE (t.bucket_start, t.fingerprint) > (?, ?)" : "")
                 + " ORDER BY t.bucket_start, t.fingerprint";
-        cursor(c, sql, afterTime, afterId, fetch, rs -> {
+        cursor(c, sql, from, rs -> {
             OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
             String type = rs.getString(5);
             int stats = "counter".equals(type) ? TIER_STATS.size() + 1 : TIER_STATS.size();
@@ -458,11 +544,18 @@ public final class ExportSql {
             for (int i = 0; i < stats && more; i++) {
                 String stat = i < TIER_STATS.size() ? TIER_STATS.get(i) : TIER_INCREASE;
                 more = sink.accept(new Row(time, rs.getLong(2), rs.getLong(3), tierSeries(rs.getString(4), stat,
-                        resolution), "gauge", null, null, rs.getDouble(9 + i), rs.getString(6), rs.getString(7),
+                        source.resolution()), "gauge", null, null, rs.getDouble(9 + i), rs.getString(6), rs.getString(7),
                         rs.getString(8)));
             }
             return more;
         });
+    }
+
+    /** Binds the key of {@code partition}'s ledger row: raw table, partition and receiver, as parameters 1 to 3. */
+    private static void key(PreparedStatement ps, Ledger ledger, String partition) throws SQLException {
+        ps.setString(1, ledger.raw().toString());
+        ps.setString(2, partition);
+        ps.setString(3, ledger.target());
     }
 
     private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {

@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.metric.postgres;
 
 import io.noetl.lifecycle.metric.plan.MetricColumns;
+import io.noetl.lifecycle.metric.plan.RollupPlanner;
 import io.noetl.lifecycle.metric.rollup.Resolution;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
@@ -266,7 +267,7 @@ public final class RollupSql {
      * The oldest and newest sample time of a raw partition, to know which tier partitions its buckets need; empty when
      * it holds no row.
      */
-    public static Optional<Instant[]> sampleSpan(Connection c, TableName partition, MetricColumns columns)
+    public static Optional<RollupPlanner.Span> sampleSpan(Connection c, TableName partition, MetricColumns columns)
             throws SQLException {
         String t = columns.sampleTimeSql("");
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT min(" + t + "), max(" + t
@@ -274,7 +275,7 @@ public final class RollupSql {
             rs.next();
             Timestamp lo = rs.getTimestamp(1);
             Timestamp hi = rs.getTimestamp(2);
-            return lo == null ? Optional.empty() : Optional.of(new Instant[] {lo.toInstant(), hi.toInstant()});
+            return lo == null ? Optional.empty() : Optional.of(new RollupPlanner.Span(lo.toInstant(), hi.toInstant()));
         }
     }
 

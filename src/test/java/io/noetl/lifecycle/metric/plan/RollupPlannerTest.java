@@ -52,13 +52,14 @@ class RollupPlannerTest {
         Map<String, Set<String>> ledger = Map.of("metric_2026_11_18", Set.of("noetl.metric_rollup_1m",
                 "noetl.metric_rollup_1h"), "metric_2026_11_19", Set.of("noetl.metric_rollup_1m"));
 
-        List<RollupPartition> due = RollupPlanner.due(policy, raw, settings.rollups(), ledger, NOW, settings);
+        List<RollupPartition> due = RollupPlanner.due(new ObservedTable(raw, policy, settings), settings.rollups(),
+                ledger, NOW);
 
         // 11-20 closed at 00:00 and the grace is 5m: not yet at 00:04; off-grid partitions are never touched
         assertEquals(List.of("metric_2026_11_19"), due.stream().map(PlannedAction::partition).toList());
         assertEquals(List.of("noetl.metric_rollup_1h"), due.get(0).tiers());
-        List<RollupPartition> later = RollupPlanner.due(policy, raw, settings.rollups(), ledger,
-                NOW.plusSeconds(60), settings);
+        List<RollupPartition> later = RollupPlanner.due(new ObservedTable(raw, policy, settings), settings.rollups(),
+                ledger, NOW.plusSeconds(60));
         assertEquals(List.of("metric_2026_11_19", "metric_2026_11_20"), later.stream().map(PlannedAction::partition)
                 .toList());
         assertEquals(List.of("noetl.metric_rollup_1m", "noetl.metric_rollup_1h"), later.get(1).tiers());
@@ -72,14 +73,14 @@ class RollupPlannerTest {
                 .state(TableSnapshot.State.PARTITIONED).keyColumn("bucket_start").keyType(KeyType.TIMESTAMPTZ)
                 .partitions(List.of(ObservedPartition.ranged("metric_rollup_1m_2026_11_19", key("2026-11-19T00:00:00Z"),
                         key("2026-11-20T00:00:00Z")))).build();
-        Optional<List<PlannedAction.CreatePartition>> creates = RollupPlanner.tierCreates(DAY, "metric_rollup_1m", tier,
-                Instant.parse("2026-11-17T23:59:58Z"), Instant.parse("2026-11-20T00:00:01Z"),
+        Optional<List<PlannedAction.CreatePartition>> creates = RollupPlanner.tierCreates(DAY, tier,
+                new RollupPlanner.Span(Instant.parse("2026-11-17T23:59:58Z"), Instant.parse("2026-11-20T00:00:01Z")),
                 Instant.parse("2026-11-18T10:00:00Z"), "metric_2026_11_19");
         // 11-17 is wholly before the cutoff; 11-19 exists
         assertEquals(List.of("metric_rollup_1m_2026_11_18", "metric_rollup_1m_2026_11_20"),
                 creates.orElseThrow().stream().map(PlannedAction::partition).toList());
-        assertEquals(Optional.empty(), RollupPlanner.tierCreates(DAY, "metric_rollup_1m", tier,
-                Instant.parse("2020-01-01T00:00:00Z"), Instant.parse("2026-11-20T00:00:00Z"),
+        assertEquals(Optional.empty(), RollupPlanner.tierCreates(DAY, tier, new RollupPlanner.Span(
+                Instant.parse("2020-01-01T00:00:00Z"), Instant.parse("2026-11-20T00:00:00Z")),
                 Instant.parse("2019-01-01T00:00:00Z"), "metric_2026_11_19"), "more than 400 partitions: refused");
     }
 }
