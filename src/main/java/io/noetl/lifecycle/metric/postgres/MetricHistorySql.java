@@ -3,14 +3,13 @@ package io.noetl.lifecycle.metric.postgres;
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.metric.rollup.Resolution;
 import io.noetl.lifecycle.metric.rollup.Tiers;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.DollarQuote;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
@@ -143,13 +142,8 @@ public final class MetricHistorySql {
         String digest = "noetl-lifecycle " + digest(functionSql(tables, columns, tiers));
         TableName function = functionName(tables.raw());
         String signature = function.sql() + "(text, jsonb, timestamptz, timestamptz)";
-        try (PreparedStatement ps = c.prepareStatement("SELECT obj_description(to_regprocedure(?), 'pg_proc')")) {
-            ps.setString(1, signature);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next() && digest.equals(rs.getString(1))) {
-                    return false;
-                }
-            }
+        if (CatalogReader.functionComment(c, signature).filter(digest::equals).isPresent()) {
+            return false;
         }
         ensureFunction(c, tables, columns, tiers);
         try (Statement s = c.createStatement()) {

@@ -1,11 +1,10 @@
 package io.noetl.lifecycle.metric.postgres;
 
 import io.noetl.lifecycle.metric.rollup.SeriesFingerprint;
+import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.DollarQuote;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -52,13 +51,8 @@ public final class SeriesFingerprintSql {
      */
     public static boolean ensureCurrent(Connection c, String schema) throws SQLException {
         boolean current = true;
-        try (PreparedStatement ps = c.prepareStatement("SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure(?)")) {
-            for (Definition d : definitions(schema)) {
-                ps.setString(1, d.signature());
-                try (ResultSet rs = ps.executeQuery()) {
-                    current &= rs.next() && d.body().equals(rs.getString(1));
-                }
-            }
+        for (Definition d : definitions(schema)) {
+            current &= CatalogReader.functionBody(c, d.signature()).filter(d.body()::equals).isPresent();
         }
         if (current) {
             return false;

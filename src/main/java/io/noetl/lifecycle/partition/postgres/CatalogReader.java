@@ -93,6 +93,38 @@ public final class CatalogReader {
         }
     }
 
+    /** Whether {@code table} is a partitioned table (neither missing nor a plain one). */
+    public static boolean isPartitioned(Connection c, TableName table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = "
+                + "to_regclass(?) AND relkind = 'p')")) {
+            ps.setString(1, table.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** The comment on the function {@code signature} (as {@link #functionExists} takes it); empty without one. */
+    public static Optional<String> functionComment(Connection c, String signature) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT obj_description(to_regprocedure(?), 'pg_proc')")) {
+            ps.setString(1, signature);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The body PostgreSQL keeps of the function {@code signature} ({@code prosrc}); empty when it does not exist. */
+    public static Optional<String> functionBody(Connection c, String signature) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure(?)")) {
+            ps.setString(1, signature);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
     /** Those of {@code tables} that do not exist, as their quoted names ({@link TableName#sql}). */
     public static List<String> missing(Connection c, List<TableName> tables) throws SQLException {
         List<String> missing = new ArrayList<>();

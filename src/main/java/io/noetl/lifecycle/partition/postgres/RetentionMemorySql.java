@@ -55,15 +55,8 @@ public final class RetentionMemorySql {
             return;
         }
         // only beside a partitioned table: nothing is created in a schema whose table is missing or not partitioned
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = "
-                + "to_regclass(?) AND relkind = 'p')")) {
-            ps.setString(1, parent.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return;
-                }
-            }
+        if (!CatalogReader.isPartitioned(c, parent)) {
+            return;
         }
         TableName table = tableFor(parent);
         try (Statement s = c.createStatement()) {
