@@ -100,7 +100,7 @@ public final class WriterStallBenchmark {
                 reader = new Thread(() -> holdParent(db, start + 1_000_000_000L, readerEnd));
                 reader.start();
             }
-            sleepUntil(start + 2_000_000_000L);
+            BenchSupport.sleepUntil(start + 2_000_000_000L);
             long done = maintain(mode, ds, target, policy, retire, db);
             for (Thread t : threads) {
                 t.join();
@@ -173,7 +173,7 @@ public final class WriterStallBenchmark {
                         + "VALUES (1, 'cpu', 'gauge', 1)")) {
             long next = System.nanoTime();
             for (int i = 0; i < 100_000 && System.nanoTime() < stopAt; i++) {
-                sleepUntil(next);
+                BenchSupport.sleepUntil(next);
                 long t0 = System.nanoTime();
                 try {
                     ps.executeUpdate();
@@ -189,25 +189,14 @@ public final class WriterStallBenchmark {
     }
 
     private static void holdParent(TestDatabase db, long from, long until) {
-        sleepUntil(from);
+        BenchSupport.sleepUntil(from);
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("SELECT count(*) FROM noetl.metric");
-            sleepUntil(until);
+            BenchSupport.sleepUntil(until);
             c.rollback();
         } catch (SQLException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void sleepUntil(long nanoTime) {
-        long wait = nanoTime - System.nanoTime();
-        if (wait > 0) {
-            try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

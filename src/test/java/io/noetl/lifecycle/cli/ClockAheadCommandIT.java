@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.File;
 import java.io.IOException;
@@ -54,9 +55,7 @@ class ClockAheadCommandIT {
 
     @AfterAll
     static void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     private static String name(LocalDate day) {

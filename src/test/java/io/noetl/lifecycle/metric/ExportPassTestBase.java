@@ -28,6 +28,7 @@ import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.StandaloneConfig;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
 import java.io.IOException;
@@ -117,12 +118,7 @@ abstract class ExportPassTestBase {
 
     @AfterAll
     void stop() {
-        if (vm != null) {
-            vm.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(vm, db);
     }
 
     @BeforeEach

@@ -28,6 +28,7 @@ import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.MetricsScrape;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestCertificates;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -170,15 +171,7 @@ class ExportRetirementTest {
 
     @AfterAll
     static void stop() {
-        if (flusher != null) {
-            flusher.shutdownNow();
-        }
-        if (vm != null) {
-            vm.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(Teardown.stopping(flusher), vm, db);
     }
 
     /**

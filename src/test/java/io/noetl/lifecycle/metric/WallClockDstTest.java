@@ -16,6 +16,7 @@ import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.StandaloneConfig;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
 import java.sql.Connection;
@@ -105,12 +106,7 @@ class WallClockDstTest {
         if (pools != null) {
             pools.release("dst");
         }
-        if (vm != null) {
-            vm.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(vm, db);
     }
 
     private static MetricPolicySettings settings() throws Exception {

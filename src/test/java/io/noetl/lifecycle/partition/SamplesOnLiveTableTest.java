@@ -17,6 +17,7 @@ import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.LiveMetricData;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
@@ -98,15 +99,7 @@ class SamplesOnLiveTableTest {
 
     @AfterAll
     static void stop() {
-        if (flusher != null) {
-            flusher.shutdownNow();
-        }
-        if (vm != null) {
-            vm.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(Teardown.stopping(flusher), vm, db);
     }
 
     /** Applies a YAML document server-side as a GitOps tool would; returns what the server stored. */

@@ -95,7 +95,6 @@ public final class SeedSchema {
                 + "EXECUTE format('DROP TABLE %s', rel); END $fn$"));
     }
 
-
     /**
      * {@code <table>_partitions}: one row per partition with its bounds as values, its size in bytes and its
      * estimated rows, computed by the same catalog functions the operator's status uses.

@@ -8,6 +8,7 @@ import io.noetl.lifecycle.metric.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.NestedLabels;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -164,9 +165,7 @@ abstract class MetricHistorySqlTest {
 
     @AfterAll
     void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.postgres.DollarQuote;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -32,9 +33,7 @@ class OddNamesSqlTest {
 
     @AfterAll
     static void drop() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     @Test

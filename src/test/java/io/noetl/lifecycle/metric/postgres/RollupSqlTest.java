@@ -9,6 +9,7 @@ import io.noetl.lifecycle.metric.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.NestedLabels;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -119,9 +120,7 @@ abstract class RollupSqlTest {
 
     @AfterAll
     void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     @BeforeEach

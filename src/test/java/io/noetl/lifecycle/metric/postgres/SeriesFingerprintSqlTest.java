@@ -10,6 +10,7 @@ import io.noetl.lifecycle.metric.rollup.MetricType;
 import io.noetl.lifecycle.metric.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.metric.rollup.SeriesKey;
 import io.noetl.lifecycle.support.NestedLabels;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -44,9 +45,7 @@ class SeriesFingerprintSqlTest {
 
     @AfterAll
     static void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     @Test
