@@ -34,6 +34,7 @@ import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
@@ -112,8 +113,8 @@ public final class ExportBenchmark {
         if (samples % seriesCount != 0) {
             throw new IllegalArgumentException("SAMPLES must be a multiple of SERIES");
         }
-        if (!VictoriaMetricsServer.available()) {
-            throw new IllegalStateException("no " + VictoriaMetricsServer.BINARY);
+        if (!OsTool.VICTORIA_METRICS.available()) {
+            throw new IllegalStateException(OsTool.VICTORIA_METRICS.absent("for the export benchmark"));
         }
         List<String> results = new ArrayList<>();
         for (MetricShape shape : BenchShape.parse(flags)) {

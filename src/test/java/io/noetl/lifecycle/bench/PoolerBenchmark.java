@@ -12,6 +12,7 @@ import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.PgBouncerServer;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -61,8 +62,8 @@ public final class PoolerBenchmark {
         long samples = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
         int seriesCount = args.length > 1 ? Integer.parseInt(args[1]) : 400;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        if (!PgBouncerServer.available()) {
-            throw new IllegalStateException(PgBouncerServer.ABSENT);
+        if (!OsTool.PGBOUNCER.available()) {
+            throw new IllegalStateException(OsTool.PGBOUNCER.absent("for the pooler benchmark"));
         }
         Instant today = Instant.now().truncatedTo(ChronoUnit.DAYS);
         Instant day = today.minus(Duration.ofDays(1));

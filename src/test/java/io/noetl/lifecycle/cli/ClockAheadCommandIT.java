@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,15 +18,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code apply --once} from the packaged jar with the whole JVM's clock 30 days ahead (libfaketime, as a node whose
  * NTP failed), on a real PostgreSQL holding rows written today by its own, real clock. Nothing is stood in for:
- * the jar, the clock shift and the database are real. Skipped, loudly, where {@code faketime} is not installed
- * (Debian's {@code faketime}; .ci/run installs it).
+ * the jar, the clock shift and the database are real. Skipped, loudly, where libfaketime is not found
+ * ({@link OsTool#LIBFAKETIME}: Debian's {@code libfaketime}, which .ci/run installs, or unpacked by .ci/os-tools).
  */
 class ClockAheadCommandIT {
     private static TestDatabase db;
@@ -34,11 +33,7 @@ class ClockAheadCommandIT {
 
     @BeforeAll
     static void createDatabase() {
-        Assumptions.assumeTrue(new File("/usr/bin/faketime").canExecute(), () -> {
-            String message = "SKIPPED: ClockAheadCommandIT needs libfaketime: apt-get install faketime";
-            System.err.println("[faketime] " + message);
-            return message;
-        });
+        OsTool.LIBFAKETIME.assumePresent("to run the packaged jar with its clock 30 days ahead");
         db = TestDatabase.create("faketime_it");
         db.useRealServerTime();
         db.execute("CREATE SCHEMA noetl",
@@ -77,13 +72,16 @@ class ClockAheadCommandIT {
                   premake: 7
                   retention: 1d
                 """);
-        List<String> command = new ArrayList<>(List.of("/usr/bin/faketime", "-f", "+30d",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar,
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar,
                 "apply", "-f", file.toString(), "--once", "--database-url", db.url(), "--username", TestDatabase.USER));
         if (!TestDatabase.PASSWORD.isEmpty()) {
             command.addAll(List.of("--password", TestDatabase.PASSWORD));
         }
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        // what Debian's faketime wrapper does, without it: the library preloaded and the offset in FAKETIME (the
+        // wrapper finds the library at its installed path only, not where .ci/os-tools unpacks it)
+        pb.environment().put("LD_PRELOAD", OsTool.LIBFAKETIME.require().toString());
+        pb.environment().put("FAKETIME", "+30d");
         // libfaketime and the JVM: leave the monotonic clock alone, or timed waits misbehave
         pb.environment().put("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         Process p = pb.start();

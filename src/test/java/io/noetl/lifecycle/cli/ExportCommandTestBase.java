@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,8 +40,7 @@ abstract class ExportCommandTestBase extends CommandTest {
 
     @BeforeAll
     void start() {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics (.ci/run does) to run the command line's export against a real receiver");
+        OsTool.VICTORIA_METRICS.assumePresent("to run the command line's export against a real receiver");
         db = CommandFixtures.database("cli_export_" + shape().name().toLowerCase());
         vm = VictoriaMetricsServer.start();
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.support.LiveMetricData;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
@@ -19,7 +20,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,8 +43,7 @@ class LiveMetricTableCommandTest extends CommandTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics (.ci/run does) to run the shipped sample's export on NoETL's live table");
+        OsTool.VICTORIA_METRICS.assumePresent("to run the shipped sample's export on NoETL's live table");
         db = TestDatabase.create("cli_live_it");
         db.setServerTime(NOW);
         vm = VictoriaMetricsServer.start();

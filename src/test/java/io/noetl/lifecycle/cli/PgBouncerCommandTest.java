@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.PgBouncerServer;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.Teardown;
@@ -22,7 +23,6 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +52,7 @@ class PgBouncerCommandTest extends CommandTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(PgBouncerServer.available(), PgBouncerServer.ABSENT);
+        OsTool.PGBOUNCER.assumePresent("to run the tests through a transaction-pooling PgBouncer");
         db = CommandFixtures.database("cli_pgbouncer_it");
     }
 
@@ -212,8 +212,7 @@ class PgBouncerCommandTest extends CommandTest {
     @Test
     void theExportRunsThroughPgBouncer() throws Exception {
         connections = Connections.OPERATOR_POOL;
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics (.ci/run does) to run the export through PgBouncer");
+        OsTool.VICTORIA_METRICS.assumePresent("to run the export through PgBouncer");
         try (VictoriaMetricsServer vm = VictoriaMetricsServer.start()) {
             String path = file(CommandFixtures.metricPolicy("retention: 1d\npremake: 2\nexport:\n  url: "
                     + vm.writeUrl() + "\n"));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.File;
+import io.noetl.lifecycle.support.OsTool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** deploy/monitoring: alert rules promtool accepts, the same rules in the PrometheusRule, a dashboard on real series. */
@@ -40,10 +39,8 @@ class MonitoringFilesTest {
 
     @Test
     void alertRulesPassPromtool() throws Exception {
-        File promtool = new File("/usr/bin/promtool");
-        Assumptions.assumeTrue(promtool.canExecute(),
-                "promtool is absent: install Debian's prometheus package to check the alert rules");
-        Process p = new ProcessBuilder(promtool.getPath(), "check", "rules", DIR.resolve("rules.yaml").toString())
+        OsTool.PROMTOOL.assumePresent("to check the alert rules");
+        Process p = new ProcessBuilder(OsTool.PROMTOOL.require().toString(), "check", "rules", DIR.resolve("rules.yaml").toString())
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

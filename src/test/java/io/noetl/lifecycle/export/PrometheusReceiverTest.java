@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.PrometheusServer;
 import io.noetl.lifecycle.support.Teardown;
 import java.time.Duration;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,8 +37,7 @@ class PrometheusReceiverTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(PrometheusServer.available(), "Prometheus is absent: install Debian's prometheus "
-                + "package (apt-get install prometheus; .ci/run installs it) to run the Prometheus receiver tests");
+        OsTool.PROMETHEUS.assumePresent("to run the Prometheus receiver tests");
         withWindow = PrometheusServer.start(WINDOW);
         withoutWindow = PrometheusServer.start();
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,8 +35,7 @@ class RemoteWriteClientTest {
 
     @Test
     void victoriaMetricsHoldsExactlyTheSamplesSent() throws Exception {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics package (.ci/run does) to run the remote-write round trip");
+        OsTool.VICTORIA_METRICS.assumePresent("to run the remote-write round trip");
         try (VictoriaMetricsServer vm = VictoriaMetricsServer.start()) {
             // yesterday's samples, one every 15 s, millisecond timestamps, values with fractions and a reset
             Instant start = Instant.now().minus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.HOURS);
@@ -80,8 +79,7 @@ class RemoteWriteClientTest {
 
     @Test
     void victoriaMetricsKeepsEverySampleOfABatchSentTwice() throws Exception {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics package (.ci/run does) to run the remote-write round trip");
+        OsTool.VICTORIA_METRICS.assumePresent("to run the remote-write round trip");
         try (VictoriaMetricsServer vm = VictoriaMetricsServer.start()) {
             long start = Instant.now().minus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.HOURS)
                     .toEpochMilli();

@@ -24,6 +24,7 @@ import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
@@ -55,7 +56,6 @@ import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -391,8 +391,7 @@ class ExportPassLiveTest extends ExportPassTestBase {
      */
     @Test
     void aPrometheusWithAnOutOfOrderWindowReceivesConfirmsAndLetsThePartitionsGo() throws Exception {
-        Assumptions.assumeTrue(io.noetl.lifecycle.support.PrometheusServer.available(), "Prometheus is absent: "
-                + "install Debian's prometheus (.ci/run does) to export into a real Prometheus");
+        OsTool.PROMETHEUS.assumePresent("to export into a real Prometheus");
         try (io.noetl.lifecycle.support.PrometheusServer prometheus = io.noetl.lifecycle.support.PrometheusServer
                 .start(Duration.ofDays(10))) {
             new io.noetl.lifecycle.export.RemoteWriteClient(prometheus.writeUrl(), Map.of(), 1, Duration.ZERO,

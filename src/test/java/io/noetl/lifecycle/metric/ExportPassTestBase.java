@@ -27,6 +27,7 @@ import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -59,7 +60,6 @@ import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,8 +110,7 @@ abstract class ExportPassTestBase {
 
     @BeforeAll
     void start() {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics (.ci/run does) to run the export tests against a real receiver");
+        OsTool.VICTORIA_METRICS.assumePresent("to run the export tests against a real receiver");
         db = TestDatabase.createWithRealClock("export_it_" + shape().name().toLowerCase());
         vm = VictoriaMetricsServer.start();
     }

@@ -28,6 +28,7 @@ import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.MetricsScrape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestCertificates;
 import io.noetl.lifecycle.support.TestClockProducer;
@@ -66,7 +67,6 @@ import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -141,8 +141,7 @@ class ExportRetirementTest {
 
     @BeforeAll
     static void start() {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent (" + VictoriaMetricsServer
-                .BINARY + "): install Debian's victoria-metrics (.ci/run does) to run the export end-to-end tests");
+        OsTool.VICTORIA_METRICS.assumePresent("to run the export end-to-end tests");
         db = TestDatabase.create("export_e2e");
         // what both ledgers say of each raw partition as it is dropped, written by the dropping transaction itself
         db.execute("CREATE TABLE public.dropped (name text, at timestamptz, exports jsonb, tiers bigint)",

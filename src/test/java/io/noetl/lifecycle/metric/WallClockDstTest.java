@@ -15,6 +15,7 @@ import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -35,7 +36,6 @@ import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -62,8 +62,7 @@ class WallClockDstTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics (.ci/run does) to check the export's timestamps across a DST change");
+        OsTool.VICTORIA_METRICS.assumePresent("to check the export's timestamps across a DST change");
         db = TestDatabase.create("dst_it");
         db.setServerTime(NOW);
         vm = VictoriaMetricsServer.start();

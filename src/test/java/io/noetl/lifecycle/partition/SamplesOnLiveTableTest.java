@@ -17,6 +17,7 @@ import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.LiveMetricData;
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -36,7 +37,6 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -77,8 +77,7 @@ class SamplesOnLiveTableTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(VictoriaMetricsServer.available(), "VictoriaMetrics is absent: install Debian's "
-                + "victoria-metrics (.ci/run does) to apply the shipped samples end to end");
+        OsTool.VICTORIA_METRICS.assumePresent("to apply the shipped samples end to end");
         TestClockProducer.CLOCK.set(NOW);
         db = TestDatabase.create("samples_e2e");
         db.setServerTime(NOW);

@@ -11,6 +11,7 @@ import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.registry.plan.RuntimeComponentSettings;
 import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
+import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.PgBouncerServer;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.Teardown;
@@ -25,7 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +43,7 @@ class PgBouncerRegistryTest {
 
     @BeforeAll
     static void start() {
-        Assumptions.assumeTrue(PgBouncerServer.available(), PgBouncerServer.ABSENT);
+        OsTool.PGBOUNCER.assumePresent("to run the tests through a transaction-pooling PgBouncer");
         db = TestDatabase.create("rtc_pgbouncer");
         pgbouncer = PgBouncerServer.start();
     }

@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -89,12 +91,16 @@ public final class Sandbox {
         Files.createDirectories(dir);
         CountDownLatch stopped = new CountDownLatch(1);
         List<AutoCloseable> toStop = new ArrayList<>();
-        // one hook, in reverse order of start: the operator, the API server, PostgreSQL
+        // one hook, in reverse order of start: the operator first (PostgreSQL and the API server start side by side)
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("[sandbox] stopping");
-            for (int i = toStop.size() - 1; i >= 0; i--) {
+            List<AutoCloseable> running;
+            synchronized (toStop) {
+                running = new ArrayList<>(toStop);
+            }
+            for (int i = running.size() - 1; i >= 0; i--) {
                 try {
-                    toStop.get(i).close();
+                    running.get(i).close();
                 } catch (Exception e) {
                     System.err.println("[sandbox] stopping: " + e);
                 }
@@ -102,14 +108,8 @@ public final class Sandbox {
             stopped.countDown();
         }, "sandbox-stop"));
 
-        EmbeddedPostgres postgres = EmbeddedPostgres.start();
-        synchronized (toStop) {
-            toStop.add(postgres);
-        }
-        String url = "jdbc:postgresql://127.0.0.1:" + postgres.port() + "/noetl";
-        loadDatabase(postgres);
-        System.out.println("[sandbox] PostgreSQL " + postgres.version() + " (embedded) on 127.0.0.1:" + postgres.port()
-                + ", database noetl: NoETL's live DDL (noetl.runtime, noetl.metric) and noetl.event");
+        // PostgreSQL starts beside the API server: neither waits for the other until the Secret is written
+        CompletableFuture<EmbeddedPostgres> database = CompletableFuture.supplyAsync(() -> startDatabase(toStop));
 
         System.setProperty(ApiServer.OWN_STOP_PROPERTY, "true");
         ApiServer server = ApiServer.get();
@@ -123,6 +123,8 @@ public final class Sandbox {
         Path kubeconfig = dir.resolve("kubeconfig");
         Files.writeString(kubeconfig, server.adminKubeconfig());
 
+        EmbeddedPostgres postgres = joined(database);
+        String url = "jdbc:postgresql://127.0.0.1:" + postgres.port() + "/noetl";
         KubeFixtures.secret(admin, NAMESPACE, "noetl-db", url, "postgres", "");
         Map<String, String> docs = new LinkedHashMap<>();
         for (String file : samples()) {
@@ -158,6 +160,30 @@ public final class Sandbox {
             System.exit(0);
         }
         stopped.await();
+    }
+
+    private static EmbeddedPostgres startDatabase(List<AutoCloseable> toStop) {
+        EmbeddedPostgres postgres = EmbeddedPostgres.start();
+        synchronized (toStop) {
+            toStop.add(postgres);
+        }
+        try {
+            loadDatabase(postgres);
+        } catch (SQLException e) {
+            throw new CompletionException(e);
+        }
+        System.out.println("[sandbox] PostgreSQL " + postgres.version() + " (embedded) on 127.0.0.1:" + postgres.port()
+                + ", database noetl: NoETL's live DDL (noetl.runtime, noetl.metric) and noetl.event");
+        return postgres;
+    }
+
+    /** The started database, or its start's own exception rather than the future's wrapper. */
+    private static EmbeddedPostgres joined(CompletableFuture<EmbeddedPostgres> database) throws Exception {
+        try {
+            return database.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     private static void loadDatabase(EmbeddedPostgres postgres) throws SQLException {

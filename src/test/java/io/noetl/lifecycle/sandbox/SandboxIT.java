@@ -69,8 +69,9 @@ class SandboxIT {
             String text = String.join("\n", output);
             Matcher seconds = Pattern.compile(Pattern.quote(Sandbox.READY_LINE) + " after (\\d+) s").matcher(text);
             assertTrue(seconds.find());
-            // within a minute on an idle machine (15-25 s measured on 2 cores); 90 s leaves room for a loaded one
-            assertTrue(Integer.parseInt(seconds.group(1)) <= 90, "Ready after " + seconds.group(1) + " s");
+            // the minute: 16 s measured on 2 cores at load 9 (2026-12-07), once the two passes' concurrent
+            // CREATE TABLE IF NOT EXISTS of noetl.lifecycle_retention no longer failed one of them (IdempotentDdl)
+            assertTrue(Integer.parseInt(seconds.group(1)) <= 60, "Ready after " + seconds.group(1) + " s");
 
             // the printed commands work: kubectl get mrp,epp,rtc with the printed kubeconfig
             String kubeconfig = find(text, "export KUBECONFIG=(\\S+)");

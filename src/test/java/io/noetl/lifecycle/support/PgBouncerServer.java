@@ -22,8 +22,7 @@ import java.util.concurrent.TimeUnit;
  * of the tests' PostgreSQL, as NoETL's own deployment reaches its database: a client holds a server connection for
  * one transaction only, and whatever a client leaves on a server connection is what the next client gets. The pool
  * is small ({@value #POOL_SIZE} server connections per database and user), so that clients share them. Started and
- * stopped by the test that uses it; {@link #available()} says whether the binary is there ({@code .ci/run} installs
- * it).
+ * stopped by the test that uses it; {@link OsTool#PGBOUNCER} finds the binary.
  *
  * <p>PgBouncer refuses to run as root: as root it is started with {@code -u postgres} (the directory and files it
  * reads are then world-readable). {@code extra_float_digits} and {@code options}, startup parameters PgBouncer 1.18
@@ -33,15 +32,11 @@ import java.util.concurrent.TimeUnit;
  * other setting does.
  */
 public final class PgBouncerServer implements AutoCloseable {
-    public static final Path BINARY = Path.of("/usr/sbin/pgbouncer");
     /** Server connections per database and user: small, so that a second client gets the operator's. */
     public static final int POOL_SIZE = 2;
     /** The settings a second client of the pool must find as they were (issue 22). */
     public static final List<String> WATCHED = List.of("default_transaction_read_only", "TimeZone", "lock_timeout",
             "statement_timeout", "search_path");
-    /** The line a test class says when it cannot run. */
-    public static final String ABSENT = "PgBouncer is absent: install Debian's pgbouncer (apt-get install pgbouncer; "
-            + ".ci/run does) to run the tests through a transaction-pooling PgBouncer";
 
     private final Process process;
     private final Path directory;
@@ -51,10 +46,6 @@ public final class PgBouncerServer implements AutoCloseable {
         this.process = process;
         this.directory = directory;
         this.port = port;
-    }
-
-    public static boolean available() {
-        return Files.isExecutable(BINARY);
     }
 
     public static PgBouncerServer start() {
@@ -85,7 +76,7 @@ public final class PgBouncerServer implements AutoCloseable {
             for (Path f : List.of(ini, users)) {
                 Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
             }
-            List<String> command = new ArrayList<>(List.of(BINARY.toString()));
+            List<String> command = new ArrayList<>(List.of(OsTool.PGBOUNCER.require().toString()));
             if ("root".equals(System.getProperty("user.name"))) {
                 command.addAll(List.of("-u", "postgres"));
             }

@@ -32,15 +32,13 @@ import java.util.concurrent.TimeUnit;
  * out-of-order window, the file has {@code storage: tsdb: out_of_order_time_window: <window>}; without one, the
  * TSDB accepts only samples in order (see docs/receivers-measured.md for what that means for old samples). The retention is
  * Prometheus's default (15 days, {@code --storage.tsdb.retention.time}). Started and stopped by the test that uses it;
- * {@link #available()} says whether the binary is there ({@code apt-get install prometheus}; {@code .ci/run} installs
- * it for promtool).
+ * {@link OsTool#PROMETHEUS} finds the binary.
  *
  * <p>Nothing here is a stand-in: writes go to the real receiver and reads are PromQL instant queries answered by the
  * real query engine. Prometheus 2.x's range selector {@code x[w]} at time {@code t} selects the samples in the
  * <em>closed</em> interval {@code [t-w, t]} (VictoriaMetrics' is {@code (t-w, t]}).
  */
 public final class PrometheusServer implements AutoCloseable {
-    public static final Path BINARY = Path.of("/usr/bin/prometheus");
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private final Process process;
@@ -52,10 +50,6 @@ public final class PrometheusServer implements AutoCloseable {
         this.process = process;
         this.directory = directory;
         this.port = port;
-    }
-
-    public static boolean available() {
-        return Files.isExecutable(BINARY);
     }
 
     /** A Prometheus whose TSDB accepts only in-order samples (no {@code out_of_order_time_window}). */
@@ -78,7 +72,7 @@ public final class PrometheusServer implements AutoCloseable {
             }
             Files.writeString(config, yaml);
             Path log = directory.resolve("prometheus.log");
-            Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config,
+            Process p = new ProcessBuilder(OsTool.PROMETHEUS.require().toString(), "--config.file=" + config,
                     "--storage.tsdb.path=" + directory.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
                     "--web.enable-remote-write-receiver", "--log.level=info")
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -15,11 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real VictoriaMetrics single-node (Debian's {@code victoria-metrics}, 1.79.x) on a free loopback port, with its own
  * temporary storage directory and a retention of 100 years, so that samples of any past day are kept. Started and
- * stopped by the test that uses it; {@link #available()} says whether the binary is there ({@code .ci/run} installs
- * it).
+ * stopped by the test that uses it; {@link OsTool#VICTORIA_METRICS} finds the binary.
  */
 public final class VictoriaMetricsServer implements AutoCloseable {
-    public static final Path BINARY = Path.of("/usr/bin/victoria-metrics");
     private Process process;
     private final Path storage;
     private final int port;
@@ -29,10 +27,6 @@ public final class VictoriaMetricsServer implements AutoCloseable {
         this.process = process;
         this.storage = storage;
         this.port = port;
-    }
-
-    public static boolean available() {
-        return Files.isExecutable(BINARY);
     }
 
     public static VictoriaMetricsServer start() {
@@ -51,7 +45,7 @@ public final class VictoriaMetricsServer implements AutoCloseable {
     }
 
     private static Process launch(Path storage, int port) throws IOException {
-        return new ProcessBuilder(BINARY.toString(), "-httpListenAddr=127.0.0.1:" + port,
+        return new ProcessBuilder(OsTool.VICTORIA_METRICS.require().toString(), "-httpListenAddr=127.0.0.1:" + port,
                 "-storageDataPath=" + storage.resolve("data"), "-retentionPeriod=100y", "-loggerLevel=ERROR")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(storage.resolve("vm.log")
                         .toFile())).start();

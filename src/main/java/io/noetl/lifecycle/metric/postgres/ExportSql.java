@@ -2,6 +2,7 @@ package io.noetl.lifecycle.metric.postgres;
 
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
@@ -157,8 +158,8 @@ public final class ExportSql {
 
     public static void ensureLedger(Connection c, TableName ledger) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(ledger.schema()));
-            s.execute("CREATE TABLE IF NOT EXISTS " + ledger.sql() + " ("
+            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(ledger.schema()));
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + ledger.sql() + " ("
                     + "raw_table TEXT NOT NULL, "
                     + "raw_partition TEXT NOT NULL, "
                     + "target TEXT NOT NULL, "
@@ -187,7 +188,7 @@ public final class ExportSql {
     public static void ensureSeries(Connection c, TableName ledger) throws SQLException {
         TableName series = seriesOf(ledger);
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + series.sql() + " ("
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + series.sql() + " ("
                     + "raw_table TEXT NOT NULL, "
                     + "raw_partition TEXT NOT NULL, "
                     + "target TEXT NOT NULL, "

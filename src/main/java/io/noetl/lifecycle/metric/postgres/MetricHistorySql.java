@@ -5,6 +5,7 @@ import io.noetl.lifecycle.metric.rollup.Resolution;
 import io.noetl.lifecycle.metric.rollup.Tiers;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.DollarQuote;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
@@ -126,9 +127,9 @@ public final class MetricHistorySql {
             List<RollupSql.Tier> tiers) throws SQLException {
         String sql = functionSql(tables, columns, tiers);
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tables.catalogue().schema()));
+            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tables.catalogue().schema()));
             SeriesFingerprintSql.ensureFunctions(s, tables.catalogue().schema());
-            s.execute(sql);
+            IdempotentDdl.execute(s, sql);
         }
     }
 

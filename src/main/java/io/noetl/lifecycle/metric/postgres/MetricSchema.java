@@ -3,6 +3,7 @@ package io.noetl.lifecycle.metric.postgres;
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.SeedSchema;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.registry.postgres.RegistrySchema;
@@ -48,8 +49,8 @@ public final class MetricSchema {
         boolean snowflake = CatalogReader.functionExists(c, table.sibling("snowflake_id").sql() + "()");
         try (Statement s = c.createStatement()) {
             RegistrySchema.ensureRuntimeRegistry(s);
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(table.schema()));
-            s.execute("CREATE TABLE IF NOT EXISTS " + table.sql() + " ("
+            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(table.schema()));
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + table.sql() + " ("
                     + (snowflake ? "metric_id BIGINT DEFAULT " + table.sibling("snowflake_id").sql() + "(), "
                             : "metric_id BIGSERIAL, ")
                     + "runtime_id BIGINT NOT NULL REFERENCES " + RegistrySchema.RUNTIME.sql() + " (runtime_id) ON DELETE CASCADE, "

@@ -5,6 +5,7 @@ import io.noetl.lifecycle.metric.plan.RollupPlanner;
 import io.noetl.lifecycle.metric.rollup.Resolution;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
@@ -128,9 +129,9 @@ public final class RollupSql {
     /** Creates the catalogue, the ledger and the fingerprint functions when missing; idempotent. */
     public static void ensureShared(Connection c, Tables tables) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tables.catalogue().schema()));
+            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tables.catalogue().schema()));
             SeriesFingerprintSql.ensureFunctions(s, tables.catalogue().schema());
-            s.execute("CREATE TABLE IF NOT EXISTS " + tables.catalogue().sql() + " ("
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + tables.catalogue().sql() + " ("
                     + "fingerprint BIGINT PRIMARY KEY, "
                     + "metric_name TEXT NOT NULL, "
                     + "metric_type TEXT NOT NULL, "
@@ -138,11 +139,11 @@ public final class RollupSql {
                     + "labels JSONB NOT NULL, "
                     + "first_seen TIMESTAMPTZ NOT NULL, "
                     + "last_seen TIMESTAMPTZ NOT NULL)");
-            s.execute("CREATE INDEX IF NOT EXISTS " + SqlIdentifier.quote("idx_" + tables.catalogue().name() + "_name")
+            IdempotentDdl.execute(s, "CREATE INDEX IF NOT EXISTS " + SqlIdentifier.quote("idx_" + tables.catalogue().name() + "_name")
                     + " ON " + tables.catalogue().sql() + " (metric_name)");
-            s.execute("CREATE INDEX IF NOT EXISTS " + SqlIdentifier.quote("idx_" + tables.catalogue().name()
+            IdempotentDdl.execute(s, "CREATE INDEX IF NOT EXISTS " + SqlIdentifier.quote("idx_" + tables.catalogue().name()
                     + "_labels") + " ON " + tables.catalogue().sql() + " USING GIN (labels)");
-            s.execute("CREATE TABLE IF NOT EXISTS " + tables.ledger().sql() + " ("
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + tables.ledger().sql() + " ("
                     + "raw_table TEXT NOT NULL, "
                     + "raw_partition TEXT NOT NULL, "
                     + "tier_table TEXT NOT NULL, "
@@ -183,8 +184,8 @@ public final class RollupSql {
     /** Creates a tier table, partitioned on {@code bucket_start} and with no partition yet, when missing. */
     public static void ensureTierTable(Connection c, TableName tier) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tier.schema()));
-            s.execute("CREATE TABLE IF NOT EXISTS " + tier.sql() + " ("
+            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(tier.schema()));
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + tier.sql() + " ("
                     + "fingerprint BIGINT NOT NULL, "
                     + "bucket_start TIMESTAMPTZ NOT NULL, "
                     + "sample_count BIGINT NOT NULL, "

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.metric.postgres;
 import io.noetl.lifecycle.metric.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.DollarQuote;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -40,7 +41,7 @@ public final class SeriesFingerprintSql {
     /** Creates or replaces both functions in {@code schema}. */
     public static void ensureFunctions(Statement s, String schema) throws SQLException {
         for (Definition d : definitions(schema)) {
-            s.execute(d.statement());
+            IdempotentDdl.execute(s, d.statement());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.partition.plan.RetentionGrace;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -60,7 +61,7 @@ public final class RetentionMemorySql {
         }
         TableName table = tableFor(parent);
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + table.sql() + " (parent_table text PRIMARY KEY, "
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + table.sql() + " (parent_table text PRIMARY KEY, "
                     + "in_force text NOT NULL, shortened_to text, seen_at timestamptz, "
                     + "updated_at timestamptz NOT NULL DEFAULT now())");
         }

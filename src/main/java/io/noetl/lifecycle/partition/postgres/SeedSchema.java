@@ -2,6 +2,7 @@ package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.postgres.DollarQuote;
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
@@ -26,8 +27,8 @@ public final class SeedSchema {
     public static void ensureEventTable(Connection c, TableName table, String defaultPartition, SnowflakeLayout layout)
             throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(table.schema()));
-            s.execute("CREATE TABLE IF NOT EXISTS " + table.sql() + " ("
+            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(table.schema()));
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + table.sql() + " ("
                     + "execution_id BIGINT NOT NULL, "
                     + "event_id BIGINT NOT NULL, "
                     + "parent_event_id BIGINT, "
@@ -48,7 +49,7 @@ public final class SeedSchema {
                     + ") PARTITION BY RANGE (execution_id)");
             index(s, "idx_" + table.name() + "_created_at", table, "(created_at)");
             index(s, "idx_" + table.name() + "_type_status", table, "(event_type, status)");
-            s.execute("CREATE TABLE IF NOT EXISTS " + table.sibling(defaultPartition).sql() + " PARTITION OF "
+            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + table.sibling(defaultPartition).sql() + " PARTITION OF "
                     + table.sql() + " DEFAULT");
             ensureEventHelpers(s, table, layout);
             ensurePartitionView(s, table, "bigint", layout);
@@ -67,24 +68,24 @@ public final class SeedSchema {
         String drop = table.sibling("drop_event_partition").sql();
         String schemaText = SqlLiteral.of(table.schema());
         String tableText = SqlLiteral.of(table.name());
-        s.execute(DollarQuote.retag("CREATE OR REPLACE FUNCTION " + idFor + "(ts timestamptz) RETURNS bigint "
+        IdempotentDdl.execute(s, DollarQuote.retag("CREATE OR REPLACE FUNCTION " + idFor + "(ts timestamptz) RETURNS bigint "
                 + "LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $fn$ "
                 + "SELECT (floor(extract(epoch FROM ts) * 1000)::bigint - " + layout.epoch().toEpochMilli() + ") << "
                 + layout.shift() + " $fn$"));
-        s.execute(DollarQuote.retag("CREATE OR REPLACE FUNCTION " + idFor + "(ts text) RETURNS bigint "
+        IdempotentDdl.execute(s, DollarQuote.retag("CREATE OR REPLACE FUNCTION " + idFor + "(ts text) RETURNS bigint "
                 + "LANGUAGE sql STABLE STRICT PARALLEL SAFE SET timezone = 'UTC' AS $fn$ "
                 + "SELECT " + idFor + "(ts::timestamptz) $fn$"));
-        s.execute(DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts timestamptz, end_ts timestamptz, "
+        IdempotentDdl.execute(s, DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts timestamptz, end_ts timestamptz, "
                 + "partition_name text) LANGUAGE plpgsql AS $fn$ BEGIN "
                 + "IF to_regclass(format('%I.%I', " + schemaText + ", partition_name)) IS NULL THEN "
                 + "EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%s) TO (%s)', "
                 + schemaText + ", partition_name, " + schemaText + ", " + tableText + ", "
                 + idFor + "(start_ts), " + idFor + "(end_ts)); "
                 + "END IF; END $fn$"));
-        s.execute(DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts text, end_ts text, partition_name text) "
+        IdempotentDdl.execute(s, DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + ensure + "(start_ts text, end_ts text, partition_name text) "
                 + "LANGUAGE plpgsql SET timezone = 'UTC' AS $fn$ BEGIN "
                 + "CALL " + ensure + "(start_ts::timestamptz, end_ts::timestamptz, partition_name); END $fn$"));
-        s.execute(DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + drop + "(partition_name text) LANGUAGE plpgsql AS $fn$ "
+        IdempotentDdl.execute(s, DollarQuote.retag("CREATE OR REPLACE PROCEDURE " + drop + "(partition_name text) LANGUAGE plpgsql AS $fn$ "
                 + "DECLARE rel regclass := to_regclass(format('%I.%I', " + schemaText + ", partition_name)); "
                 + "parent regclass := to_regclass(format('%I.%I', " + schemaText + ", " + tableText + ")); BEGIN "
                 + "IF rel IS NULL THEN RAISE NOTICE 'partition % does not exist', partition_name; RETURN; END IF; "
@@ -104,7 +105,7 @@ public final class SeedSchema {
         String decoded = layout == null ? "" : ", "
                 + timeOfId("range_start", layout) + " AS start_time, " + timeOfId("range_end", layout) + " AS end_time";
         TableName view = table.sibling(table.name() + "_partitions");
-        s.execute("CREATE OR REPLACE VIEW " + view.sql() + " AS "
+        IdempotentDdl.execute(s, "CREATE OR REPLACE VIEW " + view.sql() + " AS "
                 + "WITH p AS (SELECT c.relname AS partition_name, pg_get_expr(c.relpartbound, c.oid) AS bound, "
                 + "pg_total_relation_size(c.oid) AS total_bytes, greatest(c.reltuples, 0)::bigint AS estimated_rows "
                 + "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
@@ -125,7 +126,7 @@ public final class SeedSchema {
 
     /** Creates index {@code name} on {@code table} ({@code definition}: the column list or method) when missing. */
     public static void index(Statement s, String name, TableName table, String definition) throws SQLException {
-        s.execute("CREATE INDEX IF NOT EXISTS " + SqlIdentifier.quote(name) + " ON " + table.sql() + " "
+        IdempotentDdl.execute(s, "CREATE INDEX IF NOT EXISTS " + SqlIdentifier.quote(name) + " ON " + table.sql() + " "
                 + definition);
     }
 }

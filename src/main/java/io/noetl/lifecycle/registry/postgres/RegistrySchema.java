@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.registry.postgres;
 
+import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.SQLException;
@@ -19,8 +20,8 @@ public final class RegistrySchema {
 
     /** NoETL's registry, which metrics reference, keyed uniquely by {@code (kind, name)}. */
     public static void ensureRuntimeRegistry(Statement s) throws SQLException {
-        s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(RUNTIME.schema()));
-        s.execute("CREATE TABLE IF NOT EXISTS " + RUNTIME.sql() + " ("
+        IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(RUNTIME.schema()));
+        IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + RUNTIME.sql() + " ("
                 + "runtime_id BIGINT PRIMARY KEY, "
                 + "name TEXT NOT NULL, "
                 + "kind TEXT NOT NULL CHECK (kind IN ('worker_pool', 'server_api', 'broker')), "
@@ -33,9 +34,9 @@ public final class RegistrySchema {
                 + "heartbeat TIMESTAMPTZ NOT NULL DEFAULT now(), "
                 + "created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
                 + "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-        s.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_runtime_kind_name ON " + RUNTIME.sql() + " (kind, name)");
-        s.execute("CREATE INDEX IF NOT EXISTS idx_runtime_kind ON " + RUNTIME.sql() + " (kind)");
-        s.execute("CREATE INDEX IF NOT EXISTS idx_runtime_status ON " + RUNTIME.sql() + " (status)");
-        s.execute("CREATE INDEX IF NOT EXISTS idx_runtime_runtime_type ON " + RUNTIME.sql() + " ((runtime->>'type'))");
+        IdempotentDdl.execute(s, "CREATE UNIQUE INDEX IF NOT EXISTS idx_runtime_kind_name ON " + RUNTIME.sql() + " (kind, name)");
+        IdempotentDdl.execute(s, "CREATE INDEX IF NOT EXISTS idx_runtime_kind ON " + RUNTIME.sql() + " (kind)");
+        IdempotentDdl.execute(s, "CREATE INDEX IF NOT EXISTS idx_runtime_status ON " + RUNTIME.sql() + " (status)");
+        IdempotentDdl.execute(s, "CREATE INDEX IF NOT EXISTS idx_runtime_runtime_type ON " + RUNTIME.sql() + " ((runtime->>'type'))");
     }
 }
