@@ -134,6 +134,9 @@ public class DatabasePools {
                         .reapTimeout(p.idleTimeout())
                         .validationTimeout(java.time.Duration.ofMinutes(1))
                         .connectionValidator(AgroalConnectionPoolConfiguration.ConnectionValidator.defaultValidator())
+                        // a connection the server ended while it sat idle (a restart, a terminated backend, a
+                        // pooler's own timeout) is found out before a pass gets it: one round trip per borrow
+                        .validateOnBorrow(true)
                         // a connection the server dropped or terminated is discarded, not handed out again
                         .exceptionSorter(DatabasePools::isFatal)
                         .connectionFactoryConfiguration(cf -> cf

@@ -3,6 +3,7 @@ package io.noetl.lifecycle.metric.postgres;
 import io.noetl.lifecycle.metric.plan.MetricColumns;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.postgres.IdempotentDdl;
+import io.noetl.lifecycle.postgres.ReadAhead;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
 import java.sql.Connection;
@@ -432,7 +433,7 @@ public final class ExportSql {
      * {@code runtime_id} and {@code registry} exists.
      */
     public static <E extends Exception> void read(Connection c, Source source, Cursor from, RowSink<E> sink)
-            throws SQLException, E {
+            throws SQLException, InterruptedException, E {
         MetricColumns cols = source.columns();
         Optional<TableName> registry = source.registry();
         Optional<String[]> names = registry.isPresent() && cols.optional(MetricColumns.Role.RUNTIME_ID).isPresent()
@@ -449,27 +450,42 @@ public final class ExportSql {
                 + (names.isPresent() ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = m.runtime_id" : "")
                 + (from.afterTime().isPresent() ? " WHERE (" + time + ", m.metric_id) > (?, ?)" : "")
                 + " ORDER BY " + time + ", m.metric_id";
-        cursor(c, sql, from, rs -> sink.accept(new Row(rs.getObject(1, OffsetDateTime.class),
+        cursor(c, new Query(sql, from), (rs, out) -> out.add(new Row(rs.getObject(1, OffsetDateTime.class),
                 rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
-                rs.getDouble(8), rs.getString(9), rs.getString(10), rs.getString(11))));
+                rs.getDouble(8), rs.getString(9), rs.getString(10), rs.getString(11))), sink);
     }
 
-    /** Takes the cursor's current row; false stops the read. */
+    /** Rows handed from the read's thread to the sink's at a time: small beside a fetch, large beside a queue's cost. */
+    private static final int READ_AHEAD_CHUNK = 1_000;
+
+    /** Maps the cursor's current row into rows for the sink; false (from {@code out.add}) stops the read. */
     @FunctionalInterface
-    private interface RowReader<E extends Exception> {
-        boolean read(ResultSet rs) throws SQLException, E;
+    private interface RowMapper {
+        boolean map(ResultSet rs, ReadAhead.Out<Row> out) throws SQLException, InterruptedException;
+    }
+
+    /** A keyed read: {@code sql}, whose parameters, when there is a key, are the cursor's key after which to read. */
+    private record Query(String sql, Cursor from) {
     }
 
     /**
-     * Runs {@code sql} (its parameters the key after which to read, when there is one) through a cursor of
-     * {@code fetch} rows in one transaction on {@code c}, which it leaves in its autocommit mode, handing each row to
-     * {@code reader} until it says stop.
+     * Runs the query through a cursor of {@code fetch} rows in one transaction on {@code c}, which it leaves in its
+     * autocommit mode, mapping each row on a thread of its own ({@link ReadAhead}: the next rows are fetched and
+     * decoded while {@code sink} works on the ones before) until {@code sink} says stop; returns once the read's
+     * transaction has ended.
      */
-    private static <E extends Exception> void cursor(Connection c, String sql, Cursor from, RowReader<E> reader)
-            throws SQLException, E {
+    private static <E extends Exception> void cursor(Connection c, Query query, RowMapper mapper, RowSink<E> sink)
+            throws SQLException, InterruptedException, E {
+        ReadAhead.<Row, E>run("export-read-ahead", Math.min(query.from().fetch(), READ_AHEAD_CHUNK),
+                out -> cursor(c, query, mapper, out), sink::accept);
+    }
+
+    private static void cursor(Connection c, Query query, RowMapper mapper, ReadAhead.Out<Row> out)
+            throws SQLException, InterruptedException {
+        Cursor from = query.from();
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(query.sql())) {
             ps.setFetchSize(from.fetch());
             if (ps.isWrapperFor(PGStatement.class)) {
                 // results in binary from the first execution: the timestamps, ids and values are then neither
@@ -484,7 +500,7 @@ public final class ExportSql {
             try (ResultSet rs = ps.executeQuery()) {
                 boolean more = true;
                 while (more && rs.next()) {
-                    more = reader.read(rs);
+                    more = mapper.map(rs, out);
                 }
             }
             // closed before the commit, so that the named statement is deallocated in this transaction (the
@@ -521,7 +537,7 @@ public final class ExportSql {
      * otherwise.
      */
     public static <E extends Exception> void readTier(Connection c, TierSource source, Cursor from, RowSink<E> sink)
-            throws SQLException, E {
+            throws SQLException, InterruptedException, E {
         Optional<TableName> registry = source.registry();
         Optional<String[]> names = registry.isPresent() && CatalogReader.exists(c, registry.get())
                 ? registryColumns(c, registry.get()) : Optional.empty();
@@ -537,19 +553,19 @@ public final class ExportSql {
                 + (joined ? " LEFT JOIN " + registry.get().sql() + " r ON r.runtime_id = s.runtime_id" : "")
                 + (from.afterTime().isPresent() ? " WHERE (t.bucket_start, t.fingerprint) > (?, ?)" : "")
                 + " ORDER BY t.bucket_start, t.fingerprint";
-        cursor(c, sql, from, rs -> {
+        cursor(c, new Query(sql, from), (rs, out) -> {
             OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
             String type = rs.getString(5);
             int stats = "counter".equals(type) ? TIER_STATS.size() + 1 : TIER_STATS.size();
             boolean more = true;
             for (int i = 0; i < stats && more; i++) {
                 String stat = i < TIER_STATS.size() ? TIER_STATS.get(i) : TIER_INCREASE;
-                more = sink.accept(new Row(time, rs.getLong(2), rs.getLong(3), tierSeries(rs.getString(4), stat,
+                more = out.add(new Row(time, rs.getLong(2), rs.getLong(3), tierSeries(rs.getString(4), stat,
                         source.resolution()), "gauge", null, null, rs.getDouble(9 + i), rs.getString(6), rs.getString(7),
                         rs.getString(8)));
             }
             return more;
-        });
+        }, sink);
     }
 
     /** Binds the key of {@code partition}'s ledger row: raw table, partition and receiver, as parameters 1 to 3. */
