@@ -179,7 +179,10 @@ class OperatorProcessIT {
     @Order(4)
     void aLeaderThatDiesIsReplacedWithinOneLeaseDuration() throws Exception {
         start("op-c");
-        Thread.sleep(2_000); // standing by
+        // standing by: its leader elector has read the Lease and seen op-b lead (OperatorLease logs the leader it
+        // sees, at DEBUG, which start() turns on): a condition, where a fixed 2 s pause hoped it had started
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> log("op-c").contains("the leader is op-b"));
         assertEquals("op-b", lease().getSpec().getHolderIdentity());
         Process leader = operators.get("op-b");
         leader.destroyForcibly(); // SIGKILL: no release
@@ -291,6 +294,8 @@ class OperatorProcessIT {
                 "-Dlifecycle.leader-election.renew-deadline=4s",
                 "-Dlifecycle.leader-election.retry-period=" + RETRY.toSeconds() + "s",
                 "-Dlifecycle.runtime.claim-settle=200ms",
+                // the leader each replica sees (OperatorLease), for the test that waits for a standby
+                "-Dquarkus.log.category.\"io.noetl.lifecycle.OperatorLease\".level=DEBUG",
                 "-jar", jar);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logFile(name).toFile());

@@ -18,17 +18,23 @@ import io.noetl.lifecycle.api.PendingRetirementRef;
 import io.noetl.lifecycle.api.RangeRef;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RetentionRef;
-import io.noetl.lifecycle.partition.ExportCredentials;
-import io.noetl.lifecycle.partition.ExportPass;
+import io.noetl.lifecycle.metric.ExportCredentials;
+import io.noetl.lifecycle.metric.ExportPass;
+import io.noetl.lifecycle.metric.MetricHistoryPass;
+import io.noetl.lifecycle.metric.MetricRetentionPolicyReconciler;
+import io.noetl.lifecycle.metric.plan.MetricColumns;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
+import io.noetl.lifecycle.partition.EventPartitionPlanReconciler;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PartitionVerdict;
+import io.noetl.lifecycle.partition.PassPrelude;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.TableClaim;
 import io.noetl.lifecycle.partition.plan.EventPlanSettings;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
@@ -53,8 +59,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import io.noetl.lifecycle.partition.plan.MetricColumns;
-import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -135,6 +139,17 @@ public final class MaintenanceCommand {
     /** @param credentials the receiver's credentials for spec.export, from the Secrets in the file */
     private record Checked(HasMetadata resource, TablePolicySettings settings, DatabaseTarget target,
             ExportPass.Credentials credentials) {
+        /** What the policy's kind runs before its table's maintenance: a MetricRetentionPolicy's rollups and export. */
+        PassPrelude prelude(TablePolicySettings held) {
+            return held instanceof MetricPolicySettings m ? new MetricHistoryPass(m, credentials,
+                    ExportPass.Timing.DEFAULT) : PassPrelude.NONE;
+        }
+
+        /** How the kind creates its table for {@code bootstrap: IfMissing}. */
+        Optional<MaintenancePass.Bootstrapper> bootstrapper() {
+            return settings instanceof MetricPolicySettings m ? MetricRetentionPolicyReconciler.metricTable(m)
+                    : EventPartitionPlanReconciler.eventTable((EventPlanSettings) settings);
+        }
     }
 
     private final TargetResolver targets;
@@ -265,8 +280,9 @@ public final class MaintenanceCommand {
         Instant now = clock.instant();
         try {
             RetentionGrace.Decision retention = retention(c, dataSource, now, false);
-            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew).run(
-                    c.settings().withHold(retention.hold()), Optional.empty(), claim.narrow(), now, false);
+            TablePolicySettings settings = c.settings().withHold(retention.hold());
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew)
+                    .preceded(c.prelude(settings)).run(settings, Optional.empty(), claim.narrow(), now, false);
             List<ActionRow> rows = new ArrayList<>();
             // the rollups and the tier tables' actions first, as the status lists them
             for (PlannedAction a : outcome.reportedPlan().actions()) {
@@ -334,10 +350,10 @@ public final class MaintenanceCommand {
         DataSource dataSource = connections.open(c.target(), !act);
         try {
             RetentionGrace.Decision retention = retention(c, dataSource, now, act);
-            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(),
-                    lockPolicy, clock, maxSkew).withCredentials(c.credentials()).run(c.settings().withHold(
-                            retention.hold()),
-                    act ? PolicyPass.bootstrapper(c.settings()) : Optional.empty(), claim.narrow(), now, act);
+            TablePolicySettings settings = c.settings().withHold(retention.hold());
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew)
+                    .preceded(c.prelude(settings)).run(settings, act ? c.bootstrapper() : Optional.empty(),
+                            claim.narrow(), now, act);
             if (!act) {
                 List<ActionRow> rows = outcome.reportedPlan().actions().stream()
                         .map(a -> row(a, c.settings(), outcome.before(), null)).toList();
@@ -347,8 +363,7 @@ public final class MaintenanceCommand {
                         state(observed, !rows.isEmpty()), observed, rows);
             }
             // what the rollups did (rollups, tier partitions) and the export, then what was applied to the table
-            List<PlannedAction> applied = new ArrayList<>(outcome.rollups().map(r -> r.planned()).orElse(List.of()));
-            outcome.export().ifPresent(e -> applied.addAll(e.planned()));
+            List<PlannedAction> applied = new ArrayList<>(outcome.prelude().planned());
             applied.addAll(outcome.result().map(r -> r.applied()).orElse(List.of()));
             List<ActionRow> rows = applied.stream().map(a -> row(a, c.settings(), outcome.before(), null)).toList();
             if (outcome.failure().isPresent()) {
@@ -384,9 +399,7 @@ public final class MaintenanceCommand {
 
     /** What the before-retire steps found: the rollups', then the export's. */
     private static List<Finding> stepFindings(MaintenancePass.Outcome outcome) {
-        List<Finding> all = new ArrayList<>(outcome.rollups().map(r -> r.findings()).orElse(List.of()));
-        outcome.export().ifPresent(e -> all.addAll(e.findings()));
-        return all;
+        return outcome.prelude().findings();
     }
 
     /** The exact row count of a partition about to be retired (the catalog only has an estimate). */
@@ -450,7 +463,7 @@ public final class MaintenanceCommand {
         }
         TableName table = PolicyPass.tableOf(m);
         try (Connection conn = connections.open(c.target(), true).getConnection()) {
-            MetricColumns columns = CatalogReader.metricColumns(conn, table, m.sampleTimeColumn(), m.partitionKey(),
+            MetricColumns columns = MetricSchema.columns(conn, table, m.sampleTimeColumn(), m.partitionKey(),
                     m.zone());
             if (columns.columns().isEmpty()) {
                 return report;

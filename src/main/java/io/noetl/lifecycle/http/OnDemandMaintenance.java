@@ -8,19 +8,21 @@ import io.noetl.lifecycle.OperatorConfig;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.Mode;
 import io.noetl.lifecycle.api.Reason;
-import io.noetl.lifecycle.partition.ExportCredentials;
+import io.noetl.lifecycle.metric.ExportCredentials;
+import io.noetl.lifecycle.metric.ExportPass;
+import io.noetl.lifecycle.metric.MetricHistoryPass;
+import io.noetl.lifecycle.metric.MetricRetentionPolicyReconciler;
+import io.noetl.lifecycle.metric.plan.ExportSettings;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.plan.RollupSettings;
 import io.noetl.lifecycle.partition.MaintenancePass;
-import io.noetl.lifecycle.partition.MetricRetentionPolicyReconciler;
 import io.noetl.lifecycle.partition.PartitionVerdict;
 import io.noetl.lifecycle.partition.PolicyPass;
 import io.noetl.lifecycle.partition.TableClaim;
 import io.noetl.lifecycle.partition.plan.Finding;
-import io.noetl.lifecycle.partition.plan.ExportSettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
-import io.noetl.lifecycle.partition.plan.RollupSettings;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.Window;
 import io.noetl.lifecycle.partition.report.RetirementReport;
@@ -205,10 +207,11 @@ public class OnDemandMaintenance {
             settings = adjust.apply(c.settings().withHold(PolicyPass.retention(dataSource, c.settings(),
                     RetirementReport.remembered(c.policy().getStatus()), now, true).hold()));
             // never creates a missing table: that is the operator's, by the spec's bootstrap
+            ExportPass.Credentials credentials = ExportCredentials.of(c.policy(), secret -> Optional.ofNullable(
+                    client.secrets().inNamespace(ns).withName(secret).get()));
             MaintenancePass.Outcome outcome = new PolicyPass(dataSource, c.target(), lockPolicy, clock, maxSkew)
-                    .withCredentials(ExportCredentials.of(c.policy(), secret -> Optional.ofNullable(
-                            client.secrets().inNamespace(ns).withName(secret).get()))).run(settings,
-                    Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), now, true);
+                    .preceded(new MetricHistoryPass(settings, credentials, ExportPass.Timing.DEFAULT)).run(settings,
+                            Optional.empty(), p -> claim.narrow().apply(narrow.apply(p)), now, true);
             List<PlannedAction> applied = outcome.result().map(r -> r.applied()).orElse(List.of());
             List<String> dropped = names(applied, PlannedAction.DropPartition.class);
             List<String> detached = names(applied, PlannedAction.DetachPartition.class);

@@ -12,6 +12,7 @@ import io.noetl.lifecycle.partition.plan.EventPlanSettings;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
+import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
@@ -23,6 +24,7 @@ import io.noetl.lifecycle.report.ResourceEvents;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.Comparator;
+import java.util.Optional;
 
 /** EventPartitionPlan: id-ranged partitions of a table such as noetl.event, by calendar window. */
 // the informer as every kind's: a pruned cache (PrunedItemStore), filled by pages (ResourcePages)
@@ -46,6 +48,17 @@ public class EventPartitionPlanReconciler extends PartitionedTableReconciler<Eve
     @Override
     protected EventPartitionPlanSpec spec(EventPartitionPlan resource) {
         return resource.specOrDefaults();
+    }
+
+    @Override
+    protected Optional<MaintenancePass.Bootstrapper> bootstrapper(EventPlanSettings settings) {
+        return eventTable(settings);
+    }
+
+    /** The event table of seed 001 with its default partition and DBA helpers, for {@code bootstrap: IfMissing}. */
+    public static Optional<MaintenancePass.Bootstrapper> eventTable(EventPlanSettings settings) {
+        return PolicyPass.bootstrapper(settings, c -> SeedSchema.ensureEventTable(c, PolicyPass.tableOf(settings),
+                settings.defaultPartition(), settings.layout()));
     }
 
     @Override

@@ -8,21 +8,22 @@ import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
+import io.noetl.lifecycle.partition.postgres.RetirementGate;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.DdlTransaction;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.ReconcileException;
-import io.noetl.lifecycle.partition.postgres.RowExpirySql;
-import java.util.Map;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -50,37 +51,26 @@ public final class MaintenancePass {
      * @param after a fresh snapshot taken after applying (the same as {@code before} when nothing ran)
      * @param result what was applied; empty when the pass only planned
      * @param took how long the pass ran (measured on the monotonic clock, not the injectable one)
+     * @param prelude what the policy's kind ran before it, in the same pass ({@link PassPrelude})
      */
     public record Outcome(TableSnapshot before, Plan plan, TableSnapshot after,
             Optional<PartitionExecutor.Result> result, boolean bootstrapped, Instant startedAt, Instant finishedAt,
-            Duration took, Optional<RollupPass.Outcome> rollups, Optional<ExportPass.Outcome> export) {
+            Duration took, PassPrelude.Outcome prelude) {
 
-        public Outcome(TableSnapshot before, Plan plan, TableSnapshot after, Optional<PartitionExecutor.Result> result,
-                boolean bootstrapped, Instant startedAt, Instant finishedAt, Duration took) {
-            this(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, Optional.empty(),
-                    Optional.empty());
-        }
-
-        /** This outcome with the rollups of its pass, which ran before it. */
-        public Outcome withRollups(Optional<RollupPass.Outcome> rollups) {
-            return new Outcome(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, rollups, export);
-        }
-
-        /** This outcome with the export of its pass, which ran before it. */
-        public Outcome withExport(Optional<ExportPass.Outcome> export) {
-            return new Outcome(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, rollups, export);
+        /** This outcome with what the kind's prelude did before it. */
+        public Outcome withPrelude(PassPrelude.Outcome first) {
+            return new Outcome(before, plan, after, result, bootstrapped, startedAt, finishedAt, took, first);
         }
 
         /**
-         * Every action of the pass as status shows it: the rollups and the tier tables' actions, then the raw
-         * table's plan.
+         * Every action of the pass as status shows it: the prelude's (the rollups, the tier tables' actions, the
+         * exports), then the table's plan.
          */
         public Plan reportedPlan() {
-            if (rollups.isEmpty() && export.isEmpty()) {
+            if (prelude.planned().isEmpty()) {
                 return plan;
             }
-            List<PlannedAction> all = new ArrayList<>(rollups.map(RollupPass.Outcome::planned).orElse(List.of()));
-            export.ifPresent(e -> all.addAll(e.planned()));
+            List<PlannedAction> all = new ArrayList<>(prelude.planned());
             all.addAll(plan.actions());
             return new Plan(all, plan.findings(), plan.deferred());
         }
@@ -89,18 +79,17 @@ public final class MaintenancePass {
             return result.flatMap(PartitionExecutor.Result::failure);
         }
 
-        /** The retirements the data proof refused, as findings. */
+        /** The retirements the data proof or a gate refused, as findings. */
         public List<Finding> keptFindings() {
             return result.map(r -> r.kept().stream().map(PartitionExecutor.Kept::finding).toList()).orElse(List.of());
         }
 
         /**
-         * What the pass found: the rollups' failures, the retirements refused under the lock, then the plan's findings
-         * (ClockSkew first).
+         * What the pass found: the prelude's findings (the rollups' and the export's failures), the retirements
+         * refused under the lock, then the plan's findings (ClockSkew first).
          */
         public List<Finding> findings() {
-            List<Finding> all = new ArrayList<>(rollups.map(RollupPass.Outcome::findings).orElse(List.of()));
-            export.ifPresent(e -> all.addAll(e.findings()));
+            List<Finding> all = new ArrayList<>(prelude.findings());
             all.addAll(keptFindings());
             all.addAll(plan.findings());
             return all;
@@ -112,9 +101,7 @@ public final class MaintenancePass {
     private final TableName table;
     private final LockPolicy lockPolicy;
     private final Clock clock;
-    private Optional<PartitionExecutor.RollupGate> gate = Optional.empty();
-    private Optional<PartitionExecutor.ExportGate> exportGate = Optional.empty();
-    private Optional<java.time.ZoneId> rowExpiry = Optional.empty();
+    private RetirementGate.Source gates = RetirementGate.Source.NONE;
 
     public MaintenancePass(DataSource dataSource, DatabaseTarget target, TableName table, LockPolicy lockPolicy,
             Clock clock) {
@@ -125,63 +112,27 @@ public final class MaintenancePass {
         this.clock = clock;
     }
 
-    /** Retirements wait for the rollup gate, checked under their lock ({@link PartitionExecutor#gated}). */
-    public MaintenancePass gated(Optional<PartitionExecutor.RollupGate> gate) {
-        this.gate = gate;
-        return this;
-    }
-
-    /** Retirements wait for the export gate, checked under their lock ({@link PartitionExecutor#exportGated}). */
-    public MaintenancePass exportGated(Optional<PartitionExecutor.ExportGate> gate) {
-        this.exportGate = gate;
-        return this;
-    }
-
     /**
-     * Retirements wait for the rows' own expiry where the table has NoETL's {@code expires_at} column
-     * ({@link PartitionExecutor#expiryGated}); a {@code timestamp} one is read in {@code zone}. A plan that is not
-     * applied leaves such partitions out and says why, so that {@code plan} and {@code check} show it.
+     * Retirements pass {@code gates} too (opened on the table as observed): the executor asks them before the
+     * retirement's lock and under it ({@link PartitionExecutor#gatedBy}); a plan that is not applied leaves out what
+     * they refuse before the lock, and says why, so that {@code plan} and {@code check} show it.
      */
-    public MaintenancePass expiryGated(Optional<java.time.ZoneId> zone) {
-        this.rowExpiry = zone;
+    public MaintenancePass gatedBy(RetirementGate.Source gates) {
+        this.gates = gates;
         return this;
     }
 
-    /** The row-expiry gate of the table, when the policy honours row expiry and the table has the column. */
-    private Optional<PartitionExecutor.RowExpiryGate> expiryGate(TableSnapshot snapshot) throws SQLException {
-        if (rowExpiry.isEmpty()) {
-            return Optional.empty();
-        }
-        try (Connection c = dataSource.getConnection()) {
-            io.noetl.lifecycle.partition.plan.MetricColumns columns = CatalogReader.metricColumns(c, table,
-                    Optional.empty(), snapshot.keyColumn(), rowExpiry.get());
-            return columns.optional(io.noetl.lifecycle.partition.plan.MetricColumns.Role.EXPIRES_AT)
-                    .filter(col -> col.type().startsWith("timestamp"))
-                    .map(col -> new PartitionExecutor.RowExpiryGate(col.name(), columns.expiresAtSql("").orElseThrow()));
-        }
-    }
+    /** One call of {@link #run}: when it started, and whether it created the table. */
+    private final class Run {
+        private final Instant started = clock.instant();
+        private final long t0 = System.nanoTime();
+        private boolean bootstrapped;
 
-    /** {@code plan} without the retirements of partitions holding unexpired rows, each with its finding. */
-    private Plan withoutUnexpired(Plan plan, PartitionExecutor.RowExpiryGate gate) throws SQLException {
-        List<PlannedAction> retiring = plan.actions().stream().filter(PlannedAction::retires).toList();
-        if (retiring.isEmpty()) {
-            return plan;
+        Outcome outcome(TableSnapshot before, Plan plan, TableSnapshot after,
+                Optional<PartitionExecutor.Result> result) {
+            return new Outcome(before, plan, after, result, bootstrapped, started, clock.instant(),
+                    Duration.ofNanos(System.nanoTime() - t0), PassPrelude.Outcome.NOTHING);
         }
-        Map<String, RowExpirySql.Unexpired> unexpired;
-        try (Connection c = dataSource.getConnection()) {
-            unexpired = RowExpirySql.unexpired(c, table, retiring.stream().map(PlannedAction::partition).toList(),
-                    gate.expiresSql());
-        }
-        if (unexpired.isEmpty()) {
-            return plan;
-        }
-        List<PlannedAction> kept = plan.actions().stream().filter(a -> !(a.retires() && unexpired.containsKey(
-                a.partition()))).toList();
-        List<Finding> findings = new ArrayList<>();
-        retiring.stream().filter(a -> unexpired.containsKey(a.partition())).forEach(a -> findings.add(
-                PartitionExecutor.RowExpiryGate.kept(a, unexpired.get(a.partition())).finding()));
-        findings.addAll(plan.findings());
-        return new Plan(kept, findings, plan.deferred());
     }
 
     /**
@@ -192,53 +143,100 @@ public final class MaintenancePass {
      */
     public Outcome run(Optional<Bootstrapper> bootstrap, Planner planner,
             Function<KeyType, Optional<String>> retentionCutoff, boolean apply) throws ReconcileException {
-        Instant started = clock.instant();
-        long t0 = System.nanoTime();
+        Run run = new Run();
         try {
-            TableSnapshot before = observe();
-            boolean bootstrapped = false;
-            if (before.state() == TableSnapshot.State.MISSING && bootstrap.isPresent() && apply) {
-                try (Connection c = dataSource.getConnection()) {
-                    DdlTransaction.run(c, lockPolicy, List.of(), bootstrap.get()::create);
-                }
-                bootstrapped = true;
-                before = observe();
-            }
-            switch (before.state()) {
-                case MISSING -> throw new ReconcileException(Reason.TABLE_MISSING, before.problem()
-                        + (bootstrap.isEmpty() ? "; set spec.bootstrap to IfMissing to create it" : ""));
-                case NOT_PARTITIONED -> throw new ReconcileException(Reason.NOT_PARTITIONED, before.problem());
-                case UNSUPPORTED_KEY -> throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, before.problem());
-                default -> {
-                }
-            }
+            TableSnapshot before = observe(bootstrap, apply, run);
             Plan plan = planner.plan(before);
             if (!plan.uncountedRanges().isEmpty()) {
                 // the plan touches ranges the default partition may hold rows for: count them and plan again
-                try (Connection c = dataSource.getConnection()) {
-                    before = before.withDefaultRowCounts(CatalogReader.countDefaultRows(c, before,
-                            plan.uncountedRanges()));
-                }
+                before = withDefaultRowsCounted(before, plan);
                 plan = planner.plan(before);
             }
-            Optional<PartitionExecutor.RowExpiryGate> expiry = expiryGate(before);
-            if (!apply && expiry.isPresent()) {
-                plan = withoutUnexpired(plan, expiry.get());
+            if (!apply) {
+                return run.outcome(before, withoutRefused(plan, before), before, Optional.empty());
             }
-            if (!apply || plan.isEmpty()) {
-                return new Outcome(before, plan, before, Optional.empty(), bootstrapped, started, clock.instant(),
-                        Duration.ofNanos(System.nanoTime() - t0));
+            if (plan.isEmpty()) {
+                return run.outcome(before, plan, before, Optional.empty());
             }
-            PartitionExecutor.Result result = new PartitionExecutor(dataSource, target, table, before.keyColumn(),
-                    before.keyType(), before.defaultPartition().map(p -> p.name()), lockPolicy)
-                    .proving(retentionCutoff.apply(before.keyType())).gated(gate).exportGated(exportGate).expiryGated(expiry).apply(plan.actions());
+            PartitionExecutor.Result result = execute(before, plan, retentionCutoff);
             TableSnapshot after = result.applied().isEmpty() ? before : observe();
-            return new Outcome(before, plan, after, Optional.of(result), bootstrapped, started, clock.instant(),
-                    Duration.ofNanos(System.nanoTime() - t0));
+            return run.outcome(before, plan, after, Optional.of(result));
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, target);
             throw new ReconcileException(failure.reason(), failure.message());
         }
+    }
+
+    /**
+     * The table as it is, created first when it is missing and {@code bootstrap} may (a pass that applies); refused
+     * unless it is a table partitioned the way the operator manages.
+     */
+    private TableSnapshot observe(Optional<Bootstrapper> bootstrap, boolean apply, Run run)
+            throws SQLException, ReconcileException {
+        TableSnapshot before = observe();
+        if (before.state() == TableSnapshot.State.MISSING && bootstrap.isPresent() && apply) {
+            try (Connection c = dataSource.getConnection()) {
+                DdlTransaction.run(c, lockPolicy, List.of(), bootstrap.get()::create);
+            }
+            run.bootstrapped = true;
+            before = observe();
+        }
+        switch (before.state()) {
+            case MISSING -> throw new ReconcileException(Reason.TABLE_MISSING, before.problem()
+                    + (bootstrap.isEmpty() ? "; set spec.bootstrap to IfMissing to create it" : ""));
+            case NOT_PARTITIONED -> throw new ReconcileException(Reason.NOT_PARTITIONED, before.problem());
+            case UNSUPPORTED_KEY -> throw new ReconcileException(Reason.PARTITION_KEY_MISMATCH, before.problem());
+            default -> {
+            }
+        }
+        return before;
+    }
+
+    private TableSnapshot withDefaultRowsCounted(TableSnapshot before, Plan plan) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return before.withDefaultRowCounts(CatalogReader.countDefaultRows(c, before, plan.uncountedRanges()));
+        }
+    }
+
+    /** Applies {@code plan}, each retirement proving its data and passing the gates. */
+    private PartitionExecutor.Result execute(TableSnapshot before, Plan plan,
+            Function<KeyType, Optional<String>> retentionCutoff) throws SQLException {
+        List<RetirementGate> opened;
+        try (Connection c = dataSource.getConnection()) {
+            opened = gates.open(c, before);
+        }
+        return new PartitionExecutor(dataSource, target, PartitionExecutor.Parent.of(table, before), lockPolicy)
+                .proving(retentionCutoff.apply(before.keyType())).gatedBy(opened).apply(plan.actions());
+    }
+
+    /**
+     * {@code plan} without the retirements a gate refuses before the lock (NoETL's row expiry: partitions holding
+     * unexpired rows), each with its finding first among the plan's: what a plan not applied shows of them.
+     */
+    private Plan withoutRefused(Plan plan, TableSnapshot before) throws SQLException {
+        List<PlannedAction> retiring = plan.actions().stream().filter(PlannedAction::retires).toList();
+        if (retiring.isEmpty()) {
+            return plan;
+        }
+        Map<PlannedAction, PartitionExecutor.Kept> refused = new HashMap<>();
+        try (Connection c = dataSource.getConnection()) {
+            for (RetirementGate gate : gates.open(c, before)) {
+                List<RetirementGate.Retirement> left = retiring.stream().filter(a -> !refused.containsKey(a))
+                        .map(a -> new RetirementGate.Retirement(a, new TableName(before.schemaOf(a.partition()),
+                                a.partition()))).toList();
+                if (!left.isEmpty()) {
+                    gate.beforeLock(c, left).forEach(refused::putIfAbsent);
+                }
+            }
+        }
+        if (refused.isEmpty()) {
+            return plan;
+        }
+        List<Finding> findings = new ArrayList<>(retiring.stream().filter(refused::containsKey)
+                .map(a -> refused.get(a).finding()).toList());
+        findings.addAll(plan.findings());
+        return new Plan(plan.actions().stream().filter(a -> !refused.containsKey(a)).toList(), findings,
+                plan.deferred());
     }
 
     private TableSnapshot observe() throws SQLException {

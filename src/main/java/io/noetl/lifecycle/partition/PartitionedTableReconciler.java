@@ -1,5 +1,6 @@
 package io.noetl.lifecycle.partition;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -47,6 +48,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The reconcile both partition-keeping kinds share: parse the spec, resolve the database, run one
@@ -101,6 +103,19 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
 
     /** Kind-specific status and measures of what the pass did besides the table's own maintenance (the rollups). */
     protected void reportPass(P resource, T status, C settings, MaintenancePass.Outcome outcome) {
+    }
+
+    /** How the kind creates its table for {@code bootstrap: IfMissing}; empty for {@code Never}. */
+    protected abstract Optional<MaintenancePass.Bootstrapper> bootstrapper(C settings);
+
+    /** What the kind runs in a pass before its table's maintenance ({@link PassPrelude}); nothing by default. */
+    protected PassPrelude prelude(P resource, C settings) {
+        return PassPrelude.NONE;
+    }
+
+    /** The Secret {@code name} in the resource's namespace, as the Secret informer's cache holds it. */
+    protected Optional<Secret> secret(P resource, String name) {
+        return secrets.get(new ResourceID(name, resource.getMetadata().getNamespace()));
     }
 
     @Override
@@ -178,12 +193,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                         target);
                 throw new ReconcileException(f.reason(), f.message());
             }
-            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, target,
-                    LockPolicy.from(config.ddl()), clock, config.clock().maxSkew())
-                    .withCredentials(ExportCredentials.of(resource, name -> secrets.get(new ResourceID(name,
-                            resource.getMetadata().getNamespace()))))
-                    .run(settings.withHold(retention.hold()),
-                    PolicyPass.bootstrapper(settings), claim.narrow(), now, writes);
+            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, target, LockPolicy.from(config.ddl()), clock,
+                    config.clock().maxSkew()).preceded(prelude(resource, settings))
+                    .run(settings.withHold(retention.hold()), bootstrapper(settings), claim.narrow(), now, writes);
             TableSnapshot after = outcome.after();
             PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, PolicyPass.serverNow(after, now));
             Coverage coverage = PolicyPass.observed(status, settings, after, observed);
@@ -214,9 +226,8 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                             f.describe())))
                     .withHeld(PartitionVerdict.Held.of(retention, outcome.plan(), settings.maxRetirementsPerPass()));
             // a waiting retention change is looked at again when it takes effect, if that comes first
-            // an export that ran out of time goes on soon, not a maintenance interval later
-            Instant periodic = outcome.export().filter(ExportPass.Outcome::outOfTime).isPresent()
-                    ? now.plus(ExportPass.CONTINUE_AFTER) : now.plus(settings.maintenanceInterval());
+            // work the prelude could not finish in its time (an export) goes on soon, not a maintenance interval later
+            Instant periodic = now.plus(outcome.prelude().continueAfter().orElse(settings.maintenanceInterval()));
             return PartitionVerdict.passed(mode, claim, pass, new PartitionVerdict.Timing(now,
                     retention.effectiveAt().filter(periodic::isAfter).orElse(periodic),
                     settings.nextBoundary(after.keyType(), now).plus(config.maintenance().afterBoundary()), retry));
@@ -226,7 +237,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     /** What the Secret cache holds for {@code id} (tests: a Secret no resource names is held without its data). */
-    java.util.Optional<io.fabric8.kubernetes.api.model.Secret> cachedSecret(ResourceID id) {
+    public Optional<Secret> cachedSecret(ResourceID id) {
         return secrets.source().get(id);
     }
 
@@ -236,8 +247,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     private DatabaseTarget resolve(P resource) throws ReconcileException {
-        return targets.resolve(resource, spec(resource).getDatabase(),
-                name -> secrets.get(new ResourceID(name, resource.getMetadata().getNamespace())));
+        return targets.resolve(resource, spec(resource).getDatabase(), name -> secret(resource, name));
     }
 
     /**

@@ -3,20 +3,15 @@ package io.noetl.lifecycle.partition;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.PartitionedTableStatus;
 import io.noetl.lifecycle.api.Reason;
-import io.noetl.lifecycle.api.RowExpiry;
 import io.noetl.lifecycle.partition.plan.Coverage;
-import io.noetl.lifecycle.partition.plan.EventPlanSettings;
 import io.noetl.lifecycle.partition.plan.Finding;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
-import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
-import io.noetl.lifecycle.partition.plan.RetentionGrace;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
 import io.noetl.lifecycle.partition.postgres.RetentionMemorySql;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.partition.report.PartitionReport;
 import io.noetl.lifecycle.plan.DurationSpec;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
@@ -27,8 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
@@ -38,13 +31,9 @@ import javax.sql.DataSource;
  * command line): the checks made before planning, the planner, and {@link MaintenancePass}.
  */
 public final class PolicyPass {
-    private final DataSource dataSource;
-    private final DatabaseTarget target;
-    private final LockPolicy lockPolicy;
-    private final Clock clock;
+    private final PassContext where;
     private final Duration maxSkew;
-    private ExportPass.Credentials credentials = ExportPass.noSecrets("this pass");
-    private ExportPass.Timing exportTiming = ExportPass.Timing.DEFAULT;
+    private PassPrelude prelude = PassPrelude.NONE;
 
     /**
      * Passes over tables of {@code target}, through {@code dataSource}.
@@ -54,22 +43,16 @@ public final class PolicyPass {
      */
     public PolicyPass(DataSource dataSource, DatabaseTarget target, LockPolicy lockPolicy, Clock clock,
             Duration maxSkew) {
-        this.dataSource = dataSource;
-        this.target = target;
-        this.lockPolicy = lockPolicy;
-        this.clock = clock;
+        this.where = new PassContext(dataSource, target, lockPolicy, clock);
         this.maxSkew = maxSkew;
     }
 
-    /** Where the export reads the receiver's credentials and CA from ({@code spec.export.secretRef}, {@code caSecretRef}). */
-    public PolicyPass withCredentials(ExportPass.Credentials credentials) {
-        this.credentials = credentials;
-        return this;
-    }
-
-    /** How hard the export tries within the pass (tests shorten the waits). */
-    public PolicyPass withExportTiming(ExportPass.Timing timing) {
-        this.exportTiming = timing;
+    /**
+     * What the policy's kind runs first in the pass, before its table's maintenance (the metric kind: its rollups,
+     * then its export); nothing unless set.
+     */
+    public PolicyPass preceded(PassPrelude prelude) {
+        this.prelude = prelude;
         return this;
     }
 
@@ -105,7 +88,7 @@ public final class PolicyPass {
      * differ by more than {@code maxSkew}, one of them is wrong and nobody can tell which: the pass still creates
      * what the server's time needs but retires nothing, and its plan says so first ({@code ClockSkew}). Every
      * retirement proves under its lock that the partition holds no key at or after the retention cutoff of the
-     * server's clock ({@link PartitionExecutor#proving}).
+     * server's clock ({@link PartitionExecutor#proving}), and passes the gates of the kind's prelude.
      *
      * @param bootstrap how to create the table when it is missing; empty to never create it
      * @param narrow keeps the part of the plan the caller may act on (for example only the drops)
@@ -115,84 +98,30 @@ public final class PolicyPass {
     public MaintenancePass.Outcome run(TablePolicySettings settings, Optional<MaintenancePass.Bootstrapper> bootstrap,
             UnaryOperator<Plan> narrow, Instant now, boolean apply) throws ReconcileException {
         long started = System.nanoTime();
-        // rollups first: a raw partition they roll up in this pass may be retired in it
-        Optional<RollupPass.Outcome> rollups = settings instanceof MetricPolicySettings m && m.rollups().enabled()
-                ? Optional.of(new RollupPass(dataSource, target, lockPolicy, clock).run(m, now, apply))
-                : Optional.empty();
-        // then the export: a raw partition it confirms in this pass may be retired in it
-        Optional<ExportPass.Outcome> export = settings instanceof MetricPolicySettings m && m.export().enabled()
-                ? Optional.of(new ExportPass(dataSource, target, credentials, exportTiming).run(m, now, apply))
-                : Optional.empty();
-        TableName table = tableOf(settings);
-        return new MaintenancePass(dataSource, target, table, lockPolicy, clock)
-                .gated(rollups.map(r -> r.gate(table)))
-                // a tier's export gates that tier's retirements (in the rollups), not the raw table's
-                .exportGated(export.filter(e -> e.settings().tier().isEmpty()).map(e -> e.gate(table)))
-                // NoETL's per-row TTL, unless the spec retires by bounds alone
-                .expiryGated(settings instanceof MetricPolicySettings m && m.rowExpiry() == RowExpiry.Honor
-                        ? Optional.of(m.zone()) : Optional.empty())
-                .run(bootstrap, snapshot -> {
-                    Instant serverNow = serverNow(snapshot, now);
-                    Plan plan = narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, serverNow),
-                            snapshot));
-                    if (rollups.isPresent()) {
-                        plan = withheld(plan, rollups.get());
-                    }
-                    if (export.isPresent() && export.get().settings().tier().isEmpty()) {
-                        plan = unexported(plan, export.get(), table);
-                    }
-                    // the operator's clock as of this observation: the rollups and the export may have taken minutes
-                    Optional<Finding> skew = skew(now.plusNanos(System.nanoTime() - started), serverNow, maxSkew);
-                    return skew.isPresent() ? plan.withoutRetirements().withFindingFirst(skew.get()) : plan;
-                }, settings::retentionCutoffSql, apply).withRollups(rollups).withExport(export);
+        // the kind's work first: what it settles in this pass (a partition rolled up, exported) may be retired in it
+        PassPrelude.Outcome first = prelude.run(where, now, apply);
+        return new MaintenancePass(where.dataSource(), where.target(), tableOf(settings), where.lockPolicy(),
+                where.clock()).gatedBy(first.gates())
+                .run(bootstrap, planner(settings, narrow, first, now, started), settings::retentionCutoffSql, apply)
+                .withPrelude(first);
     }
 
     /**
-     * {@code plan} without the retirements of raw partitions the ledger does not show rolled into every tier (all of
-     * them while a tier is lost), each reported as {@code RollupPending}; the executor checks again under its lock.
+     * The table's plan for the server's clock, narrowed by the caller and then by the prelude, without any retirement
+     * while the clocks disagree.
+     *
+     * @param started when the pass started, on the monotonic clock
      */
-    static Plan withheld(Plan plan, RollupPass.Outcome rollups) {
-        return withholding(plan, rollups::retirable, rollups.tierLost() ? Optional.empty() : Optional.of(names ->
-                new Finding(Reason.ROLLUP_PENDING, names.size() + " partition(s) past retention wait for their rollup "
-                        + "into every tier before they are retired: " + listed(names))));
-    }
-
-    /**
-     * {@code plan} without the retirements of raw partitions the export ledger does not show confirmed at the
-     * receiver, reported as {@code ExportPending}, and, under {@code refusedRows: Hold}, of those confirmed whose
-     * export refused rows, reported as {@code ExportRefusedRows}; the executor checks both again under its lock.
-     */
-    static Plan unexported(Plan plan, ExportPass.Outcome export, TableName raw) {
-        Plan confirmed = withholding(plan, export::confirmed, Optional.of(names -> new Finding(Reason.EXPORT_PENDING,
-                names.size() + " partition(s) past retention wait for their export to " + export.settings().target()
-                        + " to be confirmed before they are retired: " + listed(names))));
-        return withholding(confirmed, name -> !export.held(name), Optional.of(names -> new Finding(
-                Reason.EXPORT_REFUSED_ROWS, names.size() + " partition(s) past retention are kept because their "
-                        + "export refused rows, which are at no receiver (spec.export.refusedRows: Hold): "
-                        + listed(names.stream().map(export::heldPartition).toList()) + "; "
-                        + export.gate(raw).howToRelease())));
-    }
-
-    /**
-     * {@code plan} without the retirements whose partition {@code retirable} refuses, with {@code finding} of their
-     * names first among the findings (none when it is empty).
-     */
-    private static Plan withholding(Plan plan, java.util.function.Predicate<String> retirable,
-            Optional<java.util.function.Function<List<String>, Finding>> finding) {
-        List<PlannedAction> waiting = plan.actions().stream().filter(a -> a.retires() && !retirable.test(
-                a.partition())).toList();
-        if (waiting.isEmpty()) {
-            return plan;
-        }
-        List<PlannedAction> kept = plan.actions().stream().filter(a -> !waiting.contains(a)).toList();
-        List<Finding> findings = new ArrayList<>(plan.findings());
-        finding.ifPresent(f -> findings.add(0, f.apply(waiting.stream().map(PlannedAction::partition).toList())));
-        return new Plan(kept, findings, plan.deferred());
-    }
-
-    /** At most five names, then an ellipsis. */
-    private static String listed(List<String> names) {
-        return String.join(", ", names.subList(0, Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "");
+    private MaintenancePass.Planner planner(TablePolicySettings settings, UnaryOperator<Plan> narrow,
+            PassPrelude.Outcome first, Instant now, long started) {
+        return snapshot -> {
+            Instant serverNow = serverNow(snapshot, now);
+            Plan plan = first.withheld(narrow.apply(PartitionPlanner.plan(plannerPolicy(settings, snapshot, serverNow),
+                    snapshot)));
+            // the operator's clock as of this observation: the prelude may have taken minutes
+            Optional<Finding> skew = skew(now.plusNanos(System.nanoTime() - started), serverNow, maxSkew);
+            return skew.isPresent() ? plan.withoutRetirements().withFindingFirst(skew.get()) : plan;
+        };
     }
 
     /** The server's clock as of {@code snapshot}; {@code fallback} for a snapshot read from no server. */
@@ -213,19 +142,10 @@ public final class PolicyPass {
                 + "): partitions are created for the server's time, and nothing is retired until the clocks agree"));
     }
 
-    /** The bootstrap a policy's spec asks for; empty for {@code bootstrap: Never}. */
-    public static Optional<MaintenancePass.Bootstrapper> bootstrapper(TablePolicySettings settings) {
-        if (settings.bootstrap() != Bootstrap.IfMissing) {
-            return Optional.empty();
-        }
-        TableName table = tableOf(settings);
-        if (settings instanceof EventPlanSettings e) {
-            return Optional.of(c -> SeedSchema.ensureEventTable(c, table, e.defaultPartition(), e.layout()));
-        }
-        if (settings instanceof MetricPolicySettings) {
-            return Optional.of(c -> SeedSchema.ensureMetricTable(c, table));
-        }
-        throw new IllegalArgumentException("no bootstrap for " + settings.getClass().getSimpleName());
+    /** {@code create} when the spec says {@code bootstrap: IfMissing}; empty for {@code bootstrap: Never}. */
+    public static Optional<MaintenancePass.Bootstrapper> bootstrapper(TablePolicySettings settings,
+            MaintenancePass.Bootstrapper create) {
+        return settings.bootstrap() == Bootstrap.IfMissing ? Optional.of(create) : Optional.empty();
     }
 
     /**

@@ -2,7 +2,6 @@ package io.noetl.lifecycle.partition;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.noetl.lifecycle.partition.plan.Finding;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TablePolicySettings;
 import io.noetl.lifecycle.partition.report.DegradedFindings;
@@ -100,14 +99,9 @@ public record TableClaim(Share share, List<String> rivals) {
         return keys;
     }
 
-    /** The tables a policy writes to and retires partitions of: its own, then its rollup tiers', as schema.table. */
+    /** The tables a policy writes to and retires partitions of: its own, then its kind's others (rollup tiers). */
     public static List<String> tables(TablePolicySettings settings) {
-        List<String> tables = new ArrayList<>();
-        tables.add(PolicyPass.tableOf(settings).toString());
-        if (settings instanceof MetricPolicySettings metric && metric.rollups() != null) {
-            metric.rollups().tiers().forEach(t -> tables.add(RollupPass.tableOf(t).toString()));
-        }
-        return tables;
+        return settings.tables();
     }
 
     /** Whether two policies' {@link #keys} share a table. */

@@ -248,6 +248,11 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
     }
 
+    /** Whether the resource {@code uid} has been seen and waits out its claim settle (tests: nothing else shows it). */
+    boolean settling(String uid) {
+        return firstSeen.containsKey(uid);
+    }
+
     /** Registers (or, when only observing, reads) the row and shows it in the status. */
     private ComponentRegistrar.Outcome register(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache,
             DatabaseTarget target, RuntimeComponentSettings settings, RuntimeComponentStatus status, Instant now)

@@ -1,15 +1,12 @@
 package io.noetl.lifecycle.bench;
 
-import static io.noetl.lifecycle.bench.BenchSupport.concat;
-import static io.noetl.lifecycle.bench.BenchSupport.fmt;
 import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
 import static io.noetl.lifecycle.bench.BenchSupport.max;
 import static io.noetl.lifecycle.bench.BenchSupport.median;
 import static io.noetl.lifecycle.bench.BenchSupport.medianD;
 import static io.noetl.lifecycle.bench.BenchSupport.mib;
-import static io.noetl.lifecycle.bench.BenchSupport.peak;
 import static io.noetl.lifecycle.bench.BenchSupport.pct;
-import static io.noetl.lifecycle.bench.BenchSupport.sleepUntil;
+import static io.noetl.lifecycle.bench.BenchSupport.peak;
 import static io.noetl.lifecycle.bench.BenchSupport.tag;
 import static io.noetl.lifecycle.bench.BenchSupport.tags;
 
@@ -22,16 +19,17 @@ import io.noetl.lifecycle.export.NoetlLabels;
 import io.noetl.lifecycle.export.RemoteWriteClient;
 import io.noetl.lifecycle.export.RemoteWriteFrame;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
-import io.noetl.lifecycle.partition.ExportPass;
+import io.noetl.lifecycle.metric.ExportPass;
+import io.noetl.lifecycle.metric.MetricHistoryPass;
+import io.noetl.lifecycle.metric.plan.ExportSettings;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PolicyPass;
-import io.noetl.lifecycle.partition.plan.ExportSettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.ExportSql;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
@@ -66,7 +64,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
@@ -158,18 +155,7 @@ public final class ExportBenchmark {
             DataSource ds = pools.acquire("export-bench", db.target());
 
             Recorder rss = new Recorder();
-            Thread sampler = new Thread(() -> sampleRss(rss), "rss-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
-            threads.add(sampler);
-            for (int w = 0; w < WRITERS; w++) {
-                writers[w] = new Recorder();
-                Recorder r = writers[w];
-                int id = w;
-                Thread t = new Thread(() -> write(db, id, r), "writer-" + w);
-                t.start();
-                threads.add(t);
-            }
+            threads.addAll(new MetricWriter(db, WRITE_EVERY_MS, () -> stop, () -> tag).start(rss, writers));
 
             if (warm) {
                 try (VictoriaMetricsServer vm = VictoriaMetricsServer.start()) {
@@ -320,13 +306,8 @@ public final class ExportBenchmark {
                 + "'queue', (ARRAY['default', 'priority', 'batch'])[(s / 8) % 3 + 1], 'shard', (s / 8) % 16) END "
                 + "AS labels, (s * 7919 % " + (long) Math.max(1, (every - 0.5) * 1000) + ") / 1000.0 AS phase_s, "
                 + "1 + s % 13 AS rate FROM generate_series(0, " + (seriesCount - 1) + ") s"},
-            {"standalone table", "CREATE TABLE " + p + " (LIKE noetl.metric INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"},
-            {"rows (INSERT ... SELECT generate_series)", "INSERT INTO " + p + " (metric_id, runtime_id, metric_name, "
-                + "metric_type, metric_value, labels, " + time[0] + ") "
-                + "SELECT id, runtime_id, metric_name, metric_type, v, labels, " + time[1] + " FROM ("
-                + "SELECT i::bigint * " + seriesCount + " + x.id + 1 AS id, x.runtime_id, x.metric_name, "
-                + "x.metric_type, x.labels, x.ts, least(x.ts + random() * interval '3 seconds', " + to
-                + " - interval '1 microsecond') AS ca, "
+            BenchSupport.standaloneTable(p),
+            {"rows (INSERT ... SELECT generate_series)", BenchSupport.rowsInsert(p, time, seriesCount, to)
                 + "CASE x.kind "
                 + "WHEN 0 THEN 1 + 30 * random() ^ 3 "
                 + "WHEN 1 THEN greatest(0, floor(10 * sin(i / 60.0 + x.id) + random() * 5 - 3)) "
@@ -336,30 +317,12 @@ public final class ExportBenchmark {
                 + "FROM generate_series(0, " + (perSeries - 1) + ") i CROSS JOIN LATERAL ("
                 + "SELECT s.*, " + from + " + (i * " + every + " + s.phase_s + random() * 0.4) * interval '1 second' "
                 + "AS ts FROM bench_series s OFFSET 0) x) g"},
-            {"bounds CHECK", "ALTER TABLE " + p + " ADD CONSTRAINT bench_bounds CHECK (created_at >= " + lo
-                + " AND created_at < " + hi + ")"},
-            {"primary key", "ALTER TABLE " + p + " ADD PRIMARY KEY (metric_id, created_at)"},
-            {"index " + idx[0][0], "CREATE INDEX ON " + p + " " + idx[0][1]},
-            {"index " + idx[1][0], "CREATE INDEX ON " + p + " " + idx[1][1]},
-            {"index " + idx[2][0], "CREATE INDEX ON " + p + " " + idx[2][1]},
-            {"index " + idx[3][0], "CREATE INDEX ON " + p + " " + idx[3][1]},
-            {"index " + idx[4][0], "CREATE INDEX ON " + p + " " + idx[4][1]},
-            {"ATTACH PARTITION", "ALTER TABLE noetl.metric ATTACH PARTITION " + p + " FOR VALUES FROM (" + lo
-                + ") TO (" + hi + ")"},
-            {"drop bounds CHECK", "ALTER TABLE " + p + " DROP CONSTRAINT bench_bounds"},
-            {"VACUUM ANALYZE", "VACUUM (ANALYZE) " + p},
-            {"CHECKPOINT", "CHECKPOINT"},
         };
         System.out.printf("loading %d series x %d samples (every %.3f s) into %s:%n", seriesCount, perSeries, every, p);
         long all = System.nanoTime();
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("SET maintenance_work_mem = '512MB'");
-            for (String[] step : steps) {
-                long t0 = System.nanoTime();
-                s.execute(step[1]);
-                System.out.printf("  %-42s %8d ms%n", step[0], (System.nanoTime() - t0) / 1_000_000);
-            }
-        }
+        List<String[]> loading = new ArrayList<>(List.of(steps));
+        loading.addAll(BenchSupport.attachSteps(p, lo, hi, idx));
+        BenchSupport.runSteps(db, loading);
         long rows = db.queryLong("SELECT count(*) FROM ONLY " + p);
         List<Object> stats = db.query("SELECT count(DISTINCT (metric_name, runtime_id, labels)), "
                 + "count(DISTINCT metric_name), min(jsonb_array_length(jsonb_path_query_array(labels, '$.keyvalue()'))), "
@@ -390,9 +353,10 @@ public final class ExportBenchmark {
         ExportPass.Timing timing = new ExportPass.Timing(5, Duration.ofMillis(500), 1, Duration.ofMillis(500),
                 Duration.ofMinutes(30));
         MaintenancePass.Outcome out = new PolicyPass(ds, db.target(), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()),
-                Clock.systemUTC(), Duration.ofSeconds(30)).withExportTiming(timing).run(settings, Optional.empty(),
+                Clock.systemUTC(), Duration.ofSeconds(30)).preceded(new MetricHistoryPass(settings,
+                        ExportPass.noSecrets("this pass"), timing)).run(settings, Optional.empty(),
                         UnaryOperator.identity(), Instant.now(), true);
-        ExportPass.Outcome e = out.export().orElseThrow(() -> new IllegalStateException("no export in the pass"));
+        ExportPass.Outcome e = MetricHistoryPass.Outcome.of(out).export().orElseThrow(() -> new IllegalStateException("no export in the pass"));
         if (e.sent().size() != 1 || !e.sent().get(0).done() || e.sent().get(0).refused() != 0
                 || !e.findings().isEmpty()) {
             throw new IllegalStateException("the export did not send one whole partition: " + e.sent() + " "
@@ -513,9 +477,9 @@ public final class ExportBenchmark {
                         pid = rs.getInt(1);
                     }
                     long b0 = procCpuMs(pid);
-                    ExportSql.<Exception>read(c, new ExportSql.Source(p, Optional.of(SeedSchema.REGISTRY),
+                    ExportSql.<Exception>read(c, new ExportSql.Source(p, Optional.of(MetricSchema.REGISTRY),
                             MetricShape.columns(c, p, java.time.ZoneOffset.UTC)),
-                            Optional.empty(), 0, 10_000, pipe::accept);
+                            ExportSql.Cursor.fromStart(10_000), pipe::accept);
                     backendCpu = procCpuMs(pid) - b0;
                 }
                 pipe.flush();
@@ -550,14 +514,14 @@ public final class ExportBenchmark {
         TableName p = RAW.sibling(partition);
         System.out.printf("%norderprobe (ms; backend CPU ms):%n");
         try (Connection c = ds.getConnection()) {
-            io.noetl.lifecycle.partition.plan.MetricColumns cols = MetricShape.columns(c, p, ZoneOffset.UTC);
+            io.noetl.lifecycle.metric.plan.MetricColumns cols = MetricShape.columns(c, p, ZoneOffset.UTC);
             String time = cols.sampleTimeSql("m");
             String raw = "m.\"" + cols.sampleTime() + "\"";
             String[] type = floorColumnsOn(c);
             String select = "SELECT " + time + ", floor(extract(epoch FROM " + time + ") * 1000)::bigint, m.metric_id, "
-                    + "m.metric_name, " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.TYPE)
-                    + ", " + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.UNIT) + ", "
-                    + cols.textOrNull("m", io.noetl.lifecycle.partition.plan.MetricColumns.Role.HELP)
+                    + "m.metric_name, " + cols.textOrNull("m", io.noetl.lifecycle.metric.plan.MetricColumns.Role.TYPE)
+                    + ", " + cols.textOrNull("m", io.noetl.lifecycle.metric.plan.MetricColumns.Role.UNIT) + ", "
+                    + cols.textOrNull("m", io.noetl.lifecycle.metric.plan.MetricColumns.Role.HELP)
                     + ", m.metric_value, m.labels::text, r.\"name\", r.\"" + type[1] + "\" FROM ONLY " + p.sql()
                     + " m LEFT JOIN noetl.runtime r ON r.runtime_id = m.runtime_id ORDER BY ";
             String[][] variants = {{"ORDER BY " + time + ", m.metric_id (as ExportSql.read)", select + time
@@ -690,8 +654,8 @@ public final class ExportBenchmark {
 
     private static void report(int round, int phase, long ms, long samples, Recorder[] writers, Recorder rss,
             long hwmKb, String received) {
-        long[] idle = latencies(writers, tag(round, phase - 1));
-        long[] busy = latencies(writers, tag(round, phase));
+        long[] idle = Recorder.latencies(writers, tag(round, phase - 1));
+        long[] busy = Recorder.latencies(writers, tag(round, phase));
         long[] idleRss = rss.values(tag(round, phase - 1));
         long[] busyRss = rss.values(tag(round, phase));
         System.out.printf("%5d  %-8s %8s %10s %7d %7.2f %7.2f %7.1f %13s %13s%n", round, "idle", "", "", idle.length,
@@ -714,35 +678,19 @@ public final class ExportBenchmark {
         System.out.printf("ratio operator / floor, samples/s: %.2f (target >= 0.8); operator >= 100k samples/s: %s%n",
                 (double) fl / op, samples * 1000.0 / op >= 100_000 ? "yes" : "no");
 
-        List<Double> idleP99 = new ArrayList<>();
-        List<Double> opP99 = new ArrayList<>();
-        List<Double> floorP99 = new ArrayList<>();
+        WriterLatencies latency = WriterLatencies.of(writers, rounds, OPERATOR, FLOOR);
         List<Long> rssDelta = new ArrayList<>();
         List<Long> hwmDelta = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
-            idleP99.add(pct(latencies(writers, tag(round, OPERATOR - 1)), 0.99));
-            idleP99.add(pct(latencies(writers, tag(round, FLOOR - 1)), 0.99));
-            opP99.add(pct(latencies(writers, tag(round, OPERATOR)), 0.99));
-            floorP99.add(pct(latencies(writers, tag(round, FLOOR)), 0.99));
             rssDelta.add(peak(rss.values(tag(round, OPERATOR))) - median(rss.values(tag(round, OPERATOR - 1))));
             long[] h = hwm.get(round - 1);
             hwmDelta.add(h[1] - median(rss.values(tag(round, OPERATOR - 1))));
         }
-        long[] allIdle = latencies(writers, concat(tags(rounds, OPERATOR - 1), tags(rounds, FLOOR - 1)));
-        long[] allOp = latencies(writers, tags(rounds, OPERATOR));
-        long[] allFloor = latencies(writers, tags(rounds, FLOOR));
-        System.out.printf("%nwriters (%d, one insert each per %d ms into today's partition), p99 per round:%n", WRITERS,
-                WRITE_EVERY_MS);
-        System.out.printf("  idle windows %s -> median %.2f ms; all idle writes: %,d, p50 %.2f, p99 %.2f, max %.1f ms%n",
-                fmt(idleP99), medianD(idleP99), allIdle.length, pct(allIdle, 0.5), pct(allIdle, 0.99), max(allIdle));
-        System.out.printf("  during operator %s -> median %.2f ms; all: %,d, p50 %.2f, p99 %.2f, max %.1f ms%n",
-                fmt(opP99), medianD(opP99), allOp.length, pct(allOp, 0.5), pct(allOp, 0.99), max(allOp));
-        System.out.printf("  during floor    %s -> median %.2f ms; all: %,d, p50 %.2f, p99 %.2f, max %.1f ms%n",
-                fmt(floorP99), medianD(floorP99), allFloor.length, pct(allFloor, 0.5), pct(allFloor, 0.99),
-                max(allFloor));
+        latency.print("operator", WRITERS, WRITE_EVERY_MS);
         long failed = Arrays.stream(writers).mapToLong(w -> w.failed).sum();
         System.out.printf("  ratio operator / idle p99 (medians): %.2f (target <= 1.2); floor / idle %.2f; failed "
-                + "writes: %d%n", medianD(opP99) / medianD(idleP99), medianD(floorP99) / medianD(idleP99), failed);
+                + "writes: %d%n", medianD(latency.busyP99()) / medianD(latency.idleP99()),
+                medianD(latency.floorP99()) / medianD(latency.idleP99()), failed);
         System.out.printf("%nJVM RSS (this JVM runs the export): idle window medians %s MiB; peak (VmRSS every 50 ms) "
                 + "less idle per round %s MiB -> median %s MiB; VmHWM since reset at the export's start less idle "
                 + "per round %s MiB -> median %s MiB (target <= 100)%n",
@@ -751,109 +699,17 @@ public final class ExportBenchmark {
                 hwmDelta.stream().map(BenchSupport::mib).toList(), mib(median(hwmDelta)));
     }
 
-    /** A writer: one insert every 20 ms into noetl.metric (today's partition), each its own transaction. */
-    private static void write(TestDatabase db, int id, Recorder r) {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO noetl.metric "
-                + "(runtime_id, metric_name, metric_type, metric_value, labels) VALUES (?, 'bench_writer_value', "
-                + "'gauge', ?, ?::jsonb)")) {
-            long next = System.nanoTime();
-            for (long i = 0; !stop; i++) {
-                sleepUntil(next);
-                next += WRITE_EVERY_MS * 1_000_000L;
-                int at = tag;
-                ps.setInt(1, 1 + id);
-                ps.setDouble(2, ThreadLocalRandom.current().nextDouble());
-                ps.setString(3, "{\"host\": \"node-" + id + "\", \"job\": \"writer\", \"seq\": " + (i % 100) + "}");
-                long t0 = System.nanoTime();
-                try {
-                    ps.executeUpdate();
-                    r.add(at, (System.nanoTime() - t0) / 1000, t0);
-                } catch (SQLException e) {
-                    r.failed++;
-                }
-            }
-        } catch (SQLException e) {
-            r.failed++;
-            System.err.println("writer " + id + ": " + e);
-        }
-    }
-
     /** Resets this process's VmHWM to its current RSS (Linux: 5 into /proc/self/clear_refs); returns VmRSS. */
     private static long resetHwm() throws IOException {
         Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-        return status("VmRSS:");
+        return MetricWriter.status("VmRSS:");
     }
 
     private static long readHwm() throws IOException {
-        return status("VmHWM:");
-    }
-
-    private static long status(String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(field)) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
-    }
-
-    /** This JVM's VmRSS (kB) every 50 ms, tagged. */
-    private static void sampleRss(Recorder r) {
-        while (!stop) {
-            try {
-                r.add(tag, status("VmRSS:"), System.nanoTime());
-                Thread.sleep(50);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    /** Tagged values, appended by one thread, read after it is done with a tag. */
-    private static final class Recorder {
-        private int[] tags = new int[1 << 16];
-        private long[] values = new long[1 << 16];
-        private long[] times = new long[1 << 16];
-        private volatile int size;
-        long failed;
-
-        synchronized void add(int t, long v, long at) {
-            int n = size;
-            if (n == tags.length) {
-                tags = Arrays.copyOf(tags, n * 2);
-                values = Arrays.copyOf(values, n * 2);
-                times = Arrays.copyOf(times, n * 2);
-            }
-            tags[n] = t;
-            times[n] = at;
-            values[n] = v;
-            size = n + 1;
-        }
-
-        synchronized long[] values(int... wanted) {
-            int n = size;
-            long[] out = new long[n];
-            int k = 0;
-            for (int i = 0; i < n; i++) {
-                for (int w : wanted) {
-                    if (tags[i] == w) {
-                        out[k++] = values[i];
-                        break;
-                    }
-                }
-            }
-            return Arrays.copyOf(out, k);
-        }
-    }
-
-    private static long[] latencies(Recorder[] writers, int... wanted) {
-        return Arrays.stream(writers).flatMapToLong(w -> Arrays.stream(w.values(wanted))).sorted().toArray();
+        return MetricWriter.status("VmHWM:");
     }
 
     private static String lit(Instant t) {
         return KeyType.TIMESTAMPTZ.sqlLiteral(GRID.keyOf(t));
     }
-
 }

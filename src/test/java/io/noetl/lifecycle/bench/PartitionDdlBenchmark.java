@@ -2,8 +2,9 @@ package io.noetl.lifecycle.bench;
 
 import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
@@ -12,7 +13,6 @@ import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -87,8 +87,8 @@ public final class PartitionDdlBenchmark {
 
                 long t0 = System.nanoTime();
                 Plan creates = plan(ds, DAY0, CREATES - 1, Duration.ofDays(1));
-                PartitionExecutor.Result created = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, Optional.empty(), locks).apply(creates.actions());
+                PartitionExecutor.Result created = new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                Optional.empty()), locks).apply(creates.actions());
                 long t1 = System.nanoTime();
                 check(created, CREATES);
 
@@ -97,8 +97,8 @@ public final class PartitionDdlBenchmark {
                 List<PlannedAction> drops = retention.actions().stream()
                         .filter(a -> a instanceof PlannedAction.DropPartition).toList();
                 // as the operator retires: each batch proves from the data that nothing is within retention
-                PartitionExecutor.Result dropped = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, Optional.empty(), locks).proving(PROOF).apply(drops);
+                PartitionExecutor.Result dropped = new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                Optional.empty()), locks).proving(PROOF).apply(drops);
                 long t2 = System.nanoTime();
                 check(dropped, CREATES - 1);
                 return new long[] {(t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000};
@@ -149,7 +149,7 @@ public final class PartitionDdlBenchmark {
 
     private static void seed(TestDatabase db) throws SQLException {
         try (Connection c = db.connect()) {
-            SeedSchema.ensureMetricTable(c, METRIC);
+            MetricSchema.ensureMetricTable(c, METRIC);
         }
     }
 

@@ -3,12 +3,12 @@ package io.noetl.lifecycle.bench;
 import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
 import static io.noetl.lifecycle.bench.BenchSupport.median;
 
+import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
+import io.noetl.lifecycle.metric.postgres.RollupSql;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.ExportSql;
-import io.noetl.lifecycle.partition.postgres.RollupSql;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.TableName;
@@ -132,8 +132,8 @@ public final class PoolerBenchmark {
             long t0 = System.nanoTime();
             try (Connection conn = ds.getConnection()) {
                 ExportSql.<Exception>read(conn, new ExportSql.Source(RAW.sibling(partition), Optional.of(
-                        SeedSchema.REGISTRY), io.noetl.lifecycle.support.MetricShape.columns(conn, RAW,
-                                java.time.ZoneOffset.UTC)), Optional.empty(), 0, 10_000, row -> {
+                        MetricSchema.REGISTRY), io.noetl.lifecycle.support.MetricShape.columns(conn, RAW,
+                                java.time.ZoneOffset.UTC)), ExportSql.Cursor.fromStart(10_000), row -> {
                             seen[0]++;
                             return true;
                         });

@@ -1,32 +1,23 @@
 package io.noetl.lifecycle.bench;
 
-import static io.noetl.lifecycle.bench.BenchSupport.concat;
-import static io.noetl.lifecycle.bench.BenchSupport.fmt;
 import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
 import static io.noetl.lifecycle.bench.BenchSupport.max;
 import static io.noetl.lifecycle.bench.BenchSupport.median;
 import static io.noetl.lifecycle.bench.BenchSupport.medianD;
 import static io.noetl.lifecycle.bench.BenchSupport.mib;
-import static io.noetl.lifecycle.bench.BenchSupport.peak;
 import static io.noetl.lifecycle.bench.BenchSupport.pct;
-import static io.noetl.lifecycle.bench.BenchSupport.sleepUntil;
+import static io.noetl.lifecycle.bench.BenchSupport.peak;
 import static io.noetl.lifecycle.bench.BenchSupport.tag;
-import static io.noetl.lifecycle.bench.BenchSupport.tags;
 
+import io.noetl.lifecycle.metric.postgres.RollupSql;
+import io.noetl.lifecycle.metric.rollup.Resolution;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.RollupSql;
-import io.noetl.lifecycle.partition.rollup.Resolution;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.TestDatabase;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -39,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Benchmark, not a test: one closed daily partition of {@code noetl.metric} rolled into three tiers (1m,
@@ -135,18 +125,7 @@ public final class RollupBenchmark {
             }
 
             Recorder rss = new Recorder();
-            Thread sampler = new Thread(() -> sampleRss(rss), "rss-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
-            threads.add(sampler);
-            for (int w = 0; w < WRITERS; w++) {
-                writers[w] = new Recorder();
-                Recorder r = writers[w];
-                int id = w;
-                Thread t = new Thread(() -> write(db, id, r), "writer-" + w);
-                t.start();
-                threads.add(t);
-            }
+            threads.addAll(new MetricWriter(db, WRITE_EVERY_MS, () -> stop, () -> tag).start(rss, writers));
 
             // warm-up, untimed: one rollup and one floor, and the check that they agree
             prepare(db);
@@ -276,13 +255,8 @@ public final class RollupBenchmark {
                 // errors_total resets every 1000-1500 samples; the other counters never within the day
                 + "CASE WHEN s % 10 = 7 THEN 1000 + s % 500 ELSE 1000000 END AS reset_every "
                 + "FROM generate_series(0, " + (seriesCount - 1) + ") s"},
-            {"standalone table", "CREATE TABLE " + p + " (LIKE noetl.metric INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"},
-            {"rows (INSERT ... SELECT generate_series)", "INSERT INTO " + p + " (metric_id, runtime_id, metric_name, "
-                + "metric_type, metric_value, labels, " + time[0] + ") "
-                + "SELECT id, runtime_id, metric_name, metric_type, v, labels, " + time[1] + " FROM ("
-                + "SELECT i::bigint * " + seriesCount + " + x.id + 1 AS id, x.runtime_id, x.metric_name, x.metric_type, "
-                + "x.labels, x.ts, least(x.ts + random() * interval '3 seconds', " + to
-                + " - interval '1 microsecond') AS ca, "
+            BenchSupport.standaloneTable(p),
+            {"rows (INSERT ... SELECT generate_series)", BenchSupport.rowsInsert(p, time, seriesCount, to)
                 + "CASE x.kind "
                 + "WHEN 0 THEN least(1, greatest(0, 0.5 + 0.4 * sin(i / 240.0 + x.id) + 0.05 * random())) "
                 + "WHEN 1 THEN round(2e9 + 5e8 * sin(i / 960.0 + x.id) + random() * 1e6) "
@@ -293,30 +267,12 @@ public final class RollupBenchmark {
                 + "FROM generate_series(0, " + (SAMPLES_PER_DAY - 1) + ") i CROSS JOIN LATERAL ("
                 + "SELECT s.*, " + from + " + (i * 15 + s.phase_s + random() * 0.4) * interval '1 second' AS ts "
                 + "FROM bench_series s OFFSET 0) x) g"},
-            {"bounds CHECK", "ALTER TABLE " + p + " ADD CONSTRAINT bench_bounds CHECK (created_at >= " + lo
-                + " AND created_at < " + hi + ")"},
-            {"primary key", "ALTER TABLE " + p + " ADD PRIMARY KEY (metric_id, created_at)"},
-            {"index " + idx[0][0], "CREATE INDEX ON " + p + " " + idx[0][1]},
-            {"index " + idx[1][0], "CREATE INDEX ON " + p + " " + idx[1][1]},
-            {"index " + idx[2][0], "CREATE INDEX ON " + p + " " + idx[2][1]},
-            {"index " + idx[3][0], "CREATE INDEX ON " + p + " " + idx[3][1]},
-            {"index " + idx[4][0], "CREATE INDEX ON " + p + " " + idx[4][1]},
-            {"ATTACH PARTITION", "ALTER TABLE noetl.metric ATTACH PARTITION " + p + " FOR VALUES FROM (" + lo
-                + ") TO (" + hi + ")"},
-            {"drop bounds CHECK", "ALTER TABLE " + p + " DROP CONSTRAINT bench_bounds"},
-            {"VACUUM ANALYZE", "VACUUM (ANALYZE) " + p},
-            {"CHECKPOINT", "CHECKPOINT"},
         };
         System.out.printf("loading %d series x %d samples into %s:%n", seriesCount, SAMPLES_PER_DAY, p);
         long all = System.nanoTime();
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("SET maintenance_work_mem = '512MB'");
-            for (String[] step : steps) {
-                long t0 = System.nanoTime();
-                s.execute(step[1]);
-                System.out.printf("  %-42s %8d ms%n", step[0], (System.nanoTime() - t0) / 1_000_000);
-            }
-        }
+        List<String[]> loading = new ArrayList<>(List.of(steps));
+        loading.addAll(BenchSupport.attachSteps(p, lo, hi, idx));
+        BenchSupport.runSteps(db, loading);
         long rows = db.queryLong("SELECT count(*) FROM ONLY " + p);
         long indexes = db.queryLong("SELECT count(*) FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indexrelid "
                 + "WHERE i.indrelid = to_regclass(?)", p);
@@ -466,8 +422,8 @@ public final class RollupBenchmark {
     }
 
     private static void report(int round, int phase, long ms, Recorder[] writers, Recorder rss, long wal) {
-        long[] idle = latencies(writers, tag(round, phase - 1));
-        long[] busy = latencies(writers, tag(round, phase));
+        long[] idle = Recorder.latencies(writers, tag(round, phase - 1));
+        long[] busy = Recorder.latencies(writers, tag(round, phase));
         long[] idleRss = rss.values(tag(round, phase - 1));
         long[] busyRss = rss.values(tag(round, phase));
         System.out.printf("%5d  %-8s %8s %8d %7.2f %7.2f %7.1f %13s %13s%n", round, "idle", "", idle.length,
@@ -523,18 +479,11 @@ public final class RollupBenchmark {
                     mb(f.get(r)));
         }
 
-        List<Double> idleP99 = new ArrayList<>();
-        List<Double> opP99 = new ArrayList<>();
-        List<Double> floorP99 = new ArrayList<>();
+        WriterLatencies latency = WriterLatencies.of(writers, rounds, OPERATOR, FLOOR);
         List<Long> rssDelta = new ArrayList<>();
         long rssIdle = 0;
         long rssPeak = 0;
         for (int round = 1; round <= rounds; round++) {
-            // the idle windows: one before each rollup, the operator's and the floor's
-            idleP99.add(pct(latencies(writers, tag(round, OPERATOR - 1)), 0.99));
-            idleP99.add(pct(latencies(writers, tag(round, FLOOR - 1)), 0.99));
-            opP99.add(pct(latencies(writers, tag(round, OPERATOR)), 0.99));
-            floorP99.add(pct(latencies(writers, tag(round, FLOOR)), 0.99));
             long[] busy = rss.values(tag(round, OPERATOR));
             rssDelta.add(peak(busy) - median(rss.values(tag(round, OPERATOR - 1))));
             rssPeak = Math.max(rssPeak, peak(busy));
@@ -542,23 +491,12 @@ public final class RollupBenchmark {
                 rssIdle = median(rss.values(tag(round, OPERATOR - 1)));
             }
         }
-        long[] allIdle = latencies(writers, concat(tags(rounds, OPERATOR - 1), tags(rounds, FLOOR - 1)));
-        long[] allOp = latencies(writers, tags(rounds, OPERATOR));
-        long[] allFloor = latencies(writers, tags(rounds, FLOOR));
-        System.out.printf("%nwriters (%d, one insert each per %d ms into today's partition), p99 per round:%n", WRITERS,
-                WRITE_EVERY_MS);
-        System.out.printf("  idle windows %s -> median %.2f ms; all idle writes: %,d, p50 %.2f, p99 %.2f, max %.1f ms%n",
-                fmt(idleP99), medianD(idleP99), allIdle.length, pct(allIdle, 0.5), pct(allIdle, 0.99), max(allIdle));
-        System.out.printf("  during rollup %s -> median %.2f ms; all: %,d, p50 %.2f, p99 %.2f, max %.1f ms%n",
-                fmt(opP99), medianD(opP99), allOp.length, pct(allOp, 0.5), pct(allOp, 0.99), max(allOp));
-        System.out.printf("  during floor  %s -> median %.2f ms; all: %,d, p50 %.2f, p99 %.2f, max %.1f ms%n",
-                fmt(floorP99), medianD(floorP99), allFloor.length, pct(allFloor, 0.5), pct(allFloor, 0.99),
-                max(allFloor));
+        latency.print("rollup", WRITERS, WRITE_EVERY_MS);
         long failed = Arrays.stream(writers).mapToLong(w -> w.failed).sum();
-        System.out.printf("  writes over 10 ms: idle %d, during rollup %d, during floor %d%n", over(allIdle, 10_000),
-                over(allOp, 10_000), over(allFloor, 10_000));
+        System.out.printf("  writes over 10 ms: idle %d, during rollup %d, during floor %d%n",
+                over(latency.allIdle(), 10_000), over(latency.allBusy(), 10_000), over(latency.allFloor(), 10_000));
         System.out.printf("  ratio rollup / idle p99 (medians): %.2f (target <= 1.2); failed writes: %d%n",
-                medianD(opP99) / medianD(idleP99), failed);
+                medianD(latency.busyP99()) / medianD(latency.idleP99()), failed);
         System.out.printf("%nJVM RSS: idle %s MiB (round 1's idle window), peak during the rollups %s MiB; "
                 + "peak less its idle window's median per round %s MiB -> median %s MiB (target <= 50)%n",
                 mib(rssIdle), mib(rssPeak), rssDelta.stream().map(BenchSupport::mib).toList(),
@@ -597,108 +535,6 @@ public final class RollupBenchmark {
             c.commit();
             System.out.printf("explain: floor under auto_explain %,d ms%n", (System.nanoTime() - t0) / 1_000_000);
         }
-    }
-
-    /** A writer: one insert every 20 ms into noetl.metric (today's partition), each its own transaction. */
-    private static void write(TestDatabase db, int id, Recorder r) {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO noetl.metric "
-                + "(runtime_id, metric_name, metric_type, metric_value, labels) VALUES (?, 'bench_writer_value', "
-                + "'gauge', ?, ?::jsonb)")) {
-            long next = System.nanoTime();
-            for (long i = 0; !stop; i++) {
-                sleepUntil(next);
-                next += WRITE_EVERY_MS * 1_000_000L;
-                int at = tag;
-                ps.setInt(1, 1 + id);
-                ps.setDouble(2, ThreadLocalRandom.current().nextDouble());
-                ps.setString(3, "{\"host\": \"node-" + id + "\", \"job\": \"writer\", \"seq\": " + (i % 100) + "}");
-                long t0 = System.nanoTime();
-                try {
-                    ps.executeUpdate();
-                    r.add(at, (System.nanoTime() - t0) / 1000, t0);
-                } catch (SQLException e) {
-                    r.failed++;
-                }
-            }
-        } catch (SQLException e) {
-            r.failed++;
-            System.err.println("writer " + id + ": " + e);
-        }
-    }
-
-    /** This JVM's VmRSS (kB) every 50 ms, tagged. */
-    private static void sampleRss(Recorder r) {
-        Path status = Path.of("/proc/self/status");
-        while (!stop) {
-            try {
-                for (String line : Files.readAllLines(status)) {
-                    if (line.startsWith("VmRSS:")) {
-                        r.add(tag, Long.parseLong(line.replaceAll("[^0-9]", "")), System.nanoTime());
-                        break;
-                    }
-                }
-                Thread.sleep(50);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    /** Tagged values, appended by one thread, read after it is done with a tag. */
-    private static final class Recorder {
-        private int[] tags = new int[1 << 16];
-        private long[] values = new long[1 << 16];
-        private long[] times = new long[1 << 16];
-        private volatile int size;
-        long failed;
-
-        void add(int t, long v, long at) {
-            int n = size;
-            if (n == tags.length) {
-                tags = Arrays.copyOf(tags, n * 2);
-                values = Arrays.copyOf(values, n * 2);
-                times = Arrays.copyOf(times, n * 2);
-            }
-            tags[n] = t;
-            times[n] = at;
-            values[n] = v;
-            size = n + 1;
-        }
-
-        /** {start nanoTime, value} of the entries with tag {@code wanted}. */
-        List<long[]> timed(int wanted) {
-            int n = size;
-            List<long[]> out = new ArrayList<>();
-            for (int i = 0; i < n && i < tags.length && i < times.length; i++) {
-                if (tags[i] == wanted) {
-                    out.add(new long[] {times[i], values[i]});
-                }
-            }
-            return out;
-        }
-
-        synchronized long[] values(int... wanted) {
-            int n = size;
-            int[] ts = tags;
-            long[] vs = values;
-            long[] out = new long[n];
-            int k = 0;
-            for (int i = 0; i < n && i < ts.length; i++) {
-                for (int w : wanted) {
-                    if (ts[i] == w) {
-                        out[k++] = vs[i];
-                        break;
-                    }
-                }
-            }
-            return Arrays.copyOf(out, k);
-        }
-    }
-
-    private static long[] latencies(Recorder[] writers, int... wanted) {
-        return Arrays.stream(writers).flatMapToLong(w -> Arrays.stream(w.values(wanted))).sorted().toArray();
     }
 
     private static String lit(Instant t) {

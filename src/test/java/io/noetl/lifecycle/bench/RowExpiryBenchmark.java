@@ -2,8 +2,8 @@ package io.noetl.lifecycle.bench;
 
 import static io.noetl.lifecycle.bench.BenchSupport.loadAverage;
 
+import io.noetl.lifecycle.metric.postgres.RowExpirySql;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
-import io.noetl.lifecycle.partition.postgres.RowExpirySql;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.TestDatabase;
@@ -219,28 +219,11 @@ public final class RowExpiryBenchmark {
             + "random() * 100, s.labels, t AT TIME ZONE 'UTC', t + interval '1 day' FROM generate_series(0, "
             + (perSeries - 1) + ") i CROSS JOIN bench_series s CROSS JOIN LATERAL (SELECT " + from + " + (i * "
             + every + " + s.phase_s + random() * 0.4) * interval '1 second' AS t) x"});
-        steps.add(new String[] {"bounds CHECK", "ALTER TABLE " + p + " ADD CONSTRAINT bench_bounds CHECK (created_at >= "
-            + lo + " AND created_at < " + hi + ")"});
-        steps.add(new String[] {"primary key", "ALTER TABLE " + p + " ADD PRIMARY KEY (metric_id, created_at)"});
-        for (String[] idx : BenchShape.indexes(MetricShape.LIVE)) {
-            steps.add(new String[] {"index " + idx[0], "CREATE INDEX ON " + p + " " + idx[1]});
-        }
-        steps.add(new String[] {"ATTACH PARTITION", "ALTER TABLE noetl.metric ATTACH PARTITION " + p + " FOR VALUES "
-            + "FROM (" + lo + ") TO (" + hi + ")"});
-        steps.add(new String[] {"drop bounds CHECK", "ALTER TABLE " + p + " DROP CONSTRAINT bench_bounds"});
-        steps.add(new String[] {"VACUUM ANALYZE", "VACUUM (ANALYZE) " + p});
-        steps.add(new String[] {"CHECKPOINT", "CHECKPOINT"});
+        steps.addAll(BenchSupport.attachSteps(p, lo, hi, BenchShape.indexes(MetricShape.LIVE)));
         System.out.printf("loading %,d rows (%d series x %,d, every %.3f s) into %s:%n", rows, SERIES, perSeries, every,
                 p);
         long all = System.nanoTime();
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("SET maintenance_work_mem = '512MB'");
-            for (String[] step : steps) {
-                long t0 = System.nanoTime();
-                s.execute(step[1]);
-                System.out.printf("  %-42s %8d ms%n", step[0], (System.nanoTime() - t0) / 1_000_000);
-            }
-        }
+        BenchSupport.runSteps(db, steps);
         long n = db.queryLong("SELECT count(*) FROM ONLY " + p);
         if (n != rows) {
             throw new IllegalStateException(n + " rows loaded, not " + rows);

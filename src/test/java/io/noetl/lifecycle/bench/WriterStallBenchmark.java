@@ -2,8 +2,9 @@ package io.noetl.lifecycle.bench;
 
 import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
@@ -11,7 +12,6 @@ import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
 import io.noetl.lifecycle.partition.postgres.CatalogReader;
 import io.noetl.lifecycle.partition.postgres.PartitionExecutor;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -69,7 +69,7 @@ public final class WriterStallBenchmark {
         try (TestDatabase db = TestDatabase.createWithRealClock("stall_" + mode.name().toLowerCase())) {
             Instant now = Instant.now();
             try (Connection c = db.connect()) {
-                SeedSchema.ensureMetricTable(c, METRIC);
+                MetricSchema.ensureMetricTable(c, METRIC);
             }
             db.execute("INSERT INTO noetl.runtime (runtime_id, name, component_type, status) "
                     + "VALUES (1, 'w', 'worker_pool', 'ready')");
@@ -79,7 +79,8 @@ public final class WriterStallBenchmark {
             LockPolicy policy = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
             // the past 10 days, today and tomorrow exist; with 1 day of retention 9 of them have expired
             Plan setup = plan(ds, now.minus(Duration.ofDays(10)), 11, Duration.ofDays(400));
-            new PartitionExecutor(ds, target, METRIC, "created_at", KeyType.TIMESTAMPTZ, Optional.empty(), policy)
+            new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                Optional.empty()), policy)
                     .apply(setup.actions());
             Plan retire = plan(ds, now, 1, Duration.ofDays(1));
 
@@ -99,7 +100,7 @@ public final class WriterStallBenchmark {
                 reader = new Thread(() -> holdParent(db, start + 1_000_000_000L, readerEnd));
                 reader.start();
             }
-            sleepUntil(start + 2_000_000_000L);
+            BenchSupport.sleepUntil(start + 2_000_000_000L);
             long done = maintain(mode, ds, target, policy, retire, db);
             for (Thread t : threads) {
                 t.join();
@@ -124,8 +125,8 @@ public final class WriterStallBenchmark {
         switch (mode) {
             case BASELINE, OPERATOR -> {
                 // as the operator retires: each batch proves from the data that nothing is within retention
-                PartitionExecutor.Result r = new PartitionExecutor(ds, target, METRIC, "created_at",
-                        KeyType.TIMESTAMPTZ, Optional.empty(), policy).proving(PROOF).apply(retire.actions());
+                PartitionExecutor.Result r = new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                Optional.empty()), policy).proving(PROOF).apply(retire.actions());
                 if (r.failure().isPresent()) {
                     throw new IllegalStateException(r.failure().toString());
                 }
@@ -172,7 +173,7 @@ public final class WriterStallBenchmark {
                         + "VALUES (1, 'cpu', 'gauge', 1)")) {
             long next = System.nanoTime();
             for (int i = 0; i < 100_000 && System.nanoTime() < stopAt; i++) {
-                sleepUntil(next);
+                BenchSupport.sleepUntil(next);
                 long t0 = System.nanoTime();
                 try {
                     ps.executeUpdate();
@@ -188,25 +189,14 @@ public final class WriterStallBenchmark {
     }
 
     private static void holdParent(TestDatabase db, long from, long until) {
-        sleepUntil(from);
+        BenchSupport.sleepUntil(from);
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("SELECT count(*) FROM noetl.metric");
-            sleepUntil(until);
+            BenchSupport.sleepUntil(until);
             c.rollback();
         } catch (SQLException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void sleepUntil(long nanoTime) {
-        long wait = nanoTime - System.nanoTime();
-        if (wait > 0) {
-            try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.support.OsTool;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,9 +50,7 @@ class ClockAheadCommandIT {
 
     @AfterAll
     static void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     private static String name(LocalDate day) {

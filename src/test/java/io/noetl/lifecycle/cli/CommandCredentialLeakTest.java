@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 23, 2, the command line's exits: {@code plan -f} with a Secret whose URL holds an unencoded '%' printed
@@ -18,18 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the Secret's URL nor {@code --database-url} reaches stdout or stderr; no database is needed (the URL is refused
  * before any connection).
  */
-class CommandCredentialLeakTest {
+class CommandCredentialLeakTest extends CommandTest {
     private static final String PASSWORD = "Hq7%zzPlm^3";
 
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
     private String file() throws Exception {
-        Path path = dir.resolve("policy.yaml");
-        Files.writeString(path, """
+        return write("policy.yaml", """
                 apiVersion: v1
                 kind: Secret
                 metadata:
@@ -38,10 +27,9 @@ class CommandCredentialLeakTest {
                   url: "postgresql://noetl:%s@db.internal:5432/noetl"
                 ---
                 """.formatted(PASSWORD) + CommandFixtures.metricPolicy(""));
-        return path.toString();
     }
 
-    private String run(String... args) {
+    private String runInvalid(String... args) {
         out.reset();
         err.reset();
         int code = CommandFixtures.command(out, err).run(List.of(args));
@@ -52,16 +40,16 @@ class CommandCredentialLeakTest {
     @Test
     void aMalformedSecretUrlIsRefusedWithoutItsPassword() throws Exception {
         for (String command : List.of("plan", "check")) {
-            String printed = run(command, "-f", file());
+            String printed = runInvalid(command, "-f", file());
             assertTrue(printed.contains("SecretInvalid"), printed);
             assertClean(printed);
         }
-        assertClean(run("apply", "-f", file(), "--once", "-o", "json"));
+        assertClean(runInvalid("apply", "-f", file(), "--once", "-o", "json"));
     }
 
     @Test
     void aMalformedDatabaseUrlOptionIsRefusedWithoutItsPassword() throws Exception {
-        String printed = run("plan", "-f", file(), "--database-url", "postgresql://noetl:" + PASSWORD
+        String printed = runInvalid("plan", "-f", file(), "--database-url", "postgresql://noetl:" + PASSWORD
                 + "@db.internal/noetl");
         assertTrue(printed.contains("--database-url"), printed);
         assertClean(printed);

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.support.TestDatabase;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -18,22 +16,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plan}, {@code check} and {@code apply} tell what the status tells: unmanaged partitions with their
  * reasons, gaps, rows in the default partition, conflicts; and {@code check}'s exit status in each state. Real
  * PostgreSQL, no cluster.
  */
-class CommandFindingsTest {
+class CommandFindingsTest extends CommandTest {
     private static final Instant NOW = CommandFixtures.NOW;
     private static TestDatabase db;
-
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     static void createDatabase() {
@@ -74,10 +65,6 @@ class CommandFindingsTest {
                         + "'2027-03-01 12:00+00'::timestamptz FROM generate_series(1, 4) g");
     }
 
-    private int run(String... args) {
-        return CommandFixtures.command(out, err).run(List.of(args));
-    }
-
     private static String policy(String name, String spec) {
         return """
                 ---
@@ -94,26 +81,15 @@ class CommandFindingsTest {
     }
 
     private String fileOf(String... policies) throws Exception {
-        String yaml = CommandFixtures.secret(db.url()) + String.join("", policies);
-        Path path = dir.resolve("resources.yaml");
-        Files.writeString(path, yaml);
-        return path.toString();
+        return write("resources.yaml", CommandFixtures.secret(db.url()) + String.join("", policies));
     }
 
     private String file(String spec) throws Exception {
         return fileOf(policy("noetl-metrics", spec));
     }
 
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     private String all() {
         return stdout() + stderr();
-    }
-
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
     }
 
     private static List<String> texts(JsonNode array, String field) {

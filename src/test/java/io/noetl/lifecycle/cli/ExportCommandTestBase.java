@@ -7,10 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.OsTool;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plan} shows and {@code apply --once} runs the export too, by the same pass as the reconciler: real
@@ -33,18 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code component_type}); each has its own database and receiver (metric names need not differ).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class ExportCommandTestBase {
+abstract class ExportCommandTestBase extends CommandTest {
     private TestDatabase db;
     private VictoriaMetricsServer vm;
 
     /** The shape of the metric table and its registry this class runs on. */
     abstract MetricShape shape();
-
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     void start() {
@@ -55,12 +47,7 @@ abstract class ExportCommandTestBase {
 
     @AfterAll
     void stop() {
-        if (vm != null) {
-            vm.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(vm, db);
     }
 
     /**
@@ -76,20 +63,10 @@ abstract class ExportCommandTestBase {
         CommandFixtures.seedMetrics(db, "cli_cpu", shape());
     }
 
-    private int run(String... args) {
-        return CommandFixtures.command(out, err).run(List.of(args));
-    }
-
     private String file(String exportExtra) throws Exception {
         String yaml = CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.metricPolicy(
                 "retention: 1d\npremake: 2\nexport:\n  url: " + vm.writeUrl() + "\n") + exportExtra;
-        Path path = dir.resolve("resources.yaml");
-        Files.writeString(path, yaml);
-        return path.toString();
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
+        return write("resources.yaml", yaml);
     }
 
     @Test

@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.support.LiveMetricData;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.OsTool;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped sample on the table NoETL really has, as a new user would run it: a database loaded with NoETL's live
@@ -35,18 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The database's clock is a stand-in ({@link TestDatabase}) set to {@link #NOW}, as is the command's.
  */
-class LiveMetricTableCommandTest {
+class LiveMetricTableCommandTest extends CommandTest {
     private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
     private static final Instant FIRST_DAY = Instant.parse("2026-11-19T00:00:00Z");
     private static TestDatabase db;
     private static VictoriaMetricsServer vm;
     private static LiveMetricData data;
-
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     static void start() throws Exception {
@@ -68,12 +61,7 @@ class LiveMetricTableCommandTest {
 
     @AfterAll
     static void stop() {
-        if (vm != null) {
-            vm.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(vm, db);
     }
 
     /** The Secret for the test database, then the shipped sample as it is, with an export block appended to spec. */
@@ -81,9 +69,7 @@ class LiveMetricTableCommandTest {
         String sample = Files.readString(Path.of("config/samples/metricretentionpolicy.yaml"));
         String yaml = CommandFixtures.secret(db.url()) + "---\n"
                 + sample.stripTrailing() + "\n  export:\n    url: " + vm.writeUrl() + "\n";
-        Path path = dir.resolve("noetl.yaml");
-        Files.writeString(path, yaml);
-        return path.toString();
+        return write("noetl.yaml", yaml);
     }
 
     @Test
@@ -114,7 +100,7 @@ class LiveMetricTableCommandTest {
         try (Connection c = db.connect()) {
             for (String tier : List.of("1m", "5m", "1h")) {
                 assertEquals(List.of(), data.compareTier(c, "noetl.metric_rollup_" + tier, "noetl.metric_series",
-                        io.noetl.lifecycle.partition.rollup.Resolution.parse(tier).width()));
+                        io.noetl.lifecycle.metric.rollup.Resolution.parse(tier).width()));
             }
         }
         // the receiver holds exactly the rows' samples, each once, with the registry's names

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.noetl.lifecycle.support.TestDatabase;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -18,18 +16,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code plan} and {@code apply --once} on files of resources, against a real PostgreSQL and no cluster. */
-class MaintenanceCommandTest {
+class MaintenanceCommandTest extends CommandTest {
     private static final Instant NOW = CommandFixtures.NOW;
     private static TestDatabase db;
-
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     static void createDatabase() {
@@ -57,10 +48,6 @@ class MaintenanceCommandTest {
         return CommandFixtures.command(out, err);
     }
 
-    private int run(String... args) {
-        return command().run(List.of(args));
-    }
-
     private String file(String policySpec) throws Exception {
         String yaml = CommandFixtures.secret(db.url()) + """
                 ---
@@ -70,17 +57,7 @@ class MaintenanceCommandTest {
                   name: unrelated
                 ---
                 """ + CommandFixtures.metricPolicy(policySpec);
-        Path path = dir.resolve("resources.yaml");
-        Files.writeString(path, yaml);
-        return path.toString();
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
+        return write("resources.yaml", yaml);
     }
 
     private List<String> partitions() {

@@ -10,9 +10,9 @@ import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.PgBouncerServer;
 import io.noetl.lifecycle.support.StandaloneConfig;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +25,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plan}, {@code check} and {@code apply --once} through a real PgBouncer in transaction pooling (issue 22),
@@ -44,18 +43,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code timestamp} column): the rollups and the export are being moved to the live table on main; these tests move
  * with them when that is merged.
  */
-class PgBouncerCommandTest {
+class PgBouncerCommandTest extends CommandTest {
     private static final Instant ID_EPOCH = Instant.parse("2024-01-01T00:00:00Z");
     private static TestDatabase db;
     /** A PgBouncer of each test's own, so that what one test leaves on its server connections cannot fail another. */
     private PgBouncerServer pgbouncer;
     private List<String> untouched;
-
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     static void start() throws Exception {
@@ -66,16 +59,12 @@ class PgBouncerCommandTest {
     @AfterEach
     void stopPgBouncer() {
         pools.release("pgbouncer-test");
-        if (pgbouncer != null) {
-            pgbouncer.close();
-        }
+        Teardown.close(pgbouncer);
     }
 
     @AfterAll
     static void stop() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     /** The seed's metric table, 11-18 to 11-21, one sample every 30 minutes, and no event table. */
@@ -95,7 +84,9 @@ class PgBouncerCommandTest {
     private final DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
     private Connections connections = Connections.COMMAND;
 
-    private int run(String... args) {
+    /** The command on the connections {@link #connections} names, its output of this run only. */
+    @Override
+    int run(String... args) {
         out.reset();
         err.reset();
         DatabaseConnections on = connections == Connections.COMMAND ? DatabaseConnections.postgres()
@@ -114,13 +105,8 @@ class PgBouncerCommandTest {
     }
 
     private String file(String spec) throws Exception {
-        String yaml = CommandFixtures.secret(pgbouncer.url(db.name())) + "---\n" + spec;
-        Path path = dir.resolve("resources.yaml");
-        Files.writeString(path, yaml);
-        return path.toString();
+        return write("resources.yaml", CommandFixtures.secret(pgbouncer.url(db.name())) + "---\n" + spec);
     }
-
-
 
     /** A second client of the pool finds every server connection as before: no setting changed, INSERT works. */
     private void assertSecondClientUnaffected(String after) throws Exception {

@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.NestedLabels;
 import io.noetl.lifecycle.support.TestDatabase;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plan} shows and {@code apply --once} runs the rollups too: real PostgreSQL, no cluster.
@@ -34,14 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * checks on each. Run both with {@code -Dtest='RollupCommand*Test'}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class RollupCommandTest {
+abstract class RollupCommandTest extends CommandTest {
     private TestDatabase db;
-
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     /** The shape of the metric table this run uses. */
     abstract MetricShape shape();
@@ -83,19 +72,8 @@ abstract class RollupCommandTest {
                 db.partitions("noetl.metric"));
     }
 
-    private int run(String... args) {
-        return CommandFixtures.command(out, err).run(List.of(args));
-    }
-
     private String file() throws Exception {
-        String yaml = CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.ROLLUP_POLICY;
-        Path path = dir.resolve("resources.yaml");
-        Files.writeString(path, yaml);
-        return path.toString();
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
+        return write("resources.yaml", CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.ROLLUP_POLICY);
     }
 
     @Test

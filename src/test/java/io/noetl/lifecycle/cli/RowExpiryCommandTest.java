@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.support.MetricShape;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -19,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * NoETL's per-row TTL on its live table: a partition past retention whose rows' {@code expires_at} (pushed forward by
@@ -28,15 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * bounds alone, as NoETL's own {@code cleanup_expired_metrics()} would drop it. The database's clock is a stand-in set
  * to {@link #NOW} ({@link TestDatabase}), as is the command's.
  */
-class RowExpiryCommandTest {
+class RowExpiryCommandTest extends CommandTest {
     private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
     private static TestDatabase db;
-
-    @TempDir
-    Path dir;
-
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     static void create() {
@@ -46,9 +36,7 @@ class RowExpiryCommandTest {
 
     @AfterAll
     static void drop() {
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(db);
     }
 
     /**
@@ -76,20 +64,16 @@ class RowExpiryCommandTest {
     }
 
     private String file(String extra) throws Exception {
-        Path path = dir.resolve("policy.yaml");
-        Files.writeString(path, CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.metricPolicy(
+        return write("policy.yaml", CommandFixtures.secret(db.url()) + "---\n" + CommandFixtures.metricPolicy(
                 "retention: 1d\npremake: 1\n" + extra));
-        return path.toString();
     }
 
-    private int run(String... args) {
+    /** The command at this test's {@link #NOW}, its output of this run only. */
+    @Override
+    int run(String... args) {
         out.reset();
         err.reset();
         return CommandFixtures.command(out, err, NOW).run(List.of(args));
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
     }
 
     @Test

@@ -3,7 +3,7 @@ package io.noetl.lifecycle.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.noetl.lifecycle.partition.rollup.SeriesFingerprint;
+import io.noetl.lifecycle.metric.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.support.NestedLabels;
 import java.util.List;
 import java.util.Map;

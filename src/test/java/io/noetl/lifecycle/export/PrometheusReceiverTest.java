@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.PrometheusServer;
+import io.noetl.lifecycle.support.Teardown;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -43,12 +44,7 @@ class PrometheusReceiverTest {
 
     @AfterAll
     static void stop() {
-        if (withWindow != null) {
-            withWindow.close();
-        }
-        if (withoutWindow != null) {
-            withoutWindow.close();
-        }
+        Teardown.close(withWindow, withoutWindow);
     }
 
     private static RemoteWriteClient client(PrometheusServer prometheus, int attempts) {

@@ -18,6 +18,7 @@ import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.LiveMetricData;
 import io.noetl.lifecycle.support.MetricShape;
 import io.noetl.lifecycle.support.OsTool;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestClockProducer;
 import io.noetl.lifecycle.support.TestDatabase;
 import io.noetl.lifecycle.support.VictoriaMetricsServer;
@@ -97,15 +98,7 @@ class SamplesOnLiveTableTest {
 
     @AfterAll
     static void stop() {
-        if (flusher != null) {
-            flusher.shutdownNow();
-        }
-        if (vm != null) {
-            vm.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(Teardown.stopping(flusher), vm, db);
     }
 
     /** Applies a YAML document server-side as a GitOps tool would; returns what the server stored. */
@@ -215,7 +208,7 @@ class SamplesOnLiveTableTest {
         try (Connection c = db.connect()) {
             for (String tier : List.of("1m", "5m", "1h")) {
                 assertEquals(List.of(), rolled.compareTier(c, "noetl.metric_rollup_" + tier, "noetl.metric_series",
-                        io.noetl.lifecycle.partition.rollup.Resolution.parse(tier).width()));
+                        io.noetl.lifecycle.metric.rollup.Resolution.parse(tier).width()));
             }
         }
         assertEquals(1L, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE kind = 'worker_pool' "

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.support.StandaloneConfig;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestCertificates;
 import io.noetl.lifecycle.support.TlsPostgres;
 import java.nio.file.Files;
@@ -55,9 +56,7 @@ class DatabaseTlsTest {
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
+        Teardown.close(server);
     }
 
     @AfterEach

@@ -12,7 +12,7 @@ import io.noetl.lifecycle.api.DatabaseRef;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.SecretRef;
-import io.noetl.lifecycle.partition.ExportCredentials;
+import io.noetl.lifecycle.metric.ExportCredentials;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import java.util.List;

@@ -14,6 +14,7 @@ import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
 import io.noetl.lifecycle.support.OsTool;
 import io.noetl.lifecycle.support.PgBouncerServer;
 import io.noetl.lifecycle.support.StandaloneConfig;
+import io.noetl.lifecycle.support.Teardown;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,12 +50,7 @@ class PgBouncerRegistryTest {
 
     @AfterAll
     static void stop() {
-        if (pgbouncer != null) {
-            pgbouncer.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Teardown.close(pgbouncer, db);
     }
 
     private static RuntimeComponentSettings component(int i) throws Exception {

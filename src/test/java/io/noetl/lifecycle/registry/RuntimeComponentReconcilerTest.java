@@ -24,6 +24,7 @@ import io.noetl.lifecycle.api.RuntimeComponentStatus;
 import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
 import io.noetl.lifecycle.registry.plan.ClaimOrder;
 import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
+import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.support.ApiServerContext;
 import io.noetl.lifecycle.support.KubeFixtures;
 import io.noetl.lifecycle.support.TestClockProducer;
@@ -36,6 +37,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,6 +68,8 @@ class RuntimeComponentReconcilerTest {
     RegistryCatalog catalog;
     @Inject
     MaintenanceSchedule schedule;
+    @Inject
+    RuntimeComponentReconciler reconciler;
 
     /** The two registry layouts NoETL versions use. */
     enum Naming {
@@ -397,8 +401,13 @@ class RuntimeComponentReconcilerTest {
         assertFalse(message.contains("s3cret-Passw0rd"), message);
 
         kube.admin().resource(get("stuck")).delete();
-        // several attempts with backoff; the finalizer holds the resource all the while
-        Thread.sleep(3_000);
+        // several attempts with backoff, the finalizer holding the resource all the while. Each attempt records the
+        // Warning CleanupFailed; a repeat raises its count once the Events' refresh interval has passed on the
+        // operator's clock, so: the first attempt, the clock moved past that interval, and a count of two is a
+        // second attempt (after the framework's backoff), not a fixed wait that proved nothing had happened yet
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> cleanupFailures("stuck") >= 1);
+        TestClockProducer.CLOCK.set(NOW.plus(ResourceEvents.REFRESH_AFTER));
+        Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> cleanupFailures("stuck") >= 2);
         rc = get("stuck");
         assertNotNull(rc, "the finalizer keeps the resource while its row cannot be removed");
         assertNotNull(rc.getMetadata().getDeletionTimestamp());
@@ -411,6 +420,13 @@ class RuntimeComponentReconcilerTest {
                 "skip-cleanup leaves the row alone");
     }
 
+    /** The count of the Warning CleanupFailed on {@code name}: how many cleanups failed, as the Event counts them. */
+    private int cleanupFailures(String name) {
+        return kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && "CleanupFailed".equals(e.getReason()))
+                .mapToInt(e -> e.getCount() == null ? 0 : e.getCount()).sum();
+    }
+
     @ParameterizedTest
     @EnumSource(Naming.class)
     void aSecondDeclarationOfTheSameKeyConflictsWritesNothingAndTakesOverOnceTheFirstIsGone(Naming naming)
@@ -420,12 +436,18 @@ class RuntimeComponentReconcilerTest {
             s.setName("shared");
             s.setBaseUrl("http://first:8080");
         });
-        long id = id(awaitStatus("first", registeredIn(ComponentPhase.Registered)));
-        Thread.sleep(1_100); // creationTimestamp has whole seconds; make the order plain
+        RuntimeComponent first = awaitStatus("first", registeredIn(ComponentPhase.Registered));
+        long id = id(first);
+        // creationTimestamp has whole seconds: the second is created in a later second than the first, so that the
+        // order is plain (by time, never by uid); a wait on the wall clock's second, not a fixed pause
+        Instant firstCreated = Instant.parse(first.getMetadata().getCreationTimestamp());
+        Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+                .until(() -> Instant.now().truncatedTo(ChronoUnit.SECONDS).isAfter(firstCreated));
         apply("second", s -> {
             s.setName("shared");
             s.setBaseUrl("http://second:8080");
         });
+        assertTrue(comesFirst(first, get("second")), "the first comes first in claim order");
         RuntimeComponent second = awaitStatus("second", condition("Ready", "False", "ConflictingComponent"));
         String message = second.getStatus().condition("Ready").orElseThrow().getMessage();
         assertTrue(message.contains("worker_pool/shared") && message.contains(kube.namespace() + "/first"), message);
@@ -473,7 +495,10 @@ class RuntimeComponentReconcilerTest {
             String key = "dup-" + attempt;
             startEarlyInASecond();
             RuntimeComponent a = declare(early, key, "http://early:8080");
-            Thread.sleep(300); // without the settle, the early one has registered by now
+            // the operator has seen the early one and holds it in its settle: without the settle it would be writing
+            // its row now (a condition, where a fixed 300 ms pause only guessed that it had been seen)
+            Awaitility.await().atMost(KubeFixtures.WAIT).pollInterval(Duration.ofMillis(10))
+                    .until(() -> reconciler.settling(a.getMetadata().getUid()));
             RuntimeComponent b = declare(late, key, "http://late:8080");
             if (!comesFirst(b, a)) {
                 continue; // created in different seconds, or the uids in the plain order: try again
@@ -537,10 +562,9 @@ class RuntimeComponentReconcilerTest {
     }
 
     /** Waits for the start of a wall-clock second, so that two creates can fall within it. */
-    private static void startEarlyInASecond() throws InterruptedException {
-        while (System.currentTimeMillis() % 1_000 > 50) {
-            Thread.sleep(5);
-        }
+    private static void startEarlyInASecond() {
+        Awaitility.await().atMost(Duration.ofSeconds(2)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                .until(() -> System.currentTimeMillis() % 1_000 <= 50);
     }
 
     private static boolean comesFirst(RuntimeComponent x, RuntimeComponent y) {

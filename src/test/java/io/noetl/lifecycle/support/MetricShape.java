@@ -1,7 +1,7 @@
 package io.noetl.lifecycle.support;
 
-import io.noetl.lifecycle.partition.plan.MetricColumns;
-import io.noetl.lifecycle.partition.postgres.CatalogReader;
+import io.noetl.lifecycle.metric.plan.MetricColumns;
+import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.postgres.TableName;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,7 +55,7 @@ public enum MetricShape {
      * column and reads wall-clock times in {@code zone} has it.
      */
     public static MetricColumns columns(Connection c, TableName table, ZoneId zone) throws SQLException {
-        return CatalogReader.metricColumns(c, table, java.util.Optional.empty(), "created_at", zone);
+        return MetricSchema.columns(c, table, java.util.Optional.empty(), "created_at", zone);
     }
 
     /** The live shape's DDL, as NoETL's server would run it. */

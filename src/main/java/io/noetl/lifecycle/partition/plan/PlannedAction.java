@@ -1,9 +1,12 @@
 package io.noetl.lifecycle.partition.plan;
 
-import java.util.List;
-
-/** One step of a maintenance plan, with the reason it exists. Each is applied in a transaction of its own. */
-public sealed interface PlannedAction {
+/**
+ * One step of a maintenance plan, with the reason it exists. Each is applied in a transaction of its own. The steps on
+ * the table are these records, which the executor applies; a kind may plan steps of its own, done before the table's
+ * (the metric kind's {@code RollupPartition} and {@code ExportPartition}), which are shown beside them and never
+ * reach the executor.
+ */
+public interface PlannedAction {
 
     String partition();
 
@@ -48,26 +51,6 @@ public sealed interface PlannedAction {
         public KeyRange range() {
             return new KeyRange(null, null);
         }
-    }
-
-    /**
-     * Roll the closed raw partition {@code partition} into the tier tables {@code tiers} (those the ledger does not
-     * have it in yet), in one transaction with their ledger rows. Not a change to the raw table: the executor never
-     * receives it; it is planned and shown beside the raw table's actions.
-     */
-    record RollupPartition(String partition, KeyRange range, List<String> tiers, String reason)
-            implements PlannedAction {
-        public RollupPartition {
-            tiers = List.copyOf(tiers);
-        }
-    }
-
-    /**
-     * Send the closed raw partition {@code partition} to the receiver {@code target} of {@code spec.export}, from the
-     * last batch the export ledger shows acknowledged, then have the receiver count it. Not a change to the raw
-     * table: the executor never receives it; it is planned and shown beside the raw table's actions.
-     */
-    record ExportPartition(String partition, KeyRange range, String target, String reason) implements PlannedAction {
     }
 
     /** Drop an expired partition. */

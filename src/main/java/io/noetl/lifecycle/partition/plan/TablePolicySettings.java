@@ -3,6 +3,7 @@ package io.noetl.lifecycle.partition.plan;
 import io.noetl.lifecycle.api.Bootstrap;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /** What the shared partition reconcile needs from a kind's parsed spec. */
@@ -12,6 +13,14 @@ public interface TablePolicySettings {
     String table();
 
     String partitionKey();
+
+    /**
+     * The tables the policy writes to and retires partitions of, as {@code schema.table}: its own, then any its kind
+     * keeps beside it (a MetricRetentionPolicy's rollup tiers).
+     */
+    default List<String> tables() {
+        return List.of(schema() + "." + table());
+    }
 
     Bootstrap bootstrap();
 

@@ -2,7 +2,6 @@ package io.noetl.lifecycle.partition.postgres;
 
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricColumns;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.TableSnapshot.State;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
@@ -72,14 +71,110 @@ public final class CatalogReader {
         return present;
     }
 
-    /**
-     * The metric-table mapping of {@code raw} ({@link MetricColumns}): which column is the sample time, the value,
-     * and the rest, for a policy whose spec names {@code sampleTimeColumn} (or not) and reads wall-clock times in
-     * {@code zone}.
-     */
-    public static MetricColumns metricColumns(Connection c, TableName raw, java.util.Optional<String> sampleTimeColumn,
-            String partitionKey, java.time.ZoneId zone) throws SQLException {
-        return MetricColumns.choose(columnTypes(c, raw), sampleTimeColumn, partitionKey, zone);
+    /** Whether {@code table} exists. */
+    public static boolean exists(Connection c, TableName table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Whether the function {@code signature} ({@code schema.name(argument types)}, quoted as SQL) exists. */
+    public static boolean functionExists(Connection c, String signature) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regprocedure(?) IS NOT NULL")) {
+            ps.setString(1, signature);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Whether {@code table} is a partitioned table (neither missing nor a plain one). */
+    public static boolean isPartitioned(Connection c, TableName table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = "
+                + "to_regclass(?) AND relkind = 'p')")) {
+            ps.setString(1, table.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** The comment on the function {@code signature} (as {@link #functionExists} takes it); empty without one. */
+    public static Optional<String> functionComment(Connection c, String signature) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT obj_description(to_regprocedure(?), 'pg_proc')")) {
+            ps.setString(1, signature);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The body PostgreSQL keeps of the function {@code signature} ({@code prosrc}); empty when it does not exist. */
+    public static Optional<String> functionBody(Connection c, String signature) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure(?)")) {
+            ps.setString(1, signature);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Those of {@code tables} that do not exist, as their quoted names ({@link TableName#sql}). */
+    public static List<String> missing(Connection c, List<TableName> tables) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT t FROM unnest(?::text[]) t WHERE to_regclass(t) IS NULL")) {
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::sql).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    missing.add(rs.getString(1));
+                }
+            }
+        }
+        return missing;
+    }
+
+    /** The names of those of {@code tables} with a valid b-tree index whose first column is {@code column}. */
+    public static List<String> indexedOn(Connection c, List<TableName> tables, String column) throws SQLException {
+        List<String> partitions = tables.stream().map(TableName::name).toList();
+        List<String> indexed = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT DISTINCT c.relname FROM pg_class c
+                  JOIN pg_namespace n ON n.oid = c.relnamespace
+                  JOIN pg_index i ON i.indrelid = c.oid AND i.indisvalid
+                  JOIN pg_class ic ON ic.oid = i.indexrelid
+                  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
+                  JOIN pg_attribute att ON att.attrelid = c.oid AND att.attnum = i.indkey[0]
+                 WHERE c.oid = ANY (SELECT to_regclass(t) FROM unnest(?::text[]) t) AND att.attname = ?""")) {
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::sql).toArray()));
+            ps.setString(2, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    indexed.add(rs.getString(1));
+                }
+            }
+        }
+        return partitions.stream().filter(indexed::contains).toList();
+    }
+
+    /** {@code table}'s columns that take values on INSERT (not dropped, not generated), quoted, in order. */
+    public static List<String> insertableColumns(Connection c, TableName table) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
+                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
+            ps.setString(1, table.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(SqlIdentifier.quote(rs.getString(1)));
+                }
+            }
+        }
+        return columns;
     }
 
     /**

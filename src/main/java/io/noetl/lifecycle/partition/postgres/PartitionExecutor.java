@@ -4,12 +4,14 @@ import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.Finding;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
+import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreateDefaultPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.CreatePartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.DetachPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.DropPartition;
 import io.noetl.lifecycle.partition.plan.PlannedAction.MoveDefaultRows;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.postgres.DatabaseFailure;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.DdlTransaction;
@@ -25,10 +27,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
@@ -43,7 +47,9 @@ import org.jboss.logging.Logger;
  * only SHARE UPDATE EXCLUSIVE on the parent (where {@code CREATE TABLE ... PARTITION OF} would queue for
  * ACCESS EXCLUSIVE behind any reader, and every writer behind it). Retiring takes ACCESS EXCLUSIVE on the
  * parent (the lock DROP and DETACH need anyway), checks under that lock that each partition still has the
- * bounds the plan saw, then drops or detaches them.
+ * bounds the plan saw, then drops or detaches them. Before and under that lock every retirement proves from the
+ * data that the partition holds nothing within retention ({@link #proving}), and passes the gates of the policy's
+ * kind ({@link RetirementGate}), of which the executor knows nothing else.
  */
 public final class PartitionExecutor {
     private static final Logger LOG = Logger.getLogger(PartitionExecutor.class);
@@ -62,8 +68,8 @@ public final class PartitionExecutor {
     }
 
     /**
-     * A retirement refused under its lock: by the data proof (the partition holds a key at or after the retention
-     * cutoff, {@link #holdsRecentRows}) or by the rollup gate (the ledger does not show it rolled into every tier).
+     * A retirement refused: by the data proof (the partition holds a key at or after the retention cutoff,
+     * {@link #holdsRecentRows}) or by a gate of the policy's kind ({@link RetirementGate}), with its reason.
      */
     public record Kept(PlannedAction action, Reason reason, String describe) {
         /**
@@ -82,62 +88,26 @@ public final class PartitionExecutor {
     }
 
     /**
-     * The rollup gate: a raw partition may go only when {@code ledger} has a row for it in every one of
-     * {@code tierTables} ({@code schema.table}) and each of those tables exists.
-     *
-     * @param rawTable the raw table as the ledger names it ({@code schema.table})
-     */
-    public record RollupGate(TableName ledger, String rawTable, List<TableName> tierTables) {
-        public RollupGate {
-            tierTables = List.copyOf(tierTables);
-        }
-    }
-
-    /**
-     * The export gate of a policy with {@code spec.export}: a partition may be retired only when the export ledger
-     * {@code ledger} has it confirmed ({@code verified_at}) for the receiver {@code target} and, with
-     * {@code holdRefused} ({@code refusedRows: Hold}), shows no row its export refused.
-     */
-    public record ExportGate(TableName ledger, String rawTable, String target, boolean holdRefused) {
-        /**
-         * A partition kept for the rows its export refused, as the findings name it: {@code name (n rows; e.g. why)}.
-         *
-         * @param example the ledger's {@code last_refusal}: the row's {@code metric_id}, metric name and why
-         */
-        public static String heldPartition(String name, long refused, Optional<String> example) {
-            return name + " (" + refused + (refused == 1 ? " row" : " rows") + example.map(e -> "; e.g. " + e)
-                    .orElse("") + ")";
-        }
-
-        /** How to let a partition kept for its refused rows go. */
-        public String howToRelease() {
-            return "to let one go, set spec.export.refusedRows: Accept, or correct or delete its refused rows and "
-                    + "forget its export (DELETE FROM " + ledger.sql() + " WHERE raw_table = '" + rawTable.replace("'", "''")
-                    + "' AND raw_partition = '<partition>'), which sends it again, whole, in the next pass";
-        }
-    }
-
-    /**
-     * NoETL's per-row TTL: a partition holding a row whose expiry ({@code expiresSql}, a {@code timestamptz}
-     * expression over column {@code column}) is ahead of the server's clock is kept ({@code RowsNotExpired}).
-     */
-    public record RowExpiryGate(String column, String expiresSql) {
-        /** The finding for a partition kept for its unexpired rows, with when it can go. */
-        public static Kept kept(PlannedAction action, RowExpirySql.Unexpired u) {
-            return new Kept(action, Reason.ROWS_NOT_EXPIRED, action.partition() + " is past retention but " + u.rows()
-                    + " of its rows have expires_at ahead of the database's clock: kept until the last expires at "
-                    + u.lastExpiry() + " (spec.rowExpiry: Ignore retires by bounds alone)");
-        }
-    }
-
-    /**
      * @param rowsMoved rows moved out of the default partition by the applied actions
-     * @param kept retirements the data proof refused; the pass went on without them
+     * @param kept retirements the data proof or a gate refused; the pass went on without them
      */
     public record Result(List<PlannedAction> applied, Optional<Failure> failure, long rowsMoved, List<Kept> kept) {
         public Result {
             applied = List.copyOf(applied);
             kept = List.copyOf(kept);
+        }
+    }
+
+    /**
+     * The partitioned table the executor works on.
+     *
+     * @param defaultPartition the parent's default partition, if it has one: attaching locks it
+     */
+    public record Parent(TableName table, String keyColumn, KeyType keyType, Optional<String> defaultPartition) {
+        /** {@code table} as {@code snapshot} shows it. */
+        public static Parent of(TableName table, TableSnapshot snapshot) {
+            return new Parent(table, snapshot.keyColumn(), snapshot.keyType(),
+                    snapshot.defaultPartition().map(ObservedPartition::name));
         }
     }
 
@@ -149,29 +119,19 @@ public final class PartitionExecutor {
     private final DatabaseTarget target;
     private final Optional<TableName> defaultPartition;
     private Optional<String> retentionCutoff = Optional.empty();
-    private Optional<RollupGate> gate = Optional.empty();
-    private Optional<ExportGate> exportGate = Optional.empty();
-    private Optional<RowExpiryGate> expiryGate = Optional.empty();
-    private long rowsMoved;
-    private final List<Kept> kept = new ArrayList<>();
-    /** The retirements of the batch being run: each partition as the catalog shows it, by name. */
-    private Map<String, Located> located = Map.of();
+    private List<RetirementGate> gates = List.of();
 
     /** A partition of the parent as the catalog showed it: its oid, its own schema and name, its bounds. */
     private record Located(long oid, TableName table, KeyRange range) {
     }
 
-    /**
-     * @param defaultPartition the parent's default partition, if it has one: attaching locks it
-     */
-    public PartitionExecutor(DataSource dataSource, DatabaseTarget target, TableName parent, String keyColumn,
-            KeyType keyType, Optional<String> defaultPartition, LockPolicy lockPolicy) {
+    public PartitionExecutor(DataSource dataSource, DatabaseTarget target, Parent parent, LockPolicy lockPolicy) {
         this.dataSource = dataSource;
-        this.defaultPartition = defaultPartition.map(parent::sibling);
         this.target = target;
-        this.parent = parent;
-        this.keyColumn = keyColumn;
-        this.keyType = keyType;
+        this.parent = parent.table();
+        this.keyColumn = parent.keyColumn();
+        this.keyType = parent.keyType();
+        this.defaultPartition = parent.defaultPartition().map(this.parent::sibling);
         this.lockPolicy = lockPolicy;
     }
 
@@ -186,67 +146,85 @@ public final class PartitionExecutor {
     }
 
     /**
-     * Makes every retirement wait for its rollup: under the lock that drops or detaches it, in the step that re-checks
-     * its bounds, the ledger must show the partition rolled into every tier of {@code gate}; one that is not is kept
-     * and reported ({@code RollupPending}). Without it (a policy without rollups) nothing is gated.
+     * Makes every retirement pass {@code gates} too, in their order, before its lock and again under it; a partition
+     * a gate refuses is kept and reported with the gate's reason. Without them only the data proof decides.
      */
-    public PartitionExecutor gated(Optional<RollupGate> gate) {
-        this.gate = gate;
-        return this;
-    }
-
-    /**
-     * Makes every retirement wait for its export: under the same lock, the export ledger must show the partition
-     * confirmed at the receiver; one that is not is kept and reported ({@code ExportPending}).
-     */
-    public PartitionExecutor exportGated(Optional<ExportGate> gate) {
-        this.exportGate = gate;
-        return this;
-    }
-
-    /**
-     * Makes every retirement wait for the rows' own expiry: a partition with a row whose expiry is ahead of the
-     * server's clock is kept. Checked before the lock (a scan of the partition, or an index probe), and again under
-     * it where an index on the column makes that a probe; without one, a row written or extended in the moment
-     * between the two is not seen (NoETL's TTL functions extend unexpired rows only).
-     */
-    public PartitionExecutor expiryGated(Optional<RowExpiryGate> gate) {
-        this.expiryGate = gate;
+    public PartitionExecutor gatedBy(List<RetirementGate> gates) {
+        this.gates = List.copyOf(gates);
         return this;
     }
 
     public Result apply(List<PlannedAction> actions) {
-        List<PlannedAction> applied = new ArrayList<>();
-        rowsMoved = 0;
-        kept.clear();
-        try (Connection c = dataSource.getConnection()) {
-            for (List<PlannedAction> batch : batches(actions)) {
-                try {
-                    applied.addAll(run(c, batch));
-                } catch (SQLException e) {
-                    if (batch.size() == 1 || DatabaseFailure.isLockTimeout(e)) {
-                        return failed(applied, batch.get(0), e);
-                    }
-                    for (PlannedAction action : batch) {
-                        try {
-                            applied.addAll(run(c, List.of(action)));
-                        } catch (SQLException single) {
-                            return failed(applied, action, single);
-                        }
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            PlannedAction next = actions.size() > applied.size() ? actions.get(applied.size()) : null;
-            return failed(applied, next, e);
-        }
-        return new Result(applied, Optional.empty(), rowsMoved, kept);
+        return new Application().apply(actions);
     }
 
-    private Result failed(List<PlannedAction> applied, PlannedAction action, SQLException e) {
-        LOG.debugf("%s %s failed: %s", action == null ? "connection" : action.kind(),
-                action == null ? "" : action.partition(), target.redact(e.getMessage()));
-        return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))), rowsMoved, kept);
+    /** One call of {@link #apply}: what it has applied, kept and moved so far. */
+    private final class Application {
+        private final List<PlannedAction> applied = new ArrayList<>();
+        private final List<Kept> kept = new ArrayList<>();
+        private long rowsMoved;
+
+        Result apply(List<PlannedAction> actions) {
+            try (Connection c = dataSource.getConnection()) {
+                for (List<PlannedAction> batch : batches(actions)) {
+                    Optional<Result> failed = runBatch(c, batch);
+                    if (failed.isPresent()) {
+                        return failed.get();
+                    }
+                }
+            } catch (SQLException e) {
+                PlannedAction next = actions.size() > applied.size() ? actions.get(applied.size()) : null;
+                return failed(next, e);
+            }
+            return new Result(applied, Optional.empty(), rowsMoved, kept);
+        }
+
+        /**
+         * Runs one batch; when it fails for another reason than a lock, runs its actions one by one, so that the
+         * failure names its action. The failed result, if any.
+         */
+        private Optional<Result> runBatch(Connection c, List<PlannedAction> batch) {
+            try {
+                applied.addAll(run(c, batch));
+                return Optional.empty();
+            } catch (SQLException e) {
+                if (batch.size() == 1 || DatabaseFailure.isLockTimeout(e)) {
+                    return Optional.of(failed(batch.get(0), e));
+                }
+            }
+            for (PlannedAction action : batch) {
+                try {
+                    applied.addAll(run(c, List.of(action)));
+                } catch (SQLException single) {
+                    return Optional.of(failed(action, single));
+                }
+            }
+            return Optional.empty();
+        }
+
+        private Result failed(PlannedAction action, SQLException e) {
+            LOG.debugf("%s %s failed: %s", action == null ? "connection" : action.kind(),
+                    action == null ? "" : action.partition(), target.redact(e.getMessage()));
+            return new Result(applied, Optional.of(new Failure(action, DatabaseFailure.of(e, target))), rowsMoved,
+                    kept);
+        }
+
+        /** Runs one batch in one transaction; returns the actions it applied (a retirement may be kept instead). */
+        private List<PlannedAction> run(Connection c, List<PlannedAction> batch) throws SQLException {
+            if (batch.get(0) instanceof MoveDefaultRows move) {
+                DdlTransaction.run(c, lockPolicy, creating(batch), conn -> rowsMoved += move(conn, move));
+                return batch;
+            }
+            if (batch.get(0) instanceof CreatePartition || batch.get(0) instanceof CreateDefaultPartition) {
+                List<String> ddl = new ArrayList<>();
+                batch.forEach(a -> ddl.addAll(createStatements(a)));
+                DdlTransaction.run(c, lockPolicy, creating(batch), ddl);
+                return batch;
+            }
+            // each partition as the catalog shows it: a partition moved to another schema is acted on there, never a
+            // table of its name in the parent's schema
+            return new Retiring(locate(c, batch)).retire(c, batch, kept);
+        }
     }
 
     private List<List<PlannedAction>> batches(List<PlannedAction> actions) {
@@ -270,246 +248,189 @@ public final class PartitionExecutor {
         return a instanceof MoveDefaultRows || a instanceof CreateDefaultPartition ? 1 : lockPolicy.batchSize();
     }
 
-    /** Runs one batch in one transaction; returns the actions it applied (a retirement may be kept instead). */
-    private List<PlannedAction> run(Connection c, List<PlannedAction> batch) throws SQLException {
-        located = Map.of();
-        List<LockGate.Need> needs = needs(batch);
-        if (batch.get(0) instanceof MoveDefaultRows move) {
-            DdlTransaction.run(c, lockPolicy, needs, conn -> rowsMoved += move(conn, move));
-            return batch;
-        }
-        if (batch.get(0) instanceof CreatePartition || batch.get(0) instanceof CreateDefaultPartition) {
-            List<String> ddl = new ArrayList<>();
-            batch.forEach(a -> ddl.addAll(statements(a)));
-            DdlTransaction.run(c, lockPolicy, needs, ddl);
-            return batch;
-        }
-        // each partition as the catalog shows it: a partition moved to another schema is acted on there, never a
-        // table of its name in the parent's schema
-        located = locate(c, batch);
-        // the data proof, first without any lock (a scan of an unindexed partition then holds nobody up)
-        Map<PlannedAction, Optional<Kept>> before = prove(c, batch);
-        Map<PlannedAction, Kept> unexpiredBefore = unexpired(c, batch.stream().filter(a -> before.get(a).isEmpty())
-                .toList(), false);
-        unexpiredBefore.forEach((a, k) -> before.put(a, Optional.of(k)));
-        List<PlannedAction> candidates = batch.stream().filter(a -> before.get(a).isEmpty()).toList();
-        List<Kept> refused = new ArrayList<>();
-        batch.stream().map(before::get).flatMap(Optional::stream).forEach(refused::add);
-        List<PlannedAction> proven = new ArrayList<>();
-        List<Kept> refusedUnderLock = new ArrayList<>();
-        if (!candidates.isEmpty()) {
-            DdlTransaction.run(c, lockPolicy, needs(candidates), conn -> {
-                proven.clear();
-                refusedUnderLock.clear();
-                try (Statement s = conn.createStatement()) {
-                    s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
-                    verifyBounds(conn, candidates);
-                    // again under the lock where an index on the key makes it a probe: nothing newer arrived since
-                    Map<PlannedAction, Optional<Kept>> locked = retentionCutoff.isEmpty() ? Map.of()
-                            : prove(conn, indexedOnKey(conn, candidates));
-                    Map<PlannedAction, Kept> ungated = ungated(conn, candidates);
-                    unexported(conn, candidates).forEach(ungated::putIfAbsent);
-                    unexpired(conn, candidates, true).forEach(ungated::putIfAbsent);
-                    for (PlannedAction a : candidates) {
-                        Optional<Kept> refusal = locked.getOrDefault(a, Optional.empty())
-                                .or(() -> Optional.ofNullable(ungated.get(a)));
-                        refusal.ifPresentOrElse(refusedUnderLock::add, () -> proven.add(a));
-                    }
-                    List<String> ddl = new ArrayList<>();
-                    proven.forEach(a -> ddl.addAll(statements(a)));
-                    if (!ddl.isEmpty()) {
-                        s.execute(String.join(";\n", ddl));
-                    }
-                }
-            });
-        }
-        refused.addAll(refusedUnderLock);
-        refused.forEach(k -> LOG.infof("%s %s: %s", k.action().kind(), k.action().partition(), k.describe()));
-        kept.addAll(refused);
-        return List.copyOf(proven);
-    }
+    /** One batch of retirements, its partitions located in the catalog before any lock. */
+    private final class Retiring {
+        private final Map<String, Located> located;
 
-    /**
-     * The data proof of retirements: each partition's newest key against the retention cutoff of the server's
-     * clock, in one statement. {@code max()} of the key reads one end of a b-tree index whose first column is the key
-     * when the partition has one; without one it scans the partition.
-     */
-    private Map<PlannedAction, Optional<Kept>> prove(Connection conn, List<PlannedAction> retirements)
-            throws SQLException {
-        // (a retirement's partition is always located by now: run() locates the batch first)
-        Map<PlannedAction, Optional<Kept>> proof = new HashMap<>();
-        if (retentionCutoff.isEmpty() || retirements.isEmpty()) {
-            retirements.forEach(a -> proof.put(a, Optional.empty()));
-            return proof;
+        Retiring(Map<String, Located> located) {
+            this.located = located;
         }
-        String key = SqlIdentifier.quote(keyColumn);
-        String cutoff = retentionCutoff.get();
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < retirements.size(); i++) {
-            parts.add("SELECT " + i + ", max(" + key + ")::text, coalesce(max(" + key + ") >= " + cutoff
-                    + ", false), (" + cutoff + ")::text FROM ONLY " + child(retirements.get(i)).sql());
+
+        /**
+         * Proves and gates the batch's retirements before the lock, then again under it, and retires those that pass;
+         * adds those kept to {@code kept} and returns those retired.
+         */
+        List<PlannedAction> retire(Connection c, List<PlannedAction> batch, List<Kept> kept) throws SQLException {
+            // first without any lock (a scan of an unindexed partition then holds nobody up)
+            Map<PlannedAction, Kept> before = refusedBeforeLock(c, batch);
+            List<PlannedAction> candidates = batch.stream().filter(a -> !before.containsKey(a)).toList();
+            List<Kept> refused = new ArrayList<>(batch.stream().filter(before::containsKey).map(before::get).toList());
+            List<PlannedAction> proven = new ArrayList<>();
+            List<Kept> refusedUnderLock = new ArrayList<>();
+            if (!candidates.isEmpty()) {
+                DdlTransaction.run(c, lockPolicy, needs(candidates), conn -> {
+                    proven.clear();
+                    refusedUnderLock.clear();
+                    retireUnderLock(conn, candidates, proven, refusedUnderLock);
+                });
+            }
+            refused.addAll(refusedUnderLock);
+            refused.forEach(k -> LOG.infof("%s %s: %s", k.action().kind(), k.action().partition(), k.describe()));
+            kept.addAll(refused);
+            return List.copyOf(proven);
         }
-        // in a transaction of its own unless in the caller's, where the texts of the keys are in UTC (SET LOCAL: the
-        // session's zone is left to whoever gets the connection next, issue 22)
-        boolean own = conn.getAutoCommit();
-        conn.setAutoCommit(false);
-        try (Statement s = conn.createStatement()) {
-            s.execute("SET LOCAL TIME ZONE 'UTC'");
-            try (ResultSet rs = s.executeQuery(String.join(" UNION ALL ", parts))) {
-                while (rs.next()) {
-                    PlannedAction a = retirements.get(rs.getInt(1));
-                    proof.put(a, rs.getBoolean(3) ? Optional.of(Kept.holdsRecentRows(a, rs.getString(2),
-                            rs.getString(4))) : Optional.empty());
+
+        /** The data proof, then each gate's check before the lock, of those not refused yet; the first refusal counts. */
+        private Map<PlannedAction, Kept> refusedBeforeLock(Connection c, List<PlannedAction> batch)
+                throws SQLException {
+            Map<PlannedAction, Kept> refused = prove(c, batch);
+            for (RetirementGate gate : gates) {
+                List<PlannedAction> left = batch.stream().filter(a -> !refused.containsKey(a)).toList();
+                if (!left.isEmpty()) {
+                    gate.beforeLock(c, retirements(left)).forEach(refused::putIfAbsent);
                 }
             }
-            if (own) {
-                conn.commit();
-            }
-        } finally {
-            if (own) {
-                conn.rollback();
-                conn.setAutoCommit(true);
-            }
-        }
-        return proof;
-    }
-
-    /**
-     * The retirements the rollup gate refuses, read under the retirement lock: a partition without a ledger row for
-     * every tier, or any partition while a tier table is missing. Rows of the ledger cannot change under the lock in a
-     * way that lets one through wrongly: a rollup adds rows, and one in progress holds ACCESS SHARE on the partition,
-     * which the lock taken here waited for.
-     */
-    private Map<PlannedAction, Kept> ungated(Connection conn, List<PlannedAction> retirements) throws SQLException {
-        Map<PlannedAction, Kept> refused = new HashMap<>();
-        if (gate.isEmpty() || retirements.isEmpty()) {
             return refused;
         }
-        RollupGate g = gate.get();
-        List<String> missingTiers = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement("SELECT t FROM unnest(?::text[]) t WHERE to_regclass(t) IS NULL")) {
-            ps.setArray(1, conn.createArrayOf("text", g.tierTables().stream().map(TableName::sql).toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    missingTiers.add(rs.getString(1));
+
+        /**
+         * Under the lock on the parent: the bounds again, the data proof again where an index on the key makes it a
+         * probe (nothing newer arrived since), every gate; then the DDL of those that passed, into {@code proven}.
+         */
+        private void retireUnderLock(Connection conn, List<PlannedAction> candidates, List<PlannedAction> proven,
+                List<Kept> refusedUnderLock) throws SQLException {
+            try (Statement s = conn.createStatement()) {
+                s.execute("LOCK TABLE " + parent.sql() + " IN ACCESS EXCLUSIVE MODE");
+                verifyBounds(conn, candidates);
+                Map<PlannedAction, Kept> refusals = retentionCutoff.isEmpty() ? new HashMap<>()
+                        : prove(conn, indexedOn(conn, candidates, keyColumn));
+                for (RetirementGate gate : gates) {
+                    gate.underLock(conn, retirements(candidates)).forEach(refusals::putIfAbsent);
                 }
-            }
-        }
-        Map<String, Long> tiersDone = new HashMap<>();
-        if (missingTiers.isEmpty()) {
-            try (PreparedStatement ps = conn.prepareStatement("SELECT raw_partition, count(DISTINCT tier_table) FROM "
-                    + g.ledger().sql() + " WHERE raw_table = ? AND raw_partition = ANY (?) AND tier_table = ANY (?) "
-                    + "GROUP BY raw_partition")) {
-                ps.setString(1, g.rawTable());
-                ps.setArray(2, conn.createArrayOf("text", retirements.stream().map(PlannedAction::partition).toArray()));
-                ps.setArray(3, conn.createArrayOf("text", g.tierTables().stream().map(TableName::toString).toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        tiersDone.put(rs.getString(1), rs.getLong(2));
+                for (PlannedAction a : candidates) {
+                    Kept refusal = refusals.get(a);
+                    if (refusal == null) {
+                        proven.add(a);
+                    } else {
+                        refusedUnderLock.add(refusal);
                     }
                 }
+                List<String> ddl = new ArrayList<>();
+                proven.forEach(a -> ddl.addAll(retireStatements(a)));
+                if (!ddl.isEmpty()) {
+                    s.execute(String.join(";\n", ddl));
+                }
             }
         }
-        for (PlannedAction a : retirements) {
-            long done = tiersDone.getOrDefault(a.partition(), 0L);
-            if (!missingTiers.isEmpty()) {
-                refused.put(a, new Kept(a, Reason.ROLLUP_FAILED, a.partition() + " is kept: the tier table "
-                        + String.join(", ", missingTiers) + " is missing, so its history cannot be kept"));
-            } else if (done < g.tierTables().size()) {
-                refused.put(a, new Kept(a, Reason.ROLLUP_PENDING, a.partition() + " is past retention but rolled into "
-                        + done + " of " + g.tierTables().size() + " tiers: kept until its rollup is done"));
-            }
-        }
-        return refused;
-    }
 
-    /**
-     * The retirements the export gate refuses, read under the retirement lock: a partition whose export ledger row for
-     * the receiver is missing or not confirmed. An export in progress reads the partition under ACCESS SHARE, which
-     * the lock taken here waited for; confirmation only ever adds a timestamp.
-     */
-    private Map<PlannedAction, Kept> unexported(Connection conn, List<PlannedAction> retirements) throws SQLException {
-        Map<PlannedAction, Kept> refused = new HashMap<>();
-        if (exportGate.isEmpty() || retirements.isEmpty()) {
-            return refused;
-        }
-        ExportGate g = exportGate.get();
-        java.util.Set<String> confirmed = new java.util.HashSet<>();
-        Map<String, String> held = new HashMap<>();
-        if (RollupSql.exists(conn, g.ledger())) {
-            try (PreparedStatement ps = conn.prepareStatement("SELECT raw_partition, rows_refused, last_refusal FROM "
-                    + g.ledger().sql() + " WHERE raw_table = ? AND target = ? AND raw_partition = ANY (?) AND "
-                    + "verified_at IS NOT NULL")) {
-                ps.setString(1, g.rawTable());
-                ps.setString(2, g.target());
-                ps.setArray(3, conn.createArrayOf("text", retirements.stream().map(PlannedAction::partition).toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
+        /**
+         * The data proof of retirements: each partition's newest key against the retention cutoff of the server's
+         * clock, in one statement; those that fail, with why. {@code max()} of the key reads one end of a b-tree index
+         * whose first column is the key when the partition has one; without one it scans the partition.
+         */
+        private Map<PlannedAction, Kept> prove(Connection conn, List<PlannedAction> retirements) throws SQLException {
+            Map<PlannedAction, Kept> refused = new HashMap<>();
+            if (retentionCutoff.isEmpty() || retirements.isEmpty()) {
+                return refused;
+            }
+            String key = SqlIdentifier.quote(keyColumn);
+            String cutoff = retentionCutoff.get();
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < retirements.size(); i++) {
+                parts.add("SELECT " + i + ", max(" + key + ")::text, coalesce(max(" + key + ") >= " + cutoff
+                        + ", false), (" + cutoff + ")::text FROM ONLY " + child(retirements.get(i)).sql());
+            }
+            // in a transaction of its own unless in the caller's, where the texts of the keys are in UTC (SET LOCAL:
+            // the session's zone is left to whoever gets the connection next, issue 22)
+            boolean own = conn.getAutoCommit();
+            conn.setAutoCommit(false);
+            try (Statement s = conn.createStatement()) {
+                s.execute("SET LOCAL TIME ZONE 'UTC'");
+                try (ResultSet rs = s.executeQuery(String.join(" UNION ALL ", parts))) {
                     while (rs.next()) {
-                        confirmed.add(rs.getString(1));
-                        if (g.holdRefused() && rs.getLong(2) > 0) {
-                            held.put(rs.getString(1), ExportGate.heldPartition(rs.getString(1), rs.getLong(2),
-                                    Optional.ofNullable(rs.getString(3))));
+                        PlannedAction a = retirements.get(rs.getInt(1));
+                        if (rs.getBoolean(3)) {
+                            refused.put(a, Kept.holdsRecentRows(a, rs.getString(2), rs.getString(4)));
                         }
                     }
                 }
+                if (own) {
+                    conn.commit();
+                }
+            } finally {
+                if (own) {
+                    conn.rollback();
+                    conn.setAutoCommit(true);
+                }
             }
-        }
-        for (PlannedAction a : retirements) {
-            if (!confirmed.contains(a.partition())) {
-                refused.put(a, new Kept(a, Reason.EXPORT_PENDING, a.partition() + " is past retention but not yet "
-                        + "exported to " + g.target() + " and confirmed there: kept until it is"));
-            } else if (held.containsKey(a.partition())) {
-                refused.put(a, new Kept(a, Reason.EXPORT_REFUSED_ROWS, a.partition() + " is past retention and "
-                        + "confirmed at " + g.target() + ", but its export refused rows, which are at no receiver "
-                        + "(spec.export.refusedRows: Hold): " + held.get(a.partition()) + "; " + g.howToRelease()));
-            }
-        }
-        return refused;
-    }
-
-    /** The retirements whose partition has a valid b-tree index with the key as its first column. */
-    private List<PlannedAction> indexedOnKey(Connection conn, List<PlannedAction> retirements) throws SQLException {
-        return indexedOn(conn, retirements, keyColumn);
-    }
-
-    private List<PlannedAction> indexedOn(Connection conn, List<PlannedAction> retirements, String column)
-            throws SQLException {
-        List<String> indexed = RowExpirySql.indexedOn(conn, retirements.stream().map(this::child).toList(), column);
-        return retirements.stream().filter(a -> indexed.contains(a.partition())).toList();
-    }
-
-    /**
-     * The retirements the row-expiry gate refuses: partitions holding a row whose expiry is ahead of the server's
-     * clock. {@code underLock}: only those where an index on the expiry column makes the check a probe.
-     */
-    private Map<PlannedAction, Kept> unexpired(Connection conn, List<PlannedAction> retirements, boolean underLock)
-            throws SQLException {
-        Map<PlannedAction, Kept> refused = new HashMap<>();
-        if (expiryGate.isEmpty() || retirements.isEmpty()) {
             return refused;
         }
-        RowExpiryGate g = expiryGate.get();
-        List<PlannedAction> checked = underLock ? indexedOn(conn, retirements, g.column()) : retirements;
-        Map<String, RowExpirySql.Unexpired> found = RowExpirySql.unexpired(conn, checked.stream().map(this::child)
-                .toList(), g.expiresSql());
-        for (PlannedAction a : checked) {
-            RowExpirySql.Unexpired u = found.get(a.partition());
-            if (u != null) {
-                refused.put(a, RowExpiryGate.kept(a, u));
-            }
-        }
-        return refused;
-    }
 
-    /** The table locks a batch takes, for the {@link LockGate}. */
-    private List<LockGate.Need> needs(List<PlannedAction> batch) {
-        List<LockGate.Need> needs = new ArrayList<>();
-        PlannedAction first = batch.get(0);
-        if (first.retires()) {
+        /** The retirements whose partition has a valid b-tree index with {@code column} as its first column. */
+        private List<PlannedAction> indexedOn(Connection conn, List<PlannedAction> retirements, String column)
+                throws SQLException {
+            List<String> indexed = CatalogReader.indexedOn(conn, retirements.stream().map(this::child).toList(),
+                    column);
+            return retirements.stream().filter(a -> indexed.contains(a.partition())).toList();
+        }
+
+        /** The retirements as the gates see them: each with the relation it acts on. */
+        private List<RetirementGate.Retirement> retirements(List<PlannedAction> actions) {
+            return actions.stream().map(a -> new RetirementGate.Retirement(a, child(a))).toList();
+        }
+
+        /** The table locks the retirements take, for the {@link LockGate}. */
+        private List<LockGate.Need> needs(List<PlannedAction> batch) {
+            List<LockGate.Need> needs = new ArrayList<>();
             needs.add(new LockGate.Need(parent, LockGate.Mode.ACCESS_EXCLUSIVE));
             batch.forEach(a -> needs.add(new LockGate.Need(child(a), LockGate.Mode.ACCESS_EXCLUSIVE)));
             return needs;
         }
+
+        /** The DDL of one retirement, run under the lock on the parent once its bounds are checked. */
+        private List<String> retireStatements(PlannedAction action) {
+            if (action instanceof DropPartition drop) {
+                return List.of("DROP TABLE " + child(drop).sql());
+            } else if (action instanceof DetachPartition detach) {
+                TableName child = child(detach);
+                String archive = SqlIdentifier.quote(detach.archiveSchema());
+                return List.of("ALTER TABLE " + parent.sql() + " DETACH PARTITION " + child.sql(),
+                        "CREATE SCHEMA IF NOT EXISTS " + archive,
+                        "ALTER TABLE " + child.sql() + " SET SCHEMA " + archive);
+            }
+            throw new IllegalArgumentException("no executor for " + action.kind());
+        }
+
+        /**
+         * Under the retirement lock: fails with {@value DatabaseFailure#PARTITION_CHANGED_STATE} unless every partition
+         * is still the relation {@link #locate} found (same oid, schema and bounds). The lock on the parent locks its
+         * partitions too, so none can move or change between this check and the DDL.
+         */
+        private void verifyBounds(Connection c, List<PlannedAction> batch) throws SQLException {
+            Map<String, Located> actual = partitionsNamed(c, batch);
+            for (PlannedAction a : batch) {
+                Located now = actual.get(a.partition());
+                if (now == null || !now.equals(located.get(a.partition())) || !Objects.equals(now.range(), a.range())) {
+                    throw new SQLException(child(a) + " is no longer the partition the plan saw; "
+                            + "nothing was retired", DatabaseFailure.PARTITION_CHANGED_STATE);
+                }
+            }
+        }
+
+        /**
+         * The table a retirement acts on: its partition as {@link #locate} found it among the parent's (in its own
+         * schema, which a partition moved with {@code ALTER TABLE ... SET SCHEMA} does not share with the parent).
+         */
+        private TableName child(PlannedAction a) {
+            Located l = located.get(a.partition());
+            return l == null ? parent.sibling(a.partition()) : l.table();
+        }
+    }
+
+    /** The table locks a batch of creates (or a move of default-partition rows) takes, for the {@link LockGate}. */
+    private List<LockGate.Need> creating(List<PlannedAction> batch) {
+        List<LockGate.Need> needs = new ArrayList<>();
+        PlannedAction first = batch.get(0);
         needs.add(new LockGate.Need(parent, LockGate.Mode.SHARE_UPDATE_EXCLUSIVE));
         if (first instanceof MoveDefaultRows move) {
             needs.add(new LockGate.Need(parent.sibling(move.defaultPartition()), LockGate.Mode.ACCESS_EXCLUSIVE));
@@ -519,8 +440,8 @@ public final class PartitionExecutor {
         return needs;
     }
 
-    /** The DDL one action runs inside its transaction (retirements also lock the parent and check bounds). */
-    public List<String> statements(PlannedAction action) {
+    /** The DDL one create runs inside its transaction. */
+    private List<String> createStatements(PlannedAction action) {
         if (action instanceof CreatePartition create) {
             TableName child = parent.sibling(create.partition());
             // the new table is empty, so ATTACH's validation scan of it costs nothing
@@ -530,14 +451,6 @@ public final class PartitionExecutor {
             TableName child = parent.sibling(create.partition());
             return List.of(createLike(child),
                     "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " DEFAULT");
-        } else if (action instanceof DropPartition drop) {
-            return List.of("DROP TABLE " + child(drop).sql());
-        } else if (action instanceof DetachPartition detach) {
-            TableName child = child(detach);
-            String archive = SqlIdentifier.quote(detach.archiveSchema());
-            return List.of("ALTER TABLE " + parent.sql() + " DETACH PARTITION " + child.sql(),
-                    "CREATE SCHEMA IF NOT EXISTS " + archive,
-                    "ALTER TABLE " + child.sql() + " SET SCHEMA " + archive);
         }
         throw new IllegalArgumentException("no executor for " + action.kind());
     }
@@ -559,7 +472,7 @@ public final class PartitionExecutor {
         try (Statement s = c.createStatement()) {
             s.execute("LOCK TABLE " + dflt.sql() + " IN ACCESS EXCLUSIVE MODE");
             s.execute(createLike(child));
-            String columns = String.join(", ", insertableColumns(c));
+            String columns = String.join(", ", CatalogReader.insertableColumns(c, parent));
             long expected;
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + dflt.sql() + " WHERE " + inRange)) {
                 rs.next();
@@ -593,35 +506,10 @@ public final class PartitionExecutor {
                 + ") TO (" + hi + ")";
     }
 
-    /** The parent's columns that take values on INSERT (not dropped, not generated), quoted, in order. */
-    private List<String> insertableColumns(Connection c) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = "
-                + "to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
-            ps.setString(1, parent.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.add(SqlIdentifier.quote(rs.getString(1)));
-                }
-            }
-        }
-        return columns;
-    }
-
-    /**
-     * The table a retirement acts on: its partition as {@link #locate} found it among the parent's (in its own schema,
-     * which a partition moved with {@code ALTER TABLE ... SET SCHEMA} does not share with the parent), else, for an
-     * action not located, the parent's schema.
-     */
-    private TableName child(PlannedAction a) {
-        Located l = located.get(a.partition());
-        return l == null ? parent.sibling(a.partition()) : l.table();
-    }
-
     /** The parent's partitions named by {@code batch}, each with its oid, own schema and bounds. */
     private Map<String, Located> partitionsNamed(Connection c, List<PlannedAction> batch) throws SQLException {
         Map<String, Located> found = new HashMap<>();
-        java.util.Set<String> twice = new java.util.HashSet<>();
+        Set<String> twice = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(CatalogReader.partitionsQuery(keyType,
                 "i.inhparent = to_regclass(?) AND c.relname = ANY (?)"))) {
             ps.setString(1, parent.sql());
@@ -659,21 +547,5 @@ public final class PartitionExecutor {
             }
         }
         return found;
-    }
-
-    /**
-     * Under the retirement lock: fails with {@value DatabaseFailure#PARTITION_CHANGED_STATE} unless every partition is
-     * still the relation {@link #locate} found (same oid, schema and bounds). The lock on the parent locks its
-     * partitions too, so none can move or change between this check and the DDL.
-     */
-    private void verifyBounds(Connection c, List<PlannedAction> batch) throws SQLException {
-        Map<String, Located> actual = partitionsNamed(c, batch);
-        for (PlannedAction a : batch) {
-            Located now = actual.get(a.partition());
-            if (now == null || !now.equals(located.get(a.partition())) || !Objects.equals(now.range(), a.range())) {
-                throw new SQLException(child(a) + " is no longer the partition the plan saw; "
-                        + "nothing was retired", DatabaseFailure.PARTITION_CHANGED_STATE);
-            }
-        }
     }
 }

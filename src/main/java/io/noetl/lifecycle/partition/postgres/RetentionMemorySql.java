@@ -30,7 +30,7 @@ public final class RetentionMemorySql {
     /** The row of {@code parent}, or {@link RetentionGrace.Memory#NONE} when there is none (or no table yet). */
     public static RetentionGrace.Memory read(Connection c, TableName parent) throws SQLException {
         TableName table = tableFor(parent);
-        if (!RollupSql.exists(c, table)) {
+        if (!CatalogReader.exists(c, table)) {
             return RetentionGrace.Memory.NONE;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT in_force, shortened_to, seen_at FROM " + table.sql()
@@ -56,15 +56,8 @@ public final class RetentionMemorySql {
             return;
         }
         // only beside a partitioned table: nothing is created in a schema whose table is missing or not partitioned
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = "
-                + "to_regclass(?) AND relkind = 'p')")) {
-            ps.setString(1, parent.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return;
-                }
-            }
+        if (!CatalogReader.isPartitioned(c, parent)) {
+            return;
         }
         TableName table = tableFor(parent);
         try (Statement s = c.createStatement()) {

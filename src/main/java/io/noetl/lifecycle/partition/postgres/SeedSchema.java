@@ -6,66 +6,17 @@ import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
-import io.noetl.lifecycle.registry.postgres.RegistrySchema;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The partitioned tables NoETL's schema documents describe, created idempotently for {@code bootstrap: IfMissing}:
- * the metric table as NoETL's own schema has it, with its indexes and partition view (and the registry it references,
- * {@link RegistrySchema}), and the event table with its DBA helpers (seed 001).
+ * The event table of seed 001 with its DBA helpers, created idempotently for {@code bootstrap: IfMissing}, and the
+ * {@code <table>_partitions} view both partitioned tables of NoETL's schema documents have (the metric table's own
+ * DDL is the metric kind's, {@code MetricSchema}).
  */
 public final class SeedSchema {
     private SeedSchema() {
-    }
-
-    /** The runtime registry the metric table references ({@code runtime_id}): NoETL's own shape. */
-    public static final TableName REGISTRY = RegistrySchema.RUNTIME;
-
-    /**
-     * NoETL's metric table under {@code table}, as NoETL's own schema creates {@code noetl.metric}: RANGE-partitioned
-     * on {@code created_at TIMESTAMP} (without time zone: NoETL writes its session's wall-clock time, which the policy
-     * reads in {@code spec.timeZone}), {@code expires_at TIMESTAMPTZ} (its per-row TTL), no {@code timestamp} column,
-     * NoETL's indexes, and a {@code <table>_partitions} view of its partitions. NoETL's server writes into it as into
-     * its own: its statements name these columns, and its schema script's {@code CREATE TABLE IF NOT EXISTS} leaves it
-     * be. {@code metric_id} takes {@code <schema>.snowflake_id()} as its default where that function exists (NoETL's
-     * schema script sets the same default when it runs), a sequence of its own otherwise.
-     */
-    public static void ensureMetricTable(Connection c, TableName table) throws SQLException {
-        String idx = "idx_" + table.name() + "_";
-        boolean snowflake;
-        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT to_regprocedure(?) IS NOT NULL")) {
-            ps.setString(1, table.sibling("snowflake_id").sql() + "()");
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                snowflake = rs.getBoolean(1);
-            }
-        }
-        try (Statement s = c.createStatement()) {
-            RegistrySchema.ensureRuntimeRegistry(s);
-            IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(table.schema()));
-            IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + table.sql() + " ("
-                    + (snowflake ? "metric_id BIGINT DEFAULT " + table.sibling("snowflake_id").sql() + "(), "
-                            : "metric_id BIGSERIAL, ")
-                    + "runtime_id BIGINT NOT NULL REFERENCES " + RegistrySchema.RUNTIME.sql() + " (runtime_id) ON DELETE CASCADE, "
-                    + "metric_name TEXT NOT NULL, "
-                    + "metric_type TEXT NOT NULL CHECK (metric_type IN ('counter', 'gauge', 'histogram', 'summary')), "
-                    + "metric_value DOUBLE PRECISION NOT NULL, "
-                    + "labels JSONB, "
-                    + "help_text TEXT, "
-                    + "unit TEXT, "
-                    + "created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, "
-                    + "expires_at TIMESTAMPTZ NOT NULL DEFAULT (now() + interval '1 day'), "
-                    + "PRIMARY KEY (metric_id, created_at)"
-                    + ") PARTITION BY RANGE (created_at)");
-            index(s, idx + "runtime_id", table, "(runtime_id)");
-            index(s, idx + "name", table, "(metric_name)");
-            index(s, idx + "created_at", table, "(created_at)");
-            index(s, idx + "runtime_name", table, "(runtime_id, metric_name)");
-            index(s, idx + "labels", table, "USING GIN (labels)");
-            ensurePartitionView(s, table, "timestamp", null);
-        }
     }
 
     /**
@@ -145,12 +96,11 @@ public final class SeedSchema {
                 + "EXECUTE format('DROP TABLE %s', rel); END $fn$"));
     }
 
-
     /**
      * {@code <table>_partitions}: one row per partition with its bounds as values, its size in bytes and its
      * estimated rows, computed by the same catalog functions the operator's status uses.
      */
-    static void ensurePartitionView(Statement s, TableName table, String boundType, SnowflakeLayout layout)
+    public static void ensurePartitionView(Statement s, TableName table, String boundType, SnowflakeLayout layout)
             throws SQLException {
         String decoded = layout == null ? "" : ", "
                 + timeOfId("range_start", layout) + " AS start_time, " + timeOfId("range_end", layout) + " AS end_time";
@@ -174,7 +124,8 @@ public final class SeedSchema {
                 + "))::numeric / 1000)";
     }
 
-    private static void index(Statement s, String name, TableName table, String definition) throws SQLException {
+    /** Creates index {@code name} on {@code table} ({@code definition}: the column list or method) when missing. */
+    public static void index(Statement s, String name, TableName table, String definition) throws SQLException {
         IdempotentDdl.execute(s, "CREATE INDEX IF NOT EXISTS " + SqlIdentifier.quote(name) + " ON " + table.sql() + " "
                 + definition);
     }

@@ -10,7 +10,6 @@ import io.noetl.lifecycle.partition.plan.IdWindowGrid;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.plan.SnowflakeLayout;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
@@ -21,12 +20,14 @@ import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,10 @@ class DefaultRowMoveTest {
             t.start();
             writers.add(t);
         }
-        Thread.sleep(300);
+        // the writers are at it in every range: the default partition holds rows of theirs in Q4 and Q1 too, which the
+        // plan must then move as well (a condition on the data, where a fixed pause hoped they had started)
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> defaultRows(q4, q1) > 0
+                && defaultRows(q1, q2) > 0);
 
         TableSnapshot snapshot;
         try (Connection c = ds.getConnection()) {
@@ -101,11 +105,13 @@ class DefaultRowMoveTest {
         List<String> kinds = plan.actions().stream().map(a -> a.kind() + " " + a.partition()).toList();
         assertEquals(List.of("MoveDefaultRows event_2026_q4", "MoveDefaultRows event_2027_q1",
                 "MoveDefaultRows event_2026_q3"), kinds);
-        PartitionExecutor.Result result = new PartitionExecutor(ds, target, EVENT, "execution_id",
-                io.noetl.lifecycle.partition.plan.KeyType.BIGINT, java.util.Optional.of("event_default"),
-                LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
+        PartitionExecutor.Result result = new PartitionExecutor(ds, target, new PartitionExecutor.Parent(EVENT, "execution_id", io.noetl.lifecycle.partition.plan.KeyType.BIGINT,
+                java.util.Optional.of("event_default")), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
                 .apply(plan.actions());
-        Thread.sleep(300);
+        // the writers go on into the partitions just attached: a few more inserts each (or all of them done)
+        long afterMoves = inserted.get();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> inserted.get() >= afterMoves + 4 * writers.size()
+                || writers.stream().noneMatch(Thread::isAlive));
         stop.set(true);
         for (Thread t : writers) {
             t.join(30_000);
@@ -122,6 +128,12 @@ class DefaultRowMoveTest {
         assertTrue(result.rowsMoved() >= 20000, "moved " + result.rowsMoved());
         System.out.printf("writers: %d inserts, %d retried errors; %d rows moved%n", inserted.get(), retried.get(),
                 result.rowsMoved());
+    }
+
+    /** The rows the default partition holds of ids from {@code from} to {@code to}. */
+    private static long defaultRows(long from, long to) {
+        return db.queryLong("SELECT count(*) FROM noetl.event_default WHERE execution_id >= ? AND execution_id < ?",
+                from, to);
     }
 
     /** A writer as NoETL's would be: insert one event at a time, retry a failed insert. */

@@ -11,7 +11,6 @@ import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -107,8 +106,8 @@ class InterruptedMaintenanceTest {
     }
 
     private static PartitionExecutor executor(AgroalDataSource ds, DatabaseTarget target, LockPolicy policy) {
-        return new PartitionExecutor(ds, target, METRIC, "created_at", KeyType.TIMESTAMPTZ,
-                java.util.Optional.of("metric_default"), policy);
+        return new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                java.util.Optional.of("metric_default")), policy);
     }
 
     private static Plan plan(AgroalDataSource ds, Instant now) throws SQLException {

@@ -15,7 +15,6 @@ import io.noetl.lifecycle.partition.plan.PlannedAction;
 import io.noetl.lifecycle.partition.plan.TableSnapshot;
 import io.noetl.lifecycle.partition.plan.TimeGrid;
 import io.noetl.lifecycle.partition.plan.TimeInterval;
-import io.noetl.lifecycle.partition.postgres.SeedSchema;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
@@ -93,8 +92,8 @@ class PartitionExecutorTest {
     }
 
     private PartitionExecutor executor(LockPolicy policy) {
-        return new PartitionExecutor(ds, target, METRIC, "created_at", KeyType.TIMESTAMPTZ, java.util.Optional.empty(),
-                policy);
+        return new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
+                java.util.Optional.empty()), policy);
     }
 
     private PartitionExecutor.Result apply(List<PlannedAction> actions) {

@@ -7,9 +7,9 @@ import io.agroal.api.AgroalDataSource;
 import io.noetl.lifecycle.api.EventPartitionPlanSpec;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RetentionAction;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.EventPlanSettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
@@ -158,8 +158,8 @@ abstract class RetirementProofTest {
     private PartitionExecutor executor(Duration retention, ZoneId zone) {
         Optional<String> cutoff = MetricPolicySettings.builder().retention(retention).zone(zone).build()
                 .retentionCutoffSql(keyType());
-        return new PartitionExecutor(ds, db.target(), METRIC, "created_at", keyType(), Optional.empty(),
-                LOCKS).proving(cutoff);
+        return new PartitionExecutor(ds, db.target(), new PartitionExecutor.Parent(METRIC, "created_at", keyType(),
+                Optional.empty()), LOCKS).proving(cutoff);
     }
 
     @Test

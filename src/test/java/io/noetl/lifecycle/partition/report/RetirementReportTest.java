@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.PendingRetirementRef;
+import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.KeyType;
-import io.noetl.lifecycle.partition.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.ObservedPartition;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
 import io.noetl.lifecycle.partition.plan.Plan;
