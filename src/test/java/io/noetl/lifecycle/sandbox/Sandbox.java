@@ -67,18 +67,7 @@ public final class Sandbox {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(operator), "operator-stop"));
             System.exit(operator.waitFor());
         }
-        stopOnCtrlC();
         new Sandbox().run();
-    }
-
-    /**
-     * Ctrl-C stops the sandbox (the shutdown hook stops what it started) also where SIGINT came ignored: a shell
-     * without job control starts its background jobs so, and the JVM then leaves SIGINT ignored. Found when SandboxIT
-     * ran under such a shell and the sandbox outlived its SIGINT.
-     */
-    @SuppressWarnings("removal")
-    private static void stopOnCtrlC() {
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> System.exit(130));
     }
 
     private static void fail(String message) {
