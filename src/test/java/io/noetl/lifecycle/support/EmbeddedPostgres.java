@@ -6,10 +6,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -218,8 +217,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         try {
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            LoopbackProcesses.deleteTree(partial); // another JVM was first
+        } catch (FileSystemException e) {
+            // another JVM was first (two test JVMs unpack a version neither has seen): rename(2) then fails with
+            // ENOTEMPTY, which Java reports as a plain FileSystemException, not DirectoryNotEmptyException
+            if (!Files.isDirectory(target)) {
+                throw e;
+            }
+            LoopbackProcesses.deleteTree(partial);
         }
         return target;
     }
