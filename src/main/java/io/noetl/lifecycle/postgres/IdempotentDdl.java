@@ -30,28 +30,21 @@ public final class IdempotentDdl {
     /** Runs {@code sql} on {@code s}, once more when it met the same statement of another session. */
     public static void execute(Statement s, String sql) throws SQLException {
         Connection c = s.getConnection();
-        if (c.getAutoCommit()) {
-            try {
-                s.execute(sql);
-            } catch (SQLException e) {
-                if (!raced(e)) {
-                    throw e;
-                }
-                s.execute(sql);
-            }
-            return;
-        }
-        Savepoint before = c.setSavepoint();
+        Savepoint before = c.getAutoCommit() ? null : c.setSavepoint();
         try {
             s.execute(sql);
         } catch (SQLException e) {
             if (!raced(e)) {
                 throw e;
             }
-            c.rollback(before);
+            if (before != null) {
+                c.rollback(before);
+            }
             s.execute(sql);
         }
-        c.releaseSavepoint(before);
+        if (before != null) {
+            c.releaseSavepoint(before);
+        }
     }
 
     static boolean raced(SQLException e) {

@@ -104,12 +104,7 @@ class ExportPassLiveTest extends ExportPassTestBase {
      */
     @Test
     void aTierIsSentBucketByBucketOnceNoRawPartitionCanAddToIt() throws Exception {
-        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = new io.noetl.lifecycle.api.MetricRetentionPolicySpec();
-        spec.setRetention("2d");
-        spec.setPremake(1);
-        io.noetl.lifecycle.api.RollupTier hourly = new io.noetl.lifecycle.api.RollupTier("1h", "30d");
-        hourly.setPartitionInterval("1d");
-        spec.setRollups(List.of(hourly));
+        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = hourlyTierSpec();
         MetricExport e = export(vm.writeUrl(), 100);
         e.setSource("1h");
         spec.setExport(e);
@@ -258,12 +253,7 @@ class ExportPassLiveTest extends ExportPassTestBase {
 
     @Test
     void aTierPartitionPastItsRetentionWaitsForItsExport() throws Exception {
-        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = new io.noetl.lifecycle.api.MetricRetentionPolicySpec();
-        spec.setRetention("2d");
-        spec.setPremake(1);
-        io.noetl.lifecycle.api.RollupTier hourly = new io.noetl.lifecycle.api.RollupTier("1h", "30d");
-        hourly.setPartitionInterval("1d");
-        spec.setRollups(List.of(hourly));
+        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = hourlyTierSpec();
         spec.setExport(export(URI.create("http://127.0.0.1:1/api/v1/write"), 100));
         spec.getExport().setSource("1h");
         String oldest = "metric_rollup_1h_" + partition(4).substring("metric_".length());
@@ -272,7 +262,7 @@ class ExportPassLiveTest extends ExportPassTestBase {
         assertTrue(reasons(down).contains(Reason.EXPORT_FAILED), () -> down.findings().toString());
         assertTrue(db.partitions("noetl.metric_rollup_1h").contains(oldest));
         // the tier's retention shortened to 3 days (a tier's takes effect at once): its oldest partition expires
-        hourly.setRetention("3d");
+        spec.getRollups().get(0).setRetention("3d");
         MaintenancePass.Outcome again = pass(MetricPolicySettings.from(spec));
         assertTrue(again.findings().stream().anyMatch(f -> f.reason() == Reason.EXPORT_PENDING
                 && f.message().contains(oldest)), () -> again.findings().toString());
@@ -412,5 +402,16 @@ class ExportPassLiveTest extends ExportPassTestBase {
                         "the samples of " + e.getKey());
             }
         }
+    }
+
+    /** Two days' retention, one partition ahead, and a 1h tier kept 30 days in daily partitions. */
+    private static io.noetl.lifecycle.api.MetricRetentionPolicySpec hourlyTierSpec() {
+        io.noetl.lifecycle.api.MetricRetentionPolicySpec spec = new io.noetl.lifecycle.api.MetricRetentionPolicySpec();
+        spec.setRetention("2d");
+        spec.setPremake(1);
+        io.noetl.lifecycle.api.RollupTier hourly = new io.noetl.lifecycle.api.RollupTier("1h", "30d");
+        hourly.setPartitionInterval("1d");
+        spec.setRollups(List.of(hourly));
+        return spec;
     }
 }

@@ -23,6 +23,13 @@ import org.junit.jupiter.api.Test;
  * in an open transaction, the second runs it and waits on the first's catalog rows (seen in {@code pg_locks}), then
  * the first commits. Each case is run twice: with a plain {@code Statement.execute}, to show that PostgreSQL really
  * fails the second session (so the case can fail), and through {@link IdempotentDdl}, which must not.
+ *
+ * <p>Stand-ins, and why: the tables and function here are minimal, not NoETL's live tables, because the race is in
+ * PostgreSQL's catalog (pg_type, pg_namespace, pg_proc), whatever the columns; the operator's own statements
+ * (lifecycle_retention beside the live noetl.metric and noetl.event) meet it at start, which the sandbox of
+ * SandboxIT (NoETL's live DDL, a real API server) showed and now is Ready within its minute. The connections are
+ * direct: IdempotentDdl holds no lock and sets nothing on the session, and its savepoint lives inside the caller's
+ * transaction, so a transaction-pooling PgBouncer would hand it the same server connection throughout.
  */
 class IdempotentDdlTest {
     private static TestDatabase db;
