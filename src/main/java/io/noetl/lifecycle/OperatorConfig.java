@@ -31,17 +31,35 @@ public interface OperatorConfig {
     }
 
     interface Pool {
-        /** Connections per distinct database target. */
+        /**
+         * The most connections the operator holds to one PostgreSQL server (host and port, or pooler), in use or
+         * idle, whatever the database or the user: every resource naming a database there shares them. Passes wait
+         * their turn for them, in the order they came. At least 2: an export reads on one while it records on another.
+         */
         @WithDefault("4")
-        int maxSize();
+        int connectionsPerServer();
 
-        /** How long a reconcile waits for a connection (and for a new one to be made) before giving up. */
+        /** How long making one connection may take before the pass fails with DatabaseUnreachable. */
         @WithDefault("10s")
         Duration acquisitionTimeout();
 
-        /** Idle connections are closed after this long. */
-        @WithDefault("5m")
+        /** Connections a pass gave back are closed after this long idle (a later pass of the database reuses them). */
+        @WithDefault("10s")
         Duration idleTimeout();
+
+        /** A pass that has waited this long for the budget shows Waiting=True (reason ConnectionBudget). */
+        @WithDefault("5s")
+        Duration reportWaitAfter();
+
+        /** A pass that has waited this long for the budget gives up (ConnectionBudgetExhausted) and is retried. */
+        @WithDefault("10m")
+        Duration maxWait();
+
+        /**
+         * No longer used: connections are budgeted per server ({@link #connectionsPerServer()}), not per database.
+         * Still accepted, with a warning, so that a configuration that sets it keeps starting.
+         */
+        Optional<Integer> maxSize();
     }
 
     interface Ddl {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** A Kubernetes-style condition, the shape `kubectl wait --for=condition=Ready` and Argo CD read. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Condition {
-    @JsonPropertyDescription("Condition type: `Ready` (always present) or `Degraded` (present and True when something needs a human).")
+    @JsonPropertyDescription("Condition type: `Ready` (always present), `Degraded` (present and True when something needs a human), or `Waiting` (only while a pass waits its turn for a connection of its database server).")
     private String type;
     @JsonPropertyDescription("`True`, `False` or `Unknown`.")
     private ConditionStatus status;

@@ -71,6 +71,17 @@ public class MetricRetentionPolicySpec extends PartitionedTableSpec {
     @JsonPropertyDescription("What retirement does with NoETL's per-row TTL column `expires_at`, when the table has one: `Honor` (default) keeps a partition past retention while any of its rows has `expires_at` ahead of the database's clock, until the last of them expires (reported as RowsNotExpired); `Ignore` retires by the partition's bounds alone, as NoETL's `cleanup_expired_metrics()` does.")
     private RowExpiry rowExpiry;
 
+    @JsonPropertyDescription("How fast the rollups and the export go beside the database's other work: both proceed in bounded steps and, before each, hold while the database is busy (more than `maxActiveBackends` other active backends, at most `maxHoldPerStep` a step) and keep to the fixed caps set here. Left out: no cap, and a hold only while the database is busy.")
+    private HistoryPace historyPace;
+
+    public HistoryPace getHistoryPace() {
+        return historyPace;
+    }
+
+    public void setHistoryPace(HistoryPace historyPace) {
+        this.historyPace = historyPace;
+    }
+
     public String getSampleTimeColumn() {
         return sampleTimeColumn;
     }

@@ -13,6 +13,16 @@ public class MetricRetentionPolicyStatus extends PartitionedTableStatus {
     private String rollupWatermark;
     @JsonPropertyDescription("The export of `spec.export`: watermark, lag, samples exported and in flight, the last error. Absent without export.")
     private ExportStatus export;
+    @JsonPropertyDescription("How the rollups and the export were paced (`spec.historyPace`): their steps, the rate, how long and why they were held back (`ActiveBackends`, `RateCap`), the signal's value, and the rollups' WAL. Absent without rollups and export.")
+    private HistoryPaceStatus historyPace;
+
+    public HistoryPaceStatus getHistoryPace() {
+        return historyPace;
+    }
+
+    public void setHistoryPace(HistoryPaceStatus historyPace) {
+        this.historyPace = historyPace;
+    }
 
     public ExportStatus getExport() {
         return export;

@@ -38,6 +38,11 @@ public enum Reason {
     NOT_PARTITIONED("NotPartitioned", Effect.NOT_READY, false),
     PARTITION_KEY_MISMATCH("PartitionKeyMismatch", Effect.NOT_READY, false),
     LOCK_TIMEOUT("LockTimeout", Effect.NOT_READY, true),
+    /**
+     * The pass waited {@code lifecycle.pool.max-wait} for the connection budget of its server and gave up; it is
+     * tried again. The budget ({@code lifecycle.pool.connections-per-server}) is too small for the passes it serves.
+     */
+    CONNECTION_BUDGET_EXHAUSTED("ConnectionBudgetExhausted", Effect.NOT_READY, true),
     STATEMENT_TIMEOUT("StatementTimeout", Effect.NOT_READY, false),
     PERMISSION_DENIED("PermissionDenied", Effect.NOT_READY, false),
     PARTITION_CHANGED("PartitionChanged", Effect.NOT_READY, true),
@@ -141,6 +146,10 @@ public enum Reason {
     // Degraded=False
     AS_EXPECTED("AsExpected", Effect.HEALTHY, false),
 
+    // Waiting=True, only while a pass waits: it is gone when the pass has run
+    /** The pass waits its turn for a connection of its server's budget ({@code lifecycle.pool.connections-per-server}). */
+    CONNECTION_BUDGET("ConnectionBudget", Effect.WAITING, false),
+
     // only in the command line's findings (plan, apply, check), never in a condition: the status lists the same as
     // status.gaps and status.unmanaged
     PARTITION_GAPS("PartitionGaps", Effect.FINDING_ONLY, false),
@@ -165,6 +174,8 @@ public enum Reason {
         DEGRADED,
         /** {@code Degraded=False}: nothing needs attention. */
         HEALTHY,
+        /** {@code Waiting=True}, while a pass waits for something it shares with others; removed once it has run. */
+        WAITING,
         /** Never a condition: the reason of an answer of the HTTP endpoints. */
         ANSWER_ONLY,
         /** Never a condition: a finding the command line reports of what the status lists without a condition. */

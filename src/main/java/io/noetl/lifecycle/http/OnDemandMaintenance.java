@@ -28,6 +28,8 @@ import io.noetl.lifecycle.partition.plan.Window;
 import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.Lease;
+import io.noetl.lifecycle.postgres.ServerBudget;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.reconcile.ReconcileException;
@@ -200,8 +202,9 @@ public class OnDemandMaintenance {
                     + settings.interval() + " partitions; at most " + MAX_AHEAD + " are made in one call");
         }
         String owner = "OnDemandMaintenance/" + ns + "/" + name;
-        try {
-            DataSource dataSource = pools.acquire(owner, c.target());
+        try (Lease dataSource = pools.lease(owner, c.target(),
+                MetricRetentionPolicyReconciler.connections(c.settings()), "MetricRetentionPolicy",
+                ServerBudget.WaitListener.NONE)) {
             // the retention in force as the database remembers it (else the status), recorded by this call
             Instant now = clock.instant();
             settings = adjust.apply(c.settings().withHold(PolicyPass.retention(dataSource, c.settings(),

@@ -145,10 +145,11 @@ public final class ExportPass {
      * @param closed the closed managed raw partitions, oldest first, with their upper bounds
      * @param blocked the export cannot work at all (the raw table lacks a column): nothing may be retired
      * @param outOfTime the pass's export time ran out with partitions left to send: the next pass should come soon
+     * @param pace how the batches were paced ({@code spec.historyPace}); empty when nothing was sent
      */
     public record Outcome(ExportSettings settings, List<PlannedAction> planned, List<Sent> sent,
             List<Finding> findings, Map<String, ExportSql.Entry> ledger, List<Closed> closed, boolean blocked,
-            Optional<String> lastError, Instant now, boolean outOfTime) {
+            Optional<String> lastError, Instant now, boolean outOfTime, Optional<Pace.Record> pace) {
 
         /** A builder for the export of {@code settings} at {@code now}, which did nothing until told. */
         public static Builder builder(ExportSettings settings, Instant now) {
@@ -210,6 +211,7 @@ public final class ExportPass {
             private boolean blocked;
             private Optional<String> lastError = Optional.empty();
             private boolean outOfTime;
+            private Optional<Pace.Record> pace = Optional.empty();
 
             private Builder(ExportSettings settings, Instant now) {
                 this.settings = settings;
@@ -256,9 +258,14 @@ public final class ExportPass {
                 return this;
             }
 
+            public Builder pace(Optional<Pace.Record> pace) {
+                this.pace = pace;
+                return this;
+            }
+
             public Outcome build() {
                 return new Outcome(settings, planned, sent, findings, ledger, closed, blocked, lastError, now,
-                        outOfTime);
+                        outOfTime, pace);
             }
         }
     }
@@ -266,11 +273,18 @@ public final class ExportPass {
     private final PassContext where;
     private final Credentials credentials;
     private final Timing timing;
+    private final Pace.Signals signals;
 
     public ExportPass(PassContext where, Credentials credentials, Timing timing) {
+        this(where, credentials, timing, Pace.Signals.DATABASE);
+    }
+
+    /** @param signals where the pace reads the database's load (tests give a synthetic one) */
+    public ExportPass(PassContext where, Credentials credentials, Timing timing, Pace.Signals signals) {
         this.where = where;
         this.credentials = credentials;
         this.timing = timing;
+        this.signals = signals;
     }
 
     /**
@@ -352,6 +366,8 @@ public final class ExportPass {
         private Optional<String> lastError = Optional.empty();
         private boolean blocked;
         private boolean outOfTime;
+        /** The pace of the batches: made when the first is sent, and kept for all the partitions of the pass. */
+        private Pace pace;
 
         Run(Connection c, MetricPolicySettings settings, Optional<RollupSettings.Tier> tier) {
             this.c = c;
@@ -365,7 +381,8 @@ public final class ExportPass {
 
         Outcome outcome() {
             return Outcome.builder(export, now).planned(planned).sent(sent).findings(findings).ledger(entries)
-                    .closed(closed).blocked(blocked).lastError(lastError).outOfTime(outOfTime).build();
+                    .closed(closed).blocked(blocked).lastError(lastError).outOfTime(outOfTime)
+                    .pace(Optional.ofNullable(pace).map(Pace::record)).build();
         }
 
         /**
@@ -525,7 +542,12 @@ public final class ExportPass {
                 throws SQLException, RemoteWriteClient.SendFailure, InterruptedException {
             long started = System.nanoTime();
             TableName partition = new TableName(snapshot.schemaOf(p.name()), p.name());
-            ExportStream stream = new ExportStream(c, ledger, partition.name(), export, client);
+            if (pace == null) {
+                // the signal is read on the ledger's connection, between batches, outside their transactions
+                pace = new Pace(Pace.Work.EXPORT, settings.pace(), signals.on(c), Pace.Ticker.SYSTEM, where.clock());
+            }
+            ExportStream stream = new ExportStream(c, ledger, partition.name(), export, client, pace,
+                    settings.pace().exportBatch(export.batchSamples()));
             ExportSql.Cursor from = ExportSql.Cursor.after(entry, Math.min(export.batchSamples(), 10_000));
             try (Connection read = where.dataSource().getConnection()) {
                 if (tier.isPresent()) {

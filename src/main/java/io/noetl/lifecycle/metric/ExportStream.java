@@ -8,6 +8,7 @@ import io.noetl.lifecycle.export.SeriesHash;
 import io.noetl.lifecycle.export.prompb.MetricMetadata;
 import io.noetl.lifecycle.metric.plan.ExportSettings;
 import io.noetl.lifecycle.metric.postgres.ExportSql;
+import io.noetl.lifecycle.postgres.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -34,6 +35,9 @@ final class ExportStream {
     private final String partition;
     private final ExportSettings export;
     private final RemoteWriteClient client;
+    private final Pace pace;
+    /** Samples a batch holds: {@code batchSamples}, or under a cap of {@code spec.historyPace} one second's worth. */
+    private final int batchLimit;
     private final Map<String, NoetlLabels.Mapped> mapped = new HashMap<>();
     private Map<Map<String, String>, List<RemoteWriteFrame.Sample>> series = new LinkedHashMap<>();
     private Map<String, MetricMetadata> metadata = new LinkedHashMap<>();
@@ -52,14 +56,20 @@ final class ExportStream {
     private long retries;
     private boolean stopped;
 
-    /** @param ledgerConnection where the batches are recorded (not the connection the rows are read on) */
+    /**
+     * @param ledgerConnection where the batches are recorded (not the connection the rows are read on)
+     * @param pace asked before each batch is sent ({@link Pace#beforeStep}): the cap and the database's load
+     * @param batchLimit samples a batch holds (about: it is cut where the millisecond changes)
+     */
     ExportStream(Connection ledgerConnection, ExportSql.Ledger ledger, String partition, ExportSettings export,
-            RemoteWriteClient client) {
+            RemoteWriteClient client, Pace pace, int batchLimit) {
         this.ledgerConnection = ledgerConnection;
         this.ledger = ledger;
         this.partition = partition;
         this.export = export;
         this.client = client;
+        this.pace = pace;
+        this.batchLimit = batchLimit;
     }
 
     /**
@@ -68,7 +78,7 @@ final class ExportStream {
      */
     boolean accept(ExportSql.Row row, long deadline) throws SQLException, RemoteWriteClient.SendFailure,
             InterruptedException {
-        boolean cut = batchSamples + batchRefused >= export.batchSamples() && row.millis() != lastMillis;
+        boolean cut = batchSamples + batchRefused >= batchLimit && row.millis() != lastMillis;
         if (cut) {
             flush(false);
             if (System.nanoTime() > deadline) {
@@ -148,6 +158,8 @@ final class ExportStream {
         if (batchSamples > 0) {
             RemoteWriteFrame frame = RemoteWriteFrame.of(series.entrySet().stream()
                     .map(e -> new RemoteWriteFrame.Series(e.getKey(), e.getValue())).toList(), metadata.values());
+            // one step of the export: held for the cap and while the database is busy, then sent and recorded
+            pace.beforeStep();
             int attempts = client.send(frame);
             bytes += (long) frame.body().length * attempts;
             retries += attempts - 1;
@@ -155,6 +167,9 @@ final class ExportStream {
         }
         if (batchSamples > 0 || batchRefused > 0 || last) {
             recordBatch(last);
+        }
+        if (batchSamples > 0) {
+            pace.stepDone(batchSamples);
         }
         samples += batchSamples;
         refused += batchRefused;
@@ -178,25 +193,14 @@ final class ExportStream {
                 .refused(batchRefused, refusal)
                 .stage(!last ? ExportSql.Stage.MORE : ackOnly ? ExportSql.Stage.LAST_CONFIRMED : ExportSql.Stage.LAST)
                 .build();
-        boolean auto = ledgerConnection.getAutoCommit();
-        ledgerConnection.setAutoCommit(false);
-        try {
+        Transactions.inOne(ledgerConnection, () -> {
             ExportSql.acknowledged(ledgerConnection, ledger, partition, batch);
             ExportSql.seriesSent(ledgerConnection, ledger, partition, ackOnly ? Map.of() : sentSeries());
             if (last && ackOnly) {
                 ExportSql.forgetSeries(ledgerConnection, ledger, partition);
             }
-            ledgerConnection.commit();
-        } catch (SQLException | RuntimeException e) {
-            try {
-                ledgerConnection.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        } finally {
-            ledgerConnection.setAutoCommit(auto);
-        }
+            return null;
+        });
     }
 
     /** The samples the batch sent of each series, by {@code SeriesHash}. */

@@ -35,6 +35,7 @@ public final class MetricHistoryPass implements PassPrelude {
     private final MetricPolicySettings settings;
     private final ExportPass.Credentials credentials;
     private final ExportPass.Timing timing;
+    private final Pace.Signals signals;
 
     /**
      * @param credentials where the export reads the receiver's credentials and CA from ({@code spec.export.secretRef},
@@ -43,9 +44,16 @@ public final class MetricHistoryPass implements PassPrelude {
      */
     public MetricHistoryPass(MetricPolicySettings settings, ExportPass.Credentials credentials,
             ExportPass.Timing timing) {
+        this(settings, credentials, timing, Pace.Signals.DATABASE);
+    }
+
+    /** @param signals where the rollups and the export read the database's load (tests give a synthetic one) */
+    public MetricHistoryPass(MetricPolicySettings settings, ExportPass.Credentials credentials,
+            ExportPass.Timing timing, Pace.Signals signals) {
         this.settings = settings;
         this.credentials = credentials;
         this.timing = timing;
+        this.signals = signals;
     }
 
     /** Where no Secret can be read: an export that needs one fails ({@link ExportPass#noSecrets}). */
@@ -57,10 +65,10 @@ public final class MetricHistoryPass implements PassPrelude {
     public Outcome run(PassContext where, Instant now, boolean apply) throws ReconcileException {
         // rollups first: a raw partition they roll up in this pass may be retired in it
         Optional<RollupPass.Outcome> rollups = settings.rollups().enabled()
-                ? Optional.of(new RollupPass(where).run(settings, now, apply)) : Optional.empty();
+                ? Optional.of(new RollupPass(where, signals).run(settings, now, apply)) : Optional.empty();
         // then the export: a raw partition it confirms in this pass may be retired in it
         Optional<ExportPass.Outcome> export = settings.export().enabled()
-                ? Optional.of(new ExportPass(where, credentials, timing).run(settings, now, apply)) : Optional.empty();
+                ? Optional.of(new ExportPass(where, credentials, timing, signals).run(settings, now, apply)) : Optional.empty();
         // NoETL's per-row TTL, unless the spec retires by bounds alone
         Optional<ZoneId> rowExpiry = settings.rowExpiry() == RowExpiry.Honor ? Optional.of(settings.zone())
                 : Optional.empty();

@@ -37,12 +37,16 @@ import java.util.Optional;
 public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<MetricRetentionPolicy,
         MetricRetentionPolicySpec, MetricRetentionPolicyStatus, MetricPolicySettings> {
     public static final String NAME = "metricretentionpolicy";
+    /** The most connections a pass uses at once ({@link #connections}). */
+    public static final int CONNECTIONS_PER_PASS = 2;
     private final OperatorMetrics metrics;
+    private final Clock clock;
 
     public MetricRetentionPolicyReconciler(TargetResolver targets, DatabasePools pools, MaintenanceSchedule schedule,
             ResourceEvents events, OperatorMetrics metrics, OperatorConfig config, Clock clock) {
         super(MetricRetentionPolicy.class, targets, pools, schedule, events, metrics, config, clock);
         this.metrics = metrics;
+        this.clock = clock;
     }
 
     @Override
@@ -65,6 +69,19 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
         return PolicyPass.bootstrapper(settings, c -> MetricSchema.ensureMetricTable(c, PolicyPass.tableOf(settings)));
     }
 
+    @Override
+    protected int connectionsPerPass(MetricPolicySettings settings) {
+        return connections(settings);
+    }
+
+    /**
+     * Two with rollups or an export, one without: the export reads a partition on one connection while it records what
+     * it sent on the other, and the rollups keep their tier tables' partitions while they hold their own.
+     */
+    public static int connections(MetricPolicySettings settings) {
+        return settings.export().enabled() || settings.rollups().enabled() ? CONNECTIONS_PER_PASS : 1;
+    }
+
     /** The rollups and the export, with the receiver's credentials from the Secrets the informer holds. */
     @Override
     protected PassPrelude prelude(MetricRetentionPolicy resource, MetricPolicySettings settings) {
@@ -79,6 +96,7 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
         MetricHistoryPass.Outcome history = MetricHistoryPass.Outcome.of(outcome);
         RollupReport.report(status, history.rollups());
         ExportReport.report(status, history.export());
+        PaceReport.report(status, history, clock.instant());
         // only a pass that writes rolls anything up, and it has just written lastMaintenance
         List<String> rolled = history.rollups().map(r -> r.rolled().stream().map(x -> x.partition()).toList())
                 .orElse(List.of());
@@ -91,6 +109,10 @@ public class MetricRetentionPolicyReconciler extends PartitionedTableReconciler<
                 () -> metrics.forgetRollups(resource));
         history.export().ifPresentOrElse(e -> metrics.exportPass(resource, table, ExportReport.measures(e, settings)),
                 () -> metrics.forgetExport(resource));
+        history.rollups().ifPresent(r -> r.pace().filter(p -> p.steps() > 0).ifPresent(p -> metrics.historyPace(
+                resource, PaceReport.measures(p, r.wal().bytes()))));
+        history.export().ifPresent(e -> e.pace().filter(p -> p.steps() > 0).ifPresent(p -> metrics.historyPace(
+                resource, PaceReport.measures(p, 0))));
     }
 
     /** spec.export.secretRef and caSecretRef: a change to either Secret wakes the policy. */

@@ -13,6 +13,7 @@ import io.noetl.lifecycle.metric.postgres.MetricHistorySql;
 import io.noetl.lifecycle.metric.postgres.MetricSchema;
 import io.noetl.lifecycle.metric.postgres.RollupGate;
 import io.noetl.lifecycle.metric.postgres.RollupSql;
+import io.noetl.lifecycle.metric.postgres.RollupSteps;
 import io.noetl.lifecycle.metric.rollup.SeriesFingerprint;
 import io.noetl.lifecycle.partition.MaintenancePass;
 import io.noetl.lifecycle.partition.PassContext;
@@ -32,7 +33,6 @@ import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,10 +74,12 @@ public final class RollupPass {
      *     added by {@link #withheld})
      * @param ledger for each raw partition, the tiers it is rolled into, after the rollups
      * @param tierLost a tier cannot be rolled into: no raw partition may be retired
+     * @param pace how the rollups' steps were paced ({@code spec.historyPace}); empty when none ran
+     * @param wal the WAL the server wrote during the rollups' steps
      */
     public record Outcome(RollupSettings settings, List<PlannedAction> planned, List<RollupSql.Rolled> rolled,
             List<Duration> durations, List<Finding> findings, Map<String, Set<String>> ledger, boolean tierLost,
-            List<TierState> tiers, Duration took) {
+            List<TierState> tiers, Duration took, Optional<Pace.Record> pace, Wal wal) {
 
         /** Whether the raw partition {@code name} may be retired: rolled into every tier, and no tier lost. */
         public boolean retirable(String name) {
@@ -96,10 +98,29 @@ public final class RollupPass {
         }
     }
 
+    /**
+     * The server's WAL written during the rollups' steps of a pass ({@code pg_current_wal_lsn} before and after each
+     * step: other sessions' WAL of the same moments included, so an upper bound of the rollups' own).
+     */
+    public record Wal(int steps, long bytes, long maxStepBytes) {
+        public static final Wal NONE = new Wal(0, 0, 0);
+
+        Wal plus(RollupSteps.Stepped s) {
+            return new Wal(steps + s.steps(), bytes + s.walBytes(), Math.max(maxStepBytes, s.maxStepWalBytes()));
+        }
+    }
+
     private final PassContext where;
+    private final Pace.Signals signals;
 
     public RollupPass(PassContext where) {
+        this(where, Pace.Signals.DATABASE);
+    }
+
+    /** @param signals where the pace reads the database's load between steps (tests give a synthetic one) */
+    public RollupPass(PassContext where, Pace.Signals signals) {
         this.where = where;
+        this.signals = signals;
     }
 
     public static TableName tableOf(RollupSettings.Tier tier) {
@@ -132,6 +153,9 @@ public final class RollupPass {
         } catch (SQLException e) {
             DatabaseFailure failure = DatabaseFailure.of(e, where.target());
             throw new ReconcileException(failure.reason(), failure.message());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReconcileException(Reason.ROLLUP_FAILED, "the rollups were interrupted");
         }
     }
 
@@ -160,6 +184,9 @@ public final class RollupPass {
         private boolean tierLost;
         private Map<String, Set<String>> ledger = Map.of();
         private List<TierState> states = List.of();
+        /** The pace of the steps: made before the first rollup, and kept for all of the pass's. */
+        private Pace pace;
+        private Wal wal = Wal.NONE;
 
         Run(Connection c, MetricPolicySettings settings, boolean apply) {
             this.c = c;
@@ -172,7 +199,7 @@ public final class RollupPass {
 
         Outcome outcome() {
             return new Outcome(rollups, planned, rolled, durations, findings, ledger, tierLost, states,
-                    Duration.ofNanos(System.nanoTime() - t0));
+                    Duration.ofNanos(System.nanoTime() - t0), Optional.ofNullable(pace).map(Pace::record), wal);
         }
 
         /** Reads the raw table and the server's clock; false when the table is not partitioned (yet). */
@@ -204,6 +231,9 @@ public final class RollupPass {
                 shared = true;
             } else if (shared && apply && RollupSql.upgradeShared(c, tables)) {
                 LOG.infof("brought the fingerprint functions and the ledger %s up to this version", tables.ledger());
+            }
+            if (apply && !CatalogReader.exists(c, RollupSteps.progressOf(tables))) {
+                RollupSteps.ensureProgress(c, tables);
             }
         }
 
@@ -288,7 +318,7 @@ public final class RollupPass {
          * The closed raw partitions the ledger lacks, oldest first: planned, or rolled up (at most
          * {@link #MAX_ROLLUPS_PER_PASS}); then what the tiers show.
          */
-        void rollUpDue() throws ReconcileException, SQLException {
+        void rollUpDue() throws ReconcileException, SQLException, InterruptedException {
             ledger = shared ? RollupSql.ledger(c, tables) : Map.of();
             ObservedTable observed = new ObservedTable(rawSnapshot, PolicyPass.plannerPolicy(settings, rawSnapshot,
                     now), settings);
@@ -305,7 +335,7 @@ public final class RollupPass {
         }
 
         /** Rolls one due raw partition into the usable tiers it lacks, after making the tier partitions it needs. */
-        private void rollUp(RollupPartition step) throws SQLException {
+        private void rollUp(RollupPartition step) throws SQLException, InterruptedException {
             List<RollupSettings.Tier> into = usable.stream().filter(t -> step.tiers().contains(t.qualified())).toList();
             if (into.isEmpty()) {
                 return;
@@ -326,8 +356,9 @@ public final class RollupPass {
                 rolled.add(r);
                 durations.add(Duration.ofNanos(System.nanoTime() - started));
                 planned.add(step);
-                LOG.infof("rolled %s (%d rows, %d series) into %s", step.partition(), r.rawRows(), r.series(),
-                        r.tiers());
+                LOG.infof("rolled %s (%d rows, %d series) into %s in %d step(s), %d bytes of WAL at most in one",
+                        step.partition(), r.rawRows(), r.series(), r.tiers(), lastSteps.steps(),
+                        lastSteps.maxStepWalBytes());
                 if (r.rowsRefused() > 0) {
                     Finding refused = refused(r);
                     findings.add(refused);
@@ -376,24 +407,37 @@ public final class RollupPass {
             return Optional.empty();
         }
 
-        /** One rollup, waiting at most the DDL lock timeout for its locks (a retirement of the partition, say). */
+        /** The steps of the last rollup. */
+        private RollupSteps.Stepped lastSteps;
+
+        /**
+         * One rollup, in steps of about {@code spec.historyPace.rollupStepRows} rows (one second's worth under a cap),
+         * each its own transaction waiting at most the DDL lock timeout for its locks (a retirement of the partition,
+         * say), paced between steps.
+         */
         private RollupSql.Rolled rollUpIn(List<RollupSettings.Tier> into, RollupSql.RawPartition partition)
-                throws SQLException {
+                throws SQLException, InterruptedException {
             List<RollupSql.Tier> tiers = into.stream().map(t -> new RollupSql.Tier(tableOf(t), t.resolution(),
                     t.retention(), Optional.of(keepFrom(t, settings, now)))).toList();
-            // the rollup's own transaction, begun here so that the timeout is SET LOCAL in it: a session setting
-            // would outlive it on a transaction-pooling PgBouncer's server connection (issue 22); RollupSql commits it
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                try (Statement s = c.createStatement()) {
-                    s.execute("SET LOCAL lock_timeout = " + Math.max(1, where.lockPolicy().lockTimeout().toMillis()));
-                }
-                return RollupSql.rollUp(c, tables, partition, tiers);
-            } finally {
-                // RollupSql rolled back on failure; a failed SET LOCAL leaves an aborted transaction, which this ends
-                c.setAutoCommit(autoCommit);
+            if (pace == null) {
+                // the signal is read on this connection between the steps, outside their transactions
+                pace = new Pace(Pace.Work.ROLLUP, settings.pace(), signals.on(c), Pace.Ticker.SYSTEM, where.clock());
             }
+            Pace stepPace = pace;
+            lastSteps = RollupSteps.rollUp(c, tables, partition, tiers, settings.pace().rollupStepTarget(),
+                    where.lockPolicy().lockTimeout().toMillis(), new RollupSteps.Stepper() {
+                        @Override
+                        public void beforeStep() throws InterruptedException {
+                            stepPace.beforeStep();
+                        }
+
+                        @Override
+                        public void stepDone(long rows, long walBytes) {
+                            stepPace.stepDone(rows);
+                        }
+                    });
+            wal = wal.plus(lastSteps);
+            return lastSteps.rolled();
         }
 
         /** What the status shows of each tier: its table, what the ledger says of it, and its lag. */

@@ -29,7 +29,9 @@ import io.noetl.lifecycle.partition.report.RetirementReport;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.Lease;
 import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.reconcile.BudgetWait;
 import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import io.noetl.lifecycle.reconcile.ResourcePools;
@@ -37,6 +39,7 @@ import io.noetl.lifecycle.reconcile.Retries;
 import io.noetl.lifecycle.reconcile.SecretReferences;
 import io.noetl.lifecycle.reconcile.StatusPatch;
 import io.noetl.lifecycle.reconcile.TargetResolver;
+import io.noetl.lifecycle.report.Conditions;
 import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.StatusDiff;
@@ -132,18 +135,21 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         String before = StatusDiff.fingerprint(status);
         long generation = StatusPatch.generation(resource);
         boolean newGeneration = status.getObservedGeneration() == null || status.getObservedGeneration() != generation;
-        Verdict verdict = pass(resource, context, status, now);
+        BudgetWait wait = new BudgetWait(context.getClient(), resource, generation, clock);
+        Verdict verdict = pass(resource, context, status, now, wait);
         if (newGeneration) {
             // a new or changed policy may change the claims of the others on its table: they look again now
             wakeOthers(resource, context);
         }
         verdict.applyTo(resource, status, generation, now, events);
-        verdict.failure().ifPresent(reason -> metrics.failure(resource, tableLabel(resource), reason));
+        verdict.failure().ifPresent(reason -> metrics.failure(resource, reason));
+        metrics.conditions(resource, status.getConditions());
         schedule.set(kind, ResourceID.fromResource(resource), verdict.nextRun());
         status.setNextMaintenanceAt(verdict.nextRun().map(Instant::toString).orElse(null));
         status.setObservedGeneration(generation);
+        Conditions.clearWaiting(status); // the pass has run: it waits no more
         resource.setStatus(status);
-        if (!StatusDiff.changed(before, status)) {
+        if (!wait.reported() && !StatusDiff.changed(before, status)) {
             return UpdateControl.noUpdate();
         }
         StatusPatch.removeLeftOut(context.getClient(), resource, before, status);
@@ -157,7 +163,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         long generation = StatusPatch.generation(resource);
         Verdict verdict = Verdict.unexpected(e);
         verdict.applyTo(resource, status, generation, clock.instant(), events);
-        metrics.failure(resource, tableLabel(resource), Reason.UNEXPECTED_ERROR);
+        Conditions.clearWaiting(status); // whatever it waited for, it waits no more
+        metrics.failure(resource, Reason.UNEXPECTED_ERROR);
+        metrics.conditions(resource, status.getConditions());
         return ErrorStatusUpdateControl.patchStatus(StatusPatch.blank(resource, status));
     }
 
@@ -168,7 +176,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
     }
 
     /** One pass: resolve, claim, run, and write what the status shows of the table; the rest is the verdict's. */
-    private Verdict pass(P resource, Context<P> context, T status, Instant now) {
+    private Verdict pass(P resource, Context<P> context, T status, Instant now, BudgetWait wait) {
         C settings;
         try {
             settings = settings(spec(resource));
@@ -181,59 +189,66 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
             TableClaim claim = claim(resource, context, settings, target);
             Mode mode = Mode.of(spec(resource));
             boolean writes = PartitionVerdict.writes(mode, claim);
-            javax.sql.DataSource dataSource = ResourcePools.acquire(pools, resource, target);
-            // which retention is in force: a shortened one waits its grace after it is first seen, as the database
-            // remembers it (whatever resource saw it), recorded there by a pass that writes
-            RetentionGrace.Decision retention;
-            try {
-                retention = PolicyPass.retention(dataSource, settings, RetirementReport.remembered(status), now,
-                        writes);
-            } catch (java.sql.SQLException e) {
-                io.noetl.lifecycle.postgres.DatabaseFailure f = io.noetl.lifecycle.postgres.DatabaseFailure.of(e,
-                        target);
-                throw new ReconcileException(f.reason(), f.message());
+            try (Lease dataSource = ResourcePools.lease(pools, resource, target, connectionsPerPass(settings),
+                    wait)) {
+                // which retention is in force: a shortened one waits its grace after it is first seen, as the database
+                // remembers it (whatever resource saw it), recorded there by a pass that writes
+                RetentionGrace.Decision retention;
+                try {
+                    retention = PolicyPass.retention(dataSource, settings, RetirementReport.remembered(status), now,
+                            writes);
+                } catch (java.sql.SQLException e) {
+                    io.noetl.lifecycle.postgres.DatabaseFailure f = io.noetl.lifecycle.postgres.DatabaseFailure.of(e,
+                            target);
+                    throw new ReconcileException(f.reason(), f.message());
+                }
+                MaintenancePass.Outcome outcome = new PolicyPass(dataSource, target, LockPolicy.from(config.ddl()), clock,
+                        config.clock().maxSkew()).preceded(prelude(resource, settings))
+                        .run(settings.withHold(retention.hold()), bootstrapper(settings), claim.narrow(), now, writes);
+                TableSnapshot after = outcome.after();
+                PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, PolicyPass.serverNow(after, now));
+                Coverage coverage = PolicyPass.observed(status, settings, after, observed);
+                PartitionReport.planned(status, writes ? null : outcome.reportedPlan(), after.keyType());
+                reportExtras(status, settings, after, observed);
+                RetirementReport.report(status, retention, outcome.plan(), settings, after.keyType());
+                if (writes) {
+                    status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
+                            outcome.result().orElse(null)));
+                }
+                reportPass(resource, status, settings, outcome);
+                List<PlannedAction> applied = outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of());
+                metrics.partitionPass(resource, tableLabel(resource), OperatorMetrics.PassMeasures.builder().status(status)
+                        .coveredUntil(coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k))).now(now)
+                        .applied(applied.stream().map(PlannedAction::kind).toList())
+                        .rowsMoved(outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L))
+                        .succeeded(outcome.failure().isEmpty()).took(outcome.took())
+                        .clockSkew(Duration.between(PolicyPass.serverNow(outcome.before(), now), now)).build());
+                PartitionVerdict.Pass pass = PartitionVerdict.Pass.of(PolicyPass.tableOf(settings).toString(),
+                        after.partitionCount() + " partitions, covered until "
+                                + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil()))
+                        .withPending(outcome.plan().actions().size())
+                        .withFindings(outcome.findings())
+                        .withDefaultRows(after.defaultRows())
+                        .withBootstrapped(outcome.bootstrapped())
+                        .withApplied(applied)
+                        .withStopped(outcome.failure().map(f -> new PartitionVerdict.Stop(f.cause().reason(),
+                                f.describe())))
+                        .withHeld(PartitionVerdict.Held.of(retention, outcome.plan(), settings.maxRetirementsPerPass()));
+                // a waiting retention change is looked at again when it takes effect, if that comes first
+                // work the prelude could not finish in its time (an export) goes on soon, not a maintenance interval later
+                Instant periodic = now.plus(outcome.prelude().continueAfter().orElse(settings.maintenanceInterval()));
+                return PartitionVerdict.passed(mode, claim, pass, new PartitionVerdict.Timing(now,
+                        retention.effectiveAt().filter(periodic::isAfter).orElse(periodic),
+                        settings.nextBoundary(after.keyType(), now).plus(config.maintenance().afterBoundary()), retry));
             }
-            MaintenancePass.Outcome outcome = new PolicyPass(dataSource, target, LockPolicy.from(config.ddl()), clock,
-                    config.clock().maxSkew()).preceded(prelude(resource, settings))
-                    .run(settings.withHold(retention.hold()), bootstrapper(settings), claim.narrow(), now, writes);
-            TableSnapshot after = outcome.after();
-            PartitionPlanner.Policy observed = PolicyPass.plannerPolicy(settings, after, PolicyPass.serverNow(after, now));
-            Coverage coverage = PolicyPass.observed(status, settings, after, observed);
-            PartitionReport.planned(status, writes ? null : outcome.reportedPlan(), after.keyType());
-            reportExtras(status, settings, after, observed);
-            RetirementReport.report(status, retention, outcome.plan(), settings, after.keyType());
-            if (writes) {
-                status.setLastMaintenance(PartitionReport.record(outcome.startedAt(), outcome.finishedAt(),
-                        outcome.result().orElse(null)));
-            }
-            reportPass(resource, status, settings, outcome);
-            List<PlannedAction> applied = outcome.result().map(PartitionExecutor.Result::applied).orElse(List.of());
-            metrics.partitionPass(resource, tableLabel(resource), OperatorMetrics.PassMeasures.builder().status(status)
-                    .coveredUntil(coverage.coveredUntil().map(k -> settings.instantOf(after.keyType(), k))).now(now)
-                    .applied(applied.stream().map(PlannedAction::kind).toList())
-                    .rowsMoved(outcome.result().map(PartitionExecutor.Result::rowsMoved).orElse(0L))
-                    .succeeded(outcome.failure().isEmpty()).took(outcome.took())
-                    .clockSkew(Duration.between(PolicyPass.serverNow(outcome.before(), now), now)).build());
-            PartitionVerdict.Pass pass = PartitionVerdict.Pass.of(PolicyPass.tableOf(settings).toString(),
-                    after.partitionCount() + " partitions, covered until "
-                            + (status.getCoveredUntil() == null ? "nothing" : status.getCoveredUntil()))
-                    .withPending(outcome.plan().actions().size())
-                    .withFindings(outcome.findings())
-                    .withDefaultRows(after.defaultRows())
-                    .withBootstrapped(outcome.bootstrapped())
-                    .withApplied(applied)
-                    .withStopped(outcome.failure().map(f -> new PartitionVerdict.Stop(f.cause().reason(),
-                            f.describe())))
-                    .withHeld(PartitionVerdict.Held.of(retention, outcome.plan(), settings.maxRetirementsPerPass()));
-            // a waiting retention change is looked at again when it takes effect, if that comes first
-            // work the prelude could not finish in its time (an export) goes on soon, not a maintenance interval later
-            Instant periodic = now.plus(outcome.prelude().continueAfter().orElse(settings.maintenanceInterval()));
-            return PartitionVerdict.passed(mode, claim, pass, new PartitionVerdict.Timing(now,
-                    retention.effectiveAt().filter(periodic::isAfter).orElse(periodic),
-                    settings.nextBoundary(after.keyType(), now).plus(config.maintenance().afterBoundary()), retry));
         } catch (ReconcileException e) {
             return PartitionVerdict.failed(e.reason(), e.getMessage(), PartitionVerdict.Timing.afterFailure(now, retry));
         }
+    }
+
+    /** How many connections a pass of the kind uses at once, leased before it starts. */
+    protected int connectionsPerPass(C settings) {
+        return 1;
     }
 
     /** What the Secret cache holds for {@code id} (tests: a Secret no resource names is held without its data). */
@@ -278,13 +293,32 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         return TableClaim.of(TableClaim.Claimant.of(resource), others);
     }
 
-    /** Books a pass now for the other resources of this kind that keep the same table. */
+    /**
+     * Books a pass now for the other resources of this kind that keep the same table in the same database. Resources
+     * keeping a table of the same name in another database are left alone: with many tenant databases a new policy
+     * would otherwise wake every tenant's. Where either database cannot be told now, the other is woken (a pass too
+     * many is harmless, a claim left stale is not).
+     */
     private void wakeOthers(P resource, Context<P> context) {
         Instant now = clock.instant();
+        Optional<String> mine = databaseOf(resource);
         for (String table : tableKeys(resource)) {
             context.getPrimaryCache().byIndex(TABLE_INDEX, table).stream()
                     .filter(other -> !other.getMetadata().getUid().equals(resource.getMetadata().getUid()))
+                    .filter(other -> mine.isEmpty() || databaseOf(other).map(mine.get()::equals).orElse(true))
                     .forEach(other -> schedule.runAt(kind, ResourceID.fromResource(other), now));
+        }
+    }
+
+    /** The database {@code resource} keeps its table in, as the server identifies it; empty when it cannot be told. */
+    private Optional<String> databaseOf(P resource) {
+        try {
+            DatabaseTarget target = resolve(resource);
+            String identity = pools.identity(target);
+            return identity.equals(io.noetl.lifecycle.postgres.DatabaseIdentity.unread(target)) ? Optional.empty()
+                    : Optional.of(identity);
+        } catch (ReconcileException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

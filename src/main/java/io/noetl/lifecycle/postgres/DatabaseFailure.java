@@ -56,8 +56,15 @@ public record DatabaseFailure(Reason reason, String message) {
         return LOCK_NOT_AVAILABLE_STATE.equals(e.getSQLState());
     }
 
+    /** PostgreSQL's deadlock_detected: this transaction was chosen to end a deadlock, and was rolled back whole. */
+    public static final String DEADLOCK_DETECTED_STATE = "40P01";
+
+    public static boolean isDeadlock(SQLException e) {
+        return DEADLOCK_DETECTED_STATE.equals(e.getSQLState());
+    }
+
     private static boolean isConnectionProblem(SQLException e) {
-        // Agroal reports an acquisition timeout without a SQLState
+        // a pool or driver may report an acquisition timeout without a SQLState
         String m = String.valueOf(e.getMessage()).toLowerCase();
         return m.contains("acquisition timeout") || m.contains("connection");
     }

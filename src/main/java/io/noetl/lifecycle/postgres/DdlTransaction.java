@@ -9,7 +9,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A short transaction for DDL: {@code lock_timeout} and {@code statement_timeout} set locally, and a lock not
  * granted in time retried a bounded number of times with jittered exponential backoff, so maintenance never
- * keeps writers queued behind it for long.
+ * keeps writers queued behind it for long. A transaction PostgreSQL ended to break a deadlock (40P01: two passes of
+ * one database creating tables that reference the same table) was rolled back whole and is retried the
+ * same way.
  */
 public final class DdlTransaction {
 
@@ -52,12 +54,13 @@ public final class DdlTransaction {
                 return;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
-                if (!(e instanceof SQLException sql) || !DatabaseFailure.isLockTimeout(sql)) {
+                if (!(e instanceof SQLException sql)
+                        || !(DatabaseFailure.isLockTimeout(sql) || DatabaseFailure.isDeadlock(sql))) {
                     throw e;
                 }
                 if (attempt >= policy.maxAttempts()) {
                     restoreAutoCommit(c);
-                    throw withHolder(c, needs, sql, attempt);
+                    throw DatabaseFailure.isDeadlock(sql) ? sql : withHolder(c, needs, sql, attempt);
                 }
                 sleep(backoff(policy, attempt));
             } finally {

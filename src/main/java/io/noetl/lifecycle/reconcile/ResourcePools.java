@@ -4,19 +4,25 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.Lease;
+import io.noetl.lifecycle.postgres.ServerBudget;
 import java.sql.SQLException;
-import javax.sql.DataSource;
 
-/** The shared pools as the reconcilers use them: each resource holds its target's pool under its own name. */
+/** The connection budget as the reconcilers use it: each resource leases under its own name. */
 public final class ResourcePools {
     private ResourcePools() {
     }
 
-    /** The pool of {@code target}, held for {@code resource} until {@link #release}. */
-    public static DataSource acquire(DatabasePools pools, HasMetadata resource, DatabaseTarget target)
-            throws ReconcileException {
+    /**
+     * Waits the resource's turn for {@code connections} connections of {@code target} (the most its pass uses at
+     * once) and leases them; the pass closes the lease when it ends.
+     */
+    public static Lease lease(DatabasePools pools, HasMetadata resource, DatabaseTarget target, int connections,
+            ServerBudget.WaitListener listener) throws ReconcileException {
         try {
-            return pools.acquire(owner(resource), target);
+            return pools.lease(owner(resource), target, connections, resource.getKind(), listener);
+        } catch (ServerBudget.Exhausted e) {
+            throw new ReconcileException(Reason.CONNECTION_BUDGET_EXHAUSTED, e.getMessage());
         } catch (SQLException e) {
             throw new ReconcileException(Reason.DATABASE_UNREACHABLE, target.redact(e.getMessage()));
         }

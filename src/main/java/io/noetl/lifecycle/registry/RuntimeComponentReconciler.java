@@ -28,7 +28,10 @@ import io.noetl.lifecycle.plan.DurationSpec;
 import io.noetl.lifecycle.plan.InvalidSpecException;
 import io.noetl.lifecycle.postgres.DatabasePools;
 import io.noetl.lifecycle.postgres.DatabaseTarget;
+import io.noetl.lifecycle.postgres.Lease;
 import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.postgres.ServerBudget;
+import io.noetl.lifecycle.reconcile.BudgetWait;
 import io.noetl.lifecycle.reconcile.MaintenanceSchedule;
 import io.noetl.lifecycle.reconcile.PrunedItemStore;
 import io.noetl.lifecycle.reconcile.ReconcileException;
@@ -45,6 +48,7 @@ import io.noetl.lifecycle.registry.plan.RuntimeComponentSettings;
 import io.noetl.lifecycle.registry.plan.RuntimeIdGenerator;
 import io.noetl.lifecycle.registry.postgres.RegistryCatalog;
 import io.noetl.lifecycle.registry.report.RuntimeComponentReport;
+import io.noetl.lifecycle.report.Conditions;
 import io.noetl.lifecycle.report.OperatorMetrics;
 import io.noetl.lifecycle.report.ResourceEvents;
 import io.noetl.lifecycle.report.StatusDiff;
@@ -76,8 +80,6 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
     private static final Duration DEFAULT_TICK = Duration.ofSeconds(15);
 
     private final TargetResolver targets;
-    /** The table label of this kind's series. */
-    private static final String REGISTRY = "noetl.runtime";
     private final DatabasePools pools;
     private final MaintenanceSchedule schedule;
     private final ResourceEvents events;
@@ -128,15 +130,17 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             // nothing written or shown yet: a duplicate created a moment later may still come first
             return UpdateControl.<RuntimeComponent>noUpdate().rescheduleAfter(settling.get().toMillis());
         }
-        Registered registered = pass(rc, context, status, now);
+        BudgetWait wait = new BudgetWait(context.getClient(), rc, generation, clock);
+        Registered registered = pass(rc, context, status, now, wait);
         Verdict verdict = registered.verdict();
         Optional<RegistryRow> row = registered.row();
         verdict.applyTo(rc, status, generation, now, events);
-        verdict.failure().ifPresent(reason -> metrics.failure(rc, REGISTRY, reason));
+        verdict.failure().ifPresent(reason -> metrics.failure(rc, reason));
         schedule.set(RuntimeComponent.class, ResourceID.fromResource(rc), verdict.nextRun());
         metrics.component(rc, status.getPhase());
         status.setObservedGeneration(generation);
-        boolean changed = StatusDiff.changed(before, status);
+        Conditions.clearWaiting(status); // the pass has run: it waits no more
+        boolean changed = wait.reported() || StatusDiff.changed(before, status);
         if (changed && row.isPresent()) {
             // written anyway: show the current heartbeat too
             RuntimeComponentReport.heartbeat(status, row.get(), now);
@@ -155,7 +159,7 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
 
     /** One pass: parse, resolve, claim the key, register; the rest is the verdict's. */
     private Registered pass(RuntimeComponent rc, Context<RuntimeComponent> context, RuntimeComponentStatus status,
-            Instant now) {
+            Instant now, BudgetWait wait) {
         try {
             RuntimeComponentSettings settings = RuntimeComponentSettings.from(rc.getSpec(), rc.getMetadata().getName());
             settings.keepsRegistryKey(status.getRegistryKey());
@@ -168,7 +172,10 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             }
             Optional<String> shownId = Optional.ofNullable(status.getRuntimeId());
             List<FieldDrift> shownDrift = status.getDrift();
-            ComponentRegistrar.Outcome outcome = register(rc, context.getPrimaryCache(), target, settings, status, now);
+            ComponentRegistrar.Outcome outcome;
+            try (Lease lease = ResourcePools.lease(pools, rc, target, 1, wait)) {
+                outcome = register(rc, context.getPrimaryCache(), lease, settings, status, now);
+            }
             Instant nextLook = ComponentLiveness.nextLook(outcome.row(), now, settings.heartbeatTimeout(),
                     settings.markOfflineAfter(), ComponentLiveness.refreshPeriod(settings.heartbeatTimeout(), tick));
             return new Registered(RegistrationVerdict.registered(Mode.of(rc.getSpec()),
@@ -191,7 +198,8 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
         long generation = StatusPatch.generation(rc);
         Verdict verdict = Verdict.unexpected(e);
         verdict.applyTo(rc, status, generation, clock.instant(), events);
-        metrics.failure(rc, REGISTRY, Reason.UNEXPECTED_ERROR);
+        Conditions.clearWaiting(status); // whatever it waited for, it waits no more
+        metrics.failure(rc, Reason.UNEXPECTED_ERROR);
         return ErrorStatusUpdateControl.patchStatus(StatusPatch.blank(rc, status));
     }
 
@@ -255,10 +263,10 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
 
     /** Registers (or, when only observing, reads) the row and shows it in the status. */
     private ComponentRegistrar.Outcome register(RuntimeComponent rc, IndexedResourceCache<RuntimeComponent> cache,
-            DatabaseTarget target, RuntimeComponentSettings settings, RuntimeComponentStatus status, Instant now)
+            Lease dataSource, RuntimeComponentSettings settings, RuntimeComponentStatus status, Instant now)
             throws ReconcileException {
         String key = settings.declaration().key();
-        DataSource dataSource = ResourcePools.acquire(pools, rc, target);
+        DatabaseTarget target = dataSource.target();
         Mode mode = Mode.of(rc.getSpec());
         String uid = rc.getMetadata().getUid();
         String fingerprint = settings.declaration() + "@" + target.describe();
@@ -334,8 +342,10 @@ public class RuntimeComponentReconciler implements Reconciler<RuntimeComponent>,
             Optional<Long> heldId = Optional.ofNullable(rc.getStatus()).map(RuntimeComponentStatus::getRuntimeId)
                     .map(Long::parseLong);
             boolean createdRow = rc.getStatus() != null && Boolean.TRUE.equals(rc.getStatus().getCreatedRow());
-            ComponentRegistrar.Retirement done = registrar.retire(ResourcePools.acquire(pools, rc, target), target,
-                    settings.declaration(), policy, heldId, createdRow);
+            ComponentRegistrar.Retirement done;
+            try (Lease lease = ResourcePools.lease(pools, rc, target, 1, ServerBudget.WaitListener.NONE)) {
+                done = registrar.retire(lease, target, settings.declaration(), policy, heldId, createdRow);
+            }
             if (done.reason() != null) {
                 if (done.warning()) {
                     events.warning(rc, done.reason(), done.message());

@@ -17,6 +17,8 @@ import java.util.List;
 public final class Conditions {
     public static final String READY = "Ready";
     public static final String DEGRADED = "Degraded";
+    /** Present only while a pass waits for something it shares (the connection budget); removed when it has run. */
+    public static final String WAITING = "Waiting";
     /** Degraded=False's message. */
     public static final String HEALTHY_MESSAGE = "nothing needs attention";
 
@@ -43,6 +45,25 @@ public final class Conditions {
 
     public static void markHealthy(LifecycleStatus status, long generation, Instant now) {
         set(status, DEGRADED, ConditionStatus.False, Reason.AS_EXPECTED, HEALTHY_MESSAGE, generation, now);
+    }
+
+    /** {@code Waiting=True}: the pass waits its turn ({@link Reason.Effect#WAITING}). */
+    public static void markWaiting(LifecycleStatus status, Reason reason, String message, long generation,
+            Instant now) {
+        require(reason, reason.effect() == Reason.Effect.WAITING, "Waiting=True");
+        set(status, WAITING, ConditionStatus.True, reason, message, generation, now);
+    }
+
+    /** Removes the {@code Waiting} condition (a pass that ran waits no more); whether there was one. */
+    public static boolean clearWaiting(LifecycleStatus status) {
+        if (status.getConditions() == null || status.getConditions().stream().noneMatch(c -> WAITING.equals(
+                c.getType()))) {
+            return false;
+        }
+        List<Condition> kept = new ArrayList<>(status.getConditions());
+        kept.removeIf(c -> WAITING.equals(c.getType()));
+        status.setConditions(kept);
+        return true;
     }
 
     private static void require(Reason reason, boolean allowed, String condition) {

@@ -34,7 +34,8 @@ class ReasonDocumentationTest {
     private static final Pattern CODE = Pattern.compile("`([A-Za-z]+)`");
 
     enum Table {
-        READY_TRUE("### Ready=True"), READY_FALSE("### Ready=False"), DEGRADED("### Degraded=True");
+        READY_TRUE("### Ready=True"), READY_FALSE("### Ready=False"), DEGRADED("### Degraded=True"),
+        WAITING("### Waiting=True");
 
         final String heading;
 
@@ -92,6 +93,7 @@ class ReasonDocumentationTest {
             case NOT_READY -> EnumSet.of(Table.READY_FALSE);
             case NOT_READY_OR_DEGRADED -> EnumSet.of(Table.READY_FALSE, Table.DEGRADED);
             case DEGRADED, HEALTHY -> EnumSet.of(Table.DEGRADED);
+            case WAITING -> EnumSet.of(Table.WAITING);
             case ANSWER_ONLY, FINDING_ONLY -> EnumSet.noneOf(Table.class);
         };
     }

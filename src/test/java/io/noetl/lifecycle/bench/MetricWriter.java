@@ -47,9 +47,39 @@ record MetricWriter(TestDatabase db, long everyMs, BooleanSupplier stopped, IntS
 
     /** A writer: one insert every {@code everyMs} into noetl.metric (today's partition), each its own transaction. */
     void write(int id, Recorder r) {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO noetl.metric "
-                + "(runtime_id, metric_name, metric_type, metric_value, labels) VALUES (?, 'bench_writer_value', "
-                + "'gauge', ?, ?::jsonb)")) {
+        try (Connection c = db.connect()) {
+            insertEvery(c, id, everyMs, stopped, tag, new Sink() {
+                @Override
+                public void written(int at, long micros, long startNanos) {
+                    r.add(at, micros, startNanos);
+                }
+
+                @Override
+                public void failed(int at) {
+                    r.failed++;
+                }
+            });
+        } catch (SQLException e) {
+            r.failed++;
+            System.err.println("writer " + id + ": " + e);
+        }
+    }
+
+    /** Where a writer's inserts go: each one's latency under the tag of the phase it started in, or its failure. */
+    interface Sink {
+        void written(int tag, long micros, long startNanos);
+
+        void failed(int tag);
+    }
+
+    /**
+     * NoETL's writer as the benchmarks run it, on {@code c} until {@code stopped}: one insert every {@code everyMs}
+     * into noetl.metric (today's partition), each its own transaction, each told to {@code sink}.
+     */
+    static void insertEvery(Connection c, int id, long everyMs, BooleanSupplier stopped, IntSupplier tag, Sink sink)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO noetl.metric (runtime_id, metric_name, "
+                + "metric_type, metric_value, labels) VALUES (?, 'bench_writer_value', 'gauge', ?, ?::jsonb)")) {
             long next = System.nanoTime();
             for (long i = 0; !stopped.getAsBoolean(); i++) {
                 BenchSupport.sleepUntil(next);
@@ -61,14 +91,11 @@ record MetricWriter(TestDatabase db, long everyMs, BooleanSupplier stopped, IntS
                 long t0 = System.nanoTime();
                 try {
                     ps.executeUpdate();
-                    r.add(at, (System.nanoTime() - t0) / 1000, t0);
+                    sink.written(at, (System.nanoTime() - t0) / 1000, t0);
                 } catch (SQLException e) {
-                    r.failed++;
+                    sink.failed(at);
                 }
             }
-        } catch (SQLException e) {
-            r.failed++;
-            System.err.println("writer " + id + ": " + e);
         }
     }
 

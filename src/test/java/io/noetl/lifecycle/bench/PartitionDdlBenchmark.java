@@ -1,6 +1,6 @@
 package io.noetl.lifecycle.bench;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.metric.postgres.MetricSchema;
@@ -82,7 +82,7 @@ public final class PartitionDdlBenchmark {
             DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
             DatabaseTarget target = db.target();
             try {
-                AgroalDataSource ds = pools.acquire("bench", target);
+                DataSource ds = pools.acquire("bench", target);
                 LockPolicy locks = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
 
                 long t0 = System.nanoTime();
@@ -108,7 +108,7 @@ public final class PartitionDdlBenchmark {
         }
     }
 
-    private static Plan plan(AgroalDataSource ds, Instant now, int premake, Duration retention) throws SQLException {
+    private static Plan plan(DataSource ds, Instant now, int premake, Duration retention) throws SQLException {
         TableSnapshot snapshot;
         try (Connection c = ds.getConnection()) {
             snapshot = CatalogReader.read(c, METRIC);

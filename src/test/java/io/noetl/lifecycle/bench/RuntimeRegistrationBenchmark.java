@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.noetl.lifecycle.api.Bootstrap;
 import io.noetl.lifecycle.api.ConditionStatus;
@@ -41,7 +39,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiPredicate;
 
 /**
  * Benchmark, not a test: N RuntimeComponents on a real kube-apiserver (etcd-backed, RBAC on; the tests' server from
@@ -116,7 +113,8 @@ public final class RuntimeRegistrationBenchmark {
             String ns = server.freshNamespace("bench");
             ApiServer.OperatorIdentity identity = server.operatorIdentity(ns);
             try (TestDatabase db = TestDatabase.create("bench_rtc");
-                    Statuses statuses = new Statuses(server.admin(), ns)) {
+                    InformedStatuses<RuntimeComponent, Seen> statuses = new InformedStatuses<>(server.admin(),
+                            RuntimeComponent.class, ns, RuntimeRegistrationBenchmark::seen)) {
                 KubeFixtures.secret(server.admin(), ns, "registry-db", db.url(), TestDatabase.USER,
                         TestDatabase.PASSWORD);
                 OperatorProcess op = OperatorProcess.start(jar, identity, env, limit, memory,
@@ -127,7 +125,7 @@ public final class RuntimeRegistrationBenchmark {
                 Instant first = Instant.now();
                 createAll(server.admin(), ns, n, rate);
                 Instant last = Instant.now();
-                Instant done = statuses.await(n, (name, s) -> s.registered(), op);
+                Instant done = statuses.await(n, (name, s) -> s.registered(), WAIT, op);
                 Map<String, Double> cpuUntilReady = Cpu.since(cpu, op.pid());
                 Duration trailing = quiet(server, identity, done);
                 Phase create = op.phase("create", Duration.between(first, last), Duration.between(last, done),
@@ -137,7 +135,7 @@ public final class RuntimeRegistrationBenchmark {
 
                 for (int restart = 1; restart <= restarts; restart++) {
                     op.stop();
-                    Map<String, String> shown = statuses.runtimeIds();
+                    Map<String, String> shown = runtimeIds(statuses.seen());
                     db.execute("TRUNCATE noetl.runtime CASCADE");
                     before = server.requestsOf(identity.user()).size();
                     cpu = Cpu.now(-1);
@@ -145,7 +143,7 @@ public final class RuntimeRegistrationBenchmark {
                     op = OperatorProcess.start(jar, identity, env, limit, memory,
                             "bench-" + round + "-" + restart);
                     done = statuses.await(n, (name, s) -> s.registered() && s.runtimeId() != null
-                            && !s.runtimeId().equals(shown.get(name)), op);
+                            && !s.runtimeId().equals(shown.get(name)), WAIT, op);
                     Map<String, Double> restartCpu = Cpu.since(cpu, op.pid());
                     Duration restartTrailing = quiet(server, identity, done);
                     Phase phase = op.phase("restart", Duration.ZERO, Duration.between(start, done),
@@ -188,7 +186,7 @@ public final class RuntimeRegistrationBenchmark {
         throw new IllegalStateException("the operator did not go quiet within " + WAIT);
     }
 
-    private static Container deployedContainer() throws IOException {
+    static Container deployedContainer() throws IOException {
         try (InputStream in = Files.newInputStream(Path.of("deploy", "deployment.yaml"))) {
             Deployment d = Serialization.unmarshal(in, Deployment.class);
             return d.getSpec().getTemplate().getSpec().getContainers().get(0);
@@ -278,65 +276,25 @@ public final class RuntimeRegistrationBenchmark {
         return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;
     }
 
-    /** The harness's view of every resource's status, from its own informer (as a user's `kubectl get -w`). */
-    static final class Statuses implements AutoCloseable {
-        record Seen(boolean registered, String runtimeId) {
-        }
+    /** What the harness sees of a component: registered (Ready, Registered), and the runtime id its status shows. */
+    record Seen(boolean registered, String runtimeId) {
+    }
 
-        private final Map<String, Seen> seen = new ConcurrentHashMap<>();
-        private final SharedIndexInformer<RuntimeComponent> informer;
+    private static Seen seen(RuntimeComponent rc) {
+        boolean registered = rc.getStatus() != null && rc.getStatus().condition("Ready")
+                .map(c -> c.getStatus() == ConditionStatus.True && "Registered".equals(c.getReason())).orElse(false);
+        return new Seen(registered, rc.getStatus() == null ? null : rc.getStatus().getRuntimeId());
+    }
 
-        Statuses(KubernetesClient client, String ns) {
-            informer = client.resources(RuntimeComponent.class).inNamespace(ns).inform(new ResourceEventHandler<>() {
-                public void onAdd(RuntimeComponent rc) {
-                    record(rc);
-                }
-
-                public void onUpdate(RuntimeComponent old, RuntimeComponent rc) {
-                    record(rc);
-                }
-
-                public void onDelete(RuntimeComponent rc, boolean unknown) {
-                    seen.remove(rc.getMetadata().getName());
-                }
-            });
-        }
-
-        private void record(RuntimeComponent rc) {
-            boolean registered = rc.getStatus() != null && rc.getStatus().condition("Ready")
-                    .map(c -> c.getStatus() == ConditionStatus.True && "Registered".equals(c.getReason())).orElse(false);
-            seen.put(rc.getMetadata().getName(), new Seen(registered,
-                    rc.getStatus() == null ? null : rc.getStatus().getRuntimeId()));
-        }
-
-        /** Waits until {@code n} resources pass {@code check}; returns when the last one was seen to. */
-        Instant await(int n, BiPredicate<String, Seen> check, OperatorProcess op) throws InterruptedException {
-            Instant deadline = Instant.now().plus(WAIT);
-            while (Instant.now().isBefore(deadline)) {
-                op.assertAlive();
-                long passing = seen.entrySet().stream().filter(e -> check.test(e.getKey(), e.getValue())).count();
-                if (passing >= n) {
-                    return Instant.now();
-                }
-                Thread.sleep(100);
+    /** The runtime ids the statuses show, by component. */
+    private static Map<String, String> runtimeIds(Map<String, Seen> seen) {
+        Map<String, String> ids = new ConcurrentHashMap<>();
+        seen.forEach((name, s) -> {
+            if (s.runtimeId() != null) {
+                ids.put(name, s.runtimeId());
             }
-            throw new IllegalStateException("not all of " + n + " converged within " + WAIT);
-        }
-
-        Map<String, String> runtimeIds() {
-            Map<String, String> ids = new ConcurrentHashMap<>();
-            seen.forEach((name, s) -> {
-                if (s.runtimeId() != null) {
-                    ids.put(name, s.runtimeId());
-                }
-            });
-            return ids;
-        }
-
-        @Override
-        public void close() {
-            informer.close();
-        }
+        });
+        return ids;
     }
 
     /**
@@ -476,6 +434,12 @@ public final class RuntimeRegistrationBenchmark {
 
         static OperatorProcess start(Path jar, ApiServer.OperatorIdentity identity, Map<String, String> env, long limit,
                 MemoryLimit memory, String name) throws IOException {
+            return start(jar, identity, env, limit, memory, name, List.of());
+        }
+
+        /** @param properties system properties for the operator ({@code -Dkey=value}), e.g. its pool settings */
+        static OperatorProcess start(Path jar, ApiServer.OperatorIdentity identity, Map<String, String> env, long limit,
+                MemoryLimit memory, String name, List<String> properties) throws IOException {
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
@@ -486,6 +450,7 @@ public final class RuntimeRegistrationBenchmark {
             if (cgroup.isEmpty()) {
                 java.add("-XX:MaxRAM=" + limit);
             }
+            java.addAll(properties);
             java.addAll(List.of("-Dquarkus.http.port=" + port, "-Dlifecycle.leader-election.identity=" + name,
                     "-jar", jar.toAbsolutePath().toString()));
             // in a cgroup: a shell moves itself there, then becomes the JVM (same pid)
@@ -547,6 +512,37 @@ public final class RuntimeRegistrationBenchmark {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Optional.empty();
+            }
+        }
+
+        /** Scrapes now; the largest series count seen so far. */
+        int scrapeNow() {
+            scrape();
+            return seriesMax.get();
+        }
+
+        int scrapeFailures() {
+            return scrapeFailures.get();
+        }
+
+        int scrapes() {
+            return scrapes.get();
+        }
+
+        /** The peak RSS: the larger of the kernel's high-water mark and the 250 ms samples, KiB. */
+        long peakRssKiB() {
+            return Math.max(status("VmHWM:"), rssMaxKiB.get());
+        }
+
+        /** The memory cgroup's own peak, KiB, or -1 without one. */
+        long cgroupPeakKiB() {
+            return memory.peakKiB(cgroup);
+        }
+
+        /** The lines of the operator's log that contain {@code text}. */
+        long logLines(String text) throws IOException {
+            try (var lines = Files.lines(log)) {
+                return lines.filter(l -> l.contains(text)).count();
             }
         }
 

@@ -1,6 +1,6 @@
 package io.noetl.lifecycle.bench;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.metric.postgres.MetricSchema;
@@ -75,7 +75,7 @@ public final class WriterStallBenchmark {
                     + "VALUES (1, 'w', 'worker_pool', 'ready')");
             DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
             DatabaseTarget target = db.target();
-            AgroalDataSource ds = pools.acquire("bench", target);
+            DataSource ds = pools.acquire("bench", target);
             LockPolicy policy = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
             // the past 10 days, today and tomorrow exist; with 1 day of retention 9 of them have expired
             Plan setup = plan(ds, now.minus(Duration.ofDays(10)), 11, Duration.ofDays(400));
@@ -119,7 +119,7 @@ public final class WriterStallBenchmark {
     }
 
     /** Runs the retirement the given way; returns when it finished (nanoTime). */
-    private static long maintain(Mode mode, AgroalDataSource ds, DatabaseTarget target, LockPolicy policy, Plan retire,
+    private static long maintain(Mode mode, DataSource ds, DatabaseTarget target, LockPolicy policy, Plan retire,
             TestDatabase db) throws SQLException, InterruptedException {
         List<String> drops = retire.actions().stream().map(a -> "DROP TABLE noetl." + a.partition()).toList();
         switch (mode) {
@@ -157,7 +157,7 @@ public final class WriterStallBenchmark {
         return System.nanoTime();
     }
 
-    private static Plan plan(AgroalDataSource ds, Instant now, int ahead, Duration retention) throws SQLException {
+    private static Plan plan(DataSource ds, Instant now, int ahead, Duration retention) throws SQLException {
         TableSnapshot snapshot;
         try (Connection c = ds.getConnection()) {
             snapshot = CatalogReader.read(c, METRIC);

@@ -90,13 +90,7 @@ class PgBouncerCommandTest extends CommandTest {
         out.reset();
         err.reset();
         DatabaseConnections on = connections == Connections.COMMAND ? DatabaseConnections.postgres()
-                : (target, readOnly) -> {
-                    try {
-                        return pools.acquire("pgbouncer-test", target);
-                    } catch (SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                };
+                : (target, readOnly) -> pools.acquire("pgbouncer-test", target);
         return CommandFixtures.command(out, err, on).run(List.of(args));
     }
 

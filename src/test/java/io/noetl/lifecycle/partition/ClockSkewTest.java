@@ -142,8 +142,13 @@ class ClockSkewTest {
             assertEquals(days(20, 28), partitions);
             assertEquals(1001, db.queryLong("SELECT count(*) FROM noetl.metric"));
         }
-        String series = "lifecycle_clock_skew_seconds{kind=\"MetricRetentionPolicy\",name=\"" + name
-                + "\",namespace=\"" + kube.namespace() + "\",table=\"noetl.metric\"}";
-        assertEquals((double) skew.toSeconds(), MetricsScrape.sample(MetricsScrape.scrape(metricsUrl), series), 1.0);
+        // the only policy of its namespace: the namespace's widest skew is its own
+        String scope = "{kind=\"MetricRetentionPolicy\",namespace=\"" + kube.namespace() + "\"";
+        String metrics = MetricsScrape.scrape(metricsUrl);
+        assertEquals((double) skew.toSeconds(), MetricsScrape.sample(metrics, "lifecycle_clock_skew_seconds" + scope
+                + "}"), 1.0);
+        // the resources in Degraded=True ClockSkew, which NoetlClockSkew alerts on
+        assertEquals(tooFar ? 1.0 : 0.0, MetricsScrape.sampleOrZero(metrics, "lifecycle_conditions" + scope
+                + ",reason=\"ClockSkew\",status=\"True\",type=\"Degraded\"}"));
     }
 }

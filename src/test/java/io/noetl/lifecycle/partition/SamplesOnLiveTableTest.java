@@ -161,7 +161,11 @@ class SamplesOnLiveTableTest {
         });
         assertEquals(data.expectedExport(), LiveMetricData.exported(vm.export("{__name__=~\"live_.*\"}")));
         assertSpecUnchanged(exporting);
-        assertTrue(condition(current(exporting), "Ready").startsWith("True"), condition(current(exporting), "Ready"));
+        // the pass writes its status after its retirements and ledger rows: awaited, as the checks below are
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            String ready = condition(current(exporting), "Ready");
+            assertTrue(ready.startsWith("True"), ready);
+        });
         kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName(
                 exporting.getMetadata().getName()).delete();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> kube.admin().resources(

@@ -1,11 +1,9 @@
 package io.noetl.lifecycle.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.sql.Connection;
@@ -18,31 +16,29 @@ class DatabasePoolsTest {
             TestDatabase.PASSWORD);
 
     @Test
-    void resourcesNamingTheSameDatabaseShareOnePoolThatClosesWithItsLastUser() throws SQLException {
-        AgroalDataSource a = pools.acquire("mrp/ns/a", target);
-        AgroalDataSource b = pools.acquire("epp/ns/b", new DatabaseTarget(TestDatabase.url("postgres"),
-                TestDatabase.USER, TestDatabase.PASSWORD));
-        assertSame(a, b);
-        assertEquals(1, pools.openPools());
-        pools.release("mrp/ns/a");
-        assertEquals(1, pools.openPools());
-        try (Connection c = b.getConnection()) {
+    void eachConnectionOfAnAcquiredDataSourceIsALeaseGivenBackOnClose() throws SQLException {
+        DataSource a = pools.acquire("mrp/ns/a", target);
+        ServerBudget budget = pools.budget(target);
+        try (Connection c = a.getConnection()) {
             assertEquals(false, c.isClosed());
+            assertEquals(1, budget.inUse());
         }
-        pools.release("epp/ns/b");
-        assertEquals(0, pools.openPools());
-        assertThrows(SQLException.class, a::getConnection);
+        assertEquals(0, budget.inUse());
+        assertEquals(1, budget.idle());
+        pools.release("mrp/ns/a");
+        assertEquals(0, budget.idle(), "the last owner of the target gone, its idle connections close");
     }
 
     @Test
-    void aRotatedSecretIsANewTargetAndTheOldPoolCloses() throws SQLException {
-        AgroalDataSource before = pools.acquire("mrp/ns/a", target);
+    void aRotatedSecretIsANewTargetAndTheOldOnesIdleConnectionsClose() throws SQLException {
+        try (Connection c = pools.acquire("mrp/ns/a", target).getConnection()) {
+            assertEquals(false, c.isClosed());
+        }
+        assertEquals(1, pools.budget(target).idle());
         DatabaseTarget rotated = new DatabaseTarget(TestDatabase.url("postgres"), TestDatabase.USER, "rotated-secret");
-        AgroalDataSource after = pools.acquire("mrp/ns/a", rotated);
-        assertNotSame(before, after);
-        assertEquals(1, pools.openPools());
+        pools.acquire("mrp/ns/a", rotated);
+        assertEquals(0, pools.budget(target).idle());
         pools.release("mrp/ns/a");
-        assertEquals(0, pools.openPools());
     }
 
     /**
@@ -52,7 +48,7 @@ class DatabasePoolsTest {
      */
     @Test
     void connectionsSetNothingOnTheSessionAndNameNoStatement() throws SQLException {
-        AgroalDataSource ds = pools.acquire("x", target);
+        DataSource ds = pools.acquire("x", target);
         String sql = "SELECT current_setting('TimeZone') || ' ' || current_setting('default_transaction_read_only') "
                 + "|| ' ' || current_setting('lock_timeout')";
         try (Connection plain = java.sql.DriverManager.getConnection(target.jdbcUrl(), TestDatabase.USER,

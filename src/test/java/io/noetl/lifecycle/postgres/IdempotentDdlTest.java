@@ -37,7 +37,8 @@ class IdempotentDdlTest {
     @BeforeAll
     static void createDatabase() {
         db = TestDatabase.create("idempotent_ddl");
-        db.execute("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+        db.execute("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                "CREATE TABLE public.parent (id int NOT NULL) PARTITION BY RANGE (id)");
     }
 
     @AfterAll
@@ -61,6 +62,23 @@ class IdempotentDdlTest {
         assertEquals("23505", race(sql, PLAIN, true).getSQLState(), "PostgreSQL fails the second creator");
         assertNull(race(sql.replace("t_plain", "t_idem"), IDEMPOTENT, true));
         assertEquals(1, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 't_idem'"));
+    }
+
+    /**
+     * The second create passes its {@code IF NOT EXISTS} check, then waits for the parent's lock, which the first holds
+     * until it commits; by then the partition is there, and PostgreSQL reports an ordinary duplicate. The same
+     * happens, without a lock to wait for and so only now and then, when the first commits between the second's
+     * check and its look for the table's row type: {@code type "x" already exists} (42710), which CI met with eight
+     * policies bootstrapping one {@code lifecycle_retention}.
+     */
+    @Test
+    void createPartitionIfNotExistsRacingAnotherSession() throws Exception {
+        String sql = "CREATE TABLE IF NOT EXISTS public.parent_plain PARTITION OF public.parent FOR VALUES FROM (0) TO (10)";
+        SQLException plain = race(sql, PLAIN, true);
+        assertEquals("42P07", plain.getSQLState(), "PostgreSQL fails the second creator: " + plain.getMessage());
+        assertNull(race(sql.replace("parent_plain", "parent_idem").replace("(0) TO (10)", "(10) TO (20)"), IDEMPOTENT,
+                true));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'public.parent_idem'::regclass"));
     }
 
     @Test
@@ -88,14 +106,26 @@ class IdempotentDdlTest {
 
     @Test
     void onlyTheRacesAreRetried() {
+        String create = "CREATE TABLE IF NOT EXISTS noetl.lifecycle_retention (parent_table text PRIMARY KEY)";
         assertTrue(IdempotentDdl.raced(new SQLException("duplicate key value violates unique constraint "
-                + "\"pg_type_typname_nsp_index\"", "23505")));
-        assertTrue(IdempotentDdl.raced(new SQLException("ERROR: tuple concurrently updated", "XX000")));
-        assertFalse(IdempotentDdl.raced(new SQLException("ERROR: could not open file", "XX000")));
-        assertFalse(IdempotentDdl.raced(new SQLException("relation \"t\" already exists", "42P07")),
-                "a duplicate without IF NOT EXISTS is the caller's error");
-        assertFalse(IdempotentDdl.raced(new SQLException("permission denied for schema noetl", "42501")));
-        assertFalse(IdempotentDdl.raced(new SQLException("no state")));
+                + "\"pg_type_typname_nsp_index\"", "23505"), create));
+        assertTrue(IdempotentDdl.raced(new SQLException("ERROR: tuple concurrently updated", "XX000"), "CREATE OR "
+                + "REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'"));
+        assertTrue(IdempotentDdl.raced(new SQLException("ERROR: deadlock detected", "40P01"), create),
+                "a deadlock's loser was rolled back whole (in autocommit, run again; in a transaction, thrown)");
+        assertFalse(IdempotentDdl.raced(new SQLException("ERROR: could not open file", "XX000"), create));
+        assertTrue(IdempotentDdl.raced(new SQLException("type \"lifecycle_retention\" already exists", "42710"),
+                create), "CI's race: the row type's lookup saw the other session's commit");
+        assertTrue(IdempotentDdl.raced(new SQLException("relation \"t\" already exists", "42P07"),
+                "create index if  not\nexists t_i ON t (id)"));
+        assertTrue(IdempotentDdl.raced(new SQLException("schema \"s\" already exists", "42P06"),
+                "CREATE SCHEMA IF NOT EXISTS s"));
+        assertFalse(IdempotentDdl.raced(new SQLException("relation \"t\" already exists", "42P07"),
+                "CREATE TABLE t (id int)"), "a duplicate without IF NOT EXISTS is the caller's error");
+        assertFalse(IdempotentDdl.raced(new SQLException("type \"t\" already exists", "42710"),
+                "CREATE TYPE t AS (id int)"));
+        assertFalse(IdempotentDdl.raced(new SQLException("permission denied for schema noetl", "42501"), create));
+        assertFalse(IdempotentDdl.raced(new SQLException("no state"), create));
     }
 
     /**

@@ -77,7 +77,7 @@ class MetricsEndpointSeriesTest {
             spec.setComponentType(i % 2 == 0 ? "worker_pool" : "broker");
             rc.setSpec(spec);
             operatorMetrics.component(rc, ComponentPhase.values()[i % ComponentPhase.values().length]);
-            operatorMetrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE);
+            operatorMetrics.failure(rc, Reason.DATABASE_UNREACHABLE);
         }
     }
 

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.noetl.lifecycle.api.ComponentPhase;
+import io.noetl.lifecycle.api.Condition;
+import io.noetl.lifecycle.api.ConditionStatus;
 import io.noetl.lifecycle.api.MetricRetentionPolicy;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.Reason;
@@ -27,8 +29,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The partition kinds' per-resource series follow the resource's table label and keep counting while it stays the
- * same; RuntimeComponents are counted by namespace, type and phase, in series that do not grow with their number.
+ * The partition kinds' few per-resource gauges follow the resource's table label and go with it, while counters and
+ * histograms are the kind's; RuntimeComponents are counted by namespace, type and phase, in series that do not grow with their number.
  */
 class OperatorMetricsTest {
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
@@ -37,9 +39,8 @@ class OperatorMetricsTest {
     private final OperatorMetrics metrics = new OperatorMetrics(registry);
 
     @Test
-    void aFailureKeepsThePassCountersAndANewTableReplacesTheOldSeries() {
-        MetricRetentionPolicy policy = new MetricRetentionPolicy();
-        policy.setMetadata(new ObjectMetaBuilder().withName("p").withNamespace("ns").build());
+    void aFailureCountsForTheKindAndANewTableReplacesTheOldSeries() {
+        MetricRetentionPolicy policy = policy("p", "ns");
         MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
         status.setPartitionCount(3);
         List<PlannedAction> dropped = List.of(new PlannedAction.DropPartition("metric_old", new KeyRange(0L, 1L),
@@ -47,9 +48,11 @@ class OperatorMetricsTest {
 
         metrics.partitionPass(policy, "noetl.metric", OperatorMetrics.PassMeasures.builder().status(status).now(NOW)
                 .applied(dropped.stream().map(PlannedAction::kind).toList()).succeeded(true).took(Duration.ofMillis(5)).build());
-        metrics.failure(policy, "noetl.metric", Reason.LOCK_TIMEOUT);
-        assertEquals(1.0, registry.get("lifecycle.partitions.dropped").tag("table", "noetl.metric").counter()
+        metrics.failure(policy, Reason.LOCK_TIMEOUT);
+        assertEquals(1.0, registry.get("lifecycle.partitions.dropped").tags("kind", "MetricRetentionPolicy").counter()
                 .count());
+        assertEquals(1.0, registry.get("lifecycle.maintenance.failures").tags("kind", "MetricRetentionPolicy",
+                "reason", "LockTimeout").counter().count());
         assertEquals(Set.of("noetl.metric"), tables());
 
         metrics.partitionPass(policy, "noetl.metric_v2", OperatorMetrics.PassMeasures.builder().status(status)
@@ -58,7 +61,142 @@ class OperatorMetricsTest {
         assertEquals(3.0, registry.get("lifecycle.partitions").tag("table", "noetl.metric_v2").gauge().value());
 
         metrics.forget(policy);
-        assertTrue(registry.getMeters().isEmpty());
+        assertEquals(Set.of(), tables());
+        // what stays is the kind's: counters and histograms, none naming a resource
+        for (Meter m : registry.getMeters()) {
+            assertEquals(null, m.getId().getTag("name"), m.getId().toString());
+            assertEquals(null, m.getId().getTag("namespace"), m.getId().toString());
+        }
+    }
+
+    @Test
+    void aPolicyHasFourSeriesOfItsOwnPlusOnePerTierAndExportAndTheirInterval() {
+        MetricRetentionPolicy first = policy("first", "ns");
+        pass(first);
+        int one = registry.getMeters().size();
+        MetricRetentionPolicy second = policy("second", "ns");
+        pass(second);
+        assertEquals(one + OperatorMetrics.PER_RESOURCE, registry.getMeters().size(), "the second policy adds its "
+                + "own gauges only");
+        assertEquals(OperatorMetrics.PER_RESOURCE, ownedBy("second").size(), ownedBy("second").toString());
+
+        metrics.rollupPass(second, "noetl.metric", List.of(new OperatorMetrics.TierMeasures("5m", Duration.ZERO,
+                Duration.ofHours(1)), new OperatorMetrics.TierMeasures("1h", Duration.ofMinutes(3),
+                        Duration.ofHours(1))), List.of(Duration.ofSeconds(2)), 0);
+        metrics.exportPass(second, "noetl.metric", new OperatorMetrics.ExportMeasures(10, 100, 0, 0,
+                List.of(Duration.ofSeconds(1)), Duration.ofMinutes(7), Duration.ofHours(1), 0));
+        assertEquals(OperatorMetrics.PER_RESOURCE + 2 + 1 + 1, ownedBy("second").size(), "two tier lags, an export "
+                + "lag, the interval: " + ownedBy("second"));
+        assertEquals(180.0, registry.get("lifecycle.rollup.lag.seconds").tags("name", "second", "tier", "1h").gauge()
+                .value());
+        assertEquals(420.0, registry.get("lifecycle.export.lag.seconds").tags("name", "second").gauge().value());
+        assertEquals(3600.0, registry.get("lifecycle.partition.interval.seconds").tags("name", "second").gauge()
+                .value());
+        int withBoth = registry.getMeters().size();
+        // the same for the first policy: only its lags and interval are new, the kind's histograms are there
+        metrics.rollupPass(first, "noetl.metric", List.of(new OperatorMetrics.TierMeasures("5m", Duration.ZERO,
+                Duration.ofHours(1))), List.of(Duration.ofSeconds(2)), 1);
+        metrics.exportPass(first, "noetl.metric", new OperatorMetrics.ExportMeasures(10, 100, 0, 0,
+                List.of(Duration.ofSeconds(1)), Duration.ZERO, Duration.ofHours(1), 0));
+        assertEquals(withBoth + 3, registry.getMeters().size());
+
+        metrics.forgetRollups(second);
+        assertEquals(OperatorMetrics.PER_RESOURCE + 2, ownedBy("second").size(), "export lag and interval stay");
+        metrics.forgetExport(second);
+        assertEquals(OperatorMetrics.PER_RESOURCE, ownedBy("second").size(), ownedBy("second").toString());
+        metrics.forget(second);
+        assertEquals(List.of(), ownedBy("second"));
+        assertEquals(1.0, registry.get("lifecycle.rollup.failures").tags("kind", "MetricRetentionPolicy").counter()
+                .count());
+    }
+
+    @Test
+    void defaultRowsGapsAndClockSkewAreSummedOrTheWidestPerKindAndNamespace() {
+        MetricRetentionPolicy a = policy("a", "ns");
+        MetricRetentionPolicy b = policy("b", "ns");
+        MetricRetentionPolicy c = policy("c", "other");
+        pass(a, 5, 1, Duration.ofSeconds(-40));
+        pass(b, 7, 0, Duration.ofSeconds(12));
+        pass(c, 0, 2, Duration.ofSeconds(3));
+        assertEquals(12.0, scoped("lifecycle.default.partition.rows", "ns"));
+        assertEquals(1.0, scoped("lifecycle.gaps", "ns"));
+        assertEquals(-40.0, scoped("lifecycle.clock.skew.seconds", "ns"), "the widest, with its sign");
+        assertEquals(2.0, scoped("lifecycle.gaps", "other"));
+
+        metrics.forget(a);
+        assertEquals(7.0, scoped("lifecycle.default.partition.rows", "ns"));
+        assertEquals(12.0, scoped("lifecycle.clock.skew.seconds", "ns"));
+        metrics.forget(b);
+        assertTrue(registry.find("lifecycle.default.partition.rows").tags("namespace", "ns").gauges().isEmpty(),
+                "the last resource of a namespace takes its sums with it");
+        assertEquals(0.0, scoped("lifecycle.default.partition.rows", "other"));
+    }
+
+    @Test
+    void conditionsAreCountedPerStateAndMoveWithTheResource() {
+        MetricRetentionPolicy a = policy("a", "ns");
+        MetricRetentionPolicy b = policy("b", "ns");
+        metrics.conditions(a, List.of(condition("Ready", ConditionStatus.True, "Maintained"),
+                condition("Degraded", ConditionStatus.False, "AsExpected")));
+        metrics.conditions(b, List.of(condition("Ready", ConditionStatus.True, "Maintained"),
+                condition("Degraded", ConditionStatus.True, "RowsInDefaultPartition")));
+        metrics.conditions(b, List.of(condition("Ready", ConditionStatus.True, "Maintained"),
+                condition("Degraded", ConditionStatus.True, "RowsInDefaultPartition")));
+        assertEquals(2.0, conditions("Ready", "True", "Maintained"), "counted once, however often reported");
+        assertEquals(1.0, conditions("Degraded", "True", "RowsInDefaultPartition"));
+        assertEquals(1.0, conditions("Degraded", "False", "AsExpected"));
+
+        metrics.conditions(b, List.of(condition("Ready", ConditionStatus.False, "DatabaseUnreachable"),
+                condition("Degraded", ConditionStatus.True, "RowsInDefaultPartition")));
+        assertEquals(1.0, conditions("Ready", "True", "Maintained"));
+        assertEquals(1.0, conditions("Ready", "False", "DatabaseUnreachable"));
+
+        metrics.forget(b);
+        assertEquals(1.0, conditions("Ready", "True", "Maintained"));
+        assertTrue(registry.find("lifecycle.conditions").tag("reason", "RowsInDefaultPartition").gauges().isEmpty(),
+                "a state nobody is in has no series");
+        metrics.forget(a);
+        assertTrue(registry.find("lifecycle.conditions").gauges().isEmpty());
+    }
+
+    private double conditions(String type, String status, String reason) {
+        return registry.get("lifecycle.conditions").tags("kind", "MetricRetentionPolicy", "namespace", "ns", "type",
+                type, "status", status, "reason", reason).gauge().value();
+    }
+
+    private static Condition condition(String type, ConditionStatus status, String reason) {
+        return new Condition(type, status, reason, "", NOW.toString(), 1L);
+    }
+
+    private double scoped(String name, String namespace) {
+        return registry.get(name).tags("kind", "MetricRetentionPolicy", "namespace", namespace).gauge().value();
+    }
+
+    /** The meters that name the policy. */
+    private List<Meter.Id> ownedBy(String name) {
+        return registry.getMeters().stream().map(Meter::getId).filter(id -> name.equals(id.getTag("name")))
+                .toList();
+    }
+
+    private void pass(MetricRetentionPolicy policy) {
+        pass(policy, 0, 0, Duration.ZERO);
+    }
+
+    private void pass(MetricRetentionPolicy policy, long defaultRows, int gaps, Duration skew) {
+        MetricRetentionPolicyStatus status = new MetricRetentionPolicyStatus();
+        status.setPartitionCount(3);
+        status.setDefaultPartitionRows(defaultRows);
+        status.setGapCount(gaps);
+        metrics.partitionPass(policy, "noetl.metric", OperatorMetrics.PassMeasures.builder().status(status).now(NOW)
+                .applied(List.of("CreatePartition")).rowsMoved(1).succeeded(true).took(Duration.ofMillis(5))
+                .clockSkew(skew).build());
+        metrics.failure(policy, Reason.LOCK_TIMEOUT);
+    }
+
+    private static MetricRetentionPolicy policy(String name, String namespace) {
+        MetricRetentionPolicy policy = new MetricRetentionPolicy();
+        policy.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+        return policy;
     }
 
     @Test
@@ -77,14 +215,14 @@ class OperatorMetricsTest {
 
     private Set<String> tables() {
         return registry.getMeters().stream().map(Meter::getId).map(id -> id.getTag("table"))
-                .collect(Collectors.toSet());
+                .filter(java.util.Objects::nonNull).collect(Collectors.toSet());
     }
 
     @Test
     void runtimeComponentsShareSeriesWhateverTheirNumber() {
         List<RuntimeComponent> few = components("rc-few-", 10);
         few.forEach(rc -> metrics.component(rc, phaseOf(rc)));
-        few.forEach(rc -> metrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE));
+        few.forEach(rc -> metrics.failure(rc, Reason.DATABASE_UNREACHABLE));
         int meters = registry.getMeters().size();
         // namespaces a and b, types worker_pool and broker, each with a gauge per phase (4 and None), plus one
         // failure counter per namespace
@@ -92,8 +230,8 @@ class OperatorMetricsTest {
 
         List<RuntimeComponent> many = components("rc-many-", 1_000);
         many.forEach(rc -> metrics.component(rc, phaseOf(rc)));
-        many.forEach(rc -> metrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE));
-        many.forEach(rc -> metrics.failure(rc, "noetl.runtime", Reason.DATABASE_UNREACHABLE));
+        many.forEach(rc -> metrics.failure(rc, Reason.DATABASE_UNREACHABLE));
+        many.forEach(rc -> metrics.failure(rc, Reason.DATABASE_UNREACHABLE));
         assertEquals(meters, registry.getMeters().size(), "1,010 components, the same series as 10");
 
         Set<String> identities = new java.util.HashSet<>();
@@ -145,7 +283,7 @@ class OperatorMetricsTest {
         RuntimeComponent odd = component("odd", "a", "made-up-" + UUID.randomUUID());
         metrics.component(odd, null);
         assertEquals(1, components("a", "unknown", "None"));
-        metrics.failure(odd, "noetl.runtime", Reason.INVALID_SPEC);
+        metrics.failure(odd, Reason.INVALID_SPEC);
 
         // the last component of a namespace takes its gauges and failure counters with it
         metrics.forget(odd);

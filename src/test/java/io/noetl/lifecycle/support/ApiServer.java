@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -251,6 +252,12 @@ public final class ApiServer {
         admin.close();
         if (server != null) {
             server.stop();
+        }
+        // the audit log and the kubeconfigs handed out: nothing is left in the temporary directory after the JVM
+        try (var paths = Files.walk(workDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("[apiserver] could not remove " + workDir + ": " + e);
         }
     }
 

@@ -26,4 +26,12 @@ public final class MetricsScrape {
                 .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
                 .orElseThrow(() -> new AssertionError("no sample " + series));
     }
+
+    /**
+     * The value of one series in {@code metrics}, or 0 when it has no sample yet: a per-kind counter before the first
+     * pass that counts in it.
+     */
+    public static double sampleOrZero(String metrics, String series) {
+        return metrics.lines().anyMatch(l -> l.startsWith(series + " ")) ? sample(metrics, series) : 0;
+    }
 }

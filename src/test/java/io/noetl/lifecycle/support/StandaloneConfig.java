@@ -28,7 +28,7 @@ public final class StandaloneConfig implements OperatorConfig {
     @Override
     public Pool pool() {
         return new Pool() {
-            public int maxSize() {
+            public int connectionsPerServer() {
                 return 4;
             }
 
@@ -37,7 +37,19 @@ public final class StandaloneConfig implements OperatorConfig {
             }
 
             public Duration idleTimeout() {
-                return Duration.ofMinutes(5);
+                return Duration.ofSeconds(10);
+            }
+
+            public Duration reportWaitAfter() {
+                return Duration.ofSeconds(5);
+            }
+
+            public Duration maxWait() {
+                return Duration.ofMinutes(10);
+            }
+
+            public Optional<Integer> maxSize() {
+                return Optional.empty();
             }
         };
     }

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -44,10 +45,20 @@ public final class VictoriaMetricsServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Benchmarks only: {@code -Dbench.vm-nice=19} starts VictoriaMetrics under {@code nice}, so that on a machine
+     * shared with the database it takes a core only when the database's backends leave one (a stand-in for a
+     * VictoriaMetrics on other machines, as in production).
+     */
     private static Process launch(Path storage, int port) throws IOException {
-        return new ProcessBuilder(OsTool.VICTORIA_METRICS.require().toString(), "-httpListenAddr=127.0.0.1:" + port,
-                "-storageDataPath=" + storage.resolve("data"), "-retentionPeriod=100y", "-loggerLevel=ERROR")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(storage.resolve("vm.log")
+        List<String> command = new ArrayList<>();
+        String nice = System.getProperty("bench.vm-nice", "");
+        if (!nice.isBlank()) {
+            command.addAll(List.of("nice", "-n", String.valueOf(Integer.parseInt(nice.strip()))));
+        }
+        command.addAll(List.of(OsTool.VICTORIA_METRICS.require().toString(), "-httpListenAddr=127.0.0.1:" + port,
+                "-storageDataPath=" + storage.resolve("data"), "-retentionPeriod=100y", "-loggerLevel=ERROR"));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(storage.resolve("vm.log")
                         .toFile())).start();
     }
 

@@ -1,7 +1,13 @@
 package io.noetl.lifecycle.metric.plan;
 
 import io.noetl.lifecycle.partition.plan.TimeGrid;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -181,6 +187,35 @@ public record MetricColumns(Map<Role, Column> columns, ZoneId zone, boolean part
         return col + " >= (" + lo + " AT TIME ZONE " + z + ") - interval '1 day' AND " + col + " < (" + hi
                 + " AT TIME ZONE " + z + ") + interval '1 day' AND " + instant + " >= " + lo + " AND " + instant
                 + " < " + hi;
+    }
+
+    /**
+     * The SQL condition that alias {@code alias}'s sample time lies in {@code [lo, hi)}, two instants known here. On a
+     * wall-clock column it first bounds the column itself, tightly: by the wall-clock times the instants of the range
+     * can have in the zone, widened by every offset the zone has within a day of the range (so that a local time in a
+     * DST gap or fold, however PostgreSQL reads it, is in), then checks the instant exactly. A rollup step reads its
+     * slice of a partition this way, through an index on the column when there is one.
+     */
+    public String sampleTimeWithinSql(String alias, Instant lo, Instant hi) {
+        String exact = sampleTimeSql(alias) + " >= timestamptz '" + lo + "' AND " + sampleTimeSql(alias)
+                + " < timestamptz '" + hi + "'";
+        if (!wallClock()) {
+            return exact;
+        }
+        ZoneRules rules = zone.getRules();
+        Instant from = lo.minus(Duration.ofDays(1));
+        Instant to = hi.plus(Duration.ofDays(1));
+        int min = rules.getOffset(from).getTotalSeconds();
+        int max = min;
+        for (ZoneOffsetTransition t = rules.nextTransition(from); t != null && t.getInstant().isBefore(to);
+                t = rules.nextTransition(t.getInstant())) {
+            min = Math.min(min, t.getOffsetAfter().getTotalSeconds());
+            max = Math.max(max, t.getOffsetAfter().getTotalSeconds());
+        }
+        String col = (alias.isEmpty() ? "" : alias + ".") + quote(sampleTime());
+        return col + " >= timestamp '" + LocalDateTime.ofInstant(lo.plusSeconds(min), ZoneOffset.UTC) + "' AND "
+                + col + " < timestamp '" + LocalDateTime.ofInstant(hi.plusSeconds(max), ZoneOffset.UTC) + "' AND "
+                + exact;
     }
 
     /** The SQL of {@code expires_at} as a {@code timestamptz}, when the table has it. */

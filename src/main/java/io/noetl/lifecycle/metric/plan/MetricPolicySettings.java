@@ -27,7 +27,8 @@ public record MetricPolicySettings(String schema, String table, String partition
         ZoneId zone, int premake, Duration retention, RetentionAction retentionAction, String archiveSchema,
         boolean moveDefaultRows, Bootstrap bootstrap, Duration maintenanceInterval, int maxRetirementsPerPass,
         Duration retentionChangeGrace, Optional<RetentionGrace.Hold> hold, RollupSettings rollups,
-        ExportSettings export, Optional<String> sampleTimeColumn, RowExpiry rowExpiry)
+        ExportSettings export, Optional<String> sampleTimeColumn, RowExpiry rowExpiry,
+        HistoryPaceSettings pace)
         implements TablePolicySettings {
 
     public static final String SEED_PARTITION_KEY = "created_at";
@@ -58,7 +59,8 @@ public record MetricPolicySettings(String schema, String table, String partition
                 archive, spec.isMoveDefaultRows(), bootstrap, SpecRules.maintenanceInterval(spec.getMaintenanceInterval()),
                 SpecRules.maxRetirementsPerPass(spec, DEFAULT_MAX_RETIREMENTS_PER_PASS),
                 SpecRules.retentionChangeGrace(spec), Optional.empty(), rollups, export, sampleTime,
-                spec.getRowExpiry() == null ? RowExpiry.Honor : spec.getRowExpiry());
+                spec.getRowExpiry() == null ? RowExpiry.Honor : spec.getRowExpiry(),
+                HistoryPaceSettings.from(spec.getHistoryPace()));
     }
 
     /**
@@ -177,6 +179,7 @@ public record MetricPolicySettings(String schema, String table, String partition
         private ExportSettings export;
         private Optional<String> sampleTimeColumn;
         private RowExpiry rowExpiry;
+        private HistoryPaceSettings pace;
 
         private Builder(MetricPolicySettings s) {
             schema = s.schema();
@@ -198,10 +201,16 @@ public record MetricPolicySettings(String schema, String table, String partition
             export = s.export();
             sampleTimeColumn = s.sampleTimeColumn();
             rowExpiry = s.rowExpiry();
+            pace = s.pace();
         }
 
         public Builder sampleTimeColumn(Optional<String> sampleTimeColumn) {
             this.sampleTimeColumn = sampleTimeColumn;
+            return this;
+        }
+
+        public Builder pace(HistoryPaceSettings pace) {
+            this.pace = pace;
             return this;
         }
 
@@ -298,7 +307,8 @@ public record MetricPolicySettings(String schema, String table, String partition
         public MetricPolicySettings build() {
             return new MetricPolicySettings(schema, table, partitionKey, interval, zone, premake, retention,
                     retentionAction, archiveSchema, moveDefaultRows, bootstrap, maintenanceInterval,
-                    maxRetirementsPerPass, retentionChangeGrace, hold, rollups, export, sampleTimeColumn, rowExpiry);
+                    maxRetirementsPerPass, retentionChangeGrace, hold, rollups, export, sampleTimeColumn, rowExpiry,
+                    pace);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.ReadAhead;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.postgres.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -483,41 +484,31 @@ public final class ExportSql {
     private static void cursor(Connection c, Query query, RowMapper mapper, ReadAhead.Out<Row> out)
             throws SQLException, InterruptedException {
         Cursor from = query.from();
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(query.sql())) {
-            ps.setFetchSize(from.fetch());
-            if (ps.isWrapperFor(PGStatement.class)) {
-                // results in binary from the first execution: the timestamps, ids and values are then neither
-                // formatted as text by the server nor parsed by the driver, row by row (a negative threshold is
-                // the driver's switch for binary transfer; the statement is prepared on the server once)
-                ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
-            }
-            if (from.afterTime().isPresent()) {
-                ps.setObject(1, from.afterTime().get());
-                ps.setLong(2, from.afterId());
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                boolean more = true;
-                while (more && rs.next()) {
-                    more = mapper.map(rs, out);
+        Transactions.inOne(c, () -> {
+            try (PreparedStatement ps = c.prepareStatement(query.sql())) {
+                ps.setFetchSize(from.fetch());
+                if (ps.isWrapperFor(PGStatement.class)) {
+                    // results in binary from the first execution: the timestamps, ids and values are then neither
+                    // formatted as text by the server nor parsed by the driver, row by row (a negative threshold is
+                    // the driver's switch for binary transfer; the statement is prepared on the server once)
+                    ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
                 }
+                if (from.afterTime().isPresent()) {
+                    ps.setObject(1, from.afterTime().get());
+                    ps.setLong(2, from.afterId());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    boolean more = true;
+                    while (more && rs.next()) {
+                        more = mapper.map(rs, out);
+                    }
+                }
+                // closed before the commit, so that the named statement is deallocated in this transaction (the
+                // connections cache none, DatabasePools): a transaction-pooling PgBouncer may run the next
+                // transaction on another server connection and give this one to another client (issue 22)
             }
-            // closed before the commit, so that the named statement is deallocated in this transaction (the
-            // connections cache none, DatabasePools): a transaction-pooling PgBouncer may run the next transaction
-            // on another server connection and give this one to another client (issue 22)
-            ps.close();
-            c.commit();
-        } catch (Exception e) {
-            try {
-                c.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+            return null;
+        });
     }
 
     /** The statistics a tier bucket is sent as, each a series {@code <name>:<stat>_<resolution>}. */

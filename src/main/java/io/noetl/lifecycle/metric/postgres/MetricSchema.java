@@ -48,6 +48,18 @@ public final class MetricSchema {
         String idx = "idx_" + table.name() + "_";
         boolean snowflake = CatalogReader.functionExists(c, table.sibling("snowflake_id").sql() + "()");
         try (Statement s = c.createStatement()) {
+            if (!c.getAutoCommit() && !CatalogReader.exists(c, table)
+                    && CatalogReader.exists(c, RegistrySchema.RUNTIME)) {
+                // The create asks for SHARE ROW EXCLUSIVE on the registry (the foreign key's triggers), and the
+                // registry's own IF NOT EXISTS statements before it take weaker locks on it (an index's SHARE): two
+                // bootstraps at once (policies of one database) each hold a weaker lock and wait for the other, a
+                // deadlock PostgreSQL ends by failing one. Taking the strong lock first, before any other, makes them
+                // queue instead. It is the lock the create takes anyway, held to the end of this short transaction;
+                // NoETL's registry writes wait that long, as they would for the create. (A registry that does not
+                // exist yet is made by whichever bootstrap comes first; a deadlock then is retried by DdlTransaction,
+                // and the retry finds the registry and takes this lock.)
+                s.execute("LOCK TABLE " + RegistrySchema.RUNTIME.sql() + " IN SHARE ROW EXCLUSIVE MODE");
+            }
             RegistrySchema.ensureRuntimeRegistry(s);
             IdempotentDdl.execute(s, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier.quote(table.schema()));
             IdempotentDdl.execute(s, "CREATE TABLE IF NOT EXISTS " + table.sql() + " ("

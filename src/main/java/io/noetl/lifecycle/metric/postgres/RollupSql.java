@@ -9,6 +9,7 @@ import io.noetl.lifecycle.postgres.IdempotentDdl;
 import io.noetl.lifecycle.postgres.SqlIdentifier;
 import io.noetl.lifecycle.postgres.SqlLiteral;
 import io.noetl.lifecycle.postgres.TableName;
+import io.noetl.lifecycle.postgres.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,8 +60,8 @@ import java.util.TreeSet;
 public final class RollupSql {
     public static final String DEFAULT_CATALOGUE = "metric_series";
     public static final String LEDGER = "metric_rollup_ledger";
-    private static final String FINE = "lifecycle_rollup_fine";
-    private static final String SERIES = "lifecycle_rollup_series";
+    static final String FINE = "lifecycle_rollup_fine";
+    static final String SERIES = "lifecycle_rollup_series";
     /** The origin of every bucket grid, for {@code date_bin}: buckets are epoch-aligned ({@code Resolution}). */
     static final String ORIGIN = "timestamptz '1970-01-01 00:00:00+00'";
 
@@ -294,26 +295,7 @@ public final class RollupSql {
      */
     public static Rolled rollUp(Connection c, Tables tables, RawPartition partition, List<Tier> tiers)
             throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            Rolled rolled = rollUpInTransaction(c, tables, partition, tiers);
-            c.commit();
-            return rolled;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException ignored) {
-                // the connection is gone: the server rolled back
-            }
-            throw e;
-        } finally {
-            try {
-                c.setAutoCommit(autoCommit);
-            } catch (SQLException ignored) {
-                // a broken connection; the pool discards it
-            }
-        }
+        return Transactions.inOne(c, () -> rollUpInTransaction(c, tables, partition, tiers));
     }
 
     private static Rolled rollUpInTransaction(Connection c, Tables tables, RawPartition rawPartition,
@@ -426,7 +408,7 @@ public final class RollupSql {
      * The {@code metric_id} of one row of a refused series, for the finding that names it: the raw partition is read
      * only until one is found, and only when there are any.
      */
-    private static Optional<Long> refusedExample(Statement s, TableName raw, MetricColumns columns)
+    static Optional<Long> refusedExample(Statement s, TableName raw, MetricColumns columns)
             throws SQLException {
         String key = SqlIdentifier.quote(columns.column(MetricColumns.Role.KEY).name());
         try (ResultSet rs = s.executeQuery("SELECT r." + key + " FROM ONLY " + raw.sql() + " r JOIN " + SERIES
@@ -437,7 +419,7 @@ public final class RollupSql {
         }
     }
 
-    private static SQLException collision(String partition) {
+    static SQLException collision(String partition) {
         return new SQLException("two series of " + partition + " share one 64-bit fingerprint, or a fingerprint in "
                 + "the catalogue belongs to another series; nothing was rolled up",
                 DatabaseFailure.ROLLUP_COLLISION_STATE);
@@ -449,6 +431,11 @@ public final class RollupSql {
      * and marks the first and last sample of each bucket.
      */
     private static String fineBuckets(TableName raw, MetricColumns columns, Resolution finest) {
+        return fineBuckets(raw, columns, finest, Optional.empty());
+    }
+
+    /** {@link #fineBuckets}, of the raw rows {@code slice} (an SQL condition on alias {@code r}) admits. */
+    static String fineBuckets(TableName raw, MetricColumns columns, Resolution finest, Optional<String> slice) {
         String time = columns.sampleTimeSql("r");
         return "CREATE TEMPORARY TABLE " + FINE + " ON COMMIT DROP AS "
                 + "SELECT fingerprint, bucket_start, count(*) AS sample_count, min(v) AS min_value, max(v) AS max_value, "
@@ -469,6 +456,7 @@ public final class RollupSql {
                 + "AND s.labels = coalesce(r.labels, '{}'::jsonb) "
                 // only finite values, as Sample: NaN (Prometheus's staleness marker) and infinities would poison every sum
                 + "WHERE r.metric_value NOT IN ('NaN', 'Infinity', '-Infinity') "
+                + slice.map(x -> "AND " + x + " ").orElse("")
                 + "WINDOW w AS (PARTITION BY s.fingerprint, date_bin(" + stride(finest) + ", " + time
                 + ", " + ORIGIN + ") ORDER BY " + time + ", r.metric_value)) x "
                 + "GROUP BY fingerprint, bucket_start";
@@ -481,7 +469,7 @@ public final class RollupSql {
      * {@code Bucket.merge}: neighbours in time add the step across the seam; parts that interleave keep the larger
      * increase and mark it inexact.
      */
-    private static String merge(Tier tier, Resolution finest) {
+    static String merge(Tier tier, Resolution finest) {
         String stride = stride(tier.resolution());
         String bucket = "date_bin(" + stride + ", bucket_start, " + ORIGIN + ")";
         String coarse = "SELECT fingerprint, " + bucket + " AS b, sum(sample_count) AS sample_count, "

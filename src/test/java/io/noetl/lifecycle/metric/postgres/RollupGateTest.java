@@ -3,7 +3,7 @@ package io.noetl.lifecycle.metric.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
@@ -49,7 +49,7 @@ abstract class RollupGateTest {
             METRIC.sibling("metric_rollup_1h"));
     private TestDatabase db;
     private DatabasePools pools;
-    private AgroalDataSource ds;
+    private DataSource ds;
 
     /** The shape of the metric table this run uses. */
     abstract MetricShape shape();

@@ -127,6 +127,7 @@ abstract class RollupSqlTest {
     void emptyTiers() {
         db.execute("TRUNCATE noetl.metric_rollup_ledger, noetl.metric_series, noetl.metric_rollup_1m, "
                 + "noetl.metric_rollup_5m, noetl.metric_rollup_1h");
+        db.execute("DROP TABLE IF EXISTS noetl.metric_rollup_progress");
     }
 
     /**
@@ -382,6 +383,149 @@ abstract class RollupSqlTest {
             runner.shutdownNow();
         }
         assertTrue(interrupted >= blockers.size(), "only " + interrupted + " rollups were interrupted");
+    }
+
+    /** What one transaction left of both partitions: the tiers and the catalogue, and the ledger. */
+    private record OneTransaction(List<List<Object>> tiers, List<List<Object>> ledger) {
+    }
+
+    /** Rolls both partitions up in one transaction each, keeps what that left, and empties the tiers again. */
+    private OneTransaction rolledInOneTransactionThenEmptied() throws SQLException {
+        OneTransaction reference;
+        try (Connection c = db.connect()) {
+            roll(c, "metric_2026_11_28", day1, day2);
+            roll(c, "metric_2026_11_29", day2, day3);
+            reference = new OneTransaction(snapshot(), ledger());
+        }
+        emptyTiers();
+        return reference;
+    }
+
+    /**
+     * A rollup in steps ({@link RollupSteps}: slices of whole 1h buckets, each committed) leaves the tiers, the series
+     * catalogue and the ledger exactly as one transaction does, bucket for bucket, a 1h bucket drawing on both
+     * partitions included; stopped after two steps it has written no ledger row (the partition may not be retired),
+     * and the next run goes on after those two steps, not from the start; a third run adds nothing.
+     */
+    @Test
+    void aRollupInStepsLeavesExactlyWhatOneTransactionDoesAndResumesAfterItsLastStep() throws Exception {
+        OneTransaction reference = rolledInOneTransactionThenEmptied();
+        List<List<Object>> oneTransaction = reference.tiers();
+        List<List<Object>> ledger = reference.ledger();
+        try (Connection c = db.connect()) {
+            RollupSteps.ensureProgress(c, TABLES);
+            List<Long> stepRows = new ArrayList<>();
+            List<Long> stepWal = new ArrayList<>();
+            RollupSteps.Stepper stopsAfterTwo = new RollupSteps.Stepper() {
+                @Override
+                public void beforeStep() throws InterruptedException {
+                    if (stepRows.size() == 2) {
+                        throw new InterruptedException("stopped after two steps");
+                    }
+                }
+
+                @Override
+                public void stepDone(long rows, long walBytes) {
+                    stepRows.add(rows);
+                    stepWal.add(walBytes);
+                }
+            };
+            assertThrows(InterruptedException.class, () -> RollupSteps.rollUp(c, TABLES, raw(c, "metric_2026_11_28",
+                    day1, day2), TIERS, 500, 1000, stopsAfterTwo));
+            assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_ledger"),
+                    "a half-done rollup shows in the ledger");
+            assertEquals(2, db.queryLong("SELECT steps FROM noetl.metric_rollup_progress"));
+            long mergedAfterTwo = db.queryLong("SELECT count(*) FROM noetl.metric_rollup_1m");
+            assertTrue(mergedAfterTwo > 0, "the two steps committed nothing");
+            RollupSteps.Stepped rest = RollupSteps.rollUp(c, TABLES, raw(c, "metric_2026_11_28", day1, day2), TIERS,
+                    500, 1000, counting(stepRows, stepWal));
+            assertTrue(rest.steps() >= 1, "nothing left after two steps: the test's slices are too wide");
+            RollupSteps.Stepped second = RollupSteps.rollUp(c, TABLES, raw(c, "metric_2026_11_29", day2, day3),
+                    TIERS, 500, 1000, counting(stepRows, stepWal));
+            assertTrue(second.steps() >= 2, "day 2 in one step: " + second);
+            assertEquals(TIERS.stream().map(RollupSql.Tier::table).toList(), second.rolled().tiers());
+            assertEquals(SERIES, second.rolled().series());
+            assertEquals(times.size(), stepRows.stream().mapToLong(Long::longValue).sum(),
+                    "the steps' rows are not the partitions' rows, each once");
+            assertTrue(stepWal.stream().allMatch(w -> w > 0), "a step wrote no WAL: " + stepWal);
+            assertEquals(oneTransaction, snapshot(), "the tiers or the catalogue differ from one transaction's");
+            assertEquals(ledger, ledger(), "the ledger differs from one transaction's");
+            assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_progress"));
+            RollupSteps.Stepped again = RollupSteps.rollUp(c, TABLES, raw(c, "metric_2026_11_28", day1, day2), TIERS,
+                    500, 1000, RollupSteps.UNPACED);
+            assertTrue(again.rolled().tiers().isEmpty(), "the ledger has it: " + again);
+            assertEquals(0, again.steps());
+            assertEquals(oneTransaction, snapshot(), "a second run changed the tiers");
+        }
+    }
+
+    /**
+     * Two processes rolling the same partitions in steps at once (the operator and {@code apply --once}) take turns
+     * slice by slice under the progress row's lock: each slice is merged once, and the tiers, the catalogue and the
+     * ledger are exactly one transaction's.
+     */
+    @Test
+    void twoProcessesRollingInStepsAtOnceMergeEachSliceOnce() throws Exception {
+        OneTransaction reference = rolledInOneTransactionThenEmptied();
+        List<List<Object>> oneTransaction = reference.tiers();
+        List<List<Object>> ledger = reference.ledger();
+        try (Connection c = db.connect()) {
+            RollupSteps.ensureProgress(c, TABLES);
+        }
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Long>> runs = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                runs.add(two.submit(() -> {
+                    long steps = 0;
+                    try (Connection c = db.connect()) {
+                        RollupSteps.Stepper slow = new RollupSteps.Stepper() {
+                            @Override
+                            public void beforeStep() throws InterruptedException {
+                                Thread.sleep(20); // let the other one in between the steps
+                            }
+
+                            @Override
+                            public void stepDone(long rows, long walBytes) {
+                            }
+                        };
+                        steps += RollupSteps.rollUp(c, TABLES, raw(c, "metric_2026_11_28", day1, day2), TIERS, 500,
+                                5000, slow).steps();
+                        steps += RollupSteps.rollUp(c, TABLES, raw(c, "metric_2026_11_29", day2, day3), TIERS, 500,
+                                5000, slow).steps();
+                    }
+                    return steps;
+                }));
+            }
+            long a = runs.get(0).get();
+            long b = runs.get(1).get();
+            assertTrue(a + b >= 6, "steps: " + a + " + " + b);
+        } finally {
+            two.shutdownNow();
+        }
+        assertEquals(oneTransaction, snapshot(), "a slice merged twice, or not at all");
+        assertEquals(ledger, ledger());
+        assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.metric_rollup_progress"));
+    }
+
+    private static RollupSteps.Stepper counting(List<Long> rows, List<Long> wal) {
+        return new RollupSteps.Stepper() {
+            @Override
+            public void beforeStep() {
+            }
+
+            @Override
+            public void stepDone(long r, long w) {
+                rows.add(r);
+                wal.add(w);
+            }
+        };
+    }
+
+    /** The ledger but for when each row was written. */
+    private List<List<Object>> ledger() {
+        return db.query("SELECT raw_table, raw_partition, tier_table, range_from, range_to, resolution_seconds, "
+                + "raw_rows, raw_bytes, buckets, rows_refused FROM noetl.metric_rollup_ledger ORDER BY 1, 2, 3");
     }
 
     private RollupSql.Rolled roll(Connection c, String partition, Instant from, Instant to) throws SQLException {

@@ -3,7 +3,7 @@ package io.noetl.lifecycle.partition.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.api.EventWindow;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.partition.plan.IdWindowGrid;
@@ -58,7 +58,7 @@ class DefaultRowMoveTest {
     void concurrentWritersLoseNoInsertWhileDefaultRowsMove() throws Exception {
         DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
         DatabaseTarget target = db.target();
-        AgroalDataSource ds = pools.acquire("test", target);
+        DataSource ds = pools.acquire("test", target);
         try (Connection c = ds.getConnection()) {
             SeedSchema.ensureEventTable(c, EVENT, "event_default", NOETL);
         }

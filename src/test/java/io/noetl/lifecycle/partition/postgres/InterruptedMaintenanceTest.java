@@ -3,7 +3,7 @@ package io.noetl.lifecycle.partition.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.partition.plan.KeyType;
 import io.noetl.lifecycle.partition.plan.PartitionPlanner;
@@ -56,7 +56,7 @@ class InterruptedMaintenanceTest {
     void killingTheConnectionMidPlanLeavesOnlyCompletePartitionsAndLosesNoRow() throws Exception {
         DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
         DatabaseTarget target = db.target();
-        AgroalDataSource ds = pools.acquire("fault", target);
+        DataSource ds = pools.acquire("fault", target);
         try (Connection c = ds.getConnection()) {
             // a table keyed on timestamptz (seed 000's example): what is tested is the executor, not the shape
             MetricShape.SEED_EXAMPLE.create(c, METRIC.toString());
@@ -105,12 +105,12 @@ class InterruptedMaintenanceTest {
         pools.release("fault");
     }
 
-    private static PartitionExecutor executor(AgroalDataSource ds, DatabaseTarget target, LockPolicy policy) {
+    private static PartitionExecutor executor(DataSource ds, DatabaseTarget target, LockPolicy policy) {
         return new PartitionExecutor(ds, target, new PartitionExecutor.Parent(METRIC, "created_at", KeyType.TIMESTAMPTZ,
                 java.util.Optional.of("metric_default")), policy);
     }
 
-    private static Plan plan(AgroalDataSource ds, Instant now) throws SQLException {
+    private static Plan plan(DataSource ds, Instant now) throws SQLException {
         PartitionPlanner.Policy policy = PartitionPlanner.Policy.builder().grid(GRID).tableName("metric")
                 .now(GRID.keyOf(now)).expireBefore(GRID.keyOf(now.minus(Duration.ofDays(365)))).ahead(30)
                 .retentionAction(RetentionAction.Drop).build();

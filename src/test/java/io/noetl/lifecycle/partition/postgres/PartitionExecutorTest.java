@@ -3,7 +3,7 @@ package io.noetl.lifecycle.partition.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.api.RetentionAction;
 import io.noetl.lifecycle.partition.plan.KeyRange;
 import io.noetl.lifecycle.partition.plan.KeyType;
@@ -44,7 +44,7 @@ class PartitionExecutorTest {
     private static TestDatabase db;
     private static DatabasePools pools;
     private static DatabaseTarget target;
-    private AgroalDataSource ds;
+    private DataSource ds;
 
     @BeforeAll
     static void createDatabase() {

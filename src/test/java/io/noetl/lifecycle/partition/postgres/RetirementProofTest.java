@@ -3,7 +3,7 @@ package io.noetl.lifecycle.partition.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agroal.api.AgroalDataSource;
+import javax.sql.DataSource;
 import io.noetl.lifecycle.api.EventPartitionPlanSpec;
 import io.noetl.lifecycle.api.Reason;
 import io.noetl.lifecycle.api.RetentionAction;
@@ -64,7 +64,7 @@ abstract class RetirementProofTest {
     private static final LockPolicy LOCKS = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
     private TestDatabase db;
     private DatabasePools pools;
-    private AgroalDataSource ds;
+    private DataSource ds;
 
     /** The shape of the metric table this run uses. */
     abstract MetricShape shape();
