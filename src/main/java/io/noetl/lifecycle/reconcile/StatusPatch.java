@@ -31,7 +31,10 @@ import org.jboss.logging.Logger;
  * status field away from this manager, and then a field the operator stops writing (a cleared
  * {@code status.export.lastError}, a withdrawn {@code status.retention.shortenedTo}) would stay forever. So before
  * such an apply the fields the stored status holds and the new one leaves out are deleted by a JSON merge patch of the
- * status ({@link #removeLeftOut}); on newer servers the apply would have removed them anyway.
+ * status ({@link #removeLeftOut}); on newer servers the apply would have removed them anyway. That merge patch carries
+ * the whole new status besides the deletions, so the status a reader sees between the two writes is already the new
+ * one: a patch of deletions alone showed, for a moment, a withdrawn {@code shortenedTo} beside the retirements it had
+ * held back.
  */
 public final class StatusPatch {
     private static final Logger LOG = Logger.getLogger(StatusPatch.class);
@@ -62,6 +65,39 @@ public final class StatusPatch {
         }
     }
 
+    /**
+     * The JSON merge patch that turns the stored status {@code before} into exactly {@code after} in one write: every
+     * field of {@code after}, and a null for each field {@link #removals} deletes. Empty when nothing is left out
+     * (then the apply alone writes the status).
+     */
+    public static Optional<String> wholeWithRemovals(String before, Object after) {
+        try {
+            ObjectNode deletions = deletions(JSON.readTree(before), JSON.valueToTree(after));
+            if (deletions == null) {
+                return Optional.empty();
+            }
+            JsonNode now = JSON.valueToTree(after);
+            overlay((ObjectNode) now, deletions);
+            ObjectNode patch = JSON.createObjectNode();
+            patch.set("status", now);
+            return Optional.of(JSON.writeValueAsString(patch));
+        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+            throw new IllegalStateException("status does not serialize", e);
+        }
+    }
+
+    /** Writes the nulls of {@code deletions} into {@code into} at their depth (where a null, the field is absent). */
+    private static void overlay(ObjectNode into, ObjectNode deletions) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = deletions.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (field.getValue().isObject() && into.get(field.getKey()) instanceof ObjectNode inner) {
+                overlay(inner, (ObjectNode) field.getValue());
+            } else {
+                into.set(field.getKey(), JSON.nullNode());
+            }
+        }
+    }
+
     private static ObjectNode deletions(JsonNode old, JsonNode now) {
         if (old == null || !old.isObject() || now == null || !now.isObject()) {
             return null;
@@ -81,11 +117,12 @@ public final class StatusPatch {
 
     /**
      * Deletes from the stored status of {@code resource} what {@code before} holds and {@code status} leaves out
-     * ({@link #removals}), ahead of the apply of {@code status}. A failure is logged and left to the apply: the
-     * status is still written, with at worst a field that should have gone.
+     * ({@link #removals}), ahead of the apply of {@code status}, in a merge patch that writes the rest of
+     * {@code status} too ({@link #wholeWithRemovals}), so no reader sees half of the change. A failure is logged and
+     * left to the apply: the status is still written, with at worst a field that should have gone.
      */
     public static void removeLeftOut(KubernetesClient client, HasMetadata resource, String before, Object status) {
-        Optional<String> patch = removals(before, status);
+        Optional<String> patch = wholeWithRemovals(before, status);
         if (patch.isEmpty()) {
             return;
         }

@@ -2,6 +2,9 @@ package io.noetl.lifecycle.reconcile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.noetl.lifecycle.api.ExportStatus;
 import io.noetl.lifecycle.api.MetricRetentionPolicyStatus;
 import io.noetl.lifecycle.api.RetentionRef;
@@ -36,5 +39,38 @@ class StatusPatchRemovalsTest {
         assertEquals(Optional.empty(), StatusPatch.removals(before, status("other", "1d", true)));
         assertEquals(Optional.empty(), StatusPatch.removals(StatusDiff.fingerprint(status(null, null, false)),
                 status("down", "1d", true)), "what is added is the apply's");
+    }
+
+    @Test
+    void theMergePatchAheadOfTheApplyWritesTheWholeNewStatusSoNoReaderSeesHalfOfIt() throws Exception {
+        MetricRetentionPolicyStatus before = status("down", "1d", true);
+        before.setPendingRetirementCount(29);
+        MetricRetentionPolicyStatus after = status(null, null, true);
+        after.setPendingRetirementCount(0);
+        String patch = StatusPatch.wholeWithRemovals(StatusDiff.fingerprint(before), after).orElseThrow();
+
+        // RFC 7386 applied to the stored status gives exactly the new one
+        JsonNode stored = JSON.valueToTree(before);
+        JsonNode merged = merge(stored, JSON.readTree(patch).get("status"));
+        assertEquals(JSON.valueToTree(after), merged);
+        assertEquals(Optional.empty(), StatusPatch.wholeWithRemovals(StatusDiff.fingerprint(before), before),
+                "nothing left out: the apply alone writes it");
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode merge(JsonNode target, JsonNode patch) {
+        if (!patch.isObject()) {
+            return patch;
+        }
+        ObjectNode out = target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : JSON.createObjectNode();
+        patch.fields().forEachRemaining(f -> {
+            if (f.getValue().isNull()) {
+                out.remove(f.getKey());
+            } else {
+                out.set(f.getKey(), merge(out.get(f.getKey()), f.getValue()));
+            }
+        });
+        return out;
     }
 }
