@@ -19,6 +19,11 @@ import org.jboss.logging.Logger;
  * not let later passes overtake the one waiting at the head, nor does the head wait for ever behind a stream of small
  * ones). A pass never waits for the budget while it holds part of it, so passes cannot deadlock on it.
  *
+ * <p>One exception to the order, bounded: a later pass whose database has an idle connection may go before the passes
+ * ahead of it, when the one at the head fits too, so that no connection closes only for another to open (a new
+ * PostgreSQL backend costs a fork and cold caches: tens of milliseconds of CPU, more than a pass's own statements on a
+ * busy two-core server). No pass is overtaken more than {@link #MAX_OVERTAKEN} times; after that it goes first.
+ *
  * <p>Connections a lease gives back stay open, idle, for the next lease of the same database, until
  * {@link #closeIdle} finds them older than the idle timeout. An idle connection never keeps a waiting pass out: the
  * grant closes as many of them (the oldest first) as it needs room for. So between passes the operator holds nothing
@@ -26,6 +31,10 @@ import org.jboss.logging.Logger;
  */
 public final class ServerBudget {
     private static final Logger LOG = Logger.getLogger(ServerBudget.class);
+    /** How often a waiting pass may be overtaken by later passes that reuse an idle connection of their database. */
+    static final int MAX_OVERTAKEN = 4;
+    /** How far into the queue a pass that reuses an idle connection is looked for. */
+    private static final int LOOK_AHEAD = 64;
 
     /** Told once when a pass has waited {@code reportAfter} for the budget (outside the budget's lock). */
     public interface WaitListener {
@@ -55,12 +64,16 @@ public final class ServerBudget {
     record Idle(DatabaseTarget target, Connection connection, long since) {
     }
 
-    /** A pass queued for {@code permits}. */
+    /** A pass queued for {@code permits} connections of {@code target}. */
     private static final class Ticket {
         final int permits;
+        final DatabaseTarget target;
+        /** Guarded by the budget's lock: how many later passes went before this one. */
+        int overtaken;
 
-        Ticket(int permits) {
+        Ticket(int permits, DatabaseTarget target) {
             this.permits = permits;
+            this.target = target;
         }
     }
 
@@ -79,6 +92,8 @@ public final class ServerBudget {
     private final ArrayDeque<Idle> idle = new ArrayDeque<>();
     /** Guarded by {@link #lock}: waiting passes in the order they came. */
     private final ArrayDeque<Ticket> queue = new ArrayDeque<>();
+    /** Guarded by {@link #lock}: the waiting pass to be granted now ({@link #next}), null when none fits. */
+    private Ticket chosen;
     /** Open connections the leases hold (what they opened, and the idle ones they took). */
     private final AtomicInteger inUse = new AtomicInteger();
     private volatile int waiting;
@@ -129,16 +144,17 @@ public final class ServerBudget {
         long reportAt = start + reportAfter.toNanos();
         long giveUpAt = start + maxWait.toNanos();
         boolean reported = false;
-        Ticket ticket = new Ticket(n);
+        Ticket ticket = new Ticket(n, target);
         List<Connection> handed = new ArrayList<>();
         List<Connection> evicted = new ArrayList<>();
         lock.lock();
         try {
             queue.addLast(ticket);
             waiting = queue.size();
+            reconsider();
             boolean granted = false;
             try {
-                while (queue.peekFirst() != ticket || reserved + closing + n > limit) {
+                while (chosen != ticket) {
                     long now = System.nanoTime();
                     if (now - giveUpAt >= 0) {
                         throw new Exhausted("waited " + Duration.ofNanos(now - start).toSeconds() + " s for "
@@ -167,10 +183,16 @@ public final class ServerBudget {
                 if (!granted) {
                     queue.remove(ticket);
                     waiting = queue.size();
-                    changed.signalAll(); // the next one may be the head now
+                    reconsider(); // the next one may be the head now
                 }
             }
-            queue.pollFirst();
+            for (Ticket t : queue) {
+                if (t == ticket) {
+                    break;
+                }
+                t.overtaken++; // only when it went before them, by reusing an idle connection (next())
+            }
+            queue.remove(ticket);
             waiting = queue.size();
             reserved += n;
             // idle connections of the same database become the lease's; then the oldest others close for room
@@ -189,12 +211,57 @@ public final class ServerBudget {
             closing += evicted.size();
             idleCount = idle.size();
             inUse.addAndGet(handed.size());
-            changed.signalAll(); // the next in the queue may fit too
+            reconsider(); // the next in the queue may fit too
         } finally {
             lock.unlock();
         }
         closeCounted(evicted); // before the lease opens any: the server sees no more than the limit
         return new Lease(this, target, n, handed, connector);
+    }
+
+    /**
+     * Under the lock: the pass to grant now. The head, when it fits and its database has idle connections enough or
+     * no later pass may go first; otherwise the first later pass (within {@link #LOOK_AHEAD}) that fits and whose
+     * database has idle connections enough, if none of the passes ahead of it has been overtaken
+     * {@link #MAX_OVERTAKEN} times. Null when the head does not fit: nothing overtakes a head waiting for room.
+     */
+    private Ticket next() {
+        Ticket head = queue.peekFirst();
+        if (head == null || reserved + closing + head.permits > limit) {
+            return null;
+        }
+        if (idleOf(head.target) >= head.permits) {
+            return head;
+        }
+        int looked = 0;
+        for (Ticket t : queue) {
+            if (t != head && reserved + closing + t.permits <= limit && idleOf(t.target) >= t.permits) {
+                return t;
+            }
+            if (t.overtaken >= MAX_OVERTAKEN || ++looked >= LOOK_AHEAD) {
+                break; // nothing behind it may go before it
+            }
+        }
+        return head;
+    }
+
+    private int idleOf(DatabaseTarget target) {
+        int count = 0;
+        for (Idle i : idle) {
+            if (i.target().equals(target)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Under the lock: the state changed; chooses the pass to grant and, when that is another one, wakes the waiting. */
+    private void reconsider() {
+        Ticket before = chosen;
+        chosen = next();
+        if (chosen != null && chosen != before) {
+            changed.signalAll(); // the chosen one checks under the lock; the others wait on
+        }
     }
 
     private int ahead(Ticket ticket) {
@@ -219,7 +286,7 @@ public final class ServerBudget {
             }
             idleCount = idle.size();
             inUse.addAndGet(-held);
-            changed.signalAll();
+            reconsider();
         } finally {
             lock.unlock();
         }
@@ -241,6 +308,7 @@ public final class ServerBudget {
             }
             idleCount = idle.size();
             closing += old.size();
+            reconsider();
         } finally {
             lock.unlock();
         }
@@ -263,7 +331,7 @@ public final class ServerBudget {
             lock.lock();
             try {
                 closing -= connections.size();
-                changed.signalAll();
+                reconsider();
             } finally {
                 lock.unlock();
             }
@@ -284,6 +352,7 @@ public final class ServerBudget {
             }
             idleCount = idle.size();
             closing += gone.size();
+            reconsider();
         } finally {
             lock.unlock();
         }

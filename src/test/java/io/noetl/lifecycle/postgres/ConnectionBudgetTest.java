@@ -192,6 +192,72 @@ class ConnectionBudgetTest {
         assertEquals(List.of("big", "small"), order);
     }
 
+    /**
+     * A later pass whose database has an idle connection goes before the head (whose database has none), reusing
+     * that connection, but no pass is overtaken more than {@link 4} times.
+     */
+    @Test
+    void aPassReusingAnIdleConnectionMayGoFirstButNoPassIsOvertakenMoreThanFourTimes() throws Exception {
+        pools = new DatabasePools(pool(2, Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofMinutes(1)),
+                Optional.empty());
+        ServerBudget budget = pools.budget(dbs.get(0).target());
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        List<Integer> pids = Collections.synchronizedList(new ArrayList<>());
+        Lease other = pools.lease("other", dbs.get(1).target(), 1, "test", ServerBudget.WaitListener.NONE);
+        Lease first = pools.lease("first", dbs.get(0).target(), 1, "test", ServerBudget.WaitListener.NONE);
+        int firstPid;
+        try (Connection c = first.getConnection()) {
+            firstPid = pid(c);
+        }
+        int later = ServerBudget.MAX_OVERTAKEN + 1;
+        ExecutorService waiters = Executors.newFixedThreadPool(later + 1);
+        List<Future<?>> futures = new ArrayList<>();
+        // the head: a database with no idle connection; behind it, passes of the database whose connection comes back
+        futures.add(waiters.submit(() -> {
+            try (Lease l = pools.lease("head", dbs.get(2).target(), 1, "test", ServerBudget.WaitListener.NONE)) {
+                order.add("head");
+            }
+            return null;
+        }));
+        await().atMost(Duration.ofSeconds(10)).until(() -> budget.waiting() == 1);
+        for (int i = 0; i < later; i++) {
+            String name = "same-" + i;
+            futures.add(waiters.submit(() -> {
+                try (Lease l = pools.lease(name, dbs.get(0).target(), 1, "test", ServerBudget.WaitListener.NONE);
+                        Connection c = l.getConnection()) {
+                    order.add(name);
+                    pids.add(pid(c));
+                }
+                return null;
+            }));
+            int queued = i + 2;
+            await().atMost(Duration.ofSeconds(10)).until(() -> budget.waiting() == queued);
+        }
+        first.close(); // its connection goes idle: one permit free, the head fits, and so do those behind it
+        for (Future<?> f : futures) {
+            f.get(20, TimeUnit.SECONDS);
+        }
+        other.close();
+        waiters.shutdown();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < ServerBudget.MAX_OVERTAKEN; i++) {
+            expected.add("same-" + i);
+        }
+        expected.add("head");
+        expected.add("same-" + ServerBudget.MAX_OVERTAKEN);
+        assertEquals(expected, order);
+        assertEquals(java.util.Collections.nCopies(ServerBudget.MAX_OVERTAKEN, firstPid),
+                pids.subList(0, ServerBudget.MAX_OVERTAKEN), "the overtaking passes reused the idle connection");
+        assertTrue(serverCount() <= 2);
+    }
+
+    private static int pid(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     @Test
     void connectionsGivenBackStayIdleForTheSameDatabaseThenClose() throws Exception {
         pools = new DatabasePools(pool(2, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMinutes(1)),
