@@ -165,6 +165,45 @@ public final class PartitionVerdict {
         return Optional.empty();
     }
 
+    /** The longest message an applied-actions Event carries; the partitions past it are counted, not named. */
+    static final int NOTICE_MESSAGE_CAP = 1000;
+
+    /**
+     * One Normal Event per kind of action the pass applied (a first pass that creates a table's eight partitions
+     * records one {@code CreatePartition}, not eight: each Event is a write to the API server, and a fleet's first
+     * passes made thousands). The message names every partition, in the order applied, with why: consecutive ones
+     * with the same reason share it ({@code "3 partitions: metric_2026_11_21: current interval; metric_2026_11_22,
+     * metric_2026_11_23: kept ready ahead"}). A single action reads as before ({@code "metric_2026_11_22: kept ready
+     * ahead"}).
+     */
+    static List<Notice> appliedNotices(List<PlannedAction> applied) {
+        java.util.Map<String, List<PlannedAction>> byKind = new java.util.LinkedHashMap<>();
+        applied.forEach(a -> byKind.computeIfAbsent(a.kind(), k -> new ArrayList<>()).add(a));
+        return byKind.entrySet().stream().map(e -> Notice.normal(e.getKey(), describeApplied(e.getValue()))).toList();
+    }
+
+    private static String describeApplied(List<PlannedAction> actions) {
+        if (actions.size() == 1) {
+            return actions.get(0).partition() + ": " + actions.get(0).reason();
+        }
+        StringBuilder out = new StringBuilder(actions.size() + " partitions: ");
+        int named = 0;
+        for (int i = 0; i < actions.size(); i++) {
+            PlannedAction a = actions.get(i);
+            boolean last = i + 1 == actions.size() || !actions.get(i + 1).reason().equals(a.reason());
+            String part = a.partition() + (last ? ": " + a.reason() + (i + 1 == actions.size() ? "" : "; ") : ", ");
+            if (out.length() + part.length() > NOTICE_MESSAGE_CAP) {
+                break;
+            }
+            out.append(part);
+            named++;
+        }
+        if (named < actions.size()) {
+            out.append("… and ").append(actions.size() - named).append(" more");
+        }
+        return out.toString();
+    }
+
     /** A pass that ran (it may have stopped part-way). */
     public static Verdict passed(Mode mode, TableClaim claim, Pass pass, Timing timing) {
         List<Notice> events = new ArrayList<>();
@@ -173,7 +212,7 @@ public final class PartitionVerdict {
                     + " and the objects NoETL's schema describes"));
         }
         pass.held().retention().flatMap(d -> retentionNotice(d, pass.held())).ifPresent(events::add);
-        pass.applied().forEach(a -> events.add(Notice.normal(a.kind(), a.partition() + ": " + a.reason())));
+        events.addAll(appliedNotices(pass.applied()));
         // what kept a retirement from happening is worth a warning even while another reason is shown
         pass.findings().stream().filter(f -> WARNED.contains(f.reason()))
                 .forEach(f -> events.add(Notice.warning(f.reason().code(), f.message())));

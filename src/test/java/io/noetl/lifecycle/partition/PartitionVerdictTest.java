@@ -234,7 +234,10 @@ class PartitionVerdictTest {
                 .withHeld(new PartitionVerdict.Held(Optional.of(effective), 10, 19, 0, 10)), TIMING);
         List<String> events = VerdictText.events(v);
         assertEquals("Normal RetentionChangeInForce", events.get(0));
-        assertEquals(10, events.stream().filter("Normal DropPartition"::equals).count());
+        assertEquals(1, events.stream().filter("Normal DropPartition"::equals).count(), "one Event for the ten drops");
+        assertEquals("10 partitions: " + String.join(", ", drops.stream().map(PlannedAction::partition).toList())
+                + ": past retention", v.events().stream().filter(n -> n.reason().equals("DropPartition"))
+                        .findFirst().orElseThrow().message());
         assertEquals("Normal RetirementsDeferred", events.get(events.size() - 1));
         assertEquals("spec.retention 1d, shortened from 30d, is in force (seen at 2026-11-21T10:00:00Z, "
                 + "spec.retentionChangeGrace 1h): 29 partitions are past it, retired 10 a pass, oldest first",
@@ -287,5 +290,33 @@ class PartitionVerdictTest {
                     PartitionVerdict.Timing.afterFailure(NOW, RETRY));
             case INVALID_SPEC -> PartitionVerdict.rejected(Reason.INVALID_SPEC, "spec.interval: no such interval");
         };
+    }
+
+    @Test
+    void appliedActionsMakeOneEventPerKindNamingEachPartitionWithItsReason() {
+        PlannedAction today = new PlannedAction.CreatePartition("metric_2026_11_21", new Window(1L, 2L),
+                "current interval");
+        PlannedAction ahead1 = new PlannedAction.CreatePartition("metric_2026_11_22", new Window(2L, 3L),
+                "kept ready ahead");
+        PlannedAction ahead2 = new PlannedAction.CreatePartition("metric_2026_11_23", new Window(3L, 4L),
+                "kept ready ahead");
+        PlannedAction drop = new PlannedAction.DropPartition("metric_2026_10_20", new KeyRange(0L, 1L),
+                "past retention");
+        List<Verdict.Notice> notices = PartitionVerdict.appliedNotices(List.of(today, ahead1, drop, ahead2));
+        assertEquals(List.of(Verdict.Notice.normal("CreatePartition", "3 partitions: metric_2026_11_21: current "
+                + "interval; metric_2026_11_22, metric_2026_11_23: kept ready ahead"),
+                Verdict.Notice.normal("DropPartition", "metric_2026_10_20: past retention")), notices);
+
+        // a message stays under the cap; the partitions past it are counted
+        List<PlannedAction> many = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            many.add(new PlannedAction.DropPartition("metric_partition_number_" + i, new KeyRange((long) i, i + 1L),
+                    "past retention"));
+        }
+        String message = PartitionVerdict.appliedNotices(many).get(0).message();
+        assertTrue(message.length() <= PartitionVerdict.NOTICE_MESSAGE_CAP + 20, message);
+        assertTrue(message.startsWith("200 partitions: metric_partition_number_0, "), message);
+        int named = message.split(", ").length - 1; // the last piece is the count
+        assertTrue(message.endsWith("… and " + (200 - named) + " more"), message);
     }
 }
