@@ -163,11 +163,13 @@ public final class PolicyFleetBenchmark {
                 try {
                     op.awaitLeader(server.admin(), ns);
                     Map<String, Double> cpu = Cpu.now(op.pid());
+                    Map<String, Double> requests = requests(server.admin());
                     Instant first = Instant.now();
                     applyAll(server.admin(), ns, n, d);
                     Instant last = Instant.now();
                     Instant ready = statuses.await(n, (name, r) -> r, WAIT, op);
                     Map<String, Double> cpuUntilReady = Cpu.since(cpu, op.pid());
+                    printPerPolicy(requests, requests(server.admin()), n);
                     int peakServer = connections.peakServer();
                     int peakFleet = connections.peakFleet();
                     int peakOne = connections.peakOneDatabase();
@@ -188,6 +190,39 @@ public final class PolicyFleetBenchmark {
         } finally {
             dbs.forEach(TestDatabase::close);
         }
+    }
+
+    /**
+     * The API server's requests so far by verb, resource and subresource ({@code apiserver_request_total} on its
+     * {@code /metrics}, summed over response codes and clients): where the API server's CPU goes.
+     */
+    static Map<String, Double> requests(KubernetesClient admin) {
+        Map<String, Double> out = new TreeMap<>();
+        for (String line : admin.raw("/metrics").split("\n")) {
+            if (!line.startsWith("apiserver_request_total{")) {
+                continue;
+            }
+            String labels = line.substring(line.indexOf('{') + 1, line.lastIndexOf('}'));
+            String sub = label(labels, "subresource");
+            String key = label(labels, "verb") + " " + label(labels, "resource") + (sub.isEmpty() ? "" : "/" + sub);
+            out.merge(key, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+        }
+        return out;
+    }
+
+    private static String label(String labels, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|,)" + name + "=\"([^\"]*)\"").matcher(labels);
+        return m.find() ? m.group(1) : "";
+    }
+
+    /** The requests between two readings, per policy, the most first (the applies and the informers' included). */
+    private static void printPerPolicy(Map<String, Double> before, Map<String, Double> after, int n) {
+        String per = after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0.0)) / n))
+                .filter(e -> e.getValue() >= 0.01)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(e -> String.format("%s %.2f", e.getKey(), e.getValue())).collect(Collectors.joining(", "));
+        System.out.println("    API requests per policy until all Ready: " + per);
     }
 
     /** Applies the N policies server-side from 8 threads, round-robin over the databases, as one GitOps sync would. */
@@ -247,6 +282,8 @@ public final class PolicyFleetBenchmark {
         private final AtomicInteger peakOthers = new AtomicInteger();
         private final AtomicInteger peakFleet = new AtomicInteger();
         private final AtomicInteger samples = new AtomicInteger();
+        /** Samples of the operator's backends by what they were doing: state and wait event (where the time goes). */
+        private final Map<String, Integer> doing = new ConcurrentHashMap<>();
         private final Thread thread;
 
         ConnectionSampler(Set<String> databases) throws SQLException {
@@ -293,9 +330,13 @@ public final class PolicyFleetBenchmark {
         synchronized Map<String, Integer> now() {
             Map<String, Integer> per = new TreeMap<>();
             databases.forEach(db -> per.put(db, 0));
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT datname, count(*) FROM "
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT datname, count(*), "
+                    + "string_agg(state || coalesce(' ' || wait_event_type || ':' || wait_event, ''), '|') FROM "
                     + "pg_stat_activity WHERE application_name = '" + OPERATOR + "' GROUP BY datname")) {
                 while (rs.next()) {
+                    for (String d : String.valueOf(rs.getString(3)).split("\\|")) {
+                        doing.merge(d, 1, Integer::sum);
+                    }
                     if (databases.contains(rs.getString(1))) {
                         per.put(rs.getString(1), rs.getInt(2));
                     } else {
@@ -333,7 +374,11 @@ public final class PolicyFleetBenchmark {
             running.set(false);
             thread.interrupt();
             thread.join(5_000);
-            System.out.println("    (connections sampled " + samples.get() + " times)");
+            int all = doing.values().stream().mapToInt(Integer::intValue).sum();
+            System.out.println("    (connections sampled " + samples.get() + " times; the operator's backends were: "
+                    + doing.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                            .map(e -> String.format("%s %.0f%%", e.getKey(), 100.0 * e.getValue() / Math.max(1, all)))
+                            .collect(Collectors.joining(", ")) + ")");
             c.close();
         }
     }
