@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -114,8 +115,12 @@ abstract class RollupGateTest {
     }
 
     private PartitionExecutor.Result apply(List<PlannedAction> plan) {
+        return apply(plan, LockPolicy.from(StandaloneConfig.INSTANCE.ddl()));
+    }
+
+    private PartitionExecutor.Result apply(List<PlannedAction> plan, LockPolicy locks) {
         return new PartitionExecutor(ds, db.target(), new PartitionExecutor.Parent(METRIC, "created_at", keyType(),
-                Optional.empty()), LockPolicy.from(StandaloneConfig.INSTANCE.ddl()))
+                Optional.empty()), locks)
                 .gatedBy(List.of(new RollupGate(TABLES.ledger(), METRIC.toString(), TIERS)))
                 .apply(plan);
     }
@@ -166,8 +171,17 @@ abstract class RollupGateTest {
             holder.createStatement().execute("LOCK TABLE noetl.metric IN ACCESS SHARE MODE");
             holder.createStatement().execute("DELETE FROM noetl.metric_rollup_ledger WHERE tier_table = "
                     + "'noetl.metric_rollup_1h'");
-            java.util.concurrent.Future<PartitionExecutor.Result> pass = runner.submit(() -> apply(List.of(drop(10))));
-            long deadline = System.nanoTime() + 5_000_000_000L;
+            // the executor must queue for the table's lock, not wait up front: its gate waits, queueing nothing, for a
+            // transaction older than gateMinAge, and the holder's is older than the default 50 ms once the executor
+            // has its connection (always, on a loaded machine); so the gate counts it as short here, and one
+            // attempt's lock_timeout outlasts the wait for the test to see it queued
+            LockPolicy defaults = LockPolicy.from(StandaloneConfig.INSTANCE.ddl());
+            LockPolicy queueing = new LockPolicy(Duration.ofSeconds(60), defaults.maxAttempts(), defaults.backoff(),
+                    defaults.statementTimeout(), defaults.synchronousCommit(), defaults.batchSize(),
+                    defaults.lockWait(), Duration.ofHours(1));
+            java.util.concurrent.Future<PartitionExecutor.Result> pass = runner.submit(() -> apply(List.of(drop(10)),
+                    queueing));
+            long deadline = System.nanoTime() + 30_000_000_000L;
             while (db.queryLong("SELECT count(*) FROM pg_locks WHERE relation = 'noetl.metric'::regclass AND NOT granted")
                     == 0) {
                 assertTrue(System.nanoTime() < deadline, "the executor never waited for the lock");
