@@ -274,7 +274,7 @@ class MetricRetentionPolicyReconcilerTest {
     private void touch(String name) {
         MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName(name).get();
         p.getSpec().setMaintenanceInterval(p.getSpec().getMaintenanceInterval().equals("10m") ? "11m" : "10m");
-        kube.admin().resource(p).update();
+        KubeFixtures.updateSpec(kube.admin(), p);
     }
 
     @Test
@@ -289,7 +289,7 @@ class MetricRetentionPolicyReconcilerTest {
 
         MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("premake").get();
         p.getSpec().setPremake(3);
-        kube.admin().resource(p).update();
+        KubeFixtures.updateSpec(kube.admin(), p);
         awaitStatus("premake", maintainedWith(6));
         assertEquals(days("11_19", "11_20", "11_21", "11_22", "11_23", "11_24"), db.partitions("noetl.metric"));
         assertEquals(200, db.queryLong("SELECT count(*) FROM noetl.metric"));
@@ -313,7 +313,7 @@ class MetricRetentionPolicyReconcilerTest {
 
         p.getSpec().setDryRun(false);
         p.getSpec().setSuspend(true);
-        kube.admin().resource(p).update();
+        KubeFixtures.updateSpec(kube.admin(), p);
         p = awaitStatus("dry", condition("Ready", "True", "Suspended"));
         assertEquals(3, (int) p.getStatus().getPlannedActionCount());
         assertEquals(days("11_10", "11_21"), db.partitions("noetl.metric"));
@@ -392,7 +392,7 @@ class MetricRetentionPolicyReconcilerTest {
         MetricRetentionPolicy resumed = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace()).withName("first")
                 .get();
         resumed.getSpec().setSuspend(false);
-        kube.admin().resource(resumed).update();
+        KubeFixtures.updateSpec(kube.admin(), resumed);
         MetricRetentionPolicy first = awaitStatus("first", s -> condition("Degraded", "True", "ConflictingPolicy")
                 .test(s) && ((MetricRetentionPolicyStatus) s).getLastMaintenance() != null);
         MetricRetentionPolicy second = awaitStatus("second", condition("Ready", "False", "ConflictingPolicy"));
@@ -430,7 +430,7 @@ class MetricRetentionPolicyReconcilerTest {
                 .inNamespace(kube.namespace()).withName("invalid").get().getSpec().getTimeZone());
 
         p.getSpec().setTimeZone("UTC");
-        kube.admin().resource(p).update();
+        KubeFixtures.updateSpec(kube.admin(), p);
         awaitStatus("invalid", maintainedWith(8));
     }
 
@@ -485,7 +485,7 @@ class MetricRetentionPolicyReconcilerTest {
         MetricRetentionPolicy p = kube.admin().resources(MetricRetentionPolicy.class).inNamespace(kube.namespace())
                 .withName(name).get();
         p.getSpec().setRetention(retention);
-        kube.admin().resource(p).update();
+        KubeFixtures.updateSpec(kube.admin(), p);
     }
 
     @Test

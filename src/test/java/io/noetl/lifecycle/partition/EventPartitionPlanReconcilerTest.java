@@ -171,7 +171,7 @@ class EventPartitionPlanReconcilerTest {
     private void touch(String name) {
         EventPartitionPlan p = kube.admin().resources(EventPartitionPlan.class).inNamespace(kube.namespace()).withName(name).get();
         p.getSpec().setMaintenanceInterval(p.getSpec().getMaintenanceInterval().equals("10m") ? "11m" : "10m");
-        kube.admin().resource(p).update();
+        KubeFixtures.updateSpec(kube.admin(), p);
     }
 
     @Test

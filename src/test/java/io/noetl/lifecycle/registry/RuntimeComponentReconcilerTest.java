@@ -219,7 +219,7 @@ class RuntimeComponentReconcilerTest {
         rc.getSpec().setBaseUrl("https://worker-1.example:8443/api");
         rc.getSpec().setLabels(Map.of("pool", "gpu"));
         rc.getSpec().setCapacity(8);
-        kube.admin().resource(rc).update();
+        KubeFixtures.updateSpec(kube.admin(), rc);
         rc = awaitStatus("worker-1", s -> s.getObservedGeneration() != null && s.getObservedGeneration() >= 2);
         assertEquals(List.of("baseUrl", "labels", "capacity"), rc.getStatus().getDrift().stream()
                 .map(FieldDrift::getField).toList());
@@ -229,7 +229,7 @@ class RuntimeComponentReconcilerTest {
 
         // precedence Declaration: the declared columns follow the spec; id, heartbeat and status stay the component's
         rc.getSpec().setPrecedence(Precedence.Declaration);
-        kube.admin().resource(rc).update();
+        KubeFixtures.updateSpec(kube.admin(), rc);
         Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> "https://worker-1.example:8443/api".equals(
                 row(naming, "worker-1").get(2)));
         row = row(naming, "worker-1");
@@ -414,7 +414,7 @@ class RuntimeComponentReconcilerTest {
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE runtime_id = ?", id));
 
         rc.getMetadata().setAnnotations(Map.of(RuntimeComponentReconciler.SKIP_CLEANUP, "true"));
-        kube.admin().resource(rc).update();
+        KubeFixtures.updateSpec(kube.admin(), rc);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get("stuck") == null);
         assertEquals(1, db.queryLong("SELECT count(*) FROM noetl.runtime WHERE runtime_id = ?", id),
                 "skip-cleanup leaves the row alone");
@@ -696,12 +696,12 @@ class RuntimeComponentReconcilerTest {
         assertEquals(0, db.queryLong("SELECT count(*) FROM noetl.runtime"));
 
         rc.getSpec().setDryRun(false);
-        kube.admin().resource(rc).update();
+        KubeFixtures.updateSpec(kube.admin(), rc);
         long id = id(awaitStatus("dry", registeredIn(ComponentPhase.Registered)));
         rc = get("dry");
         rc.getSpec().setSuspend(true);
         rc.getSpec().setBaseUrl("http://changed:1");
-        kube.admin().resource(rc).update();
+        KubeFixtures.updateSpec(kube.admin(), rc);
         rc = awaitStatus("dry", condition("Ready", "True", "Suspended"));
         assertTrue(rc.getStatus().condition("Ready").orElseThrow().getMessage().contains("would update"));
         assertEquals(Long.toString(id), rc.getStatus().getRuntimeId());

@@ -20,6 +20,27 @@ import org.awaitility.Awaitility;
 
 /** Small helpers for tests that talk to a Kubernetes API server. */
 public final class KubeFixtures {
+
+    /**
+     * Writes {@code resource}'s spec with an update (a PUT of the whole object, as {@code kubectl replace} and
+     * fabric8's {@code update()} send), and when the operator's status write came between the read and the write (409
+     * Conflict), writes the same spec again onto the latest version, as client-go's {@code RetryOnConflict} does.
+     */
+    public static <S, T extends CustomResource<S, ?>> T updateSpec(KubernetesClient client, T resource) {
+        T current = resource;
+        for (int attempt = 1;; attempt++) {
+            try {
+                return client.resource(current).update();
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 10) {
+                    throw e;
+                }
+                T latest = client.resource(current).get();
+                latest.setSpec(resource.getSpec());
+                current = latest;
+            }
+        }
+    }
     public static final Duration WAIT = Duration.ofSeconds(30);
 
     private KubeFixtures() {
