@@ -1,6 +1,5 @@
 package io.noetl.lifecycle.postgres;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -25,7 +24,7 @@ import org.jboss.logging.Logger;
  * lease takes over from the budget are checked with one round trip before their first use (the server may have ended
  * them while they sat idle).
  */
-public final class Lease implements DataSource, AutoCloseable {
+public final class Lease implements FixedDataSource, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Lease.class);
     private static final int VALIDATION_SECONDS = 5;
 
@@ -229,29 +228,6 @@ public final class Lease implements DataSource, AutoCloseable {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         throw new SQLFeatureNotSupportedException("a lease connects with its target's credentials only");
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-    }
-
-    @Override
-    public int getLoginTimeout() {
-        return 0;
-    }
-
-    @Override
-    public java.util.logging.Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException();
     }
 
     @Override

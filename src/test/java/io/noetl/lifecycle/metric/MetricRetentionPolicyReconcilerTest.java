@@ -41,7 +41,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The MetricRetentionPolicy reconciler against a real kube-apiserver and a real PostgreSQL. */
+/**
+ * The MetricRetentionPolicy reconciler against a real kube-apiserver and a real PostgreSQL, over a direct connection.
+ * Most tests keep the seed's example table (created as a DBA would, {@link #createMetricTableWithDays}): they pin the
+ * partition lifecycle and the status, which do not depend on the table's columns; NoETL's live {@code noetl.metric}
+ * is kept by {@code bootstrapsAnEmptyDatabaseAndKeepsTodayAndSevenDaysAhead} ({@code bootstrap: IfMissing}) and by
+ * the live-table classes (SamplesOnLiveTableTest, HistoryPaceLiveTest); the path through PgBouncer by
+ * PgBouncerCommandTest. The status-write test (a watch on every stored version) is about the API server, not the table.
+ */
 @QuarkusTest
 @WithApiServer("mrp")
 class MetricRetentionPolicyReconcilerTest {
