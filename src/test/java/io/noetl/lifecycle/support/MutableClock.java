@@ -26,16 +26,22 @@ public final class MutableClock extends Clock {
 
     public void set(Instant instant) {
         synchronized (moves) {
-            now = instant;
-            notifyListeners(instant);
+            try {
+                notifyListeners(instant);
+            } finally {
+                now = instant;
+            }
         }
     }
 
     public void advance(Duration d) {
         synchronized (moves) {
             Instant next = now.plus(d);
-            now = next;
-            notifyListeners(next);
+            try {
+                notifyListeners(next);
+            } finally {
+                now = next;
+            }
         }
     }
 

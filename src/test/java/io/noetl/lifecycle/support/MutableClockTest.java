@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
-/** The test clock's listeners: every move, in order, and one failing listener does not silence the others. */
+/**
+ * The test clock's listeners: every move, in order, heard before the clock reads it, and one failing listener does not
+ * silence the others.
+ */
 class MutableClockTest {
     private static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
 
@@ -27,6 +30,18 @@ class MutableClockTest {
         clock.advance(Duration.ofMinutes(1));
         assertEquals(List.of(NOW, NOW.plusSeconds(60)), heard);
         assertEquals(NOW.plusSeconds(120), clock.instant());
+    }
+
+    @Test
+    void theClockReadsTheNewTimeOnlyOnceEveryListenerHasHeardIt() {
+        MutableClock clock = new MutableClock();
+        clock.set(NOW);
+        List<Instant> readWhileHearing = new ArrayList<>();
+        clock.addListener(t -> readWhileHearing.add(clock.instant()));
+        clock.addListener(t -> readWhileHearing.add(clock.instant()));
+        clock.advance(Duration.ofMinutes(30));
+        assertEquals(List.of(NOW, NOW), readWhileHearing);
+        assertEquals(NOW.plusSeconds(1800), clock.instant());
     }
 
     @Test
