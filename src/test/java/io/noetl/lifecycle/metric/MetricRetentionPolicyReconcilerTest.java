@@ -474,9 +474,7 @@ class MetricRetentionPolicyReconcilerTest {
         List<io.fabric8.kubernetes.api.model.Event> found = new java.util.ArrayList<>();
         org.awaitility.Awaitility.await().atMost(KubeFixtures.WAIT).until(() -> {
             found.clear();
-            kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
-                    .filter(e -> reason.equals(e.getReason()) && name.equals(e.getInvolvedObject().getName()))
-                    .forEach(found::add);
+            found.addAll(KubeFixtures.eventsAbout(kube.admin(), kube.namespace(), name, reason));
             return found.size() >= count;
         });
         return found;

@@ -162,7 +162,7 @@ class TableClaimEntryPointsTest {
         await("second", condition("Ready", "False", "ConflictingPolicy"));
         MetricRetentionPolicy resumed = get("first");
         resumed.getSpec().setSuspend(false);
-        long resumedGeneration = kube.admin().resource(resumed).update().getMetadata().getGeneration();
+        long resumedGeneration = KubeFixtures.updateSpec(kube.admin(), resumed).getMetadata().getGeneration();
         first = await("first", s -> condition("Ready", "True", "Maintained").test(s)
                 && condition("Degraded", "True", "ConflictingPolicy").test(s)
                 && s.getObservedGeneration() != null && s.getObservedGeneration() == resumedGeneration
@@ -275,16 +275,15 @@ class TableClaimEntryPointsTest {
         assertEquals(INITIAL, partitions());
     }
 
-    /** Back to the table every entry point starts from: the partitions made since (empty, all in the future) go. */
     /** The partitions the Events of reason {@code reason} about resource {@code name} name, in order, each once. */
     private List<String> partitionsNamed(String name, String reason) {
-        return kube.admin().v1().events().inNamespace(kube.namespace()).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && name.equals(e.getInvolvedObject().getName()))
+        return KubeFixtures.eventsAbout(kube.admin(), kube.namespace(), name, reason).stream()
                 .flatMap(e -> Pattern.compile("metric_\\d{4}_\\d\\d_\\d\\d").matcher(e.getMessage()).results()
                         .map(java.util.regex.MatchResult::group))
                 .distinct().sorted().toList();
     }
 
+    /** Back to the table every entry point starts from: the partitions made since (empty, all in the future) go. */
     private static void resetTable() {
         for (String p : partitions()) {
             if (!INITIAL.contains(p)) {

@@ -33,6 +33,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The connection budget on the real PostgreSQL: connections are counted by the server ({@code pg_stat_activity} of
  * this test's own databases, so that other tests running beside it do not count), never by the operator's books.
+ * Direct connections, no PgBouncer: the budget bounds the operator's client connections to whatever it connects to,
+ * and only the server's own count shows that bound exactly; the tables do not matter here (PgBouncerCommandTest and
+ * the live-table classes cover NoETL's path and tables).
  */
 class ConnectionBudgetTest {
     /** Five databases of one server, made once: each test makes its own budget over them. */

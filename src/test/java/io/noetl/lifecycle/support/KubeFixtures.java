@@ -12,6 +12,7 @@ import io.noetl.lifecycle.api.LifecycleSpec;
 import io.noetl.lifecycle.api.LifecycleStatus;
 import io.noetl.lifecycle.api.SecretRef;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -20,6 +21,13 @@ import org.awaitility.Awaitility;
 
 /** Small helpers for tests that talk to a Kubernetes API server. */
 public final class KubeFixtures {
+
+    /** The Events in {@code namespace} about the object named {@code name}, of reason {@code reason}, as listed now. */
+    public static List<io.fabric8.kubernetes.api.model.Event> eventsAbout(KubernetesClient client, String namespace,
+            String name, String reason) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> reason.equals(e.getReason()) && name.equals(e.getInvolvedObject().getName())).toList();
+    }
 
     /**
      * Writes {@code resource}'s spec with an update (a PUT of the whole object, as {@code kubectl replace} and
