@@ -16,7 +16,10 @@ import io.noetl.lifecycle.postgres.LockPolicy;
 import io.noetl.lifecycle.postgres.TableName;
 import io.noetl.lifecycle.reconcile.ReconcileException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,11 +125,19 @@ public final class MaintenancePass {
         return this;
     }
 
-    /** One call of {@link #run}: when it started, and whether it created the table. */
+    /**
+     * The first partitions a bootstrap created in its own transaction, and the plan they came from, made on the table
+     * as that transaction saw it before them.
+     */
+    private record FirstPartitions(TableSnapshot before, Plan plan) {
+    }
+
+    /** One call of {@link #run}: when it started, whether it created the table, and with which partitions. */
     private final class Run {
         private final Instant started = clock.instant();
         private final long t0 = System.nanoTime();
         private boolean bootstrapped;
+        private FirstPartitions first;
 
         Outcome outcome(TableSnapshot before, Plan plan, TableSnapshot after,
                 Optional<PartitionExecutor.Result> result) {
@@ -145,7 +156,14 @@ public final class MaintenancePass {
             Function<KeyType, Optional<String>> retentionCutoff, boolean apply) throws ReconcileException {
         Run run = new Run();
         try {
-            TableSnapshot before = observe(bootstrap, apply, run);
+            TableSnapshot before = observe(bootstrap, planner, apply, run);
+            if (run.first != null) {
+                // the bootstrap created the table and its partitions in one transaction: what it read before them is
+                // what the plan was made from, and what the catalog shows now is the table after the pass
+                Plan plan = run.first.plan();
+                return run.outcome(run.first.before(), plan, before, Optional.of(new PartitionExecutor.Result(
+                        plan.actions(), Optional.empty(), 0, List.of())));
+            }
             Plan plan = planner.plan(before);
             if (!plan.uncountedRanges().isEmpty()) {
                 // the plan touches ranges the default partition may hold rows for: count them and plan again
@@ -168,15 +186,20 @@ public final class MaintenancePass {
     }
 
     /**
-     * The table as it is, created first when it is missing and {@code bootstrap} may (a pass that applies); refused
-     * unless it is a table partitioned the way the operator manages.
+     * The table as it is, created first when it is missing and {@code bootstrap} may (a pass that applies), with its
+     * first partitions in the same transaction ({@link #firstPartitions}); refused unless it is a table partitioned the
+     * way the operator manages.
      */
-    private TableSnapshot observe(Optional<Bootstrapper> bootstrap, boolean apply, Run run)
+    private TableSnapshot observe(Optional<Bootstrapper> bootstrap, Planner planner, boolean apply, Run run)
             throws SQLException, ReconcileException {
         TableSnapshot before = observe();
         if (before.state() == TableSnapshot.State.MISSING && bootstrap.isPresent() && apply) {
             try (Connection c = dataSource.getConnection()) {
-                DdlTransaction.run(c, lockPolicy, List.of(), bootstrap.get()::create);
+                DdlTransaction.run(c, lockPolicy, List.of(), conn -> {
+                    run.first = null; // an attempt retried after a deadlock starts again
+                    bootstrap.get().create(conn);
+                    run.first = firstPartitions(conn, planner).orElse(null);
+                });
             }
             run.bootstrapped = true;
             before = observe();
@@ -190,6 +213,59 @@ public final class MaintenancePass {
             }
         }
         return before;
+    }
+
+    /**
+     * In the bootstrap's transaction, when it created the table (and not when the table appeared meanwhile and its
+     * {@code IF NOT EXISTS} left it be): the table's plan, made on the table as the transaction sees it, and its
+     * partitions created as the plan says, so that the table commits with them. Only a plan of nothing but creates is
+     * applied so; a plan that refuses the table, has anything else in it, or fails to apply (rolled back to before
+     * it) leaves the table to the pass, which plans and applies it the usual way and reports what happens.
+     */
+    private Optional<FirstPartitions> firstPartitions(Connection c, Planner planner) throws SQLException {
+        if (!createdIn(c)) {
+            return Optional.empty();
+        }
+        TableSnapshot empty = CatalogReader.readInOpenTransaction(c, table);
+        Plan plan;
+        try {
+            plan = planner.plan(empty);
+        } catch (ReconcileException e) {
+            return Optional.empty(); // the pass refuses the table again, with this reason
+        }
+        if (plan.isEmpty() || !plan.uncountedRanges().isEmpty() || !plan.actions().stream().allMatch(
+                a -> a instanceof PlannedAction.CreatePartition || a instanceof PlannedAction.CreateDefaultPartition)) {
+            return Optional.empty();
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("SAVEPOINT lifecycle_first_partitions");
+            try {
+                new PartitionExecutor(dataSource, target, PartitionExecutor.Parent.of(table, empty), lockPolicy)
+                        .createWithNewParent(c, plan.actions());
+                s.execute("RELEASE SAVEPOINT lifecycle_first_partitions");
+            } catch (SQLException e) {
+                s.execute("ROLLBACK TO SAVEPOINT lifecycle_first_partitions");
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new FirstPartitions(empty, plan));
+    }
+
+    /**
+     * Whether the open transaction created {@link #table}: it holds the ACCESS EXCLUSIVE lock {@code CREATE TABLE}
+     * takes on a new table. A table another session created first holds no such lock of this one ({@code CREATE ...
+     * IF NOT EXISTS} of an existing table takes none, and the bootstrap's indexes take SHARE at most).
+     */
+    private boolean createdIn(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = "
+                + "'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                + "AND relation = to_regclass(?) AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock' "
+                + "AND granted)")) {
+            ps.setString(1, table.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     private TableSnapshot withDefaultRowsCounted(TableSnapshot before, Plan plan) throws SQLException {

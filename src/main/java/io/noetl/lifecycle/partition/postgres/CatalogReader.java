@@ -217,14 +217,7 @@ public final class CatalogReader {
         try (Statement s = c.createStatement()) {
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             s.execute("SET LOCAL statement_timeout = '60s'");
-            // bounds and times as text in UTC; local, as nothing may outlive the transaction (issue 22)
-            s.execute("SET LOCAL TIME ZONE 'UTC'");
-            Instant serverTime;
-            try (ResultSet rs = s.executeQuery("SELECT now()")) {
-                rs.next();
-                serverTime = rs.getTimestamp(1).toInstant();
-            }
-            TableSnapshot snapshot = readInTransaction(c, table).withServerTime(serverTime);
+            TableSnapshot snapshot = readInOpenTransaction(c, table);
             c.commit();
             return snapshot;
         } catch (SQLException | RuntimeException e) {
@@ -233,6 +226,23 @@ public final class CatalogReader {
         } finally {
             c.setAutoCommit(autoCommit);
         }
+    }
+
+    /**
+     * The snapshot as the caller's open transaction sees it (one that has just created the table, say), with the
+     * server's time as of that transaction. The transaction's time zone is UTC from here on.
+     */
+    public static TableSnapshot readInOpenTransaction(Connection c, TableName table) throws SQLException {
+        Instant serverTime;
+        try (Statement s = c.createStatement()) {
+            // bounds and times as text in UTC; local, as nothing may outlive the transaction (issue 22)
+            s.execute("SET LOCAL TIME ZONE 'UTC'");
+            try (ResultSet rs = s.executeQuery("SELECT now()")) {
+                rs.next();
+                serverTime = rs.getTimestamp(1).toInstant();
+            }
+        }
+        return readInTransaction(c, table).withServerTime(serverTime);
     }
 
     private static TableSnapshot readInTransaction(Connection c, TableName table) throws SQLException {

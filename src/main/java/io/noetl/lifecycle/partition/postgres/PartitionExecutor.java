@@ -158,6 +158,35 @@ public final class PartitionExecutor {
         return new Application().apply(actions);
     }
 
+    /**
+     * Creates {@code creates} (partitions and the default partition only) in the caller's open transaction, with
+     * {@code CREATE TABLE ... PARTITION OF}: only for a parent that same transaction created. Nobody else can see that
+     * parent yet, so the ACCESS EXCLUSIVE lock the statement takes on it queues nobody (the reason {@link #apply}
+     * creates with LIKE and ATTACH instead), and when the transaction commits the table appears with its partitions:
+     * no writer ever finds it with none. A partition made so has the columns, defaults, constraints and indexes one
+     * made by {@link #apply} has (both take them from the parent).
+     */
+    public void createWithNewParent(Connection c, List<PlannedAction> creates) throws SQLException {
+        List<String> ddl = new ArrayList<>();
+        for (PlannedAction action : creates) {
+            TableName child = parent.sibling(action.partition());
+            if (action instanceof CreatePartition create) {
+                ddl.add("CREATE TABLE " + child.sql() + " PARTITION OF " + parent.sql() + " FOR VALUES FROM ("
+                        + keyType.sqlLiteral(create.window().from()) + ") TO ("
+                        + keyType.sqlLiteral(create.window().to()) + ")");
+            } else if (action instanceof CreateDefaultPartition) {
+                ddl.add("CREATE TABLE " + child.sql() + " PARTITION OF " + parent.sql() + " DEFAULT");
+            } else {
+                throw new IllegalArgumentException(action.kind() + " is not a create");
+            }
+        }
+        if (!ddl.isEmpty()) {
+            try (Statement s = c.createStatement()) {
+                s.execute(String.join(";\n", ddl));
+            }
+        }
+    }
+
     /** One call of {@link #apply}: what it has applied, kept and moved so far. */
     private final class Application {
         private final List<PlannedAction> applied = new ArrayList<>();
