@@ -186,7 +186,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
         Duration retry = config.maintenance().retryAfterFailure();
         try {
             DatabaseTarget target = resolve(resource);
-            TableClaim claim = claim(resource, context, settings, target);
+            TableClaim claim = claim(resource, context, settings, target, wait);
             Mode mode = Mode.of(spec(resource));
             boolean writes = PartitionVerdict.writes(mode, claim);
             try (Lease dataSource = ResourcePools.lease(pools, resource, target, connectionsPerPass(settings),
@@ -270,8 +270,9 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
      * (the same database as the server identifies it, whatever the credentials or the URL's spelling). Resources whose spec or Secret is unusable, and
      * resources being deleted, claim nothing.
      */
-    private TableClaim claim(P resource, Context<P> context, C settings, DatabaseTarget target) {
-        List<String> keys = TableClaim.keys(settings, pools.identity(target));
+    private TableClaim claim(P resource, Context<P> context, C settings, DatabaseTarget target, BudgetWait wait) {
+        // reading which database the target is may wait for the budget (its first pass): the resource shows it
+        List<String> keys = TableClaim.keys(settings, pools.identity(target, wait));
         Map<String, P> candidates = new LinkedHashMap<>();
         for (String table : TableClaim.tables(settings)) {
             context.getPrimaryCache().byIndex(TABLE_INDEX, table)
@@ -283,7 +284,7 @@ public abstract class PartitionedTableReconciler<P extends CustomResource<S, T>,
                 .filter(other -> {
                     try {
                         return TableClaim.overlap(keys, TableClaim.keys(settings(spec(other)),
-                                pools.identity(resolve(other))));
+                                pools.identity(resolve(other), wait)));
                     } catch (InvalidSpecException | ReconcileException e) {
                         return false;
                     }

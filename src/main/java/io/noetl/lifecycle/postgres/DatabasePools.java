@@ -174,12 +174,20 @@ public class DatabasePools {
      * the next call tries again. Never call it while holding a lease: it waits for the budget itself.
      */
     public String identity(DatabaseTarget target) {
+        return identity(target, ServerBudget.WaitListener.NONE);
+    }
+
+    /**
+     * {@link #identity(DatabaseTarget)} for a pass, which shows through {@code waiting} that it waits when the read
+     * has to wait for the budget (a database's first pass, while the server's connections are all in use).
+     */
+    public String identity(DatabaseTarget target, ServerBudget.WaitListener waiting) {
         String known = identities.get(target);
         if (known != null) {
             return known;
         }
         String identity;
-        try (Lease lease = leaseFor(target, 1, "identity", ServerBudget.WaitListener.NONE)) {
+        try (Lease lease = leaseFor(target, 1, "identity", waiting)) {
             identity = DatabaseIdentity.read(lease);
         } catch (SQLException e) {
             LOG.debugf("cannot read which database %s is: %s", target, target.redact(e.getMessage()));

@@ -57,9 +57,10 @@ public final class BudgetWait implements ServerBudget.WaitListener {
         ObjectNode patch = JSON.createObjectNode();
         patch.putObject("status").set("conditions", JSON.valueToTree(shown.getConditions()));
         try {
-            client.resources(resource.getClass()).inNamespace(resource.getMetadata().getNamespace())
-                    .withName(resource.getMetadata().getName()).subresource("status")
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+            // on the resource as the reconcile has it, which names it: a patch by name alone first reads the resource
+            // from the server (fabric8), a request per waiting pass that the patch does not need
+            client.resource(resource).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    patch.toString());
             reported = true;
         } catch (KubernetesClientException e) {
             LOG.debugf("could not show that %s/%s waits for %s: %s", resource.getMetadata().getNamespace(),
