@@ -9,7 +9,11 @@ import io.noetl.lifecycle.api.MetricRetentionPolicySpec;
 import io.noetl.lifecycle.metric.MetricRetentionPolicyReconciler;
 import io.noetl.lifecycle.metric.plan.MetricPolicySettings;
 import io.noetl.lifecycle.partition.plan.PlannedAction;
+import io.noetl.lifecycle.postgres.DatabasePools;
+import io.noetl.lifecycle.postgres.DatabaseTarget;
 import io.noetl.lifecycle.postgres.LockPolicy;
+import io.noetl.lifecycle.support.OsTool;
+import io.noetl.lifecycle.support.PgBouncerServer;
 import io.noetl.lifecycle.support.StandaloneConfig;
 import io.noetl.lifecycle.support.TestDatabase;
 import java.io.PrintWriter;
@@ -35,8 +39,10 @@ import org.junit.jupiter.api.Test;
  * what one a later pass attaches has.
  *
  * <p>On NoETL's live metric table ({@code created_at TIMESTAMP}, {@code expires_at}, the foreign key to
- * {@code noetl.runtime}) as the metric kind bootstraps it, on real PostgreSQL with its real clock. The connections are
- * direct: the test watches each commit of the pass from a connection of its own, which a pooler would not change.
+ * {@code noetl.runtime}) as the metric kind bootstraps it, on real PostgreSQL with its real clock. Each commit of the pass
+ * is watched from a connection of the test's own. The pass's connections are direct, and in one test go through the
+ * operator's own pool and the transaction-pooling PgBouncer NoETL uses (the in-transaction savepoint, catalog reads and
+ * lock check must hold there too).
  */
 class BootstrapFirstPartitionsTest {
     private static final String TABLE = "noetl.metric";
@@ -56,7 +62,7 @@ class BootstrapFirstPartitionsTest {
     @Test
     void theTableCommitsWithItsPartitionsAndNoCommitShowsItWithout() throws Exception {
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        MaintenancePass.Outcome o = pass(watchingCommits(seen));
+        MaintenancePass.Outcome o = pass(watchingCommits(direct(), seen));
 
         assertTrue(o.bootstrapped(), "the pass created the table");
         List<String> partitions = db.partitions(TABLE);
@@ -76,14 +82,37 @@ class BootstrapFirstPartitionsTest {
     }
 
     @Test
+    void throughTheTransactionPoolingPgBouncerNoetlUsesItCommitsWithItsPartitionsToo() throws Exception {
+        OsTool.PGBOUNCER.assumePresent("to bootstrap through a transaction-pooling PgBouncer");
+        DatabasePools pools = new DatabasePools(StandaloneConfig.INSTANCE);
+        try (PgBouncerServer bouncer = PgBouncerServer.start()) {
+            // the operator's own pool (its connection settings) to the database through the pooler
+            DataSource through = pools.acquire("bootstrap-first", new DatabaseTarget(bouncer.url(db.name()),
+                    TestDatabase.USER, TestDatabase.PASSWORD));
+            List<String> seen = Collections.synchronizedList(new ArrayList<>());
+
+            MaintenancePass.Outcome o = pass(watchingCommits(through, seen));
+
+            assertTrue(o.bootstrapped());
+            assertTrue(o.failure().isEmpty(), () -> o.failure().get().describe());
+            assertEquals(8, db.partitions(TABLE).size());
+            assertTrue(seen.stream().allMatch(x -> x.equals("missing") || x.equals("partitions 8")),
+                    "what each commit of the pass left for others to see: " + seen);
+            assertTrue(seen.contains("partitions 8"), String.valueOf(seen));
+        } finally {
+            pools.release("bootstrap-first");
+        }
+    }
+
+    @Test
     void aPartitionTheBootstrapMadeHasWhatOneAPassAttachesHas() throws Exception {
-        pass(plain());
+        pass(direct());
         List<String> partitions = db.partitions(TABLE);
         String last = partitions.get(partitions.size() - 1);
         String kept = partitions.get(partitions.size() - 2);
         db.execute("DROP TABLE noetl." + last);
 
-        MaintenancePass.Outcome again = pass(plain());
+        MaintenancePass.Outcome again = pass(direct());
 
         assertFalse(again.bootstrapped());
         assertEquals(List.of(last), again.result().orElseThrow().applied().stream().map(PlannedAction::partition)
@@ -108,7 +137,7 @@ class BootstrapFirstPartitionsTest {
                         + "EXECUTE FUNCTION refuse_partition_of()");
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
 
-        MaintenancePass.Outcome o = pass(watchingCommits(seen));
+        MaintenancePass.Outcome o = pass(watchingCommits(direct(), seen));
 
         assertTrue(o.bootstrapped());
         assertTrue(o.failure().isEmpty(), () -> o.failure().get().describe());
@@ -146,16 +175,17 @@ class BootstrapFirstPartitionsTest {
                         clock.instant(), true);
     }
 
-    private DataSource plain() {
-        return dataSource(c -> c);
+    /** Direct connections to the test database. */
+    private DataSource direct() {
+        return dataSource(null, c -> c);
     }
 
     /**
      * Connections to the test database whose every commit, once done, records what another connection sees of the
      * table: {@code missing}, or {@code partitions N}.
      */
-    private DataSource watchingCommits(List<String> seen) {
-        return dataSource(c -> (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
+    private DataSource watchingCommits(DataSource connections, List<String> seen) {
+        return dataSource(connections, c -> (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {Connection.class}, (proxy, m, args) -> {
                     Object r;
                     try {
@@ -171,10 +201,11 @@ class BootstrapFirstPartitionsTest {
                 }));
     }
 
-    private DataSource dataSource(UnaryOperator<Connection> wrap) {
+    /** Connections of {@code connections} (the test database's own when null), each passed through {@code wrap}. */
+    private DataSource dataSource(DataSource connections, UnaryOperator<Connection> wrap) {
         return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
                 (proxy, m, args) -> switch (m.getName()) {
-                    case "getConnection" -> wrap.apply(db.connect());
+                    case "getConnection" -> wrap.apply(connections == null ? db.connect() : connections.getConnection());
                     case "unwrap", "isWrapperFor" -> throw new SQLException("not a wrapper");
                     case "getLogWriter" -> (PrintWriter) null;
                     case "getParentLogger" -> Logger.getGlobal();
