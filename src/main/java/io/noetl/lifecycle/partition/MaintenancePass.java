@@ -257,10 +257,10 @@ public final class MaintenancePass {
      * IF NOT EXISTS} of an existing table takes none, and the bootstrap's indexes take SHARE at most).
      */
     private boolean createdIn(Connection c) throws SQLException {
+        // this backend's own locks are all in its database: the relation's oid alone names it
         try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = "
-                + "'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                + "AND relation = to_regclass(?) AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock' "
-                + "AND granted)")) {
+                + "'relation' AND relation = to_regclass(?) AND pid = pg_backend_pid() "
+                + "AND mode = 'AccessExclusiveLock' AND granted)")) {
             ps.setString(1, table.sql());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);

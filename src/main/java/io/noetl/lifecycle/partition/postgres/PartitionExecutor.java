@@ -171,9 +171,8 @@ public final class PartitionExecutor {
         for (PlannedAction action : creates) {
             TableName child = parent.sibling(action.partition());
             if (action instanceof CreatePartition create) {
-                ddl.add("CREATE TABLE " + child.sql() + " PARTITION OF " + parent.sql() + " FOR VALUES FROM ("
-                        + keyType.sqlLiteral(create.window().from()) + ") TO ("
-                        + keyType.sqlLiteral(create.window().to()) + ")");
+                ddl.add("CREATE TABLE " + child.sql() + " PARTITION OF " + parent.sql() + " " + forValues(
+                        keyType.sqlLiteral(create.window().from()), keyType.sqlLiteral(create.window().to())));
             } else if (action instanceof CreateDefaultPartition) {
                 ddl.add("CREATE TABLE " + child.sql() + " PARTITION OF " + parent.sql() + " DEFAULT");
             } else {
@@ -531,8 +530,12 @@ public final class PartitionExecutor {
 
     /** Attaching {@code child} for keys from {@code lo} (inclusive) to {@code hi} (exclusive), as SQL literals. */
     private String attach(TableName child, String lo, String hi) {
-        return "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " FOR VALUES FROM (" + lo
-                + ") TO (" + hi + ")";
+        return "ALTER TABLE " + parent.sql() + " ATTACH PARTITION " + child.sql() + " " + forValues(lo, hi);
+    }
+
+    /** The bounds clause for keys from {@code lo} (inclusive) to {@code hi} (exclusive), as SQL literals. */
+    private static String forValues(String lo, String hi) {
+        return "FOR VALUES FROM (" + lo + ") TO (" + hi + ")";
     }
 
     /** The parent's partitions named by {@code batch}, each with its oid, own schema and bounds. */
